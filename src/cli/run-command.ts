@@ -1,0 +1,116 @@
+import { loadPipeline } from "../config/pipeline.js";
+import { parseNumberInRange, parsePositiveInt, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { runBatch, type ProviderConnections } from "../batch.js";
+import { UsageError } from "../errors.js";
+import { startSimulator, type SimulatorHandle } from "../simulator/index.js";
+import type { ProviderName } from "../types.js";
+import type { CliIO } from "./main.js";
+import type { Logger } from "./logger.js";
+import { createProgress } from "./progress.js";
+import { formatSummary } from "./summary-table.js";
+import { interruptSignals } from "./signals.js";
+
+/** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
+export interface RunFlags {
+  format?: string;
+  pipeline?: string;
+  model?: string;
+  provider?: ProviderName;
+  baseUrl?: string;
+  output?: string;
+  summary?: string;
+  concurrency?: string;
+  rpm?: string;
+  tpm?: string;
+  maxRetries?: string;
+  timeout?: string;
+  template?: string;
+  maxTokens?: string;
+  temperature?: string;
+  ordered?: boolean;
+  includeInput?: boolean;
+  simulate?: boolean;
+  progress?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const FORMATS = ["jsonl", "csv", "tsv"] as const;
+
+export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
+  const runInput = parseFlags(flags);
+  if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
+  }
+  const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
+  const options = resolveRunOptions(runInput, pipeline);
+
+  let simulator: SimulatorHandle | undefined;
+  let connections = connectionsFromEnv(io.env);
+  if (flags.simulate) {
+    simulator = await startSimulator({ quiet: true });
+    connections = { openai: { apiKey: "sk-simulator", baseUrl: simulator.openaiBaseUrl }, ollama: { host: simulator.ollamaHost } };
+    options.pipeline = { ...options.pipeline, base_url: undefined };
+    log.info(`using the bundled simulator at ${simulator.url} (no real provider is contacted)`);
+  }
+
+  const signals = interruptSignals(log);
+  const progress = createProgress(log, flags.progress !== false && !flags.quiet);
+  try {
+    const { summary, exitCode } = await runBatch({
+      input,
+      format: flags.format as (typeof FORMATS)[number] | undefined,
+      stdin: io.stdin,
+      output: flags.output,
+      stdout: io.stdout,
+      summaryPath: flags.summary,
+      options,
+      connections,
+      ordered: flags.ordered,
+      includeInput: flags.includeInput,
+      stopSignal: signals.stop,
+      cancelSignal: signals.cancel,
+      onWarning: (m) => log.warn(m),
+      onResult: (result, metrics) => {
+        progress.update(metrics.snapshot());
+        if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
+      },
+    });
+    progress.stop();
+    if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
+    if (summary.stopped_reason?.startsWith("fatal")) log.error(`the run stopped: ${summary.stopped_reason}`);
+    if (exitCode === 130) log.warn("interrupted: records without a result line were not attempted; run the same command again with --resume to finish");
+    return exitCode;
+  } finally {
+    progress.stop();
+    signals.dispose();
+    await simulator?.close();
+  }
+}
+
+function parseFlags(f: RunFlags): RunOptionsInput {
+  const int = (name: string, raw: string | undefined) => (raw === undefined ? undefined : parsePositiveInt(name, raw));
+  const maxRetries = f.maxRetries === undefined ? undefined : parseNumberInRange("--max-retries", f.maxRetries, 0, 100);
+  if (maxRetries !== undefined && !Number.isInteger(maxRetries)) throw new UsageError(`--max-retries must be a whole number from 0 to 100, got "${f.maxRetries}"`);
+  return {
+    model: f.model,
+    provider: f.provider,
+    baseUrl: f.baseUrl,
+    concurrency: int("--concurrency", f.concurrency),
+    rpm: int("--rpm", f.rpm),
+    tpm: int("--tpm", f.tpm),
+    maxRetries,
+    timeoutSeconds: f.timeout === undefined ? undefined : parseNumberInRange("--timeout", f.timeout, 0.001, 86_400),
+    template: f.template,
+    maxTokens: int("--max-tokens", f.maxTokens),
+    temperature: f.temperature === undefined ? undefined : parseNumberInRange("--temperature", f.temperature, 0, 2),
+  };
+}
+
+/** API keys come from the environment only, never from flags that land in shell history. */
+function connectionsFromEnv(env: NodeJS.ProcessEnv): ProviderConnections {
+  return {
+    openai: { apiKey: env.OPENAI_API_KEY || undefined, baseUrl: env.OPENAI_BASE_URL || undefined },
+    ollama: { host: env.OLLAMA_HOST || undefined },
+  };
+}

@@ -1,0 +1,55 @@
+import { parseNumberInRange, parsePositiveInt } from "../config/run-options.js";
+import { UsageError } from "../errors.js";
+import { startSimulator, type SimulatorOptions } from "../simulator/index.js";
+import type { CliIO } from "./main.js";
+import type { Logger } from "./logger.js";
+
+export interface SimulateFlags {
+  port?: string;
+  rpm?: string;
+  tpm?: string;
+  latencyMs?: string;
+  failRate?: string;
+  seed?: string;
+  apiKey?: string;
+}
+
+/** `llmbatch simulate`: serves until SIGINT/SIGTERM, then prints what it served. */
+export async function simulateCommand(flags: SimulateFlags, io: CliIO, log: Logger): Promise<number> {
+  const options = simulatorOptions(flags);
+  const sim = await startSimulator(options);
+  io.stdout.write(`${sim.url}\n`);
+  log.info(`llmbatch simulator listening on ${sim.url}`);
+  log.info(`  OpenAI-compatible: OPENAI_BASE_URL=${sim.openaiBaseUrl}  (any OPENAI_API_KEY${options.apiKey ? " equal to --api-key" : ""})`);
+  log.info(`  Ollama-compatible: OLLAMA_HOST=${sim.ollamaHost}`);
+  log.info("  press Ctrl-C to stop");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  const stats = sim.stats();
+  await sim.close();
+  log.info(`served ${stats.requests} requests: ${stats.ok} ok, ${stats.rateLimited} rate-limited, status counts ${JSON.stringify(stats.byStatus)}`);
+  return 0;
+}
+
+export function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
+  const options: SimulatorOptions = {};
+  if (flags.port !== undefined) options.port = parseNumberInRange("--port", flags.port, 0, 65_535);
+  if (flags.rpm !== undefined) options.rpm = parsePositiveInt("--rpm", flags.rpm);
+  if (flags.tpm !== undefined) options.tpm = parsePositiveInt("--tpm", flags.tpm);
+  if (flags.latencyMs !== undefined) options.latencyMs = parseRange("--latency-ms", flags.latencyMs);
+  if (flags.failRate !== undefined) options.faults = { server500: parseNumberInRange("--fail-rate", flags.failRate, 0, 1) };
+  if (flags.seed !== undefined) options.seed = parseNumberInRange("--seed", flags.seed, 0, 2 ** 32 - 1);
+  if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+  return options;
+}
+
+function parseRange(name: string, raw: string): [number, number] {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\.\.\s*(\d+(?:\.\d+)?)\s*)?$/.exec(raw);
+  if (!m) throw new UsageError(`${name} must be a number of milliseconds or a range like 100..400, got "${raw}"`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (b < a) throw new UsageError(`${name} range must go from low to high, got "${raw}"`);
+  return [a, b];
+}

@@ -1,0 +1,33 @@
+import type { RunSummary } from "../metrics/summary.js";
+
+/** The human summary printed on stderr at the end of a run; the same figures as `--summary`. */
+export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): string {
+  const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[0m` : t);
+  const n = (v: number) => v.toLocaleString("en-US");
+  const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+  const b = s.backoff;
+  const rows: [string, string][] = [
+    ["records", `${n(s.records)}  (ok ${n(s.ok)}, failed ${n(s.failed)}, not attempted ${n(s.not_attempted)})`],
+    ["tokens", `${n(s.usage.input_tokens)} in (${n(s.usage.cached_tokens)} cached), ${n(s.usage.output_tokens)} out`],
+    ["cost", `${formatUsd(s.cost_usd)}${costByModel(s)}${s.unpriced_models.length ? `  · unpriced: ${s.unpriced_models.join(", ")}` : ""}`],
+    ["gate waits", `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})`],
+    ["retries", `${n(b.retries)} (${ms(b.retry_wait_ms)} backing off), ${n(s.attempts)} attempts in all`],
+    ["errors", Object.keys(s.errors_by_type).length ? Object.entries(s.errors_by_type).map(([k, v]) => `${k} ${n(v)}`).join(", ") : "none"],
+    ["latency", `p50 ${ms(s.latency_ms.p50)} · p90 ${ms(s.latency_ms.p90)} · p99 ${ms(s.latency_ms.p99)} · max ${ms(s.latency_ms.max)}`],
+    ["wall time", `${ms(s.wall_ms)} · ${s.throughput_rpm.toLocaleString("en-US")} records/min`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return `${bold("llmbatch summary")}\n${lines.join("\n")}\n`;
+}
+
+function formatUsd(v: number): string {
+  if (v === 0) return "$0";
+  return v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(4)}`;
+}
+
+function costByModel(s: RunSummary): string {
+  const entries = Object.entries(s.cost_by_model);
+  if (entries.length <= 1) return "";
+  return `  (${entries.map(([m, c]) => `${m} ${formatUsd(c)}`).join(", ")})`;
+}

@@ -1,0 +1,188 @@
+/**
+ * Pipeline files: the typed shape, and loading YAML into it with every problem reported together
+ * at its `file:line:column`.
+ */
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
+import { UsageError } from "../errors.js";
+import type { LlmParams, ProviderName, Role } from "../types.js";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { readLimits, readParams } from "./params.js";
+import { readSteps } from "./parse-steps.js";
+import { didYouMean } from "./suggest.js";
+import { ConfigReader, type Field } from "./yaml-reader.js";
+
+/** Client-side rate limits. Absent means "not limited by us" (the provider may still limit). */
+export interface Limits {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens per minute (prompt estimate + max output tokens). */
+  tpm?: number;
+  /** Requests in flight at once. @default 16 (see `resolveRunOptions`) */
+  concurrency?: number;
+}
+
+export interface GenerateStep {
+  id: string;
+  method: "generate";
+  /** User-message template. Exactly one of `prompt` and `messages` is set in a loaded file. */
+  prompt?: string;
+  /** System-message template, sent first. */
+  system?: string;
+  /** Message templates, an alternative to `prompt` (few-shot conversations). */
+  messages?: { role: Role; content: string }[];
+  /** Overrides the pipeline's model for this step. */
+  model?: string;
+  /** Merged over the pipeline's params for this step. @default {} */
+  params: LlmParams;
+  /**
+   * Set only by `defaultPipeline()`: send the record's own `messages` (or its `prompt` as one user
+   * message) instead of rendering a template. Never set from YAML.
+   * @default false
+   */
+  usesRecordMessages?: boolean;
+}
+
+/** Every step method; the union grows as methods are added to `steps/registry.ts`. */
+export type PipelineStep = GenerateStep;
+
+export interface Pipeline {
+  name: string;
+  /** Absent: detected from the model name by the providers module. */
+  provider?: ProviderName;
+  model?: string;
+  /** An OpenAI-compatible (or Ollama) endpoint instead of the provider's default. */
+  base_url?: string;
+  /** @default {} */
+  params: LlmParams;
+  /** @default {} */
+  limits: Limits;
+  steps: PipelineStep[];
+  /** Id of the step whose output becomes the record's output. Absent: the last step. */
+  output?: string;
+  /** The file it was loaded from, for messages. */
+  file?: string;
+}
+
+export const PROVIDERS = ["openai", "ollama"] as const satisfies readonly ProviderName[];
+const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output"] as const;
+
+/** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
+export function parsePipeline(text: string, file: string): Pipeline {
+  const lines = new LineCounter();
+  // prettyErrors off: we format positions ourselves, in the same `file:line:column` form as ours.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    // After a syntax error the tree is a guess; checking its shape would report phantom problems.
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return { message: `YAML syntax error: ${e.message}${duplicateKeyHint(e.code, text, e.pos[0])}`, file, line, column: col };
+      }),
+    );
+  }
+  const r = new ConfigReader(file, text, doc, lines);
+  const root = r.deref(doc.contents);
+  if (root === null) {
+    throw new ConfigError([{ message: 'pipeline file is empty; expected a mapping with "name" and "steps"', file, line: 1, column: 1 }]);
+  }
+  const fields = r.map(root, "pipeline", "", TOP_KEYS);
+  if (fields === undefined) throw new ConfigError(r.problems);
+  r.requireKeys(fields, root, "pipeline", ["name", "steps"]);
+
+  const pipeline: Pipeline = { name: "", params: {}, limits: {}, steps: [], file };
+  let output: Field | undefined;
+  let stepIds: ReadonlySet<string> = new Set();
+  for (const f of fields.values()) {
+    switch (f.name) {
+      case "name":
+        pipeline.name = r.string(f, { nonEmpty: true }) ?? "";
+        break;
+      case "provider":
+        setIfDefined(pipeline, "provider", r.oneOf(f, PROVIDERS));
+        break;
+      case "model":
+        setIfDefined(pipeline, "model", r.string(f, { nonEmpty: true }));
+        break;
+      case "base_url":
+        setIfDefined(pipeline, "base_url", readBaseUrl(r, f));
+        break;
+      case "params":
+        pipeline.params = readParams(r, f);
+        break;
+      case "limits":
+        pipeline.limits = readLimits(r, f);
+        break;
+      case "steps":
+        ({ steps: pipeline.steps, ids: stepIds } = readSteps(r, f));
+        break;
+      case "output":
+        output = f;
+        break;
+    }
+  }
+  // Checked after the steps, against every id the file declares, even steps with problems of
+  // their own: those are already reported and must not also make `output` look wrong.
+  if (output !== undefined) {
+    const id = r.string(output, { nonEmpty: true });
+    if (id !== undefined && !stepIds.has(id)) {
+      r.report(output.value, `output names step "${id}", but there is no such step${didYouMean(id, stepIds)}`);
+    } else if (id !== undefined) {
+      pipeline.output = id;
+    }
+  }
+  if (r.problems.length > 0) throw new ConfigError(sortByPosition(r.problems));
+  return pipeline;
+}
+
+/** Reads and parses a pipeline file. Throws `UsageError` when unreadable, `ConfigError` when invalid. */
+export async function loadPipeline(file: string): Promise<Pipeline> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new UsageError(`cannot read pipeline file ${file}: ${reason}`);
+  }
+  return parsePipeline(text, file);
+}
+
+/**
+ * The pipeline used without `-p`: one generate step that sends each record's own `prompt` or
+ * `messages`. Its `prompt` template only documents that; `usesRecordMessages` is what counts.
+ */
+export function defaultPipeline(): Pipeline {
+  return {
+    name: "default",
+    params: {},
+    limits: {},
+    steps: [{ id: "generate", method: "generate", prompt: "{{prompt}}", params: {}, usesRecordMessages: true }],
+  };
+}
+
+function readBaseUrl(r: ConfigReader, f: Field): string | undefined {
+  const raw = r.string(f, { nonEmpty: true });
+  if (raw === undefined) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    r.report(f.value, `${f.path} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return raw;
+}
+
+/** yaml names no key in "Map keys must be unique"; in a long file the key is worth showing. */
+function duplicateKeyHint(code: string, text: string, offset: number): string {
+  if (code !== "DUPLICATE_KEY") return "";
+  const key = /^("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\n]+?)\s*:/.exec(text.slice(offset))?.[1];
+  return key === undefined ? "" : ` (${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} appears more than once)`;
+}
+
+function setIfDefined<K extends keyof Pipeline>(into: Pipeline, key: K, value: Pipeline[K] | undefined): void {
+  if (value !== undefined) into[key] = value;
+}
+
+/** Problems in file order, however the checks were ordered. The sort is stable for ties. */
+function sortByPosition(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}

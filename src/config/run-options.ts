@@ -1,0 +1,152 @@
+/**
+ * The one merge of run settings: command-line flags override the pipeline file, which overrides
+ * the built-in defaults. Also the flag parsers the CLI uses, so flag messages share one wording.
+ */
+import { compileTemplate, TemplateError } from "../engine/template.js";
+import { UsageError } from "../errors.js";
+import type { ProviderName } from "../types.js";
+import { defaultPipeline, type Pipeline } from "./pipeline.js";
+
+/** Settings the CLI parsed from flags. Every field is optional: absent means "not given". */
+export interface RunOptionsInput {
+  /** `--model`: overrides the pipeline's top-level model (a step's own `model` still wins for that step). */
+  model?: string;
+  /** `--provider`. */
+  provider?: ProviderName;
+  /** `--base-url`. */
+  baseUrl?: string;
+  /** `--concurrency`: requests in flight. @default 16 */
+  concurrency?: number;
+  /** `--rpm`: client-side requests-per-minute limit. */
+  rpm?: number;
+  /** `--tpm`: client-side tokens-per-minute limit. */
+  tpm?: number;
+  /** `--max-retries`: retries after the first attempt. @default 5 */
+  maxRetries?: number;
+  /** `--timeout`: per-attempt timeout in seconds. @default 120 */
+  timeoutSeconds?: number;
+  /** `--template`: prompt template replacing the single generate step's prompt. */
+  template?: string;
+  /** `--max-tokens`: overrides the pipeline's top-level `params.max_tokens`. */
+  maxTokens?: number;
+  /** `--temperature`: overrides the pipeline's top-level `params.temperature`. */
+  temperature?: number;
+}
+
+export interface ResolvedRunOptions {
+  /** A copy with flags applied; `model` is always set. The caller's pipeline is not modified. */
+  pipeline: Pipeline;
+  /** @default 16 */
+  concurrency: number;
+  rpm?: number;
+  tpm?: number;
+  /** @default 5 */
+  maxRetries: number;
+  /** @default 120_000 */
+  timeoutMs: number;
+}
+
+export const DEFAULT_MODEL = "gpt-4o-mini";
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_MAX_RETRIES = 5;
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | undefined): ResolvedRunOptions {
+  checkFlagValues(flags);
+  const resolved: Pipeline = structuredClone(pipeline ?? defaultPipeline());
+  if (flags.template !== undefined) applyTemplate(resolved, flags.template, pipeline === undefined);
+
+  resolved.model = flags.model ?? resolved.model ?? DEFAULT_MODEL;
+  if (flags.provider !== undefined) resolved.provider = flags.provider;
+  if (flags.baseUrl !== undefined) resolved.base_url = flags.baseUrl;
+  if (flags.maxTokens !== undefined) resolved.params.max_tokens = flags.maxTokens;
+  if (flags.temperature !== undefined) resolved.params.temperature = flags.temperature;
+  if (flags.rpm !== undefined) resolved.limits.rpm = flags.rpm;
+  if (flags.tpm !== undefined) resolved.limits.tpm = flags.tpm;
+  if (flags.concurrency !== undefined) resolved.limits.concurrency = flags.concurrency;
+
+  const out: ResolvedRunOptions = {
+    pipeline: resolved,
+    concurrency: resolved.limits.concurrency ?? DEFAULT_CONCURRENCY,
+    maxRetries: flags.maxRetries ?? DEFAULT_MAX_RETRIES,
+    timeoutMs: flags.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : Math.round(flags.timeoutSeconds * 1000),
+  };
+  if (resolved.limits.rpm !== undefined) out.rpm = resolved.limits.rpm;
+  if (resolved.limits.tpm !== undefined) out.tpm = resolved.limits.tpm;
+  return out;
+}
+
+function applyTemplate(p: Pipeline, template: string, isDefault: boolean): void {
+  let refs: string[];
+  try {
+    refs = compileTemplate(template).refs;
+  } catch (e) {
+    if (e instanceof TemplateError) throw new UsageError(`--template: ${e.message}`);
+    throw e;
+  }
+  // The template becomes the first (only) step, so there is no earlier step output to read.
+  const stepRef = refs.find((r) => r === "steps" || r.startsWith("steps."));
+  if (stepRef !== undefined) throw new UsageError(`--template cannot reference {{${stepRef}}}: it replaces the only step`);
+  const [step, ...rest] = p.steps;
+  if (step === undefined || rest.length > 0) {
+    throw new UsageError(
+      `--template replaces the prompt of a single-step pipeline, but ${p.file ?? `pipeline "${p.name}"`} has ${p.steps.length} steps; edit the pipeline file instead`,
+    );
+  }
+  // `step.method` is always "generate" today; this check is here for when the union grows.
+  if (step.method !== "generate") throw new UsageError(`--template needs a generate step, but step "${step.id}" is ${step.method}`);
+  step.prompt = template;
+  // One source of the conversation: the template replaces a messages list too (system is kept).
+  delete step.messages;
+  if (isDefault) step.usesRecordMessages = false;
+  else delete step.usesRecordMessages;
+}
+
+/** Library callers bypass the CLI parsers, so the merged values are checked here once more. */
+function checkFlagValues(flags: RunOptionsInput): void {
+  const positiveInts = { concurrency: flags.concurrency, rpm: flags.rpm, tpm: flags.tpm, maxTokens: flags.maxTokens };
+  for (const [name, v] of Object.entries(positiveInts)) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new UsageError(`${name} must be a positive integer, got ${String(v)}`);
+  }
+  const r = flags.maxRetries;
+  if (r !== undefined && !(Number.isSafeInteger(r) && r >= 0)) throw new UsageError(`maxRetries must be a non-negative integer, got ${String(r)}`);
+  const t = flags.timeoutSeconds;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new UsageError(`timeoutSeconds must be a positive number, got ${String(t)}`);
+  const temp = flags.temperature;
+  if (temp !== undefined && !(temp >= 0 && temp <= 2)) throw new UsageError(`temperature must be a number between 0 and 2, got ${String(temp)}`);
+  for (const [name, v] of Object.entries({ model: flags.model, baseUrl: flags.baseUrl })) {
+    if (v !== undefined && v.trim() === "") throw new UsageError(`${name} must be a non-empty string, got ""`);
+  }
+}
+
+const INTEGER = /^[0-9]+$/;
+const DECIMAL = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
+/** Parses a flag that must be a positive integer: `--rpm must be a positive integer, got "ten"`. */
+export function parsePositiveInt(name: string, raw: string): number {
+  const v = INTEGER.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(v) || v <= 0) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Parses a flag that may be zero (`--max-retries 0` turns retries off). */
+export function parseNonNegativeInt(name: string, raw: string): number {
+  const v = INTEGER.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(v)) throw new UsageError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Parses a number flag within `[min, max]` (inclusive): `--temperature must be a number between 0 and 2, got "3"`. */
+export function parseNumberInRange(name: string, raw: string, min: number, max: number): number {
+  // Number("") is 0 and Number("0x10") is 16; only plain decimal notation is a number here.
+  const v = DECIMAL.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(v >= min && v <= max)) throw new UsageError(`${name} must be a number between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Parses a positive number flag such as `--timeout 2.5`. */
+export function parsePositiveNumber(name: string, raw: string): number {
+  const v = DECIMAL.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(Number.isFinite(v) && v > 0)) throw new UsageError(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return v;
+}

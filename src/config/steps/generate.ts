@@ -1,0 +1,83 @@
+/**
+ * `method: generate`: one chat completion from a prompt template, or from a system template plus
+ * a list of message templates.
+ */
+import type { Role } from "../../types.js";
+import type { GenerateStep } from "../pipeline.js";
+import { readParams } from "../params.js";
+import { checkTemplate } from "../template-refs.js";
+import type { StepMethod } from "./step-method.js";
+
+/**
+ * `tool` is left out on purpose: a tool message needs the id of an assistant tool call, which a
+ * static pipeline cannot provide, so the provider would reject every record.
+ */
+const MESSAGE_ROLES = ["system", "developer", "user", "assistant"] as const satisfies readonly Role[];
+
+export const generateStep: StepMethod<GenerateStep> = {
+  keys: ["prompt", "system", "messages", "model", "params"],
+
+  parse(fields, ctx) {
+    const { reader: r, where, order } = ctx;
+    const step: GenerateStep = { id: ctx.id, method: "generate", params: {} };
+    let ok = true;
+    const template = (name: "prompt" | "system"): void => {
+      const f = fields.get(name);
+      if (f === undefined) return;
+      const text = r.string(f, { nonEmpty: true });
+      if (text === undefined) ok = false;
+      else {
+        checkTemplate(r, f.value, text, f.path, order);
+        step[name] = text;
+      }
+    };
+    template("prompt");
+    template("system");
+
+    const messagesField = fields.get("messages");
+    if (messagesField !== undefined) {
+      const items = r.list(messagesField);
+      if (items === undefined) ok = false;
+      else if (items.length === 0) {
+        r.report(messagesField.value, `${messagesField.path} must list at least one message`);
+        ok = false;
+      } else {
+        const messages: { role: Role; content: string }[] = [];
+        items.forEach((item, i) => {
+          const path = `${messagesField.path}[${i}]`;
+          const mf = r.map(item, path, path, ["role", "content"]);
+          if (mf === undefined) return;
+          r.requireKeys(mf, item, path, ["role", "content"]);
+          const roleField = mf.get("role");
+          const contentField = mf.get("content");
+          const role = roleField && r.oneOf(roleField, MESSAGE_ROLES);
+          const content = contentField && r.string(contentField, { nonEmpty: true });
+          if (contentField !== undefined && content !== undefined) checkTemplate(r, contentField.value, content, contentField.path, order);
+          if (role !== undefined && content !== undefined) messages.push({ role, content });
+        });
+        if (messages.length === items.length) step.messages = messages;
+        else ok = false;
+      }
+    }
+
+    // One source of the conversation keeps the request unambiguous: prompt alone, or messages.
+    if (!fields.has("prompt") && messagesField === undefined) {
+      r.report(ctx.node, `${where} needs a "prompt" or "messages"`);
+      ok = false;
+    } else if (fields.has("prompt") && messagesField !== undefined) {
+      r.report(messagesField.key, `${where} has both "prompt" and "messages"; use prompt, or system + messages`);
+      ok = false;
+    }
+
+    const modelField = fields.get("model");
+    if (modelField !== undefined) {
+      const model = r.string(modelField, { nonEmpty: true });
+      if (model === undefined) ok = false;
+      else step.model = model;
+    }
+    const paramsField = fields.get("params");
+    if (paramsField !== undefined) step.params = readParams(r, paramsField);
+
+    return ok ? step : undefined;
+  },
+};

@@ -1,0 +1,156 @@
+/**
+ * Typed reading of a parsed YAML document that never stops at the first problem: every reader
+ * records what is wrong, at the node that is wrong, and returns `undefined` so the caller can
+ * carry on and find the next problem. Step validators and the pipeline loader are built from these.
+ */
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from "yaml";
+import type { ConfigProblem } from "./config-error.js";
+import { didYouMean } from "./suggest.js";
+
+/** A YAML node after alias resolution; `null` for an absent value (`? key` without `:`). */
+export type YamlNode = Node | null;
+
+/** One key of a mapping, with the dotted path used in messages (`limits.rpm`, `steps[0].model`). */
+export interface Field {
+  name: string;
+  path: string;
+  key: Scalar;
+  value: YamlNode;
+}
+
+export class ConfigReader {
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(
+    readonly file: string,
+    /** The raw text the document was parsed from. */
+    private readonly source: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Records a problem at a node (its first character), or at `fallback` when there is no node. */
+  report(node: YamlNode | undefined, message: string, fallback = 0): void {
+    this.reportAt(node?.range?.[0] ?? fallback, message);
+  }
+
+  reportAt(offset: number, message: string): void {
+    const { line, col } = this.lines.linePos(offset);
+    this.problems.push({ message, file: this.file, line, column: col });
+  }
+
+  /** The source text a node was parsed from, for locating things inside a scalar. */
+  sourceOf(node: Node): { text: string; offset: number } | undefined {
+    const range = node.range;
+    if (range === undefined || range === null) return undefined;
+    return { text: this.source.slice(range[0], range[1]), offset: range[0] };
+  }
+
+  /** Follows `*alias` references, so anchors can share blocks such as `params`. */
+  deref(node: unknown): YamlNode {
+    if (isAlias(node)) return this.deref(node.resolve(this.doc) ?? null);
+    return (node as Node | null | undefined) ?? null;
+  }
+
+  /**
+   * Reads a mapping whose keys must come from `allowed`, reporting unknown keys at the key with a
+   * suggestion. `where` names the mapping in messages (`pipeline`, `steps[0]`); `prefix` starts the
+   * field paths (empty at the top level).
+   */
+  map(node: YamlNode, where: string, prefix: string, allowed: readonly string[]): Map<string, Field> | undefined {
+    if (!isMap(node)) {
+      this.report(node, `${where} must be a mapping, got ${describe(node)}`);
+      return undefined;
+    }
+    const fields = new Map<string, Field>();
+    for (const pair of node.items) {
+      const key = pair.key;
+      if (!isScalar(key) || typeof key.value !== "string") {
+        this.report(key as YamlNode, `keys in ${where} must be strings, got ${describe(key as YamlNode)}`);
+        continue;
+      }
+      const name = key.value;
+      if (!allowed.includes(name)) {
+        this.report(key, `unknown key "${name}" in ${where}${didYouMean(name, allowed)}`);
+        continue;
+      }
+      // Duplicate keys never reach this point: yaml reports them as parse errors.
+      fields.set(name, { name, path: prefix === "" ? name : `${prefix}.${name}`, key, value: this.deref(pair.value) });
+    }
+    return fields;
+  }
+
+  /** Reports each key in `required` that `fields` lacks, at the start of the mapping. */
+  requireKeys(fields: Map<string, Field>, mapNode: YamlNode, where: string, required: readonly string[]): void {
+    for (const name of required) {
+      if (!fields.has(name)) this.report(mapNode, `${where} is missing required key "${name}"`);
+    }
+  }
+
+  string(f: Field, opts: { nonEmpty?: boolean } = {}): string | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v !== "string" || (opts.nonEmpty === true && v.trim() === "")) {
+      this.report(f.value, `${f.path} must be a ${opts.nonEmpty === true ? "non-empty " : ""}string, got ${describe(f.value)}`, f.key.range?.[1]);
+      return undefined;
+    }
+    return v;
+  }
+
+  positiveInt(f: Field): number | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return v;
+    this.report(f.value, `${f.path} must be a positive integer, got ${describe(f.value)}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  integer(f: Field): number | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+    this.report(f.value, `${f.path} must be an integer, got ${describe(f.value)}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  numberInRange(f: Field, min: number, max: number): number | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "number" && v >= min && v <= max) return v;
+    this.report(f.value, `${f.path} must be a number between ${min} and ${max}, got ${describe(f.value)}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  oneOf<T extends string>(f: Field, values: readonly T[]): T | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "string" && (values as readonly string[]).includes(v)) return v as T;
+    const hint = typeof v === "string" ? didYouMean(v, values) : "";
+    this.report(f.value, `${f.path} must be one of: ${values.join(", ")}, got ${describe(f.value)}${hint}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  /** The items of a list, aliases resolved. */
+  list(f: Field): YamlNode[] | undefined {
+    if (!isSeq(f.value)) {
+      this.report(f.value, `${f.path} must be a list, got ${describe(f.value)}`, f.key.range?.[1]);
+      return undefined;
+    }
+    return f.value.items.map((item) => this.deref(item));
+  }
+}
+
+/** The JS value of a scalar node; `undefined` for collections (so type checks fail on them). */
+export function scalarValue(node: YamlNode): unknown {
+  return isScalar(node) ? node.value : undefined;
+}
+
+/** How a received value is shown after "got": strings quoted, so `"10"` and `10` differ visibly. */
+export function describe(node: YamlNode | undefined): string {
+  if (node === null || node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null || v === undefined) return "nothing";
+    if (typeof v === "string") return JSON.stringify(v);
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+    return typeof v;
+  }
+  return "an unsupported YAML value";
+}

@@ -1,0 +1,214 @@
+import pLimit from "p-limit";
+import type { Pipeline } from "../config/pipeline.js";
+import { resultError, type ProviderError } from "../errors.js";
+import { RpmGate } from "../gates/rpm-gate.js";
+import { TpmGate } from "../gates/tpm-gate.js";
+import { OrderedBuffer } from "../io/ordered-buffer.js";
+import type { PriceTable } from "../providers/prices.js";
+import { emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
+import type { AttemptObserver, CallContext } from "./llm-call.js";
+import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
+import type { StepDeps } from "./steps/generate.js";
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
+import { Slots, ResultQueue } from "./flow-control.js";
+import { createPricing } from "./pricing.js";
+
+export interface EngineOptions {
+  pipeline: Pipeline;
+  /** Returns the provider for a name; called once per name. */
+  provider(name: ProviderName): Provider;
+  prices: PriceTable;
+  /** Requests in flight. @default 16 */
+  concurrency?: number;
+  /** Client-side requests-per-minute gate (ignored when `rpmGate` is given). */
+  rpm?: number;
+  /** Client-side tokens-per-minute gate (ignored when `tpmGate` is given). */
+  tpm?: number;
+  rpmGate?: RpmGate;
+  tpmGate?: TpmGate;
+  /** Retries per LLM call after the first attempt. @default 5 */
+  maxRetries?: number;
+  /** Per-request timeout. @default 120000 */
+  timeoutMs?: number;
+  retryTiming?: RetryTiming;
+  /** Yield results in input order (bounded reorder buffer) instead of completion order. @default false */
+  ordered?: boolean;
+  /** Copy each record's fields into `result.input`. @default false */
+  includeInput?: boolean;
+  /** Aborting it stops admitting new records; in-flight ones finish. */
+  stopSignal?: AbortSignal;
+  /** Aborting it cancels requests in flight. */
+  cancelSignal?: AbortSignal;
+  observer?: AttemptObserver;
+  /** Called once per model that has no price. */
+  onUnpricedModel?(model: string): void;
+  /** Name of the input, used in invalid-input messages. */
+  inputName?: string;
+}
+
+/**
+ * Runs records through the pipeline with bounded concurrency and streams their results.
+ * Composes gates, providers and the pipeline runner; holds no provider wire knowledge.
+ */
+export class GenerationEngine {
+  readonly rpmGate: RpmGate;
+  readonly tpmGate: TpmGate;
+  readonly #opts: EngineOptions;
+  readonly #prepared: PreparedPipeline;
+  readonly #providers = new Map<ProviderName, Provider>();
+  readonly #stop = new AbortController();
+  #stopReason: string | undefined;
+
+  constructor(options: EngineOptions) {
+    this.#opts = options;
+    this.#prepared = preparePipeline(options.pipeline);
+    this.rpmGate = options.rpmGate ?? new RpmGate({ limit: options.rpm });
+    this.tpmGate = options.tpmGate ?? new TpmGate({ limit: options.tpm });
+    options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
+    for (const step of this.#prepared.steps) this.#provider(step.provider);
+  }
+
+  #provider(name: ProviderName): Provider {
+    let p = this.#providers.get(name);
+    if (!p) this.#providers.set(name, (p = this.#opts.provider(name)));
+    return p;
+  }
+
+  /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
+  get stopReason(): string | undefined {
+    return this.#stopReason;
+  }
+
+  /** Stops admitting new records; records not yet sent come out as `not_attempted`. */
+  stop(reason: string): void {
+    if (this.#stopReason !== undefined) return;
+    this.#stopReason = reason;
+    this.#stop.abort(new Error(reason));
+  }
+
+  /** Accepts any (async) iterable of records or reader items; yields one result per item. */
+  async *run(items: AsyncIterable<ReadItem | InputRecord> | Iterable<ReadItem | InputRecord>): AsyncGenerator<GenerationResult> {
+    const concurrency = this.#opts.concurrency ?? 16;
+    const limit = pLimit(concurrency);
+    // Records between the reader and the consumer: in flight plus finished but not yet taken.
+    // Input order needs more room so one slow record does not stall the rest.
+    const slots = new Slots(this.#opts.ordered ? concurrency * 8 : concurrency * 2);
+    const queue = new ResultQueue<{ seq: number; result: GenerationResult }>();
+    const deps = this.#stepDeps();
+    let consumerGone = false;
+
+    const produce = async () => {
+      const active = new ActiveCount();
+      let seq = 0;
+      try {
+        for await (const item of items) {
+          if (consumerGone || this.#interrupted()) break;
+          await slots.acquire();
+          const n = seq++;
+          const entry = normalize(item);
+          if (entry.kind === "invalid") queue.push({ seq: n, result: this.#invalidResult(entry.invalid) });
+          else if (this.#stopReason !== undefined) queue.push({ seq: n, result: this.#notAttempted(entry.record) });
+          else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => queue.push({ seq: n, result })));
+        }
+        await active.idle();
+        queue.close();
+      } catch (err) {
+        await active.idle();
+        queue.close(err);
+      }
+    };
+
+    const producer = produce();
+    const ordered = this.#opts.ordered ? new OrderedBuffer<GenerationResult>() : undefined;
+    try {
+      for await (const { seq, result } of queue) {
+        const ready = ordered ? ordered.push(seq, result) : [result];
+        for (const r of ready) {
+          yield r;
+          slots.release();
+        }
+      }
+    } finally {
+      consumerGone = true;
+      await producer;
+    }
+  }
+
+  async #runOne(record: InputRecord, deps: StepDeps): Promise<GenerationResult> {
+    if (this.#stopReason !== undefined) return this.#notAttempted(record);
+    let outcome: RecordOutcome;
+    try {
+      outcome = await runRecord(this.#prepared, record, deps);
+    } catch (err) {
+      // A bug, not a provider failure: keep the batch going and say what happened on this record.
+      const message = err instanceof Error ? err.message : String(err);
+      return blankResult(record.id, resultError("unknown", `internal error: ${message}`));
+    }
+    const { result, notSent } = outcome;
+    const out = notSent && this.#stopReason !== undefined ? this.#notAttempted(record) : result;
+    if (this.#opts.includeInput) out.input = record.vars;
+    return out;
+  }
+
+  #stepDeps(): StepDeps {
+    const call: CallContext = {
+      rpmGate: this.rpmGate,
+      tpmGate: this.tpmGate,
+      maxRetries: this.#opts.maxRetries ?? 5,
+      timeoutMs: this.#opts.timeoutMs ?? 120_000,
+      retryTiming: this.#opts.retryTiming ?? DEFAULT_RETRY_TIMING,
+      stop: this.#stop.signal,
+      cancel: this.#opts.cancelSignal ?? new AbortController().signal,
+      onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
+      observer: this.#opts.observer,
+    };
+    return {
+      call,
+      provider: (name: ProviderName) => this.#provider(name),
+      cost: createPricing(this.#opts.prices, this.#opts.onUnpricedModel),
+    };
+  }
+
+  #interrupted(): boolean {
+    return this.#opts.stopSignal?.aborted === true;
+  }
+
+  #invalidResult(invalid: InvalidRecord): GenerationResult {
+    const where = this.#opts.inputName ? `${this.#opts.inputName}:${invalid.line}` : `line ${invalid.line}`;
+    return blankResult(invalid.id, resultError("invalid_input", `${where}: ${invalid.message}`, { line: invalid.line }));
+  }
+
+  #notAttempted(record: InputRecord): GenerationResult {
+    const reason = this.#stopReason ?? "the run stopped";
+    const result = blankResult(record.id, resultError("not_attempted", `not attempted: ${reason}`));
+    if (this.#opts.includeInput) result.input = record.vars;
+    return result;
+  }
+}
+
+function blankResult(id: string, error: GenerationResult["error"]): GenerationResult {
+  return { id, ok: false, error, usage: emptyUsage(), cost_usd: 0, attempts: 0, backoff: emptyBackoff(), latency_ms: 0, steps: [] };
+}
+
+function normalize(item: ReadItem | InputRecord): ReadItem {
+  return "kind" in item ? item : { kind: "record", record: item };
+}
+
+/** Counts running tasks so the producer can wait for the last one without keeping a list. */
+class ActiveCount {
+  #n = 0;
+  #onIdle: (() => void) | undefined;
+
+  track(task: Promise<void>): void {
+    this.#n++;
+    void task.finally(() => {
+      if (--this.#n === 0) this.#onIdle?.();
+    });
+  }
+
+  idle(): Promise<void> {
+    if (this.#n === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#onIdle = resolve));
+  }
+}

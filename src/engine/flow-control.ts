@@ -1,0 +1,85 @@
+/**
+ * The two small primitives that keep the engine streaming: a counting semaphore that bounds how
+ * many records are between the reader and the consumer, and a queue that hands finished results
+ * to the consumer in completion order.
+ */
+
+export class Slots {
+  #free: number;
+  #waiters: (() => void)[] = [];
+  #head = 0;
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.#free > 0 && this.#head === this.#waiters.length) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    if (this.#head < this.#waiters.length) {
+      const next = this.#waiters[this.#head]!;
+      this.#waiters[this.#head++] = noop;
+      if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
+        this.#waiters = this.#waiters.slice(this.#head);
+        this.#head = 0;
+      }
+      next();
+    } else {
+      this.#free++;
+    }
+  }
+}
+
+function noop(): void {}
+
+export class ResultQueue<T> implements AsyncIterable<T> {
+  #items: T[] = [];
+  #head = 0;
+  #closed = false;
+  #failure: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#notify();
+  }
+
+  /** No more items will come; `error`, if given, is thrown to the consumer after the last item. */
+  close(error?: unknown): void {
+    this.#closed = true;
+    if (error !== undefined) this.#failure = { error };
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.#head < this.#items.length) {
+        const item = this.#items[this.#head]!;
+        this.#head++;
+        if (this.#head === this.#items.length) {
+          this.#items = [];
+          this.#head = 0;
+        }
+        yield item;
+        continue;
+      }
+      if (this.#closed) {
+        if (this.#failure) throw this.#failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The core shared by `RpmGate` and `TpmGate`: a continuously refilling token bucket with a FIFO of
+ * waiters, the same model the simulator enforces server-side.
+ *
+ * - Refill: `limit / 60` per second, continuously (OpenAI's counters refill, they do not reset).
+ * - Capacity: `limit * burstSeconds / 60`. Providers enforce per-minute limits over short slices,
+ *   so a minute's quota is never released at once: 6000 RPM with the default 1 s burst is 100 per
+ *   second, paced one every 10 ms once the first 100 are out.
+ * - Admission: a cost `c` is admitted when `available >= min(c, capacity)`, then `available -= c`.
+ *   A cost above capacity therefore needs a full bucket and leaves it in debt, which refills.
+ * - Waiters are served strictly in arrival order; only the head is ever examined, and one timer
+ *   (for the head) is the only thing that wakes the queue.
+ */
+import { systemClock, type Clock } from "./clock.js";
+import type { Admission, GateOptions } from "./gate-options.js";
+import { WaiterQueue, type QueueNode } from "./waiter-queue.js";
+
+interface Waiter extends QueueNode {
+  cost: number;
+  enqueuedAt: number;
+  resolve(a: Admission): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+function validateLimit(limit: number | undefined, what: string): number | undefined {
+  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
+    throw new RangeError(`${what} must be a positive number or undefined, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+}
+
+export class PacedBucket {
+  readonly #clock: Clock;
+  /** "RPM" or "TPM", to name the gate in error messages. */
+  readonly #name: string;
+  readonly #burstSeconds: number;
+  /** Returns an error for a cost that can never be admitted under `limit`, else undefined. */
+  readonly #tooLarge: (cost: number, limit: number) => Error | undefined;
+  readonly #queue = new WaiterQueue<Waiter>();
+  #limit: number | undefined;
+  #level = 0;
+  #lastRefill: number;
+  #pausedUntil = -Infinity;
+  #timer: unknown;
+  #timerSet = false;
+  #learnedLimit: number | undefined;
+
+  constructor(
+    options: GateOptions,
+    name: string,
+    tooLarge: (cost: number, limit: number) => Error | undefined = () => undefined,
+  ) {
+    this.#name = name;
+    const burst = options.burstSeconds ?? 1;
+    if (!(Number.isFinite(burst) && burst > 0)) {
+      throw new RangeError(`${name} burstSeconds must be a positive number, got ${String(options.burstSeconds)}`);
+    }
+    this.#burstSeconds = burst;
+    this.#clock = options.clock ?? systemClock;
+    this.#tooLarge = tooLarge;
+    this.#limit = validateLimit(options.limit, `${name} limit`);
+    this.#lastRefill = this.#clock.now();
+    this.#level = this.capacity; // a fresh bucket starts full, as on the server
+  }
+
+  get limit(): number | undefined {
+    return this.#limit;
+  }
+
+  /** Largest level the bucket holds; Infinity when unlimited. */
+  get capacity(): number {
+    return this.#limit === undefined ? Infinity : (this.#limit * this.#burstSeconds) / 60;
+  }
+
+  /** Current level (negative = debt being refilled); Infinity when unlimited. */
+  get available(): number {
+    this.#refill(this.#clock.now());
+    return this.#limit === undefined ? Infinity : this.#level;
+  }
+
+  get waiting(): number {
+    return this.#queue.size;
+  }
+
+  /** Last limit a server reported (`x-ratelimit-limit-*`); recorded, not applied. */
+  get learnedLimit(): number | undefined {
+    return this.#learnedLimit;
+  }
+
+  acquire(cost: number, signal?: AbortSignal): Promise<Admission> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.#limit !== undefined) {
+      const err = this.#tooLarge(cost, this.#limit);
+      if (err) return Promise.reject(err);
+    }
+    const now = this.#clock.now();
+    // Fast path only when nobody is queued: a small request never overtakes a waiting big one.
+    if (this.#queue.size === 0 && now >= this.#pausedUntil && this.#take(cost, now)) {
+      return Promise.resolve({ waitedMs: 0 });
+    }
+    return new Promise<Admission>((resolve, reject) => {
+      const waiter: Waiter = { cost, enqueuedAt: now, resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => this.#abort(waiter);
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      if (this.#queue.size === 1) this.#pump(); // new head: arm the single timer
+    });
+  }
+
+  /** Blocks admission for everyone until now + ms; never shortens a pause already in force. */
+  pauseFor(ms: number): void {
+    if (!(ms > 0)) return;
+    const until = this.#clock.now() + ms;
+    if (until <= this.#pausedUntil) return;
+    this.#pausedUntil = until;
+    if (this.#queue.size > 0) this.#pump();
+  }
+
+  /**
+   * Changes the limit at runtime. The level is kept (clamped to the new capacity), so lowering a
+   * limit takes effect at once and raising one refills faster from where the bucket is. Going from
+   * unlimited to limited starts a full bucket, as a fresh gate would.
+   */
+  setLimit(limit: number | undefined): void {
+    validateLimit(limit, `${this.#name} limit`);
+    const now = this.#clock.now();
+    this.#refill(now);
+    const wasUnlimited = this.#limit === undefined;
+    this.#limit = limit;
+    this.#level = wasUnlimited ? this.capacity : Math.min(this.#level, this.capacity);
+    this.#lastRefill = now;
+    if (this.#queue.size > 0) this.#pump();
+  }
+
+  /** Gives `amount` back (capped at capacity) and lets the head in if it now fits. */
+  credit(amount: number): void {
+    if (this.#limit === undefined || !(amount > 0)) return;
+    this.#refill(this.#clock.now());
+    this.#level = Math.min(this.capacity, this.#level + amount);
+    if (this.#queue.size > 0) this.#pump();
+  }
+
+  /** Charges `amount` more. Only delays the head, so the armed timer simply re-checks on firing. */
+  debit(amount: number): void {
+    if (this.#limit === undefined || !(amount > 0)) return;
+    this.#refill(this.#clock.now());
+    this.#level -= amount;
+  }
+
+  /**
+   * Takes in what a server reported (`x-ratelimit-limit-*` and `-remaining-*`, read together).
+   *
+   * - `reportedLimit` is recorded as `learnedLimit`; it is not applied (the caller may `setLimit`).
+   * - `remaining` is on the per-minute scale (OpenAI and the simulator report
+   *   `limit - (capacity - level)`), so the server's shortfall from a full bucket is
+   *   `reportedLimit - remaining`, and its level in our bucket's terms is
+   *   `capacity - shortfall`. Our level is lowered to that when it is lower; it is never raised.
+   * - The headers are read as describing the server now: the simulator computes them when it
+   *   responds, after charging every request it has received, in-flight ones included. So no
+   *   in-flight cost is subtracted again (that would count it twice).
+   * - `remaining` is a whole number, floored: the server may hold up to 1 more than it says, and
+   *   that 1 is granted rather than taken (it would otherwise cost a 60 RPM gate a second).
+   * - Nothing happens without a configured limit or without both headers, so an unlimited gate
+   *   or a provider that sends no headers behaves exactly as if `observe` were never called.
+   *
+   * When a response also settles a TPM reservation, reconcile first and observe second: a server
+   * that does not refund unused tokens then takes the refund straight back.
+   */
+  observeRemaining(remaining: number | undefined, reportedLimit: number | undefined): void {
+    if (reportedLimit === undefined || !(Number.isFinite(reportedLimit) && reportedLimit > 0)) return;
+    this.#learnedLimit = reportedLimit;
+    if (this.#limit === undefined || remaining === undefined || !Number.isFinite(remaining)) return;
+    const shortfall = Math.max(0, reportedLimit - remaining - 1);
+    const serverLevel = this.capacity - shortfall;
+    this.#refill(this.#clock.now());
+    if (serverLevel < this.#level) this.#level = serverLevel;
+  }
+
+  #ratePerMs(): number {
+    return (this.#limit ?? 0) / 60_000;
+  }
+
+  #refill(now: number): void {
+    if (this.#limit !== undefined && this.#level < this.capacity) {
+      this.#level = Math.min(this.capacity, this.#level + (now - this.#lastRefill) * this.#ratePerMs());
+    }
+    this.#lastRefill = now;
+  }
+
+  /** Charges `cost` if it is admissible now. */
+  #take(cost: number, now: number): boolean {
+    if (this.#limit === undefined) return true;
+    this.#refill(now);
+    // No float slack: the server compares exactly the same way, and admitting a hair early is a 429.
+    if (this.#level < Math.min(cost, this.capacity)) return false;
+    this.#level -= cost;
+    return true;
+  }
+
+  /** Admits waiters from the head while they fit; arms one timer for the head that does not. */
+  #pump(): void {
+    this.#cancelTimer();
+    const now = this.#clock.now();
+    for (let w = this.#queue.head; w !== undefined; w = this.#queue.head) {
+      if (now < this.#pausedUntil) return this.#arm(this.#pausedUntil - now);
+      const err = this.#limit === undefined ? undefined : this.#tooLarge(w.cost, this.#limit);
+      if (err) {
+        this.#settle(w);
+        w.reject(err);
+        continue;
+      }
+      if (!this.#take(w.cost, now)) return this.#arm(this.#msUntilFits(w.cost));
+      this.#settle(w);
+      w.resolve({ waitedMs: Math.max(1, Math.round(now - w.enqueuedAt)) });
+    }
+  }
+
+  #msUntilFits(cost: number): number {
+    const deficit = Math.min(cost, this.capacity) - this.#level;
+    // Rounded up, never early; if float rounding still leaves it a hair short, pump re-arms 1 ms on.
+    return Math.max(1, Math.ceil(deficit / this.#ratePerMs() - 1e-6));
+  }
+
+  #arm(ms: number): void {
+    this.#timerSet = true;
+    this.#timer = this.#clock.setTimer(() => {
+      this.#timerSet = false;
+      this.#timer = undefined;
+      this.#pump();
+    }, Math.max(1, Math.ceil(ms)));
+  }
+
+  #cancelTimer(): void {
+    if (!this.#timerSet) return;
+    this.#clock.clearTimer(this.#timer);
+    this.#timerSet = false;
+    this.#timer = undefined;
+  }
+
+  /** Unlinks a waiter that is about to be resolved or rejected and drops its abort listener. */
+  #settle(w: Waiter): void {
+    this.#queue.remove(w);
+    if (w.signal && w.onAbort) w.signal.removeEventListener("abort", w.onAbort);
+  }
+
+  #abort(w: Waiter): void {
+    const wasHead = this.#queue.head === w;
+    if (!w.queued) return; // already admitted; the caller owns the admission
+    this.#settle(w);
+    w.reject(abortReason(w.signal as AbortSignal));
+    if (wasHead) this.#pump(); // the next head may fit now, or needs its own timer
+  }
+}

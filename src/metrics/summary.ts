@@ -1,0 +1,173 @@
+/**
+ * The run summary (`--summary file.json`): folds every `GenerationResult` into totals as results
+ * arrive, in memory bounded by the number of distinct models, steps and error types, never by
+ * the number of records. The field names are a public contract (DESIGN.md).
+ */
+import { systemClock, type Clock } from "../gates/clock.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage } from "../types.js";
+import type { BackoffStats, ErrorType, GenerationResult, Usage } from "../types.js";
+import { LatencyHistogram } from "./latency-histogram.js";
+
+export interface RunSummary {
+  records: number;
+  ok: number;
+  /** Failures other than the records never sent (`not_attempted`, `budget_exceeded`). */
+  failed: number;
+  not_attempted: number;
+  /** Input lines that could not be parsed (also counted in `failed`). */
+  invalid_input: number;
+  /** Provider attempts over all records, retries included. */
+  attempts: number;
+  usage: Usage;
+  /** Sum of the priced records' costs; records with an unpriced model contribute nothing. */
+  cost_usd: number;
+  cost_by_model: Record<string, number>;
+  cost_by_step: Record<string, number>;
+  /** Models used without a known price, sorted. */
+  unpriced_models: string[];
+  backoff: BackoffStats;
+  errors_by_type: Partial<Record<ErrorType, number>>;
+  /** Over records that reached a provider (attempts > 0); all 0 when none did. */
+  latency_ms: { p50: number; p90: number; p99: number; max: number };
+  wall_ms: number;
+  /** Attempted records per minute of wall time. */
+  throughput_rpm: number;
+  started_at: string;
+  finished_at: string;
+  /** "fatal: …", "interrupted", or null when the run ended by itself. */
+  stopped_reason: string | null;
+  exit_code: number;
+}
+
+export interface BuildOptions {
+  exitCode: number;
+  stoppedReason: string | null;
+  /** Overrides the wall time measured on the builder's clock since construction. */
+  wallMs?: number;
+}
+
+const NOT_SENT: ReadonlySet<ErrorType> = new Set(["not_attempted", "budget_exceeded"]);
+
+/** Summing many small floats leaves noise like 0.30000000000000004; 1e-9 USD is far below a token. */
+const roundCost = (x: number): number => Math.round(x * 1e9) / 1e9;
+const roundTenth = (x: number): number => Math.round(x * 10) / 10;
+
+function addTo<K extends string>(into: Partial<Record<K, number>>, key: K, amount: number): void {
+  into[key] = (into[key] ?? 0) + amount;
+}
+
+/** Copies with keys in sorted order, so summaries diff cleanly between runs. */
+function sortedRecord<V, R>(from: Partial<Record<string, V>>, map: (v: V) => R): Record<string, R> {
+  const out: Record<string, R> = {};
+  for (const key of Object.keys(from).sort()) out[key] = map(from[key] as V);
+  return out;
+}
+
+export class SummaryBuilder {
+  readonly #clock: Clock;
+  readonly #startMono: number;
+  readonly #startedAt: Date;
+  readonly #latency = new LatencyHistogram();
+  readonly #usage = emptyUsage();
+  readonly #backoff = emptyBackoff();
+  readonly #costByModel: Partial<Record<string, number>> = {};
+  readonly #costByStep: Partial<Record<string, number>> = {};
+  readonly #errors: Partial<Record<ErrorType, number>> = {};
+  readonly #unpriced = new Set<string>();
+  #records = 0;
+  #ok = 0;
+  #notAttempted = 0;
+  #invalidInput = 0;
+  #attempts = 0;
+  #attempted = 0;
+  #cost = 0;
+
+  /** `startedAt` is the wall-clock start; durations come from the (monotonic) `clock`. */
+  constructor(clock: Clock = systemClock, startedAt: Date = new Date()) {
+    this.#clock = clock;
+    this.#startMono = clock.now();
+    this.#startedAt = startedAt;
+  }
+
+  add(result: GenerationResult): void {
+    this.#records++;
+    if (result.ok) this.#ok++;
+    else {
+      // A failure always carries an error; "unknown" keeps the counts adding up if one does not.
+      const type = result.error?.type ?? "unknown";
+      addTo(this.#errors, type, 1);
+      if (NOT_SENT.has(type)) this.#notAttempted++;
+      if (type === "invalid_input") this.#invalidInput++;
+    }
+    this.#attempts += result.attempts;
+    if (result.attempts > 0) {
+      this.#attempted++;
+      this.#latency.record(result.latency_ms);
+    }
+    addUsage(this.#usage, result.usage);
+    addBackoff(this.#backoff, result.backoff);
+    if (result.cost_usd !== null) this.#cost += result.cost_usd;
+    this.#addCosts(result);
+  }
+
+  build(options: BuildOptions): RunSummary {
+    const wallMs = Math.max(0, Math.round(options.wallMs ?? this.#clock.now() - this.#startMono));
+    const failed = this.#records - this.#ok - this.#notAttempted;
+    return {
+      records: this.#records,
+      ok: this.#ok,
+      failed,
+      not_attempted: this.#notAttempted,
+      invalid_input: this.#invalidInput,
+      attempts: this.#attempts,
+      usage: { ...this.#usage },
+      cost_usd: roundCost(this.#cost),
+      cost_by_model: sortedRecord(this.#costByModel, roundCost),
+      cost_by_step: sortedRecord(this.#costByStep, roundCost),
+      unpriced_models: [...this.#unpriced].sort(),
+      backoff: {
+        ...this.#backoff,
+        rpm_wait_ms: Math.round(this.#backoff.rpm_wait_ms),
+        tpm_wait_ms: Math.round(this.#backoff.tpm_wait_ms),
+        retry_wait_ms: Math.round(this.#backoff.retry_wait_ms),
+      },
+      errors_by_type: sortedRecord(this.#errors, (n: number) => n),
+      latency_ms: {
+        p50: Math.round(this.#latency.percentile(50)),
+        p90: Math.round(this.#latency.percentile(90)),
+        p99: Math.round(this.#latency.percentile(99)),
+        max: Math.round(this.#latency.max),
+      },
+      wall_ms: wallMs,
+      throughput_rpm: wallMs > 0 ? roundTenth((this.#attempted * 60_000) / wallMs) : 0,
+      started_at: this.#startedAt.toISOString(),
+      finished_at: new Date(this.#startedAt.getTime() + wallMs).toISOString(),
+      stopped_reason: options.stoppedReason,
+      exit_code: options.exitCode,
+    };
+  }
+
+  /**
+   * Per-model and per-step costs come from the steps, where each call's model is known. A result
+   * without steps (a single call) counts under its model only.
+   */
+  #addCosts(result: GenerationResult): void {
+    if (result.steps.length === 0) {
+      if (result.model !== undefined && result.attempts > 0) this.#addCost(result.model, undefined, result.cost_usd);
+      return;
+    }
+    for (const step of result.steps) {
+      if (step.model === undefined || step.cost_usd === undefined) continue; // not an LLM call
+      this.#addCost(step.model, step.id, step.cost_usd);
+    }
+  }
+
+  #addCost(model: string, stepId: string | undefined, cost: number | null): void {
+    if (cost === null) {
+      this.#unpriced.add(model);
+      return;
+    }
+    addTo(this.#costByModel, model, cost);
+    if (stepId !== undefined) addTo(this.#costByStep, stepId, cost);
+  }
+}

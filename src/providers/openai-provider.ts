@@ -1,0 +1,181 @@
+/**
+ * OpenAI Chat Completions (and OpenAI-compatible servers) through the official `openai` client.
+ * One HTTP attempt per call: the client runs with `maxRetries: 0` and the engine owns retries
+ * (PROTOCOLS §4 "Design recommendation").
+ */
+import OpenAI from "openai";
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import { ProviderError } from "../errors.js";
+import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, Usage } from "../types.js";
+import { callSignal } from "./call-signal.js";
+import { classifyOpenAIError } from "./classify-openai.js";
+import { hasRateLimitInfo, parseRateLimitHeaders } from "./rate-limit-headers.js";
+
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+export type MaxTokensField = "max_completion_tokens" | "max_tokens";
+
+export interface OpenAIProviderOptions {
+  /** @default "https://api.openai.com/v1" */
+  baseURL?: string;
+  apiKey: string;
+  organization?: string;
+  project?: string;
+  /**
+   * Which field carries `params.max_tokens`.
+   * @default per request, see `maxTokensFieldFor`
+   */
+  maxTokensField?: MaxTokensField;
+}
+
+// OpenAI's reasoning families (o1, o3, o4-mini, gpt-5…) reject `max_tokens` with a 400
+// `unsupported_parameter` wherever they are served (OpenAI, Azure, proxies, our simulator).
+const REASONING_MODEL = /^(o\d|gpt-5)/;
+
+/**
+ * The output cap's field name for one request.
+ * - api.openai.com: always `max_completion_tokens` (`max_tokens` is deprecated, PROTOCOLS §1.1).
+ * - Any other base URL: `max_tokens`, because OpenAI-compatible servers read that one: Ollama's
+ *   /v1 ignores `max_completion_tokens` entirely (PROTOCOLS §6.6), as do older vLLM / llama.cpp
+ *   builds, and a server that ignores the cap generates without limit. The exception is an OpenAI
+ *   reasoning model name, which only an OpenAI-like server serves and which rejects `max_tokens`.
+ * - `maxTokensField` in the options overrides both (e.g. a proxy in front of api.openai.com).
+ */
+export function maxTokensFieldFor(baseURL: string, model: string): MaxTokensField {
+  let host: string | undefined;
+  try {
+    host = new URL(baseURL).hostname;
+  } catch {
+    host = undefined; // the client rejects a bad URL on the call itself
+  }
+  if (host === "api.openai.com" || REASONING_MODEL.test(model)) return "max_completion_tokens";
+  return "max_tokens";
+}
+
+export class OpenAIProvider implements Provider {
+  readonly name = "openai" as const;
+  readonly baseURL: string;
+  readonly #client: OpenAI;
+  readonly #apiKey: string;
+  readonly #maxTokensField: MaxTokensField | undefined;
+
+  constructor(options: OpenAIProviderOptions) {
+    this.baseURL = options.baseURL ?? OPENAI_DEFAULT_BASE_URL;
+    this.#apiKey = options.apiKey;
+    this.#maxTokensField = options.maxTokensField;
+    // Every value that the client would otherwise read from process.env is passed explicitly
+    // (STYLE: only cli/ reads the environment); `null` switches the env fallback off.
+    this.#client = new OpenAI({
+      apiKey: options.apiKey,
+      adminAPIKey: null,
+      baseURL: this.baseURL,
+      organization: options.organization ?? null,
+      project: options.project ?? null,
+      webhookSecret: null,
+      maxRetries: 0,
+    });
+  }
+
+  async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {
+    const body = this.#buildBody(request);
+    const call = callSignal(options);
+    try {
+      const { data, response } = await this.#client.chat.completions
+        .create(body, { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
+        .withResponse();
+      const rateLimits = parseRateLimitHeaders((name) => response.headers.get(name));
+      const parsed = parseCompletion(data, request.model);
+      parsed.providerId ??= response.headers.get("x-request-id") ?? undefined;
+      if (hasRateLimitInfo(rateLimits)) parsed.rateLimits = rateLimits;
+      return parsed;
+    } catch (err) {
+      throw classifyOpenAIError(err, {
+        aborted: call.cause,
+        timeoutMs: options.timeoutMs,
+        maxTokens: request.params.max_tokens,
+        secret: this.#apiKey,
+      });
+    } finally {
+      call.dispose();
+    }
+  }
+
+  /** The request body, with only the parameters the caller set. */
+  #buildBody(request: LlmRequest): ChatCompletionCreateParamsNonStreaming {
+    const p = request.params;
+    const body: ChatCompletionCreateParamsNonStreaming = {
+      model: request.model,
+      // Our ChatMessage is the plain {role, content} subset; a `tool` message without
+      // tool_call_id is the server's to reject (400 bad_request), not ours to rewrite.
+      messages: request.messages as ChatCompletionMessageParam[],
+    };
+    if (p.max_tokens !== undefined) body[this.#maxTokensField ?? maxTokensFieldFor(this.baseURL, request.model)] = p.max_tokens;
+    if (p.temperature !== undefined) body.temperature = p.temperature;
+    if (p.top_p !== undefined) body.top_p = p.top_p;
+    if (p.seed !== undefined) body.seed = p.seed;
+    if (p.stop !== undefined) body.stop = p.stop;
+    if (p.response_format !== undefined) body.response_format = p.response_format;
+    return body;
+  }
+}
+
+// The client's own timer stops at the response headers; ours (call-signal) covers the body too.
+// Still pass it, bounded, so the client sends `X-Stainless-Timeout` and never uses its 10 min default.
+function clientTimeout(timeoutMs: number): number | undefined {
+  return Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 2 ** 31 - 1) : undefined;
+}
+
+/**
+ * Checks the 2xx body at run time: an OpenAI-compatible server (or a proxy's HTML page) may send
+ * anything, and the SDK's types are not a validation.
+ */
+function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
+  if (typeof data !== "object" || data === null) {
+    return throwInvalid(`expected a JSON chat.completion object, got ${typeof data === "string" ? "text" : String(data)}`);
+  }
+  const completion = data as Partial<ChatCompletion>;
+  const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+  if (!choice || typeof choice.message !== "object" || choice.message === null) {
+    return throwInvalid("response has no choices[0].message");
+  }
+  const content = choice.message.content;
+  const refusal = choice.message.refusal;
+  const finishReason = typeof choice.finish_reason === "string" ? choice.finish_reason : "unknown";
+  if (finishReason === "content_filter") {
+    throw new ProviderError({ type: "content_filter", code: "content_filter", message: "the provider's content filter stopped the completion (finish_reason: content_filter)" });
+  }
+  // A refusal (content null, `refusal` set) is the model's safety policy declining, like the
+  // filter: the same prompt will be refused again, and the refusal text is not the output the
+  // caller asked for (with Structured Outputs it would fail schema validation later, confusingly).
+  if ((content === null || content === undefined || content === "") && typeof refusal === "string" && refusal !== "") {
+    throw new ProviderError({ type: "content_filter", code: "refusal", message: `the model refused: ${refusal}` });
+  }
+  if (content !== null && content !== undefined && typeof content !== "string") {
+    return throwInvalid("choices[0].message.content is not a string");
+  }
+  const result: LlmResponse = {
+    text: content ?? "",
+    finishReason,
+    usage: usageOf(completion.usage),
+    model: typeof completion.model === "string" && completion.model !== "" ? completion.model : requestedModel,
+  };
+  if (typeof completion.id === "string" && completion.id !== "") result.providerId = completion.id;
+  return result;
+}
+
+function throwInvalid(message: string): never {
+  throw new ProviderError({ type: "invalid_response", message });
+}
+
+/**
+ * OpenAI always sends `usage` on non-streamed completions; a compatible server that omits it gets
+ * zeros rather than a failed record (retrying would not make it appear).
+ */
+function usageOf(usage: ChatCompletion["usage"] | undefined): Usage {
+  const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : 0);
+  return {
+    input_tokens: count(usage?.prompt_tokens),
+    output_tokens: count(usage?.completion_tokens),
+    cached_tokens: count(usage?.prompt_tokens_details?.cached_tokens),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * An OpenAI- and Ollama-compatible HTTP server for the demo, the tests and the
+ * benchmarks: real wire formats (PROTOCOLS.md), rate limits enforced over slices of the
+ * minute, latency, seeded fault injection and `[[sim:…]]` test directives.
+ * It is a stand-in for a provider, never a silent replacement for one.
+ */
+import { AttemptCounter } from "./directives.js";
+import { FaultDrawer } from "./faults.js";
+import { DEFAULT_MODELS, ModelCatalog } from "./models.js";
+import { ModelQueue } from "./ollama-queue.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { hashString, mulberry32 } from "./rng.js";
+import { createSimulatorServer, listen, shutdown } from "./server.js";
+import { type SimulatorStats, StatsRecorder } from "./stats.js";
+import type { SimContext } from "./context.js";
+
+export type { SimulatorStats } from "./stats.js";
+export { formatGoDuration } from "./go-duration.js";
+export { DEFAULT_MODELS } from "./models.js";
+
+/** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */
+export interface SimulatorFaults {
+  /** 500 `server_error` ("The server had an error while processing your request…"). */
+  server500?: number;
+  /** 503 overloaded (OpenAI body) / 503 "server busy…" (Ollama routes). */
+  overloaded503?: number;
+  /** Destroy the socket without a response (client sees ECONNRESET / "fetch failed"). */
+  reset?: number;
+  /** Accept the request and never answer, until the client aborts or the server closes. */
+  hang?: number;
+  /** Send 200 with headers and only part of the body, then destroy the socket. */
+  truncated?: number;
+}
+
+export interface SimulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** Requests per minute, per model. @default undefined (unlimited) */
+  rpm?: number;
+  /** Tokens per minute, per model, charged at admission (prompt + max output). @default undefined (unlimited) */
+  tpm?: number;
+  /**
+   * Limits are enforced over slices: bucket capacity = limit × burstSeconds / 60,
+   * so 6000 RPM with the default allows 100 requests per second.
+   * @default 1
+   */
+  burstSeconds?: number;
+  /** Uniform latency range per request, in ms. @default [0, 0] */
+  latencyMs?: [number, number];
+  /** Replies and fault draws are deterministic given the seed and the request order/content. @default 1 */
+  seed?: number;
+  /** When set, OpenAI routes require `Authorization: Bearer <apiKey>` (401 otherwise). @default undefined */
+  apiKey?: string;
+  /** Random faults. @default none */
+  faults?: SimulatorFaults;
+  /**
+   * Known model names. Dated snapshots (`gpt-4o-mini-2024-07-18`) and Ollama tags
+   * (`llama3.2:latest`) of a known name are accepted; anything else is a 404.
+   * @default DEFAULT_MODELS (gpt-4o-mini … gpt-5-nano, llama3.2, llama3.1, qwen2.5, mistral)
+   */
+  models?: string[];
+  /** Tokens reserved against TPM when a request sets no max tokens. @default 4096 */
+  defaultMaxOutput?: number;
+  /** Ollama's scheduler per model: parallel slots and pending-queue size (503 beyond it). @default { numParallel: 1, maxQueue: 512 } */
+  ollama?: { numParallel?: number; maxQueue?: number };
+  /** Do not log internal errors to stderr. @default false */
+  quiet?: boolean;
+}
+
+export interface SimulatorHandle {
+  /** e.g. `http://127.0.0.1:41234` */
+  url: string;
+  /** `url + "/v1"`, for `new OpenAI({ baseURL })`. */
+  openaiBaseUrl: string;
+  /** `url`, for `new Ollama({ host })`. */
+  ollamaHost: string;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  /** Closes the server and destroys open sockets (hung requests too). Idempotent. */
+  close(): Promise<void>;
+}
+
+function positive(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`simulator option ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function latencyRange(range: [number, number] | undefined): readonly [number, number] {
+  if (range === undefined) return [0, 0];
+  const [min, max] = range;
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
+    throw new RangeError(`simulator option latencyMs must be [min, max] with 0 <= min <= max, got ${JSON.stringify(range)}`);
+  }
+  return [min, max];
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const seed = options.seed ?? 1;
+  const numParallel = options.ollama?.numParallel ?? 1;
+  const maxQueue = options.ollama?.maxQueue ?? 512;
+  const queues = new Map<string, ModelQueue>();
+  // Validates the numbers now rather than on the first Ollama request.
+  new ModelQueue(numParallel, maxQueue);
+
+  const ctx: SimContext = {
+    seed,
+    apiKey: options.apiKey,
+    defaultMaxOutput: positive(options.defaultMaxOutput, "defaultMaxOutput") ?? 4096,
+    latencyMs: latencyRange(options.latencyMs),
+    catalog: new ModelCatalog(options.models ?? DEFAULT_MODELS),
+    stats: new StatsRecorder(),
+    limiter: new RateLimiter({
+      rpm: positive(options.rpm, "rpm"),
+      tpm: positive(options.tpm, "tpm"),
+      burstSeconds: positive(options.burstSeconds, "burstSeconds") ?? 1,
+    }),
+    faults: new FaultDrawer(options.faults ?? {}, mulberry32(hashString("faults", seed))),
+    latencyRng: mulberry32(hashString("latency", seed)),
+    attempts: new AttemptCounter(),
+    queue(family) {
+      let queue = queues.get(family);
+      if (!queue) {
+        queue = new ModelQueue(numParallel, maxQueue);
+        queues.set(family, queue);
+      }
+      return queue;
+    },
+  };
+
+  const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
+  const server = createSimulatorServer(ctx, log);
+  const host = options.host ?? "127.0.0.1";
+  const port = await listen(server, options.port ?? 0, host);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    openaiBaseUrl: `${url}/v1`,
+    ollamaHost: url,
+    stats: () => ctx.stats.snapshot(),
+    resetStats: () => ctx.stats.reset(),
+    close: () => (closing ??= shutdown(server)),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * OpenAI error bodies, worded as the real API words them (PROTOCOLS §3). The shape is
+ * always `{error:{message,type,param,code}}` with all four keys present, because the
+ * SDK copies them onto `APIError` and clients classify on `type`/`code`.
+ */
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface OpenAIError {
+  status: number;
+  body: OpenAIErrorBody;
+}
+
+const ORG = "org-simulator";
+const RATE_LIMIT_DOCS = "Visit https://platform.openai.com/account/rate-limits to learn more.";
+
+function error(status: number, message: string, type: string, param: string | null, code: string | null): OpenAIError {
+  return { status, body: { error: { message, type, param, code } } };
+}
+
+export const openaiErrors = {
+  serverError: () =>
+    error(500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null),
+
+  overloaded: (requestId: string) =>
+    error(
+      503,
+      "That model is currently overloaded with other requests. You can retry your request, or contact us through our help center at help.openai.com if the error persists. " +
+        `(Please include the request ID ${requestId} in your message.)`,
+      "server_error",
+      null,
+      null,
+    ),
+
+  rateLimited: (model: string, kind: "requests" | "tokens", limit: number, used: number, requested: number, retryIn: string) =>
+    error(
+      429,
+      `Rate limit reached for ${model} in organization ${ORG} on ${kind === "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"}: ` +
+        `Limit ${limit}, Used ${used}, Requested ${requested}. Please try again in ${retryIn}. ${RATE_LIMIT_DOCS}`,
+      kind,
+      null,
+      "rate_limit_exceeded",
+    ),
+
+  requestTooLarge: (model: string, limit: number, requested: number) =>
+    error(
+      429,
+      `Request too large for ${model} in organization ${ORG} on tokens per min (TPM): Limit ${limit}, Requested ${requested}. ` +
+        `The input or output tokens must be reduced in order to run successfully. ${RATE_LIMIT_DOCS}`,
+      "tokens",
+      null,
+      "rate_limit_exceeded",
+    ),
+
+  insufficientQuota: () =>
+    error(
+      429,
+      "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+      "insufficient_quota",
+      null,
+      "insufficient_quota",
+    ),
+
+  invalidApiKey: (maskedKey: string) =>
+    error(
+      401,
+      `Incorrect API key provided: ${maskedKey}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      "invalid_request_error",
+      null,
+      "invalid_api_key",
+    ),
+
+  missingApiKey: () =>
+    error(
+      401,
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
+      "invalid_request_error",
+      null,
+      "invalid_api_key",
+    ),
+
+  regionNotSupported: () =>
+    error(403, "Country, region, or territory not supported", "request_forbidden", null, "unsupported_country_region_territory"),
+
+  contextLength: (contextWindow: number, promptTokens: number) =>
+    error(
+      400,
+      `This model's maximum context length is ${contextWindow} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
+      "invalid_request_error",
+      "messages",
+      "context_length_exceeded",
+    ),
+
+  badRequest: (message: string, param: string | null = null, code: string | null = null) =>
+    error(400, message, "invalid_request_error", param, code),
+
+  missingParameter: (param: string) =>
+    error(400, `Missing required parameter: '${param}'.`, "invalid_request_error", param, "missing_required_parameter"),
+
+  invalidJsonBody: () =>
+    error(
+      400,
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      "invalid_request_error",
+      null,
+      null,
+    ),
+
+  unsupportedParameter: (param: string, replacement: string) =>
+    error(
+      400,
+      `Unsupported parameter: '${param}' is not supported with this model. Use '${replacement}' instead.`,
+      "invalid_request_error",
+      param,
+      "unsupported_parameter",
+    ),
+
+  unsupportedValue: (param: string, value: unknown) =>
+    error(
+      400,
+      `Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (1) value is supported.`,
+      "invalid_request_error",
+      param,
+      "unsupported_value",
+    ),
+
+  modelNotFound: (model: string) =>
+    error(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
+
+  invalidUrl: (method: string, path: string) =>
+    error(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, null),
+};
+
+/** `sk-abc***xyz`: enough to recognise a key in a log, never enough to use it. */
+export function maskApiKey(key: string): string {
+  if (key.length < 10) return "***";
+  return `${key.slice(0, 6)}***${key.slice(-3)}`;
+}

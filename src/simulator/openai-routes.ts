@@ -1,0 +1,260 @@
+/**
+ * OpenAI routes: `POST /v1/chat/completions` (also for local model names, as Ollama's
+ * OpenAI-compatible endpoint does), `GET /v1/models`, and OpenAI-shaped 404s. Every
+ * response carries `x-request-id`, `openai-*` and the six `x-ratelimit-*` headers.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { type Directives, parseDirectives } from "./directives.js";
+import { resetConnection, sendTruncated } from "./faults.js";
+import { formatGoDuration } from "./go-duration.js";
+import { readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
+import { acquireSlot } from "./ollama-queue.js";
+import { type OpenAIError, maskApiKey, openaiErrors } from "./openai-errors.js";
+import { type ChatRequest, parseChatRequest } from "./openai-request.js";
+import { makeReply } from "./replies.js";
+import { hashString } from "./rng.js";
+import { countChatTokens } from "./tokens.js";
+
+/** Directive-driven 429s ask for a short wait so tests that honour it stay fast. */
+const DIRECTIVE_RETRY_MS = 50;
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Random bytes drawn in bulk: one syscall per ~140 ids instead of one per id. */
+let idPool = Buffer.alloc(0);
+let idPoolOffset = 0;
+
+function completionId(): string {
+  if (idPoolOffset + 29 > idPool.length) {
+    idPool = randomBytes(4096);
+    idPoolOffset = 0;
+  }
+  let id = "chatcmpl-";
+  for (let i = 0; i < 29; i++) id += ID_ALPHABET[(idPool[idPoolOffset++] ?? 0) % ID_ALPHABET.length];
+  return id;
+}
+
+/**
+ * `retry-after-ms`/`retry-after` on 429s. Public OpenAI does not document these (Azure
+ * OpenAI sends them); we send them so clients that honour them can be tested.
+ */
+function retryHeaders(waitMs: number): Record<string, string> {
+  const ms = Math.max(1, Math.ceil(waitMs));
+  return { "retry-after-ms": String(ms), "retry-after": String(Math.ceil(ms / 1000)) };
+}
+
+/** One request's way of answering: the common headers and the stats, in one place. */
+class Responder {
+  readonly requestId = `req_${randomUUID().replaceAll("-", "")}`;
+  readonly #started = performance.now();
+  /** Set once the model is known, so rate-limit headers describe that model's budget. */
+  family: string | undefined;
+
+  constructor(
+    readonly ctx: SimContext,
+    readonly res: ServerResponse,
+  ) {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...this.ctx.limiter.headers(this.family),
+      "x-request-id": this.requestId,
+      "openai-organization": "org-simulator",
+      "openai-processing-ms": String(Math.round(performance.now() - this.#started)),
+      "openai-version": "2020-10-01",
+      ...extra,
+    };
+  }
+
+  send(status: number, body: unknown, extra?: Record<string, string>): void {
+    this.ctx.stats.status(status);
+    sendJson(this.res, status, body, this.headers(extra));
+  }
+
+  fail(error: OpenAIError, extra?: Record<string, string>): void {
+    if (error.status === 429 && error.body.error.code === "rate_limit_exceeded") this.ctx.stats.rateLimited();
+    this.send(error.status, error.body, extra);
+  }
+
+  /** 429 with an RPM-shaped body that did not touch the buckets (directives). */
+  failRateLimitedByDirective(): void {
+    const headers = this.ctx.limiter.headers(this.family);
+    const limit = Number(headers["x-ratelimit-limit-requests"]);
+    const used = limit - Number(headers["x-ratelimit-remaining-requests"]);
+    const model = this.family ?? "unknown";
+    this.fail(
+      openaiErrors.rateLimited(model, "requests", limit, used, 1, formatGoDuration(DIRECTIVE_RETRY_MS)),
+      retryHeaders(DIRECTIVE_RETRY_MS),
+    );
+  }
+}
+
+export function checkAuth(ctx: SimContext, req: IncomingMessage): OpenAIError | undefined {
+  if (ctx.apiKey === undefined) return undefined;
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
+  if (!match?.[1]) return openaiErrors.missingApiKey();
+  return match[1] === ctx.apiKey ? undefined : openaiErrors.invalidApiKey(maskApiKey(match[1]));
+}
+
+/** Model-specific rules the real API enforces before doing any work. */
+function modelRuleError(request: ChatRequest, reasoning: boolean): OpenAIError | undefined {
+  if (!reasoning) return undefined;
+  if (request.usedLegacyMaxTokens) return openaiErrors.unsupportedParameter("max_tokens", "max_completion_tokens");
+  if (request.temperature !== undefined && request.temperature !== 1) {
+    return openaiErrors.unsupportedValue("temperature", request.temperature);
+  }
+  return undefined;
+}
+
+export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.once("close", ctx.stats.begin());
+  const out = new Responder(ctx, res);
+
+  const authError = checkAuth(ctx, req);
+  if (authError) return out.fail(authError);
+  const body = await readJsonBody(req);
+  if (body.kind === "aborted") return;
+  if (body.kind !== "json") return out.fail(openaiErrors.invalidJsonBody());
+  const request = parseChatRequest(body.value);
+  if ("status" in request) return out.fail(request);
+
+  const model = ctx.catalog.resolve(request.model);
+  if (!model) return out.fail(openaiErrors.modelNotFound(request.model));
+  out.family = model.family;
+  if (request.stream) return out.fail(openaiErrors.badRequest("streaming not supported by the simulator", "stream"));
+  const ruleError = modelRuleError(request, model.reasoning && !model.local);
+  if (ruleError) return out.fail(ruleError);
+
+  const directives = parseDirectives(request.lastUserText);
+  if (directives?.quota) return out.fail(openaiErrors.insufficientQuota());
+  if (directives?.region) return out.fail(openaiErrors.regionNotSupported());
+  if (directives?.badRequest) {
+    return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"));
+  }
+  const promptTokens = countChatTokens(request.messages);
+  if (directives?.contextLength) return out.fail(openaiErrors.contextLength(model.contextWindow, model.contextWindow + promptTokens));
+  // Ollama truncates an over-long prompt instead of refusing it (PROTOCOLS §6.1).
+  if (!model.local && promptTokens > model.contextWindow) return out.fail(openaiErrors.contextLength(model.contextWindow, promptTokens));
+  if (directives?.rateLimit) return out.failRateLimitedByDirective();
+
+  const tokenCost = promptTokens + (request.maxTokens ?? ctx.defaultMaxOutput) * request.n;
+  const admission = ctx.limiter.admit(model.family, tokenCost);
+  if (!admission.admitted) {
+    if (admission.reason === "too_large") {
+      return out.fail(openaiErrors.requestTooLarge(model.family, admission.limit, admission.requested));
+    }
+    const { reason, limit, used, requested, waitMs } = admission;
+    const retryIn = formatGoDuration(Math.max(1, Math.ceil(waitMs)));
+    return out.fail(openaiErrors.rateLimited(model.family, reason, limit, used, requested, retryIn), retryHeaders(waitMs));
+  }
+
+  // Local models queue like Ollama's /v1 endpoint does; a full queue is its 503.
+  let release: (() => void) | undefined;
+  if (model.local) {
+    const slot = await acquireSlot(ctx.queue(model.family), res);
+    if (slot === "closed") return;
+    if (slot === "full") {
+      return out.send(503, {
+        error: { message: "server busy, please try again.  maximum pending requests exceeded", type: "api_error", param: null, code: null },
+      });
+    }
+    release = slot;
+  }
+  try {
+    await answer(ctx, out, request, model.responseName, model.local, promptTokens, directives);
+  } finally {
+    release?.();
+  }
+}
+
+async function answer(
+  ctx: SimContext,
+  out: Responder,
+  request: ChatRequest,
+  responseModel: string,
+  local: boolean,
+  promptTokens: number,
+  directives: Directives | undefined,
+): Promise<void> {
+  const { res } = out;
+  const outcome = decideOutcome(ctx, directives, request.lastUserText);
+  if (outcome === "hang") return ctx.stats.fault("hang");
+  if (outcome === "reset") {
+    ctx.stats.fault("reset");
+    return resetConnection(res);
+  }
+  if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
+
+  if (outcome === "server500") {
+    ctx.stats.fault("server500");
+    return out.fail(openaiErrors.serverError());
+  }
+  if (outcome === "overloaded503") {
+    ctx.stats.fault("overloaded503");
+    return out.fail(openaiErrors.overloaded(out.requestId));
+  }
+  if (outcome === "rate_limited") return out.failRateLimitedByDirective();
+
+  const invalidJson = request.format.kind !== "text" && wantsInvalidJson(ctx, directives, request.lastUserText);
+  const contentKey = `${responseModel}\u0000${JSON.stringify(request.messages)}\u0000${JSON.stringify(request.format)}`;
+  let completionTokens = 0;
+  const choices = [];
+  for (let index = 0; index < request.n; index++) {
+    const reply = directives?.contentFilter
+      ? { text: "", tokens: 0, finishReason: "content_filter" }
+      : makeReply({ seed: ctx.seed, contentKey, format: request.format, maxTokens: request.maxTokens, choiceIndex: index, invalidJson });
+    completionTokens += reply.tokens;
+    choices.push({
+      index,
+      message: { role: "assistant", content: reply.text, refusal: null, annotations: [] },
+      logprobs: null,
+      finish_reason: reply.finishReason,
+    });
+  }
+  const body = {
+    id: completionId(),
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: responseModel,
+    choices,
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    },
+    service_tier: request.serviceTier,
+    system_fingerprint: local ? "fp_ollama" : `fp_${hashString(responseModel, ctx.seed).toString(16).padStart(8, "0")}`,
+  };
+  if (outcome === "truncated") {
+    ctx.stats.fault("truncated");
+    ctx.stats.status(200);
+    return sendTruncated(res, out.headers(), JSON.stringify(body), "application/json");
+  }
+  ctx.stats.ok(promptTokens, completionTokens);
+  out.send(200, body);
+}
+
+export function handleListModels(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
+  const out = new Responder(ctx, res);
+  const authError = checkAuth(ctx, req);
+  if (authError) return sendJson(res, authError.status, authError.body, out.headers());
+  const data = ctx.catalog.names.map((id) => ({
+    id,
+    object: "model",
+    // A fixed date: the list is static, and stable output is easier to snapshot.
+    created: 1_715_367_049,
+    owned_by: ctx.catalog.isLocal(id) ? "library" : "system",
+  }));
+  sendJson(res, 200, { object: "list", data }, out.headers());
+}
+
+export function handleOpenAINotFound(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
+  const out = new Responder(ctx, res);
+  const error = checkAuth(ctx, req) ?? openaiErrors.invalidUrl(req.method ?? "GET", (req.url ?? "/").split("?")[0] ?? "/");
+  sendJson(res, error.status, error.body, out.headers());
+  req.resume();
+}

@@ -1,0 +1,66 @@
+/**
+ * Token counting with o200k_base (gpt-tokenizer), the encoding of gpt-4o, gpt-4.1,
+ * the o-series and gpt-5. The client estimates with the same library and the same
+ * chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
+ * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
+ */
+import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
+
+/** Special-token text in user content is just text to the API, never a control token. */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** ChatML framing: <|im_start|>role<|im_sep|>content<|im_end|> costs 3 tokens besides role and content. */
+const PER_MESSAGE_OVERHEAD = 3;
+/** Every reply is primed with <|im_start|>assistant<|im_sep|>. */
+const REPLY_PRIMING = 3;
+
+/** Batches often repeat the same system prompt; caching its count is the cheap win. */
+const CACHE_LIMIT = 4096;
+const MAX_CACHED_LENGTH = 20_000;
+const cache = new Map<string, number>();
+
+export function countTextTokens(text: string): number {
+  if (text.length === 0) return 0;
+  const cacheable = text.length <= MAX_CACHED_LENGTH;
+  if (cacheable) {
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+  }
+  const count = countTokens(text, PLAIN_TEXT);
+  if (cacheable) {
+    // Crude bound rather than an LRU: clearing is O(1) amortised and the cache refills fast.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, count);
+  }
+  return count;
+}
+
+/** For one-off text such as generated replies, which would only evict useful cache entries. */
+export function countTextTokensUncached(text: string): number {
+  return text.length === 0 ? 0 : countTokens(text, PLAIN_TEXT);
+}
+
+export interface CountableMessage {
+  role: string;
+  content: string;
+  name?: string;
+}
+
+/** Prompt tokens of a chat request, as OpenAI reports them in `usage.prompt_tokens`. */
+export function countChatTokens(messages: readonly CountableMessage[]): number {
+  let total = REPLY_PRIMING;
+  for (const message of messages) {
+    total += PER_MESSAGE_OVERHEAD + countTextTokens(message.role) + countTextTokens(message.content);
+    if (message.name) total += countTextTokens(message.name) + 1;
+  }
+  return total;
+}
+
+/** The longest prefix of `text` that is at most `maxTokens` tokens. */
+export function truncateToTokens(text: string, maxTokens: number): string {
+  if (maxTokens <= 0) return "";
+  const tokens = encode(text, PLAIN_TEXT);
+  if (tokens.length <= maxTokens) return text;
+  // Decoding a prefix can split a multi-byte character; drop the replacement char it leaves.
+  return decode(tokens.slice(0, maxTokens)).replace(/\uFFFD+$/, "");
+}

@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { readJsonl } from "../../src/io/jsonl-reader.js";
+import { openInput } from "../../src/io/open-input.js";
+import { chunked, collect, invalids, records, tempDir } from "./helpers.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const read = (content: string | Buffer, chunk = 64 * 1024) => collect(readJsonl(chunked(content, chunk)));
+
+describe("JSONL reader", () => {
+  it("reads a file: prompt, explicit ids, every field as vars", async () => {
+    const path = tmp.file("basic.jsonl", '{"id":"a","prompt":"Hi","lang":"fr"}\n{"id":7,"prompt":"Yo"}\n');
+    const items = await collect(openInput(path).items);
+    expect(items).toEqual([
+      { kind: "record", record: { id: "a", line: 1, prompt: "Hi", vars: { id: "a", prompt: "Hi", lang: "fr" } } },
+      { kind: "record", record: { id: "7", line: 2, prompt: "Yo", vars: { id: 7, prompt: "Yo" } } },
+    ]);
+  });
+
+  it("uses the line number as the id when there is none, counting blank lines", async () => {
+    const items = await read('{"prompt":"one"}\n\n   \n{"prompt":"four"}\n\n');
+    expect(records(items).map((r) => [r.id, r.line])).toEqual([
+      ["1", 1],
+      ["4", 4],
+    ]);
+    expect(items).toHaveLength(2);
+  });
+
+  it("handles CRLF, a BOM on the first line, and a last line without newline", async () => {
+    const content = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"prompt":"a"}\r\n\r\n{"prompt":"b\\r\\n"}')]);
+    for (const chunk of [1, 2, 5, 1024]) {
+      const recs = records(await read(content, chunk));
+      expect(recs.map((r) => [r.line, r.prompt])).toEqual([
+        [1, "a"],
+        [3, "b\r\n"],
+      ]);
+    }
+  });
+
+  it("keeps reading after a malformed line and reports it with its line and the parser's message", async () => {
+    const items = await read('{"prompt":"ok1"}\n{"prompt": "oops",}\n{"prompt":"ok3"}\n');
+    expect(records(items).map((r) => r.line)).toEqual([1, 3]);
+    const [bad] = invalids(items);
+    expect(bad).toMatchObject({ id: "2", line: 2 });
+    expect(bad!.message).toMatch(/^invalid JSON: .*JSON/);
+    // Order is file order.
+    expect(items.map((i) => i.kind)).toEqual(["record", "invalid", "record"]);
+  });
+
+  it("rejects JSON values that are not objects", async () => {
+    const items = await read('[1,2]\n"text"\nnull\n42\n');
+    expect(invalids(items).map((i) => i.message)).toEqual([
+      "expected a JSON object, got an array (2 items)",
+      'expected a JSON object, got "text"',
+      "expected a JSON object, got null",
+      "expected a JSON object, got 42",
+    ]);
+  });
+
+  it("makes a line with non-UTF-8 bytes invalid and reads the others", async () => {
+    const latin1 = Buffer.from('{"prompt":"caf\xe9"}', "latin1");
+    const content = Buffer.concat([Buffer.from('{"prompt":"é ok"}\n'), latin1, Buffer.from('\n{"prompt":"after"}\n')]);
+    const items = await read(content, 3);
+    expect(records(items).map((r) => r.prompt)).toEqual(["é ok", "after"]);
+    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringMatching(/^not valid UTF-8/) }]);
+  });
+
+  it("reads a single 10 MB line", async () => {
+    const big = "x".repeat(10 * 1024 * 1024);
+    const path = tmp.file("big.jsonl", `{"prompt":"small"}\n{"id":"big","prompt":"${big}"}\n{"prompt":"tail"}\n`);
+    const recs = records(await collect(openInput(path).items));
+    expect(recs.map((r) => r.id)).toEqual(["1", "big", "3"]);
+    expect(recs[1]!.prompt!.length).toBe(big.length);
+  });
+
+  it("reports a line over the length limit without holding it", async () => {
+    const items = await collect(readJsonl(chunked(`{"prompt":"${"y".repeat(5000)}"}\n{"prompt":"ok"}\n`, 100), { maxLineBytes: 1000 }));
+    expect(invalids(items)).toEqual([{ id: "1", line: 1, message: "line is 5013 bytes, longer than the limit of 1000 bytes" }]);
+    expect(records(items).map((r) => r.line)).toEqual([2]);
+  });
+
+  it("gives an invalid record its own id when it is readable", async () => {
+    const items = await read('{"id":"r1","messages":[{"role":"bot","content":"x"}]}\n');
+    expect(invalids(items)).toEqual([
+      { id: "r1", line: 1, message: 'messages[0].role must be one of system, developer, user, assistant, tool, got "bot"' },
+    ]);
+  });
+
+  it("stops with a UsageError on a UTF-16 file", async () => {
+    const path = tmp.file("utf16.jsonl", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"prompt":"x"}\n', "utf16le")]));
+    await expect(collect(openInput(path).items)).rejects.toThrow(`${path}: the file is UTF-16 encoded; JSON Lines must be UTF-8`);
+  });
+
+  it("yields nothing for an empty file", async () => {
+    const path = tmp.file("empty.jsonl", "");
+    expect(await collect(openInput(path).items)).toEqual([]);
+    expect(await read("\n\n")).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../../src/errors.js";
+import { openInput } from "../../src/io/open-input.js";
+import { collect, records, tempDir } from "./helpers.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe("openInput", () => {
+  it("detects the format from the extension", () => {
+    const content = '{"prompt":"x"}\n';
+    expect(openInput(tmp.file("a.jsonl", content)).format).toBe("jsonl");
+    expect(openInput(tmp.file("a.NDJSON", content)).format).toBe("jsonl");
+    expect(openInput(tmp.file("a.json", content)).format).toBe("jsonl");
+    expect(openInput(tmp.file("a.csv", "prompt\nx\n")).format).toBe("csv");
+    expect(openInput(tmp.file("a.tsv", "prompt\nx\n")).format).toBe("tsv");
+  });
+
+  it("lets --format override the extension", async () => {
+    const input = openInput(tmp.file("rows.txt", "id,prompt\nr,hello\n"), { format: "csv" });
+    expect(input).toMatchObject({ format: "csv", name: join(tmp.dir, "rows.txt") });
+    expect(records(await collect(input.items)).map((r) => r.prompt)).toEqual(["hello"]);
+  });
+
+  it("throws UsageError naming the path and what was expected", () => {
+    const txt = tmp.file("notes.txt", "x");
+    expect(() => openInput(txt)).toThrow(UsageError);
+    expect(() => openInput(txt)).toThrow(`cannot tell the format of input "${txt}" from the extension ".txt": expected .jsonl, .ndjson, .json, .csv, .tsv, or pass --format jsonl|csv|tsv`);
+    const missing = join(tmp.dir, "missing.jsonl");
+    expect(() => openInput(missing)).toThrow(`cannot read input "${missing}": no such file`);
+    expect(() => openInput(tmp.dir)).toThrow(/is not a file/);
+    expect(() => openInput(txt, { format: "xml" as "csv" })).toThrow('--format must be one of jsonl, csv, tsv, got "xml"');
+  });
+
+  it.skipIf(process.getuid?.() === 0)("throws UsageError for a file it may not read", () => {
+    const locked = tmp.file("locked.jsonl", "{}\n");
+    chmodSync(locked, 0o000);
+    expect(() => openInput(locked)).toThrow(`cannot read input "${locked}": permission denied`);
+  });
+
+  it("reads stdin as JSONL by default, or as the given format", async () => {
+    const jsonl = openInput("-", { stdin: Readable.from([Buffer.from('{"prompt":"a"}\n{"pro'), Buffer.from('mpt":"b"}\n')]) });
+    expect(jsonl).toMatchObject({ format: "jsonl", name: "<stdin>" });
+    expect(records(await collect(jsonl.items)).map((r) => [r.id, r.prompt])).toEqual([
+      ["1", "a"],
+      ["2", "b"],
+    ]);
+    const csv = openInput("-", { format: "csv", stdin: Readable.from(["prompt\n", "from csv\n"]) });
+    expect(records(await collect(csv.items)).map((r) => r.prompt)).toEqual(["from csv"]);
+  });
+
+  it("stops reading cleanly when the consumer breaks early", async () => {
+    const jsonl = tmp.file("many.jsonl", '{"prompt":"x"}\n'.repeat(10_000));
+    const csv = tmp.file("many.csv", `prompt\n${"x\n".repeat(10_000)}`);
+    for (const path of [jsonl, csv]) {
+      let n = 0;
+      for await (const _ of openInput(path).items) if (++n === 3) break;
+      expect(n).toBe(3);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { toRecord } from "../../src/io/record.js";
+
+const batchLine = (over: Record<string, unknown> = {}, body: Record<string, unknown> = {}) => ({
+  custom_id: "req-1",
+  method: "POST",
+  url: "/v1/chat/completions",
+  body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }], max_completion_tokens: 50, temperature: 0, ...body },
+  ...over,
+});
+
+describe("toRecord: plain records", () => {
+  it("accepts prompt, messages, or neither (a template may build the prompt)", () => {
+    expect(toRecord({ prompt: "p" }, 3)).toEqual({ id: "3", line: 3, prompt: "p", vars: { prompt: "p" } });
+    const messages = [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+    ];
+    expect(toRecord({ id: "m", messages }, 1)).toMatchObject({ id: "m", messages });
+    expect(toRecord({ text: "only vars" }, 9)).toEqual({ id: "9", line: 9, vars: { text: "only vars" } });
+  });
+
+  it("turns numeric ids into strings and treats null or empty ids as absent", () => {
+    expect(toRecord({ id: 42, prompt: "x" }, 1)).toMatchObject({ id: "42" });
+    expect(toRecord({ id: null, prompt: "x" }, 5)).toMatchObject({ id: "5" });
+    expect(toRecord({ id: "", prompt: "x" }, 6)).toMatchObject({ id: "6" });
+    expect(toRecord({ id: true }, 1)).toBe("id must be a string or a number, got true");
+  });
+
+  it("names the field and the value received", () => {
+    expect(toRecord({ prompt: 42 }, 1)).toBe("prompt must be a string, got 42");
+    expect(toRecord({ messages: "hi" }, 1)).toBe('messages must be an array of {role, content}, got "hi"');
+    expect(toRecord({ messages: [] }, 1)).toBe("messages must not be empty");
+    expect(toRecord({ messages: ["hi"] }, 1)).toBe('messages[0] must be an object with role and content, got "hi"');
+    expect(toRecord({ messages: [{ role: "user", content: "a" }, { role: "bot", content: "b" }] }, 1)).toBe(
+      'messages[1].role must be one of system, developer, user, assistant, tool, got "bot"',
+    );
+    expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string, got nothing");
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "text", text: "x" }] }] }, 1)).toBe(
+      "messages[0].content must be a string, got an array (1 items)",
+    );
+  });
+
+  it("clips long values in messages", () => {
+    const message = toRecord({ prompt: ["x"], id: { long: "y".repeat(1000) } }, 1) as string;
+    expect(message.length).toBeLessThan(120);
+  });
+});
+
+describe("toRecord: OpenAI Batch API request lines", () => {
+  it("takes id, messages, model and params from the request", () => {
+    const line = batchLine({}, { top_p: 0.5, seed: 7, stop: ["\n"], response_format: { type: "json_object" }, n: 1 });
+    expect(toRecord(line, 4)).toEqual({
+      id: "req-1",
+      line: 4,
+      messages: [{ role: "user", content: "Hello" }],
+      model: "gpt-4o-mini",
+      params: { max_tokens: 50, temperature: 0, top_p: 0.5, seed: 7, stop: ["\n"], response_format: { type: "json_object" } },
+      vars: line,
+    });
+  });
+
+  it("accepts max_tokens as the older spelling and json_schema formats", () => {
+    const schema = { type: "json_schema", json_schema: { name: "out", schema: { type: "object" }, strict: true } };
+    const rec = toRecord(batchLine({}, { max_completion_tokens: undefined, max_tokens: 20, response_format: schema }), 1);
+    expect(rec).toMatchObject({ params: { max_tokens: 20, response_format: schema } });
+  });
+
+  it("rejects other endpoints and malformed bodies, naming the field", () => {
+    expect(toRecord(batchLine({ url: "/v1/embeddings" }), 1)).toBe(
+      'url must be "/v1/chat/completions" (the only Batch API endpoint llmbatch runs), got "/v1/embeddings"',
+    );
+    expect(toRecord(batchLine({ method: "GET" }), 1)).toBe('method must be "POST", got "GET"');
+    expect(toRecord(batchLine({ body: "x" }), 1)).toBe('body must be an object, got "x"');
+    expect(toRecord(batchLine({}, { messages: undefined }), 1)).toBe("body.messages is required in a Batch API request line");
+    expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string, got 1");
+    expect(toRecord(batchLine({}, { temperature: "hot" }), 1)).toBe('body.temperature must be a number, got "hot"');
+    expect(toRecord(batchLine({}, { max_completion_tokens: 0 }), 1)).toBe("body.max_completion_tokens must be a positive integer, got 0");
+    expect(toRecord(batchLine({}, { response_format: { type: "xml" } }), 1)).toBe(
+      'body.response_format.type must be one of text, json_object, json_schema, got "xml"',
+    );
+  });
+
+  it("treats url and body without custom_id as ordinary fields", () => {
+    expect(toRecord({ url: "https://example.com", body: "<html>" }, 2)).toEqual({
+      id: "2",
+      line: 2,
+      vars: { url: "https://example.com", body: "<html>" },
+    });
+  });
+});
