@@ -105,6 +105,7 @@ export class GenerationEngine {
         for await (const item of items) {
           if (consumerGone || this.#interrupted()) break;
           await slots.acquire();
+          if (consumerGone) break;
           const n = seq++;
           const entry = normalize(item);
           if (entry.kind === "invalid") queue.push({ seq: n, result: this.#invalidResult(entry.invalid) });
@@ -131,6 +132,7 @@ export class GenerationEngine {
       }
     } finally {
       consumerGone = true;
+      slots.open();
       await producer;
     }
   }

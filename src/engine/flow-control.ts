@@ -13,7 +13,10 @@ export class Slots {
     this.#free = size;
   }
 
+  #closed = false;
+
   acquire(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     if (this.#free > 0 && this.#head === this.#waiters.length) {
       this.#free--;
       return Promise.resolve();
@@ -33,6 +36,15 @@ export class Slots {
     } else {
       this.#free++;
     }
+  }
+
+  /** Lets every waiter through, now and later: the consumer is gone and the producer must wind down. */
+  open(): void {
+    this.#closed = true;
+    const waiters = this.#waiters.slice(this.#head);
+    this.#waiters = [];
+    this.#head = 0;
+    for (const w of waiters) w();
   }
 }
 

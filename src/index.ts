@@ -1,0 +1,29 @@
+/**
+ * The llmbatch library: everything the CLI does, a program can do by importing it.
+ *
+ *     import { runBatch, GenerationEngine, startSimulator } from "llmbatch";
+ */
+export { runBatch, EXIT, type BatchConfig, type BatchOutcome, type ProviderConnections } from "./batch.js";
+export { GenerationEngine, type EngineOptions } from "./engine/engine.js";
+export { callLlm, type CallContext, type CallOutcome } from "./engine/llm-call.js";
+export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
+export { RpmGate } from "./gates/rpm-gate.js";
+export { TpmGate, GateError, type TpmReservation } from "./gates/tpm-gate.js";
+export { estimatePromptTokens, estimateRequestTokens, DEFAULT_OUTPUT_TOKENS } from "./gates/token-estimate.js";
+export { systemClock, FakeClock, type Clock } from "./gates/clock.js";
+export { MetricsRecorder, type MetricsSnapshot } from "./metrics/metrics-recorder.js";
+export { SummaryBuilder, type RunSummary } from "./metrics/summary.js";
+export { LatencyHistogram } from "./metrics/latency-histogram.js";
+export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type Limits } from "./config/pipeline.js";
+export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
+export { ConfigError, type ConfigProblem } from "./config/config-error.js";
+export { openInput } from "./io/open-input.js";
+export { createResultWriter, type ResultWriter } from "./io/result-writer.js";
+export { OpenAIProvider } from "./providers/openai-provider.js";
+export { OllamaProvider } from "./providers/ollama-provider.js";
+export { createProvider } from "./providers/create.js";
+export { resolveModel } from "./providers/detect.js";
+export { loadPriceTable, findPrice, costOf, type PriceTable, type ModelPrice } from "./providers/prices.js";
+export { startSimulator, type SimulatorOptions, type SimulatorHandle, type SimulatorStats } from "./simulator/index.js";
+export { ProviderError, UsageError, ERROR_POLICY, redactSecrets } from "./errors.js";
+export * from "./types.js";
