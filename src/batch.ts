@@ -1,17 +1,22 @@
 import { writeFile, rename } from "node:fs/promises";
 import { DEFAULT_MODEL, type ResolvedRunOptions } from "./config/run-options.js";
+import { runIdentity } from "./config/fingerprint.js";
 import { GenerationEngine } from "./engine/engine.js";
+import type { MaxErrors } from "./engine/error-limit.js";
+import { findInputProblems } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
-import { createResultWriter } from "./io/result-writer.js";
+import { createResultWriter, outputFormatFor } from "./io/result-writer.js";
+import { hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
+import { checkSameRun, readRunMeta, writeRunMeta } from "./io/run-meta.js";
 import { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "./metrics/summary.js";
 import { createProvider } from "./providers/create.js";
 import { resolveModel } from "./providers/detect.js";
 import { loadPriceTable, type PriceTable } from "./providers/prices.js";
-import type { GenerationResult, ProviderName } from "./types.js";
+import type { GenerationResult, ProviderName, ReadItem } from "./types.js";
 
 /** Where each provider lives. The CLI fills it from flags and the environment. */
 export interface ProviderConnections {
@@ -40,6 +45,19 @@ export interface BatchConfig {
   /** Aborting it cancels in-flight requests (second Ctrl-C). */
   cancelSignal?: AbortSignal;
   onWarning?(message: string): void;
+  /**
+   * Continue the results file `output`: records it already has a successful line for are
+   * skipped, the others run and their lines are appended. `"failed"` (`--retry-failed`) runs
+   * only the records whose lines all failed. Needs `output` to be a file.
+   * @default false
+   */
+  resume?: boolean | "failed";
+  /** Resume even when the output came from another pipeline or model. @default false */
+  force?: boolean;
+  /** Check the whole input first and refuse to start (UsageError) if any record is bad. @default false */
+  strict?: boolean;
+  /** Stop admitting once this many records failed for good (exit 1). @default undefined */
+  maxErrors?: MaxErrors;
   /** Called after each result is written (progress bars, live views). */
   onResult?(result: GenerationResult, metrics: MetricsRecorder): void;
 }
@@ -59,6 +77,8 @@ export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130
 export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const { options } = config;
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  if (config.strict) await refuseBadInput(config);
+  const resumed = await prepareOutput(config);
   const metrics = new MetricsRecorder();
   const summary = new SummaryBuilder();
   const warned = new Set<string>();
@@ -77,6 +97,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     stopSignal: config.stopSignal,
     cancelSignal: config.cancelSignal,
     inputName: input.name,
+    maxErrors: config.maxErrors,
     observer: {
       attemptStarted: () => metrics.requestStarted(),
       attemptFinished: (response) => metrics.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0),
@@ -89,10 +110,10 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   });
 
   const started = performance.now();
-  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput });
+  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append });
   let records = 0;
   try {
-    for await (const result of engine.run(dedupeIds(input.items))) {
+    for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
       records++;
       await writer.write(result);
       summary.add(result);
@@ -102,10 +123,10 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   } finally {
     await writer.close();
   }
-  if (records === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
+  if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
 
   const stopReason = engine.stopReason;
-  const built = summary.build({ exitCode: 0, stoppedReason: stopReason ?? null, wallMs: performance.now() - started });
+  const built = summary.build({ exitCode: 0, stoppedReason: stopReason ?? null, wallMs: performance.now() - started, skipped: resumed.skipped.count });
   const exitCode = exitCodeFor(stopReason, built);
   built.exit_code = exitCode;
   if (config.summaryPath) await writeJsonFile(config.summaryPath, built);
@@ -116,6 +137,54 @@ function exitCodeFor(stopReason: string | undefined, summary: RunSummary): numbe
   if (stopReason === "interrupted") return EXIT.interrupted;
   if (stopReason?.startsWith("fatal")) return EXIT.fatal;
   return summary.ok === summary.records ? EXIT.ok : EXIT.someFailed;
+}
+
+interface PreparedOutput {
+  /** Append to the existing results instead of starting the file anew. */
+  append: boolean;
+  /** Drops the records the existing results already cover (identity when not resuming). */
+  filter(items: AsyncIterable<ReadItem>): AsyncIterable<ReadItem>;
+  skipped: { count: number };
+}
+
+/**
+ * Before anything is sent: for a results file, checks a resume against the sidecar, cuts a
+ * partial last line, reads which ids are done, and (re)writes the sidecar for a new file.
+ */
+async function prepareOutput(config: BatchConfig): Promise<PreparedOutput> {
+  const output = config.output === "-" ? undefined : config.output;
+  const skipped = { count: 0 };
+  const fresh: PreparedOutput = { append: false, filter: (items) => items, skipped };
+  if (config.resume && output === undefined) {
+    throw new UsageError(`--${config.resume === "failed" ? "retry-failed" : "resume"} needs the results file it continues: pass -o <file> (results on stdout cannot be resumed)`);
+  }
+  if (output === undefined) return fresh;
+  const identity = runIdentity(config.options.pipeline);
+  if (config.resume) {
+    const meta = await readRunMeta(output);
+    // Checked before the file is touched: a refused resume leaves it exactly as it was.
+    if (meta !== undefined || (await hasResults(output))) {
+      checkSameRun(output, meta, identity, config.force === true);
+    }
+    const state = await readResumeState(output, outputFormatFor(output));
+    if (state !== undefined) {
+      if (state.cutBytes > 0) config.onWarning?.(`${output}: cut off a partial last line (${state.cutBytes} bytes) left by an interrupted run`);
+      if (meta === undefined || meta.fingerprint !== identity.fingerprint) await writeRunMeta(output, identity);
+      return { append: true, filter: (items) => skipFinished(items, state, config.resume === "failed", skipped), skipped };
+    }
+  }
+  await writeRunMeta(output, identity);
+  return fresh;
+}
+
+/** `--strict`: a second pass over the input before the run; stdin cannot be read twice. */
+async function refuseBadInput(config: BatchConfig): Promise<void> {
+  if (config.input === "-") throw new UsageError("--strict reads the input twice (check, then run), so it needs a file, not stdin");
+  const input = openInput(config.input, { format: config.format });
+  const found = await findInputProblems(dedupeIds(input.items), config.options.pipeline, input.name);
+  if (found.count === 0) return;
+  const more = found.count > found.listed.length ? `\n  … and ${found.count - found.listed.length} more` : "";
+  throw new UsageError(`--strict: ${found.count} of ${found.records} input records are bad; nothing was sent:\n  ${found.listed.join("\n  ")}${more}`);
 }
 
 /** The pipeline's base URL belongs to the provider of its top-level model; others use their defaults. */

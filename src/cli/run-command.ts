@@ -1,4 +1,5 @@
 import { loadPipeline } from "../config/pipeline.js";
+import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
 import { runBatch, type ProviderConnections } from "../batch.js";
 import { UsageError } from "../errors.js";
@@ -29,6 +30,12 @@ export interface RunFlags {
   temperature?: string;
   ordered?: boolean;
   includeInput?: boolean;
+  resume?: boolean;
+  retryFailed?: boolean;
+  force?: boolean;
+  strict?: boolean;
+  maxErrors?: string;
+  grace?: string;
   simulate?: boolean;
   progress?: boolean;
   quiet?: boolean;
@@ -42,6 +49,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
+  const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
+  const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
   const options = resolveRunOptions(runInput, pipeline);
 
@@ -54,7 +63,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     log.info(`using the bundled simulator at ${simulator.url} (no real provider is contacted)`);
   }
 
-  const signals = interruptSignals(log);
+  const signals = interruptSignals(log, graceMs);
   const progress = createProgress(log, flags.progress !== false && !flags.quiet);
   try {
     const { summary, exitCode } = await runBatch({
@@ -68,6 +77,10 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       connections,
       ordered: flags.ordered,
       includeInput: flags.includeInput,
+      resume: flags.retryFailed ? "failed" : flags.resume,
+      force: flags.force,
+      strict: flags.strict,
+      maxErrors,
       stopSignal: signals.stop,
       cancelSignal: signals.cancel,
       onWarning: (m) => log.warn(m),
@@ -78,14 +91,22 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     });
     progress.stop();
     if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
-    if (summary.stopped_reason?.startsWith("fatal")) log.error(`the run stopped: ${summary.stopped_reason}`);
-    if (exitCode === 130) log.warn("interrupted: records without a result line were not attempted; run the same command again with --resume to finish");
+    const stopped = summary.stopped_reason;
+    if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
+    if (stopped !== null && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
     progress.stop();
     signals.dispose();
     await simulator?.close();
   }
+}
+
+/** What to run next after a run that stopped early (interrupt, fatal error, --max-errors). */
+function howToFinish(notAttempted: number, output: string | undefined): string {
+  const what = `${notAttempted.toLocaleString("en-US")} record${notAttempted === 1 ? " was" : "s were"} not attempted`;
+  if (output === undefined || output === "-") return `${what}; the results went to stdout, which cannot be resumed: next time use -o <file>, then --resume`;
+  return `${what}; to finish them, run the same command again with --resume added (records already done in ${output} are skipped)`;
 }
 
 function parseFlags(f: RunFlags): RunOptionsInput {

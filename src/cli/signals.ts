@@ -6,6 +6,8 @@ export const GRACE_MS = 30_000;
 /**
  * First SIGINT/SIGTERM: stop admitting, let in-flight requests finish (up to the grace period).
  * Second signal, or the grace period over: cancel them through their AbortSignal.
+ * Third signal: our handlers are gone by then, so Node's default ends the process at once; lines
+ * already written are whole, and `--resume` completes the rest.
  */
 export interface InterruptSignals {
   /** Aborted on the first signal: stop admitting. */
@@ -25,10 +27,15 @@ export function interruptSignals(log: Logger, graceMs = GRACE_MS): InterruptSign
       stop.abort(new Error("interrupted"));
       grace = setTimeout(() => cancel.abort(new Error("interrupted")), graceMs);
       grace.unref();
-    } else if (!cancel.signal.aborted) {
-      log.warn(`${signal}: cancelling the requests in flight`);
+    } else {
+      log.warn(`${signal}: cancelling the requests in flight (a third signal ends the process at once)`);
       cancel.abort(new Error("interrupted"));
+      removeHandlers();
     }
+  };
+  const removeHandlers = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -36,8 +43,7 @@ export function interruptSignals(log: Logger, graceMs = GRACE_MS): InterruptSign
     stop: stop.signal,
     cancel: cancel.signal,
     dispose() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      removeHandlers();
       if (grace) clearTimeout(grace);
     },
   };

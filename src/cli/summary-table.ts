@@ -7,7 +7,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
   const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
   const b = s.backoff;
   const rows: [string, string][] = [
-    ["records", `${n(s.records)}  (ok ${n(s.ok)}, failed ${n(s.failed)}, not attempted ${n(s.not_attempted)})`],
+    ["records", `${n(s.records)}  (ok ${n(s.ok)}, failed ${n(s.failed)}, not attempted ${n(s.not_attempted)})${s.skipped ? `; ${n(s.skipped)} already done, skipped` : ""}`],
     ["tokens", `${n(s.usage.input_tokens)} in (${n(s.usage.cached_tokens)} cached), ${n(s.usage.output_tokens)} out`],
     ["cost", `${formatUsd(s.cost_usd)}${costByModel(s)}${s.unpriced_models.length ? `  · unpriced: ${s.unpriced_models.join(", ")}` : ""}`],
     ["gate waits", `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})`],

@@ -12,6 +12,7 @@ import type { StepDeps } from "./steps/generate.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
 import { createPricing } from "./pricing.js";
+import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 
 export interface EngineOptions {
   pipeline: Pipeline;
@@ -44,6 +45,11 @@ export interface EngineOptions {
   onUnpricedModel?(model: string): void;
   /** Name of the input, used in invalid-input messages. */
   inputName?: string;
+  /**
+   * Stop admitting (the rest come out `not_attempted`) once this many records failed for good
+   * (see `ErrorLimit`). @default undefined (no limit)
+   */
+  maxErrors?: MaxErrors;
 }
 
 /**
@@ -64,7 +70,8 @@ export class GenerationEngine {
     this.#prepared = preparePipeline(options.pipeline);
     this.rpmGate = options.rpmGate ?? new RpmGate({ limit: options.rpm });
     this.tpmGate = options.tpmGate ?? new TpmGate({ limit: options.tpm });
-    options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    if (options.stopSignal?.aborted) this.stop("interrupted");
+    else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
     for (const step of this.#prepared.steps) this.#provider(step.provider);
   }
@@ -96,21 +103,29 @@ export class GenerationEngine {
     const slots = new Slots(this.#opts.ordered ? concurrency * 8 : concurrency * 2);
     const queue = new ResultQueue<{ seq: number; result: GenerationResult }>();
     const deps = this.#stepDeps();
+    const errorLimit = this.#opts.maxErrors ? new ErrorLimit(this.#opts.maxErrors) : undefined;
     let consumerGone = false;
+    const finish = (seq: number, result: GenerationResult) => {
+      const limitReached = errorLimit?.add(result);
+      if (limitReached) this.stop(limitReached);
+      queue.push({ seq, result });
+    };
 
     const produce = async () => {
       const active = new ActiveCount();
       let seq = 0;
       try {
+        // After a stop (fatal error, interrupt, --max-errors) the rest of the input is still read,
+        // without sending anything, so every record gets its line and the summary an exact count.
         for await (const item of items) {
-          if (consumerGone || this.#interrupted()) break;
+          if (consumerGone) break;
           await slots.acquire();
           if (consumerGone) break;
           const n = seq++;
           const entry = normalize(item);
-          if (entry.kind === "invalid") queue.push({ seq: n, result: this.#invalidResult(entry.invalid) });
-          else if (this.#stopReason !== undefined) queue.push({ seq: n, result: this.#notAttempted(entry.record) });
-          else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => queue.push({ seq: n, result })));
+          if (entry.kind === "invalid") finish(n, this.#invalidResult(entry.invalid));
+          else if (this.#stopReason !== undefined) finish(n, this.#notAttempted(entry.record));
+          else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => finish(n, result)));
         }
         await active.idle();
         queue.close();
@@ -170,10 +185,6 @@ export class GenerationEngine {
       provider: (name: ProviderName) => this.#provider(name),
       cost: createPricing(this.#opts.prices, this.#opts.onUnpricedModel),
     };
-  }
-
-  #interrupted(): boolean {
-    return this.#opts.stopSignal?.aborted === true;
   }
 
   #invalidResult(invalid: InvalidRecord): GenerationResult {

@@ -3,6 +3,7 @@ import { parse, type CsvError, type InfoRecord } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { CrlfToLf } from "./crlf-to-lf.js";
+import { NOT_UTF8, Utf8LineCheck } from "./utf8-lines.js";
 
 export interface CsvReadOptions {
   /** `,` for CSV, `\t` for TSV. @default "," */
@@ -15,6 +16,9 @@ export interface CsvReadOptions {
  * Reads CSV or TSV with csv-parse: the header row names the columns, each later row becomes a
  * record whose columns are its template variables. `id` (when non-empty) is the id, else the
  * row's line number; `prompt` (when non-empty) is the prompt.
+ *
+ * A row with bytes that are not UTF-8 becomes an invalid item (csv-parse alone would replace them
+ * with U+FFFD and the damaged prompt would be sent).
  *
  * Line numbers are where a row starts, so a quoted cell spanning lines 4–6 is "line 4".
  *
@@ -39,10 +43,13 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
   let idColumn = -1;
   /** Set once the parser has lost its place; it is the last item the reader yields. */
   let finalItem: ReadItem | undefined;
+  const utf8 = new Utf8LineCheck();
 
   const parser = parse({
     delimiter,
     columns: (header: string[]) => {
+      // Column names with replaced bytes would never match a template's {{field}}.
+      if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${NOT_UTF8}`);
       headerRead = true;
       idColumn = header.indexOf("id");
       return checkHeader(header, name);
@@ -59,7 +66,9 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
       if (finalItem) return null;
-      return { kind: "record", record: toCsvRecord(record, startLine(info.lines, raw)) };
+      const line = startLine(info.lines, raw);
+      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ? record.id : String(line), line, message: NOT_UTF8 } };
+      return { kind: "record", record: toCsvRecord(record, line) };
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (finalItem || err === undefined) return;
@@ -87,7 +96,7 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
 
   // Errors reach the loop below through the parser, which pipeline destroys with the first
   // error of any stage; the callback only has to exist, so there is nothing left for it to do.
-  pipeline(Readable.from(source, { objectMode: false }), new CrlfToLf(), parser, () => {});
+  pipeline(Readable.from(source, { objectMode: false }), new CrlfToLf(), utf8, parser, () => {});
 
   for await (const item of parser as AsyncIterable<ReadItem>) {
     yield item;

@@ -3,6 +3,7 @@ import type { ReadItem } from "../types.js";
 import { describeValue } from "./describe.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
+import { NOT_UTF8 } from "./utf8-lines.js";
 
 export interface JsonlReadOptions extends SplitOptions {
   /** What run-level errors call the input. @default "<jsonl>" */
@@ -42,7 +43,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       text = decoder.decode(bytes);
     } catch {
       // The decoder's TypeError says only "The encoded data was not valid for encoding utf-8".
-      yield invalid(line, "not valid UTF-8 (save the file as UTF-8; Latin-1 and UTF-16 are not read)");
+      yield invalid(line, NOT_UTF8);
       continue;
     }
     // Blank lines (also whitespace-only) are skipped but still counted, so later line numbers match an editor's.

@@ -1,36 +1,46 @@
-import type { WriteStream } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { UsageError } from "../errors.js";
 
 /**
- * Where result lines go: a file or a stream we do not own (stdout), with backpressure.
+ * Where result lines go: a file, or a stream we do not own (stdout), with backpressure.
  *
- * Each `write` is one `stream.write` call, so concurrent callers never interleave within a
- * line, and the stream keeps their order. When the stream's buffer is full, callers wait for
- * 'drain' (all of them on one shared promise) instead of piling up memory.
+ * Every `write` is one line (or one CSV row) and is never split or interleaved with another.
+ * - A file gets each line as its own `write(2)` call, issued in call order, and `write` resolves
+ *   only once the kernel has the bytes. So a `kill -9` at any moment leaves whole lines plus at
+ *   most one partial last line, which `--resume` cuts off (see `resume-journal.ts`); nothing
+ *   already reported as written sits in a user-space buffer. `close` also fsyncs.
+ * - A stream (stdout) gets one `stream.write` per line; when its buffer is full, callers wait
+ *   for 'drain' (all of them on one shared promise) instead of piling up memory.
  */
 export class OutputSink {
-  readonly #stream: NodeJS.WritableStream;
-  /** Set when we own the destination: the handle to fsync and close, and its stream. */
-  readonly #file: { handle: FileHandle; stream: WriteStream } | undefined;
+  readonly #stream: NodeJS.WritableStream | undefined;
+  readonly #handle: FileHandle | undefined;
   /** True when writing starts at the beginning (a new or emptied file, or stdout). */
   readonly fresh: boolean;
   #error: Error | undefined;
   #drain: Promise<void> | undefined;
+  /** The file's writes, chained so they reach the file in call order. */
+  #lastWrite: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #onError = (err: Error) => {
     this.#error ??= err;
   };
 
-  private constructor(stream: NodeJS.WritableStream, file: { handle: FileHandle; stream: WriteStream } | undefined, fresh: boolean) {
-    this.#stream = stream;
-    this.#file = file;
+  private constructor(target: { stream: NodeJS.WritableStream } | { handle: FileHandle }, fresh: boolean) {
     this.fresh = fresh;
+    if ("handle" in target) {
+      this.#handle = target.handle;
+      return;
+    }
+    this.#stream = target.stream;
     // Keep the first error for the next write or close to throw; without a listener it would crash the process.
-    stream.on("error", this.#onError);
+    this.#stream.on("error", this.#onError);
   }
 
-  /** Opens (creating or truncating, or appending) a file; problems are `UsageError`s naming the path. */
+  /**
+   * Opens (creating or truncating, or appending to) a file with the user's umask; problems are
+   * `UsageError`s naming the path.
+   */
   static async toFile(path: string, append = false): Promise<OutputSink> {
     let handle: FileHandle;
     try {
@@ -39,21 +49,20 @@ export class OutputSink {
       throw new UsageError(`cannot write output file "${path}": ${(err as Error).message}`);
     }
     const fresh = !append || (await handle.stat()).size === 0;
-    // autoClose off: close() must fsync before the descriptor goes away.
-    const stream = handle.createWriteStream({ autoClose: false });
-    return new OutputSink(stream, { handle, stream }, fresh);
+    return new OutputSink({ handle }, fresh);
   }
 
   /** Writes to a stream owned by someone else (stdout): never ended or closed here. */
   static toStream(stream: NodeJS.WritableStream): OutputSink {
-    return new OutputSink(stream, undefined, true);
+    return new OutputSink({ stream }, true);
   }
 
-  async write(text: string): Promise<void> {
-    if (this.#error) throw this.#error;
-    if (this.#closing) throw new Error("write after close: the result writer is already closed");
-    if (this.#stream.write(text)) return;
-    await this.#waitForDrain();
+  write(text: string): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#closing) return Promise.reject(new Error("write after close: the result writer is already closed"));
+    if (this.#handle) return this.#writeFile(this.#handle, text);
+    if (this.#stream!.write(text)) return Promise.resolve();
+    return this.#waitForDrain();
   }
 
   /** Flushes; for a file also fsyncs and closes it. Idempotent; rethrows a write error once seen. */
@@ -62,42 +71,54 @@ export class OutputSink {
     return this.#closing;
   }
 
+  #writeFile(handle: FileHandle, text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    const next = this.#lastWrite.then(async () => {
+      if (this.#error) throw this.#error;
+      try {
+        // A regular file takes the whole buffer in one call; the loop is for the rare short write.
+        for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+      } catch (err) {
+        this.#error ??= err as Error;
+        throw this.#error;
+      }
+    });
+    // The chain must go on after a failure (later writes reject with the same error).
+    this.#lastWrite = next.catch(() => undefined);
+    return next;
+  }
+
   async #close(): Promise<void> {
     try {
-      if (this.#file) {
-        // Not stream.finished(): with autoClose off no 'close' ever comes, and it would wait for one.
-        const { stream } = this.#file;
-        await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        await this.#file.handle.sync();
+      if (this.#handle) {
+        await this.#lastWrite;
+        if (!this.#error) await this.#handle.sync();
       } else if ((this.#stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
         await this.#waitForDrain();
       }
     } catch (err) {
       this.#error ??= err as Error;
     } finally {
-      this.#stream.removeListener("error", this.#onError);
-      if (this.#file) {
-        // The stream holds a reference on the handle; FileHandle.close() waits until it is released.
-        this.#file.stream.destroy();
-        await this.#file.handle.close();
-      }
+      this.#stream?.removeListener("error", this.#onError);
+      await this.#handle?.close();
     }
     if (this.#error) throw this.#error;
   }
 
   #waitForDrain(): Promise<void> {
+    const stream = this.#stream!;
     this.#drain ??= new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
-        this.#stream.removeListener("drain", onDrain);
-        this.#stream.removeListener("error", onError);
+        stream.removeListener("drain", onDrain);
+        stream.removeListener("error", onError);
         this.#drain = undefined;
         if (err) reject(err);
         else resolve();
       };
       const onDrain = () => done();
       const onError = (err: Error) => done(err);
-      this.#stream.once("drain", onDrain);
-      this.#stream.once("error", onError);
+      stream.once("drain", onDrain);
+      stream.once("error", onError);
       // An error that came before we started listening would otherwise be waited out forever.
       if (this.#error) done(this.#error);
     });

@@ -16,6 +16,8 @@ export interface RunSummary {
   not_attempted: number;
   /** Input lines that could not be parsed (also counted in `failed`). */
   invalid_input: number;
+  /** Records a `--resume` skipped because the output already had their result (not in `records`). */
+  skipped: number;
   /** Provider attempts over all records, retries included. */
   attempts: number;
   usage: Usage;
@@ -44,6 +46,8 @@ export interface BuildOptions {
   stoppedReason: string | null;
   /** Overrides the wall time measured on the builder's clock since construction. */
   wallMs?: number;
+  /** Records skipped by a resume. @default 0 */
+  skipped?: number;
 }
 
 const NOT_SENT: ReadonlySet<ErrorType> = new Set(["not_attempted", "budget_exceeded"]);
@@ -119,6 +123,7 @@ export class SummaryBuilder {
       failed,
       not_attempted: this.#notAttempted,
       invalid_input: this.#invalidInput,
+      skipped: options.skipped ?? 0,
       attempts: this.#attempts,
       usage: { ...this.#usage },
       cost_usd: roundCost(this.#cost),

@@ -39,7 +39,7 @@ const CONTRACT_KEYS = [
   "usage", "cost_usd", "cost_by_model", "unpriced_models",
   "backoff", "errors_by_type", "latency_ms",
   "wall_ms", "throughput_rpm", "exit_code",
-  "attempts", "invalid_input", "cost_by_step", "started_at", "finished_at", "stopped_reason",
+  "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
 ];
 
 describe("SummaryBuilder", () => {

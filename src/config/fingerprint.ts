@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import { resolveModel } from "../providers/detect.js";
+import type { Pipeline } from "./pipeline.js";
+import { DEFAULT_MODEL } from "./run-options.js";
+
+/** What produced a results file, as far as the results depend on it. */
+export interface RunIdentity {
+  /** sha256 over the pipeline's content (steps, prompts, models, params, output), hex. */
+  fingerprint: string;
+  /** For messages: the pipeline's name and the models its steps use (`provider:model`). */
+  pipeline: string;
+  models: string[];
+}
+
+/**
+ * Identifies the run configuration that shapes each record's result: every step (templates,
+ * per-step models and params), the top-level model, provider and params, and the output step,
+ * after flags (`--model`, `--template`, `--max-tokens`, `--temperature`) were applied.
+ *
+ * Left out on purpose, because they change how fast results come, not what they are: limits and
+ * concurrency, retries and timeouts, the base URL (a proxy or a mirror of the same model), the
+ * pipeline's name and file path.
+ */
+export function runIdentity(pipeline: Pipeline): RunIdentity {
+  const models = pipeline.steps.map((step) => {
+    const { provider, model } = resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+    return `${provider}:${model}`;
+  });
+  const content = { models, params: pipeline.params, steps: pipeline.steps, output: pipeline.output ?? null };
+  return {
+    fingerprint: createHash("sha256").update(canonicalJson(content)).digest("hex"),
+    pipeline: pipeline.name,
+    models: [...new Set(models)],
+  };
+}
+
+/** JSON with object keys sorted at every level, so key order in the YAML does not matter. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

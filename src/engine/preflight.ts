@@ -1,0 +1,65 @@
+import type { Pipeline } from "../config/pipeline.js";
+import type { InputRecord, ReadItem } from "../types.js";
+import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
+
+/** At most this many problems are listed; the count covers all of them. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+export interface InputProblems {
+  /** `file:line: message`, the first `MAX_LISTED_PROBLEMS` of them. */
+  listed: string[];
+  count: number;
+  records: number;
+}
+
+/**
+ * `--strict`: reads the whole input without sending anything and collects every line that would
+ * become an `invalid_input` result: unreadable lines and duplicate ids (from the reader), records
+ * with neither prompt nor messages for a pipeline that sends the record's own, and template
+ * variables a record lacks. Templates that read `{{steps.…}}` are checked only for their
+ * record variables; step outputs exist only once the steps ran.
+ */
+export async function findInputProblems(items: AsyncIterable<ReadItem>, pipeline: Pipeline, inputName: string): Promise<InputProblems> {
+  const check = recordChecker(pipeline);
+  const out: InputProblems = { listed: [], count: 0, records: 0 };
+  for await (const item of items) {
+    out.records++;
+    const problem = item.kind === "invalid" ? { line: item.invalid.line, message: item.invalid.message } : check(item.record);
+    if (problem === undefined) continue;
+    out.count++;
+    if (out.listed.length < MAX_LISTED_PROBLEMS) out.listed.push(`${inputName}:${problem.line}: ${problem.message}`);
+  }
+  return out;
+}
+
+type Problem = { line: number; message: string } | undefined;
+
+function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
+  const sendsRecordMessages = pipeline.steps.some((s) => s.usesRecordMessages === true);
+  // One single-variable template per record variable the pipeline reads: rendering it is the check.
+  const vars = new Map<string, CompiledTemplate>();
+  for (const step of pipeline.steps) {
+    const sources = [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
+    for (const source of sources) {
+      if (source === undefined) continue;
+      for (const ref of compileTemplate(source).refs) {
+        if (ref === "id" || ref === "steps" || ref.startsWith("steps.")) continue;
+        if (!vars.has(ref)) vars.set(ref, compileTemplate(`{{${ref}}}`));
+      }
+    }
+  }
+  return (record) => {
+    if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined) {
+      return { line: record.line, message: 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template' };
+    }
+    for (const template of vars.values()) {
+      try {
+        template.render(record.vars);
+      } catch (err) {
+        if (err instanceof TemplateError) return { line: record.line, message: err.message };
+        throw err;
+      }
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,73 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import type { RunIdentity } from "../config/fingerprint.js";
+import { UsageError } from "../errors.js";
+
+/**
+ * The sidecar next to a results file, `<output>.meta.json`, saying which run configuration
+ * produced it, so `--resume` can refuse to mix results of two different pipelines or models.
+ *
+ * A sidecar rather than a header line: the results file keeps exactly one JSON object per line,
+ * one line per record, so `jq`, `wc -l` and CSV readers see nothing but results.
+ */
+export interface RunMeta extends RunIdentity {
+  /** Format version of this file. */
+  llmbatch_meta: 1;
+  /** When the results file was started (ISO 8601). */
+  created_at: string;
+}
+
+export function metaPath(output: string): string {
+  return `${output}.meta.json`;
+}
+
+/** Writes the sidecar atomically (temp file + rename), with the user's umask. */
+export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date()): Promise<void> {
+  const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString() };
+  const path = metaPath(output);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`);
+    await rename(tmp, path);
+  } catch (err) {
+    throw new UsageError(`cannot write "${path}": ${(err as Error).message}`);
+  }
+}
+
+/** The sidecar of `output`, or undefined when there is none. */
+export async function readRunMeta(output: string): Promise<RunMeta | undefined> {
+  const path = metaPath(output);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UsageError(`cannot read "${path}": ${(err as Error).message}`);
+  }
+  try {
+    const meta = JSON.parse(text) as Partial<RunMeta>;
+    if (meta.llmbatch_meta === 1 && typeof meta.fingerprint === "string") return meta as RunMeta;
+  } catch {
+    // falls through to the error below
+  }
+  throw new UsageError(`"${path}" is not an llmbatch run description; delete it and resume with --force, or write to a new -o file`);
+}
+
+/**
+ * Throws a `UsageError` when the results in `output` came from another configuration (or from
+ * an unknown one) and `force` is off; says what differs.
+ */
+export function checkSameRun(output: string, existing: RunMeta | undefined, current: RunIdentity, force: boolean): void {
+  if (force) return;
+  if (existing === undefined) {
+    throw new UsageError(`cannot resume "${output}": there is no "${metaPath(output)}" saying which pipeline and model produced it; pass --force to resume anyway`);
+  }
+  if (existing.fingerprint === current.fingerprint) return;
+  const was = describe(existing);
+  const now = describe(current);
+  const what = was === now ? `the same pipeline name and models, but different steps, prompts or params` : `${was}, not ${now}`;
+  throw new UsageError(`cannot resume "${output}": it was produced by ${what}. Resume with the original configuration, write to a new -o file, or pass --force to mix them`);
+}
+
+function describe(id: RunIdentity): string {
+  return `pipeline "${id.pipeline}" with ${id.models.join(", ")}`;
+}
