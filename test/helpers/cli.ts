@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,22 +14,50 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: string;
+  cwd?: string;
+}
+
 /** Spawns the real executable (built dist/) the way a user's shell would. */
-export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, OLLAMA_HOST: undefined, ...opts.env })) {
-      if (v !== undefined) env[k] = v;
-    }
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"] });
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
+  return startCli(args, opts).done;
+}
+
+/** Like `runCli`, but hands over the child too, for tests that signal or kill it mid-run. */
+export function startCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliRun> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, OLLAMA_HOST: undefined, ...opts.env })) {
+    if (v !== undefined) env[k] = v;
+  }
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? "");
   });
+  child.stdin.end(opts.stdin ?? "");
+  return { child, done };
+}
+
+/** Resolves once `path` holds at least `n` complete lines (polling: the writer is another process). */
+export async function waitForLines(path: string, n: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let count = 0;
+    try {
+      count = readFileSync(path, "utf8").split("\n").length - 1;
+    } catch {
+      count = 0; // not created yet
+    }
+    if (count >= n) return;
+    if (Date.now() > deadline) throw new Error(`${path} has ${count} lines after ${timeoutMs} ms, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Parses stdout, failing loudly if any line is not a JSON object (stdout carries data only). */
