@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError, type ProviderError } from "../errors.js";
@@ -169,6 +170,13 @@ export class GenerationEngine {
   }
 
   #stepDeps(): StepDeps {
+    const cancel = this.#opts.cancelSignal ?? new AbortController().signal;
+    // Every record in flight listens on both run signals (gate waits, retry sleeps, the request
+    // itself) and removes its listener when done: up to a few per record, bounded by the concurrency.
+    // Node warns about a leak past 10 listeners; the real bound is this one.
+    const listeners = 10 + 3 * (this.#opts.concurrency ?? 16);
+    setMaxListeners(listeners, this.#stop.signal);
+    if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
     const call: CallContext = {
       rpmGate: this.rpmGate,
       tpmGate: this.tpmGate,
@@ -176,7 +184,7 @@ export class GenerationEngine {
       timeoutMs: this.#opts.timeoutMs ?? 120_000,
       retryTiming: this.#opts.retryTiming ?? DEFAULT_RETRY_TIMING,
       stop: this.#stop.signal,
-      cancel: this.#opts.cancelSignal ?? new AbortController().signal,
+      cancel,
       onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
       observer: this.#opts.observer,
     };
