@@ -1,16 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, jsonLines, runCli, tempDir, writeTemp } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { jsonLines, jsonl, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
 
-let sim: SimulatorHandle;
-let env: Record<string, string>;
-beforeAll(async () => {
-  sim = await startSimulator();
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl };
-});
-afterAll(() => sim.close());
+const simulator = useSimulator();
 
 const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1
 
@@ -29,7 +22,7 @@ describe("bad input: one output line per input record, the good ones still run",
         Buffer.from('"}\r\n' + big + "\r\n" + JSON.stringify({ id: "last", prompt: "fine" }) + "\r\n"),
       ]),
     );
-    const r = await runCli(["run", file, "-q", "-c", "2"], { env });
+    const r = await runCli(["run", file, "-q", "-c", "2"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.id, l]));
     expect(Object.keys(byId).sort()).toEqual(["2", "big", "first", "last"]);
@@ -45,7 +38,7 @@ describe("bad input: one output line per input record, the good ones still run",
     const dir = tempDir();
     const file = join(dir, "in.csv");
     writeFileSync(file, Buffer.concat([Buffer.from('id,prompt\r\na,"one, two"\r\nb,"multi\r\nline"\r\nc,'), latin1, Buffer.from("\r\nd,last\r\n")]));
-    const r = await runCli(["run", file, "-q"], { env });
+    const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.id, l]));
     expect(Object.keys(byId).sort()).toEqual(["a", "b", "c", "d"]);
@@ -57,12 +50,12 @@ describe("bad input: one output line per input record, the good ones still run",
   it("a pipeline file that is not valid YAML: file:line:column, exit 2, nothing sent", async () => {
     const dir = tempDir();
     const pipeline = writeTemp(dir, "p.yaml", "name: x\nsteps:\n  - id: a\n    prompt: [unclosed\n");
-    sim.resetStats();
-    const r = await runCli(["run", "samples/prompts.jsonl", "-p", pipeline], { env });
+    simulator.sim().resetStats();
+    const r = await runCli(["run", "samples/prompts.jsonl", "-p", pipeline], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${pipeline}:\\d+:\\d+`));
     expect(r.stderr).toContain("YAML syntax error");
-    expect(sim.stats().requests).toBe(0);
+    expect(simulator.sim().stats().requests).toBe(0);
   });
 });
 
@@ -77,24 +70,24 @@ describe("--strict", () => {
       JSON.stringify({ id: "c", text: "fine too" }),
     ];
     const file = writeTemp(dir, "in.jsonl", lines.join("\n") + "\n");
-    sim.resetStats();
-    const r = await runCli(["run", file, "--strict", "--template", "Summarize {{text}}"], { env });
+    simulator.sim().resetStats();
+    const r = await runCli(["run", file, "--strict", "--template", "Summarize {{text}}"], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("--strict: 3 of 5 input records are bad; nothing was sent");
     expect(r.stderr).toContain(`${file}:2: invalid JSON`);
     expect(r.stderr).toContain(`${file}:3: template variable "text" is missing from the record`);
     expect(r.stderr).toContain(`${file}:4: duplicate id "a"`);
-    expect(sim.stats().requests).toBe(0);
+    expect(simulator.sim().stats().requests).toBe(0);
   });
 
   it("runs a clean input as usual, and refuses stdin (it cannot be read twice)", async () => {
     const dir = tempDir();
     const file = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, prompt: "a" }, { id: 2, prompt: "b" }]));
-    const r = await runCli(["run", file, "--strict", "-q"], { env });
+    const r = await runCli(["run", file, "--strict", "-q"], { env: simulator.env() });
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)).toHaveLength(2);
-    const piped = await runCli(["run", "-", "--strict"], { env, stdin: jsonl([{ prompt: "a" }]) });
+    const piped = await runCli(["run", "-", "--strict"], { env: simulator.env(), stdin: jsonl([{ prompt: "a" }]) });
     expect(piped.code).toBe(2);
     expect(piped.stderr).toContain("--strict reads the input twice");
   });

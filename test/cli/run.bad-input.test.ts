@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, jsonLines, runCli, tempDir, writeTemp } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { jsonLines, jsonl, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
 
-let sim: SimulatorHandle;
-let env: Record<string, string>;
-beforeAll(async () => {
-  sim = await startSimulator();
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl };
-});
-afterAll(() => sim.close());
+const simulator = useSimulator();
 
 describe("bad input never takes the good records down", () => {
   it("turns a malformed line, a record without a prompt and a duplicate id into invalid_input lines (exit 1)", async () => {
     const dir = tempDir();
     const text = [JSON.stringify({ id: "a", prompt: "fine" }), "{not json", JSON.stringify({ id: "b", other: 1 }), JSON.stringify({ id: "a", prompt: "again" }), JSON.stringify({ id: "c", prompt: "fine too" })].join("\n") + "\n";
     const file = writeTemp(dir, "in.jsonl", text);
-    const r = await runCli(["run", file, "-q"], { env });
+    const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(5);
@@ -31,7 +24,7 @@ describe("bad input never takes the good records down", () => {
   it("reports a template variable missing from a record with its line", async () => {
     const dir = tempDir();
     const file = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, text: "x" }, { id: 2, body: "y" }]));
-    const r = await runCli(["run", file, "--template", "Summarize {{text}}", "-q"], { env });
+    const r = await runCli(["run", file, "--template", "Summarize {{text}}", "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const bad = jsonLines(r.stdout).find((l) => l.id === "2")!;
     expect(bad.error.type).toBe("invalid_input");
@@ -47,25 +40,25 @@ describe("usage errors exit 2 before anything is sent", () => {
     [["--temperature", "3"], /--temperature/],
     [["--format", "xml"], /--format must be one of/],
   ])("rejects %j", async (flags, message) => {
-    sim.resetStats();
-    const r = await runCli(["run", "samples/prompts.jsonl", ...(flags as string[])], { env });
+    simulator.sim().resetStats();
+    const r = await runCli(["run", "samples/prompts.jsonl", ...(flags as string[])], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stdout).toBe("");
-    expect(sim.stats().requests).toBe(0);
+    expect(simulator.sim().stats().requests).toBe(0);
   });
 
   it("names the file, line and column of a pipeline problem", async () => {
     const dir = tempDir();
     const file = writeTemp(dir, "p.yaml", "name: x\nmodle: gpt-4o-mini\nsteps:\n  - id: a\n    method: generate\n    prompt: hi\n");
-    const r = await runCli(["run", "samples/prompts.jsonl", "-p", file], { env });
+    const r = await runCli(["run", "samples/prompts.jsonl", "-p", file], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2:1`);
     expect(r.stderr).toContain('"modle"');
   });
 
   it("names a missing input file", async () => {
-    const r = await runCli(["run", "nope/missing.jsonl"], { env });
+    const r = await runCli(["run", "nope/missing.jsonl"], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nope/missing.jsonl");
   });
@@ -73,7 +66,7 @@ describe("usage errors exit 2 before anything is sent", () => {
   it("reports an empty input", async () => {
     const dir = tempDir();
     const file = writeTemp(dir, "empty.jsonl", "");
-    const r = await runCli(["run", file, "-q"], { env });
+    const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no records");
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, runCli, startCli, tempDir, waitForLines, writeTemp } from "../helpers/cli.js";
+import { jsonl, okCountById, readJsonlFile, runCli, startCli, tempDir, waitForLines, writeTemp } from "../helpers/cli.js";
 
 let sim: SimulatorHandle;
 let env: Record<string, string>;
@@ -11,18 +11,6 @@ beforeAll(async () => {
   env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl };
 });
 afterAll(() => sim.close());
-
-const readLines = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, any>);
-
-function okCountById(path: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const l of readLines(path)) if (l.ok) counts.set(l.id, (counts.get(l.id) ?? 0) + 1);
-  return counts;
-}
 
 function batch(dir: string, n: number, tag: string): { input: string; ids: string[] } {
   const records = Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}`, prompt: `${tag} ${i}` }));
@@ -45,7 +33,7 @@ describe("crash safety and graceful shutdown", () => {
 
     const resumed = await runCli(["run", input, "-o", out, "--resume", "-c", String(concurrency), "-q"], { env });
     expect(resumed.code).toBe(0);
-    const ok = okCountById(out);
+    const ok = okCountById(readJsonlFile(out));
     expect([...ok.keys()].sort()).toEqual([...ids].sort());
     expect([...ok.values()].every((n) => n === 1)).toBe(true);
     // Paid twice: only requests answered but not yet written when the process died.
@@ -65,7 +53,7 @@ describe("crash safety and graceful shutdown", () => {
     run.child.kill("SIGINT");
     const r = await run.done;
     expect(r.code).toBe(130);
-    const lines = readLines(out);
+    const lines = readJsonlFile(out);
     expect(lines).toHaveLength(200);
     const notAttempted = lines.filter((l) => l.error?.type === "not_attempted");
     expect(notAttempted.length).toBeGreaterThan(0);
@@ -78,7 +66,7 @@ describe("crash safety and graceful shutdown", () => {
 
     const resumed = await runCli(["run", input, "-o", out, "--resume", "-q"], { env });
     expect(resumed.code).toBe(0);
-    const ok = okCountById(out);
+    const ok = okCountById(readJsonlFile(out));
     expect(ok.size).toBe(ids.length);
     expect([...ok.values()].every((n) => n === 1)).toBe(true);
     expect(sim.stats().ok).toBe(ids.length); // every request answered was written: none paid twice

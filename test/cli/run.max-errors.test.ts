@@ -1,23 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, jsonLines, runCli, tempDir, writeTemp } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { jsonLines, jsonl, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
 
-let sim: SimulatorHandle;
-let env: Record<string, string>;
-beforeAll(async () => {
-  sim = await startSimulator();
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl };
-});
-afterAll(() => sim.close());
+const simulator = useSimulator();
 
 async function run(records: object[], flags: string[]) {
   const dir = tempDir();
   const input = writeTemp(dir, "in.jsonl", jsonl(records));
   const summaryPath = join(dir, "s.json");
-  sim.resetStats();
-  const r = await runCli(["run", input, "--summary", summaryPath, "--no-progress", ...flags], { env });
+  simulator.sim().resetStats();
+  const r = await runCli(["run", input, "--summary", summaryPath, "--no-progress", ...flags], { env: simulator.env() });
   return { r, lines: jsonLines(r.stdout), summary: JSON.parse(readFileSync(summaryPath, "utf8")) };
 }
 
@@ -30,7 +23,7 @@ describe("--max-errors", () => {
     const failed = lines.filter((l) => l.error?.type === "bad_request").length;
     expect(failed).toBeGreaterThanOrEqual(5);
     expect(failed).toBeLessThanOrEqual(5 + 2); // those already in flight when the limit was hit
-    expect(sim.stats().requests).toBe(failed);
+    expect(simulator.sim().stats().requests).toBe(failed);
     expect(summary).toMatchObject({ records: 100, failed, not_attempted: 100 - failed, exit_code: 1 });
     expect(summary.stopped_reason).toMatch(/^max_errors: \d+ records failed \(--max-errors 5\)/);
     expect(r.stderr).toContain("the run stopped: max_errors");
@@ -48,10 +41,10 @@ describe("--max-errors", () => {
   });
 
   it("rejects a bad value before sending anything (exit 2)", async () => {
-    sim.resetStats();
-    const r = await runCli(["run", "samples/prompts.jsonl", "--max-errors", "ten"], { env });
+    simulator.sim().resetStats();
+    const r = await runCli(["run", "samples/prompts.jsonl", "--max-errors", "ten"], { env: simulator.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--max-errors must be a positive whole number of records or a percentage above 0 and up to 100 (e.g. 50 or 5%), got "ten"');
-    expect(sim.stats().requests).toBe(0);
+    expect(simulator.sim().stats().requests).toBe(0);
   });
 });

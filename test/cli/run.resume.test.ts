@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, runCli, tempDir, writeTemp } from "../helpers/cli.js";
+import { jsonl, okCountById, readJsonlFile, runCli, tempDir, writeTemp } from "../helpers/cli.js";
 
 const KEY = "sk-resume-right-key";
 let sim: SimulatorHandle;
@@ -12,18 +12,6 @@ beforeAll(async () => {
   env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: sim.openaiBaseUrl };
 });
 afterAll(() => sim.close());
-
-const readLines = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, any>);
-
-function okCounts(lines: Record<string, any>[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const l of lines) if (l.ok) counts.set(l.id, (counts.get(l.id) ?? 0) + 1);
-  return counts;
-}
 
 const records = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}`, prompt: `${tag} prompt ${i}` }));
 
@@ -35,15 +23,15 @@ describe("--resume", () => {
     sim.resetStats();
     const first = await runCli(["run", input, "-o", out, "-c", "2", "-q"], { env: { ...env, OPENAI_API_KEY: "sk-wrong-key-000000" } });
     expect(first.code).toBe(3);
-    expect(readLines(out)).toHaveLength(40);
+    expect(readJsonlFile(out)).toHaveLength(40);
     expect(existsSync(`${out}.meta.json`)).toBe(true);
 
     const second = await runCli(["run", input, "-o", out, "--resume", "-q", "--summary", join(dir, "s.json")], { env });
     expect(second.code).toBe(0);
-    const lines = readLines(out);
+    const lines = readJsonlFile(out);
     // The failed lines stay (the file is only ever appended to); each id now has exactly one ok line.
     expect(lines.length).toBe(80);
-    const ok = okCounts(lines);
+    const ok = okCountById(lines);
     expect(ok.size).toBe(40);
     expect([...ok.values()].every((n) => n === 1)).toBe(true);
     expect(sim.stats().ok).toBe(40);
@@ -54,7 +42,7 @@ describe("--resume", () => {
     sim.resetStats();
     const third = await runCli(["run", input, "-o", out, "--resume", "-q", "--summary", join(dir, "s.json")], { env });
     expect(third.code).toBe(0);
-    expect(readLines(out)).toHaveLength(80);
+    expect(readJsonlFile(out)).toHaveLength(80);
     expect(sim.stats().requests).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "s.json"), "utf8"))).toMatchObject({ records: 0, skipped: 40 });
   });
@@ -72,9 +60,9 @@ describe("--resume", () => {
     const second = await runCli(["run", input, "-o", out, "--resume"], { env: { ...env } });
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/cut off a partial last line \(40 bytes\)/);
-    const lines = readLines(out); // every line parses
+    const lines = readJsonlFile(out); // every line parses
     expect(lines).toHaveLength(5);
-    expect(okCounts(lines).size).toBe(5);
+    expect(okCountById(lines).size).toBe(5);
     expect(sim.stats().ok).toBe(2);
   });
 
@@ -124,7 +112,7 @@ describe("--resume", () => {
     // A resume of a file that does not exist yet is a first run (the same cron line every time).
     const fresh = join(dir, "new.jsonl");
     expect((await runCli(["run", input, "-o", fresh, "--resume", "-q"], { env })).code).toBe(0);
-    expect(readLines(fresh)).toHaveLength(2);
+    expect(readJsonlFile(fresh)).toHaveLength(2);
   });
 
   it("--retry-failed reruns only the ids whose lines all failed; --resume then adds the missing ones", async () => {
@@ -142,7 +130,7 @@ describe("--resume", () => {
     const retried = await runCli(["run", input, "-o", out, "--retry-failed", "-q", "--summary", join(dir, "s.json")], { env });
     expect(retried.code).toBe(0);
     expect(sim.stats().ok).toBe(1);
-    expect(readLines(out).map((l) => [l.id, l.ok])).toEqual([
+    expect(readJsonlFile(out).map((l) => [l.id, l.ok])).toEqual([
       ["good", true],
       ["flaky", false],
       ["flaky", true],
@@ -151,7 +139,7 @@ describe("--resume", () => {
 
     const resumed = await runCli(["run", input, "-o", out, "--resume", "-q"], { env });
     expect(resumed.code).toBe(0);
-    expect(readLines(out).map((l) => l.id)).toEqual(["good", "flaky", "flaky", "new"]);
+    expect(readJsonlFile(out).map((l) => l.id)).toEqual(["good", "flaky", "flaky", "new"]);
   });
 
   it("resumes a CSV output: no second header, a partial last row (even inside a quoted cell) cut off", async () => {

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from "../../src/simulator/index.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = join(ROOT, "bin/llmbatch.js");
@@ -86,4 +88,33 @@ export function writeTemp(dir: string, name: string, content: string): string {
 
 export function jsonl(records: object[]): string {
   return records.map((r) => JSON.stringify(r)).join("\n") + "\n";
+}
+
+/** The JSON lines of a results file (whole lines; fails on a partial one). */
+export function readJsonlFile(path: string): Record<string, any>[] {
+  return jsonLines(readFileSync(path, "utf8"));
+}
+
+/** How many `ok: true` lines each id has: exactly one each is what a finished batch looks like. */
+export function okCountById(lines: Record<string, any>[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const l of lines) if (l.ok) counts.set(l.id, (counts.get(l.id) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Starts a simulator for the test file (beforeAll) and closes it (afterAll). `env()` is what a
+ * CLI run needs to reach it with the OpenAI client.
+ */
+export function useSimulator(options: SimulatorOptions = {}, apiKey = "sk-test"): { sim(): SimulatorHandle; env(): Record<string, string> } {
+  let handle: SimulatorHandle | undefined;
+  beforeAll(async () => {
+    handle = await startSimulator(options);
+  });
+  afterAll(() => handle?.close());
+  const sim = () => {
+    if (!handle) throw new Error("the simulator is not started yet (use it inside a test)");
+    return handle;
+  };
+  return { sim, env: () => ({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: sim().openaiBaseUrl }) };
 }
