@@ -99,9 +99,11 @@ export class GenerationEngine {
   async *run(items: AsyncIterable<ReadItem | InputRecord> | Iterable<ReadItem | InputRecord>): AsyncGenerator<GenerationResult> {
     const concurrency = this.#opts.concurrency ?? 16;
     const limit = pLimit(concurrency);
-    // Records between the reader and the consumer: in flight plus finished but not yet taken.
+    // Records between the reader and the consumer: in flight plus finished but not yet taken. A
+    // slot is freed only once the consumer has taken the result (written it), so a crash can lose
+    // at most `concurrency` answered-but-unwritten results: what a resume pays for twice.
     // Input order needs more room so one slow record does not stall the rest.
-    const slots = new Slots(this.#opts.ordered ? concurrency * 8 : concurrency * 2);
+    const slots = new Slots(this.#opts.ordered ? concurrency * 8 : concurrency);
     const queue = new ResultQueue<{ seq: number; result: GenerationResult }>();
     const deps = this.#stepDeps();
     const errorLimit = this.#opts.maxErrors ? new ErrorLimit(this.#opts.maxErrors) : undefined;
