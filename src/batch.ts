@@ -161,11 +161,11 @@ async function prepareOutput(config: BatchConfig): Promise<PreparedOutput> {
   if (output === undefined) return fresh;
   const identity = runIdentity(config.options.pipeline);
   if (config.resume) {
-    const meta = await readRunMeta(output);
-    // Checked before the file is touched: a refused resume leaves it exactly as it was.
-    if (meta !== undefined || (await hasResults(output))) {
-      checkSameRun(output, meta, identity, config.force === true);
-    }
+    // Checked before the file is touched: a refused resume leaves it exactly as it was. Without
+    // results there is nothing to mix, whatever an old sidecar says.
+    const existing = await hasResults(output);
+    const meta = existing ? await readRunMeta(output) : undefined;
+    if (existing) checkSameRun(output, meta, identity, config.force === true);
     const state = await readResumeState(output, outputFormatFor(output));
     if (state !== undefined) {
       if (state.cutBytes > 0) config.onWarning?.(`${output}: cut off a partial last line (${state.cutBytes} bytes) left by an interrupted run`);

@@ -6,6 +6,7 @@
 export { runBatch, EXIT, type BatchConfig, type BatchOutcome, type ProviderConnections } from "./batch.js";
 export { GenerationEngine, type EngineOptions } from "./engine/engine.js";
 export { callLlm, type CallContext, type CallOutcome } from "./engine/llm-call.js";
+export { parseMaxErrors, ErrorLimit, type MaxErrors } from "./engine/error-limit.js";
 export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
 export { RpmGate } from "./gates/rpm-gate.js";
 export { TpmGate, GateError, type TpmReservation } from "./gates/tpm-gate.js";
