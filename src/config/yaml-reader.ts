@@ -88,6 +88,17 @@ export class ConfigReader {
     }
   }
 
+  /** Reports unless exactly one of `keys` is present: at the mapping when none is, else at the second key. */
+  exactlyOne(fields: ReadonlyMap<string, Field>, mapNode: YamlNode, where: string, keys: readonly string[]): boolean {
+    const given = keys.filter((k) => fields.has(k));
+    if (given.length === 1) return true;
+    const choices = keys.map((k) => `"${k}"`);
+    const list = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+    const got = given.length > 1 ? `, got ${given.map((g) => `"${g}"`).join(" and ")}` : "";
+    this.report(given.length === 0 ? mapNode : fields.get(given[1]!)!.key, `${where} needs exactly one of ${list}${got}`);
+    return false;
+  }
+
   string(f: Field, opts: { nonEmpty?: boolean } = {}): string | undefined {
     const v = scalarValue(f.value);
     if (typeof v !== "string" || (opts.nonEmpty === true && v.trim() === "")) {

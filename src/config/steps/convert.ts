@@ -20,11 +20,7 @@ export const convertStep: StepMethod<ConvertStep> = {
     const { reader: r, where } = ctx;
     const from = readFrom(fields, ctx);
     let ok = from !== undefined;
-    const given = SHAPES.filter((k) => fields.has(k));
-    if (given.length !== 1) {
-      r.report(given.length === 0 ? ctx.node : fields.get(given[1]!)!.key, `${where} needs exactly one of "ops", "map" or "template"${given.length > 1 ? `, got ${given.map((g) => `"${g}"`).join(" and ")}` : ""}`);
-      ok = false;
-    }
+    if (!r.exactlyOne(fields, ctx.node, where, SHAPES)) ok = false;
     const def = fields.get("default");
     if (def !== undefined && !fields.has("map")) {
       r.report(def.key, `${def.path} only applies with "map"`);

@@ -19,11 +19,7 @@ export const extractStep: StepMethod<ExtractStep> = {
     const from = readFrom(fields, ctx);
     const step: Omit<ExtractStep, "when" | "on_error"> = { id: ctx.id, method: "extract", from: from ?? [] };
     let ok = from !== undefined;
-    const given = HOW.filter((k) => fields.has(k));
-    if (given.length !== 1) {
-      r.report(given.length === 0 ? ctx.node : fields.get(given[1]!)!.key, `${where} needs exactly one of "json", "regex" or "between"${given.length > 1 ? `, got ${given.map((g) => `"${g}"`).join(" and ")}` : ""}`);
-      ok = false;
-    }
+    if (!r.exactlyOne(fields, ctx.node, where, HOW)) ok = false;
 
     const json = fields.get("json");
     if (json !== undefined) {

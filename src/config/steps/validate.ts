@@ -19,10 +19,7 @@ export const validateStep: StepMethod<ValidateStep> = {
     const step: Omit<ValidateStep, "when" | "on_error"> = { id: ctx.id, method: "validate", from: from ?? [] };
     const schema = fields.get("schema");
     const list = fields.get("enum");
-    if ((schema === undefined) === (list === undefined)) {
-      r.report(schema === undefined ? ctx.node : list!.key, `${where} needs exactly one of "schema" or "enum"`);
-      ok = false;
-    }
+    if (!r.exactlyOne(fields, ctx.node, where, ["schema", "enum"])) ok = false;
     if (schema !== undefined) {
       const s = r.jsonSchema(schema);
       if (s === undefined) ok = false;
