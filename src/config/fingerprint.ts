@@ -22,7 +22,8 @@ export interface RunIdentity {
  * pipeline's name and file path.
  */
 export function runIdentity(pipeline: Pipeline): RunIdentity {
-  const models = pipeline.steps.map((step) => {
+  const models = pipeline.steps.flatMap((step) => {
+    if (step.method !== "generate") return [];
     const { provider, model } = resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
     return `${provider}:${model}`;
   });

@@ -1,5 +1,6 @@
 import type { Pipeline } from "../config/pipeline.js";
 import type { InputRecord, ReadItem } from "../types.js";
+import { NO_PROMPT } from "./steps/generate.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
@@ -16,8 +17,9 @@ export interface InputProblems {
  * `--strict`: reads the whole input without sending anything and collects every line that would
  * become an `invalid_input` result: unreadable lines and duplicate ids (from the reader), records
  * with neither prompt nor messages for a pipeline that sends the record's own, and template
- * variables a record lacks. Templates that read `{{steps.…}}` are checked only for their
- * record variables; step outputs exist only once the steps ran.
+ * variables a record lacks in a generate step that always runs. Templates that read
+ * `{{steps.…}}` are checked only for their record variables; step outputs exist only once the
+ * steps ran.
  */
 export async function findInputProblems(items: AsyncIterable<ReadItem>, pipeline: Pipeline, inputName: string): Promise<InputProblems> {
   const check = recordChecker(pipeline);
@@ -35,10 +37,13 @@ export async function findInputProblems(items: AsyncIterable<ReadItem>, pipeline
 type Problem = { line: number; message: string } | undefined;
 
 function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
-  const sendsRecordMessages = pipeline.steps.some((s) => s.usesRecordMessages === true);
+  // Only steps that always run and fail their record on error can make a record bad: a step
+  // with `when` may never run for it, one with `on_error: skip|continue` lets it carry on.
+  const checked = pipeline.steps.flatMap((s) => (s.method === "generate" && s.when === undefined && (s.on_error ?? "fail") === "fail" ? [s] : []));
+  const sendsRecordMessages = checked.some((s) => s.usesRecordMessages === true);
   // One single-variable template per record variable the pipeline reads: rendering it is the check.
   const vars = new Map<string, CompiledTemplate>();
-  for (const step of pipeline.steps) {
+  for (const step of checked) {
     const sources = [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
     for (const source of sources) {
       if (source === undefined) continue;
@@ -50,7 +55,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   }
   return (record) => {
     if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined) {
-      return { line: record.line, message: 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template' };
+      return { line: record.line, message: NO_PROMPT };
     }
     for (const template of vars.values()) {
       try {

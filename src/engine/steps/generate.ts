@@ -11,6 +11,9 @@ import { compileTemplate, TemplateError, type CompiledTemplate } from "../templa
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { elapsed, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
+/** Why a record cannot be sent by the default pipeline; `--strict` reports the same words. */
+export const NO_PROMPT = 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template';
+
 /** A generate step with its templates compiled and its model resolved, once per run. */
 export interface PreparedGenerate extends PreparedStep {
   step: GenerateStep;
@@ -99,7 +102,7 @@ function buildMessages(p: PreparedGenerate, t: Templates, record: InputRecord, s
     if (p.step.usesRecordMessages) {
       if (record.messages) messages.push(...record.messages);
       else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
-      else return invalidInput(record, 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template');
+      else return invalidInput(record, NO_PROMPT);
     }
     for (const m of t.messages ?? []) messages.push({ role: m.role, content: m.content.render(scope) });
     if (t.prompt) messages.push({ role: "user", content: t.prompt.render(scope) });
