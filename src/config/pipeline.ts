@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import type { LlmParams, ProviderName, Role } from "../types.js";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { readLimits, readParams } from "./params.js";
+import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
 import { ConfigReader, type Field } from "./yaml-reader.js";
@@ -60,12 +61,14 @@ export interface Pipeline {
   steps: PipelineStep[];
   /** Id of the step whose output becomes the record's output. Absent: the last step. */
   output?: string;
+  /** Prices (USD per 1M tokens) that replace or add to the bundled table for this pipeline. */
+  prices?: PriceOverrides;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
 export const PROVIDERS = ["openai", "ollama"] as const satisfies readonly ProviderName[];
-const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
 export function parsePipeline(text: string, file: string): Pipeline {
@@ -118,6 +121,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "output":
         output = f;
+        break;
+      case "prices":
+        pipeline.prices = readPriceEntries(r, f.value, f.path);
         break;
     }
   }

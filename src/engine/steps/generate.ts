@@ -56,8 +56,14 @@ export async function runGenerate(p: PreparedGenerate, record: InputRecord, scop
   const outcome = await callLlm(deps.provider(p.provider), request, deps.call);
   const ms = Math.round(performance.now() - started);
   if (!outcome.ok) {
+    const result: StepResult = { id: p.step.id, ok: false, error: outcome.error, ms, model, attempts: outcome.attempts };
+    // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
+    if (outcome.usage) {
+      result.usage = outcome.usage;
+      result.cost_usd = deps.cost(p.provider, model, outcome.usage);
+    }
     return {
-      result: { id: p.step.id, ok: false, error: outcome.error, ms, model, attempts: outcome.attempts },
+      result,
       notSent: outcome.notSent,
       providerName: p.provider,
       backoff: outcome.backoff,
@@ -83,7 +89,7 @@ export async function runGenerate(p: PreparedGenerate, record: InputRecord, scop
 }
 
 /** The chat messages for this record, or a message saying why they cannot be built. */
-function buildMessages(p: PreparedGenerate, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | string {
+export function buildMessages(p: PreparedGenerate, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | string {
   try {
     const messages: ChatMessage[] = [];
     if (p.system) messages.push({ role: "system", content: p.system.render(scope) });
