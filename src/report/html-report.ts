@@ -14,14 +14,22 @@ export interface ReportInput {
   title: string;
 }
 
-/** Per-minute rates between consecutive samples, from their cumulative counters. */
+/** Samples closer than this are merged for rates: the final sample can come milliseconds after the last tick. */
+const MIN_SPAN_S = 0.5;
+
+/** Per-minute rates between samples, from their cumulative counters. */
 function rates(points: readonly LiveLine[], pick: (p: LiveLine) => number): [number, number][] {
+  const kept: LiveLine[] = [];
+  for (const p of points) {
+    const prev = kept[kept.length - 1];
+    if (prev === undefined || p.elapsed_s - prev.elapsed_s >= MIN_SPAN_S) kept.push(p);
+    else if (p === points[points.length - 1] && kept.length > 1) kept[kept.length - 1] = p;
+  }
   const out: [number, number][] = [];
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]!;
-    const b = points[i]!;
-    const dt = b.elapsed_s - a.elapsed_s;
-    if (dt > 0) out.push([b.elapsed_s, ((pick(b) - pick(a)) * 60) / dt]);
+  for (let i = 1; i < kept.length; i++) {
+    const a = kept[i - 1]!;
+    const b = kept[i]!;
+    out.push([b.elapsed_s, ((pick(b) - pick(a)) * 60) / (b.elapsed_s - a.elapsed_s)]);
   }
   return out;
 }
