@@ -16,15 +16,18 @@ export type PriceOverrides = Record<string, ModelPrice>;
 const PRICE_KEYS = ["input", "cached_input", "output", "batch_input", "batch_output"] as const;
 const TABLE_KEYS = ["source", "date", "currency", "unit", "notes", "batch_discount", "models"] as const;
 
-/** Reads a mapping of model → price; invalid entries are reported and left out. */
-export function readPriceEntries(r: ConfigReader, node: YamlNode, path: string): PriceOverrides {
+/**
+ * Reads a mapping of model → price; invalid entries are reported and left out. `path` prefixes
+ * field names in messages (`prices`, or "" at the top of a price file); `where` names the mapping.
+ */
+export function readPriceEntries(r: ConfigReader, node: YamlNode, path: string, where = path): PriceOverrides {
   const out: PriceOverrides = {};
   if (!isMap(node)) {
-    r.report(node, `${path} must be a mapping of model name to prices, got ${describe(node)}`);
+    r.report(node, `${where} must be a mapping of model name to prices, got ${describe(node)}`);
     return out;
   }
   const names = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : "")).filter((n) => n !== "");
-  const models = r.map(node, path, path, names);
+  const models = r.map(node, where, path, names);
   for (const f of models?.values() ?? []) {
     const price = readPrice(r, f);
     if (price !== undefined) out[f.name] = price;
@@ -71,7 +74,7 @@ export async function loadPriceOverrides(file: string): Promise<PriceOverrides> 
     const models = r.map(root, "price file", "", TABLE_KEYS)?.get("models");
     if (models) prices = readPriceEntries(r, models.value, "models");
   } else {
-    prices = readPriceEntries(r, root, "price file");
+    prices = readPriceEntries(r, root, "", "price file");
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return prices;
