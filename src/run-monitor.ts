@@ -23,7 +23,7 @@ export interface RunMonitorOptions {
 }
 
 /** Report samples: often enough for a short run to draw a curve, bounded by `Timeline` for long ones. */
-const REPORT_SAMPLE_MS = 1_000;
+const REPORT_SAMPLE_MS = 250;
 
 export class RunMonitor {
   readonly metrics = new MetricsRecorder();

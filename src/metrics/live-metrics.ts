@@ -65,7 +65,7 @@ export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new
 }
 
 export interface SamplerOptions {
-  /** Seconds between samples. */
+  /** Milliseconds between samples. */
   intervalMs: number;
   sample(): LiveLine;
   onLine(line: LiveLine): void;

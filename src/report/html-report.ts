@@ -15,7 +15,7 @@ export interface ReportInput {
 }
 
 /** Samples closer than this are merged for rates: the final sample can come milliseconds after the last tick. */
-const MIN_SPAN_S = 0.5;
+const MIN_SPAN_S = 0.2;
 
 /** Per-minute rates between samples, from their cumulative counters. */
 function rates(points: readonly LiveLine[], pick: (p: LiveLine) => number): [number, number][] {
