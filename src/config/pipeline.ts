@@ -2,11 +2,9 @@
  * Pipeline files: the typed shape, and loading YAML into it with every problem reported together
  * at its `file:line:column`.
  */
-import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
-import { UsageError } from "../errors.js";
 import type { LlmParams, ProviderName, Role } from "../types.js";
-import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
 import { readLimits, readParams } from "./params.js";
 import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
@@ -143,14 +141,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
 
 /** Reads and parses a pipeline file. Throws `UsageError` when unreadable, `ConfigError` when invalid. */
 export async function loadPipeline(file: string): Promise<Pipeline> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new UsageError(`cannot read pipeline file ${file}: ${reason}`);
-  }
-  return parsePipeline(text, file);
+  return parsePipeline(await readConfigText(file, "pipeline file"), file);
 }
 
 /**

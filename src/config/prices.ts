@@ -4,11 +4,9 @@
  * 1M tokens. A file may also be a copy of the bundled table (`models:` plus `source`, `date`, …).
  * Every problem is reported together at its `file:line:column`.
  */
-import { readFile } from "node:fs/promises";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
-import { UsageError } from "../errors.js";
 import type { ModelPrice } from "../providers/prices.js";
-import { ConfigError } from "./config-error.js";
+import { ConfigError, readConfigText } from "./config-error.js";
 import { ConfigReader, describe, scalarValue, type Field, type YamlNode } from "./yaml-reader.js";
 
 export type PriceOverrides = Record<string, ModelPrice>;
@@ -54,13 +52,7 @@ function readPrice(r: ConfigReader, f: Field): ModelPrice | undefined {
 
 /** Reads a `--prices` file. Throws `UsageError` when unreadable, `ConfigError` listing every problem when invalid. */
 export async function loadPriceOverrides(file: string): Promise<PriceOverrides> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new UsageError(`cannot read price file ${file}: ${reason}`);
-  }
+  const text = await readConfigText(file, "price file");
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
