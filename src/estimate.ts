@@ -7,14 +7,15 @@ import type { PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
-import { buildMessages, type PreparedGenerate } from "./engine/steps/generate.js";
+import { buildMessages, isPreparedGenerate, type PreparedGenerate } from "./engine/steps/generate.js";
+import type { CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
 import { costOf } from "./providers/prices.js";
 import { priceTableFor } from "./batch.js";
 import type { PriceTable } from "./providers/prices.js";
-import type { InputRecord } from "./types.js";
+import type { ChatMessage, InputRecord } from "./types.js";
 
 export interface EstimateConfig {
   /** Input file, or "-" for `stdin`. */
@@ -57,10 +58,11 @@ const emptyLine = (): EstimateLine => ({ calls: 0, input_tokens: 0, output_token
 
 export async function estimateBatch(config: EstimateConfig): Promise<BatchEstimate> {
   const { pipeline } = config.options;
-  const prepared = preparePipeline(pipeline);
+  // Only generate steps call a model; local steps (extract, convert, validate) cost nothing.
+  const steps = preparePipeline(pipeline).steps.filter(isPreparedGenerate);
   const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
   const byModel: Record<string, EstimateLine> = {};
-  const byStep: Record<string, EstimateLine> = Object.fromEntries(prepared.steps.map((s) => [s.step.id, emptyLine()]));
+  const byStep: Record<string, EstimateLine> = Object.fromEntries(steps.map((s) => [s.step.id, emptyLine()]));
   const total = emptyLine();
   const unpriced = new Set<string>();
   let records = 0;
@@ -72,7 +74,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
       invalid++;
       continue;
     }
-    const calls = callsOf(prepared.steps, item.record, config.assumeOutputTokens);
+    const calls = callsOf(steps, item.record, config.assumeOutputTokens);
     if (calls === undefined) {
       invalid++;
       continue;
@@ -101,7 +103,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     cost_usd: { expected: round(total.cost_usd.expected ?? 0), max: round(total.cost_usd.max ?? 0) },
     unpriced_models: [...unpriced].sort(),
     est_wall_s: wall.seconds,
-    assumptions: { output: outputAssumption(prepared.steps, config.assumeOutputTokens), wall: wall.text },
+    assumptions: { output: outputAssumption(steps, config.assumeOutputTokens), wall: wall.text },
     by_model: roundLines(byModel),
     by_step: roundLines(byStep),
   };
@@ -125,8 +127,13 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
   for (const p of steps) {
     const model = p.step.usesRecordMessages && record.model ? record.model : p.model;
     const params = p.step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
-    const messages = buildMessages(p, record, scope);
-    if (typeof messages === "string") return undefined;
+    let messages = buildMessages(p, p.templates, record, scope);
+    if (!Array.isArray(messages)) {
+      if (messages.type === "invalid_input") return undefined;
+      // A template reading into an earlier step's output (`{{steps.x.output.name}}`): its text is unknown
+      // until the run, so count the template without its placeholders (plus the assumed output below).
+      messages = strippedMessages(p, record);
+    }
     const est = estimateRequestTokens({ model, messages, params });
     const fromSteps = stepRefs(p).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
     const assumed = Math.min(assume ?? est.maxOutput, est.maxOutput);
@@ -139,8 +146,28 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
 
 /** `{{steps.<id>.output}}` occurrences in a step's templates, one entry per occurrence. */
 function stepRefs(p: PreparedGenerate): string[] {
-  const templates = [p.system, p.prompt, ...(p.messages ?? []).map((m) => m.content)];
-  return templates.flatMap((t) => t?.placeholders ?? []).flatMap((ph) => /^steps\.([^.]+)\.output$/.exec(ph.path)?.[1] ?? []);
+  const t = p.templates;
+  const templates = [t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)];
+  return templates.flatMap((x) => x?.placeholders ?? []).flatMap((ph) => /^steps\.([^.]+)\.output(\.|$)/.exec(ph.path)?.[1] ?? []);
+}
+
+function strippedMessages(p: PreparedGenerate, record: InputRecord): ChatMessage[] {
+  const strip = (t: CompiledTemplate): string => {
+    let out = "";
+    let at = 0;
+    for (const ph of t.placeholders) {
+      out += t.source.slice(at, ph.start);
+      at = ph.end;
+    }
+    return out + t.source.slice(at);
+  };
+  const t = p.templates;
+  const messages: ChatMessage[] = [];
+  if (t.system) messages.push({ role: "system", content: strip(t.system) });
+  if (p.step.usesRecordMessages) messages.push(...(record.messages ?? [{ role: "user" as const, content: record.prompt ?? "" }]));
+  for (const m of t.messages ?? []) messages.push({ role: m.role, content: strip(m.content) });
+  if (t.prompt) messages.push({ role: "user", content: strip(t.prompt) });
+  return messages;
 }
 
 /** Adds a call; an unpriced call makes a model's or step's cost null, but only drops out of the total. */

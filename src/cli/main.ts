@@ -7,6 +7,7 @@ import { runCommand, type RunFlags } from "./run-command.js";
 import { simulateCommand, type SimulateFlags } from "./simulate-command.js";
 import { demoCommand } from "./demo-command.js";
 import { estimateCommand, type EstimateFlags } from "./estimate-command.js";
+import { validateCommand } from "./validate-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -84,6 +85,15 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--json", "print one JSON object instead of a table")
     .action(async (input: string, flags: EstimateFlags) => {
       exitCode = await estimateCommand(input, flags, io);
+    });
+
+  program
+    .command("validate")
+    .description("check pipeline files as run does before sending anything; every problem with file:line:column")
+    .argument("<pipeline...>", "pipeline YAML file(s)")
+    .option("-q, --quiet", "only the problems, no line for valid files")
+    .action(async (files: string[], flags: { quiet?: boolean }) => {
+      exitCode = await validateCommand(files, logFor(flags));
     });
 
   program
