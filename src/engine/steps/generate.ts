@@ -80,16 +80,14 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
       if (outcome.usage) {
         addUsage(usage, outcome.usage);
-        const c = deps.cost(p.provider, model, outcome.usage);
-        cost = cost === null || c === null ? null : Math.round((cost + c) * 1e12) / 1e12;
+        cost = addCost(cost, deps.cost(p.provider, model, outcome.usage));
       }
       return result(false, { error: outcome.error });
     }
 
     const { response } = outcome;
     addUsage(usage, response.usage);
-    const c = deps.cost(p.provider, response.model || model, response.usage);
-    cost = cost === null || c === null ? null : Math.round((cost + c) * 1e12) / 1e12;
+    cost = addCost(cost, deps.cost(p.provider, response.model || model, response.usage));
     const finished = (o: StepOutcome): StepOutcome => ({ ...o, finishReason: response.finishReason });
     if (structured === undefined) return finished(result(true, { output: response.text }));
 
@@ -105,6 +103,11 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
     }
     messages = [...messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }];
   }
+}
+
+/** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */
+function addCost(total: number | null, part: number | null): number | null {
+  return total === null || part === null ? null : Math.round((total + part) * 1e12) / 1e12;
 }
 
 /** The chat messages for this record, or the error saying why they cannot be built. */
