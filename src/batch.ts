@@ -2,6 +2,8 @@ import { writeFile, rename } from "node:fs/promises";
 import type { Pipeline } from "./config/pipeline.js";
 import { DEFAULT_MODEL, type ResolvedRunOptions } from "./config/run-options.js";
 import { runIdentity } from "./config/fingerprint.js";
+import type { PriceOverrides } from "./config/prices.js";
+import { budgetedPipeline } from "./engine/budget-setup.js";
 import { GenerationEngine } from "./engine/engine.js";
 import type { MaxErrors } from "./engine/error-limit.js";
 import { findInputProblems } from "./engine/preflight.js";
@@ -12,11 +14,13 @@ import { openInput } from "./io/open-input.js";
 import { createResultWriter, outputFormatFor } from "./io/result-writer.js";
 import { hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
 import { checkSameRun, readRunMeta, writeRunMeta } from "./io/run-meta.js";
-import { MetricsRecorder } from "./metrics/metrics-recorder.js";
-import { SummaryBuilder, type RunSummary } from "./metrics/summary.js";
+import { BudgetGate } from "./gates/budget-gate.js";
+import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
+import { SummaryBuilder, type BudgetSummary, type RunSummary } from "./metrics/summary.js";
 import { createProvider } from "./providers/create.js";
 import { resolveModel } from "./providers/detect.js";
-import { loadPriceTable, type PriceTable } from "./providers/prices.js";
+import { loadPriceTable, withPriceOverrides, type PriceTable } from "./providers/prices.js";
+import { RunMonitor } from "./run-monitor.js";
 import type { GenerationResult, ProviderName, ReadItem } from "./types.js";
 
 /** Where each provider lives. The CLI fills it from flags and the environment. */
@@ -39,7 +43,18 @@ export interface BatchConfig {
   connections: ProviderConnections;
   ordered?: boolean;
   includeInput?: boolean;
+  /** The price table. @default the bundled one, with the pipeline's `prices:` applied */
   prices?: PriceTable;
+  /** `--prices <file>`: applied over the pipeline's `prices:`. */
+  priceOverrides?: PriceOverrides;
+  /** `--max-cost`: the run never spends more than this (USD), in-flight requests included. */
+  maxCostUsd?: number;
+  /** `--metrics-file`: one JSON line of live metrics per interval. */
+  metricsFile?: string;
+  /** `--metrics-interval`, in ms. @default 5000 */
+  metricsIntervalMs?: number;
+  /** `--report`: a self-contained HTML report of the run. */
+  reportPath?: string;
   retryTiming?: RetryTiming;
   /** Aborting it stops admission (first Ctrl-C); in-flight records finish. */
   stopSignal?: AbortSignal;
@@ -77,16 +92,27 @@ export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130
  */
 export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const { options } = config;
+  const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
+  let pipeline = options.pipeline;
+  let budget: BudgetGate | undefined;
+  if (config.maxCostUsd !== undefined) {
+    const budgeted = budgetedPipeline(pipeline, prices, config.maxCostUsd);
+    pipeline = budgeted.pipeline;
+    budget = new BudgetGate({ maxUsd: config.maxCostUsd });
+    if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
+  }
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
   if (config.strict) await refuseBadInput(config);
   const resumed = await prepareOutput(config);
-  const metrics = new MetricsRecorder();
+  const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
+  const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
   const warned = new Set<string>();
   const engine = new GenerationEngine({
-    pipeline: options.pipeline,
-    provider: (name) => createProvider(providerSettings(name, options.pipeline, config.connections)),
-    prices: config.prices ?? loadPriceTable(),
+    pipeline,
+    provider: (name) => createProvider(providerSettings(name, pipeline, config.connections)),
+    prices,
+    budgetGate: budget,
     concurrency: options.concurrency,
     rpm: options.rpm,
     tpm: options.tpm,
@@ -99,10 +125,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     cancelSignal: config.cancelSignal,
     inputName: input.name,
     maxErrors: config.maxErrors,
-    observer: {
-      attemptStarted: () => metrics.requestStarted(),
-      attemptFinished: (response) => metrics.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0),
-    },
+    observer: monitor.observer,
     onUnpricedModel: (model) => {
       if (warned.has(model)) return;
       warned.add(model);
@@ -112,26 +135,55 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
 
   const started = performance.now();
   const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append });
+  monitor.start(() => ({
+    queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
+    budget: budget && budgetLine(budget),
+  }));
   let records = 0;
+  let built: RunSummary | undefined;
   try {
-    for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
-      records++;
-      await writer.write(result);
-      summary.add(result);
-      metrics.recordDone(result.ok);
-      config.onResult?.(result, metrics);
+    try {
+      for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
+        records++;
+        await writer.write(result);
+        summary.add(result);
+        monitor.recordResult(result);
+        config.onResult?.(result, metrics);
+      }
+    } finally {
+      await writer.close();
     }
-  } finally {
-    await writer.close();
-  }
-  if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
+    if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
 
-  const stopReason = engine.stopReason;
-  const built = summary.build({ exitCode: 0, stoppedReason: stopReason ?? null, wallMs: performance.now() - started, skipped: resumed.skipped.count });
-  const exitCode = exitCodeFor(stopReason, built);
-  built.exit_code = exitCode;
-  if (config.summaryPath) await writeJsonFile(config.summaryPath, built);
-  return { summary: built, exitCode };
+    const stopReason = engine.stopReason;
+    built = summary.build({
+      exitCode: 0,
+      stoppedReason: stopReason ?? null,
+      wallMs: performance.now() - started,
+      budget: budget && budgetSummary(budget),
+      skipped: resumed.skipped.count,
+    });
+    built.exit_code = exitCodeFor(stopReason, built);
+    if (config.summaryPath) await writeJsonFile(config.summaryPath, built);
+  } finally {
+    await monitor.finish(built);
+  }
+  return { summary: built, exitCode: built.exit_code };
+}
+
+/** Bundled (or given) prices, then the pipeline's `prices:`, then a `--prices` file: the later wins. */
+export function priceTableFor(pipelinePrices: PriceOverrides | undefined, fileOverrides: PriceOverrides | undefined, base: PriceTable = loadPriceTable()): PriceTable {
+  return withPriceOverrides(withPriceOverrides(base, pipelinePrices ?? {}, "the pipeline's prices:"), fileOverrides ?? {}, "--prices");
+}
+
+const roundUsd = (x: number): number => Math.round(x * 1e9) / 1e9;
+
+function budgetLine(b: BudgetGate) {
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), reserved_usd: roundUsd(b.reservedUsd) };
+}
+
+function budgetSummary(b: BudgetGate): BudgetSummary {
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), exhausted: b.exhausted };
 }
 
 function exitCodeFor(stopReason: string | undefined, summary: RunSummary): number {

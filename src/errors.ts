@@ -1,4 +1,4 @@
-import type { ErrorType, RateLimitInfo, ResultError } from "./types.js";
+import type { ErrorType, RateLimitInfo, ResultError, Usage } from "./types.js";
 
 /** The fixed policy of each error type: is it worth another attempt, does it stop the run. */
 export interface ErrorPolicy {
@@ -38,6 +38,8 @@ export interface ProviderErrorInit {
   retriable?: boolean;
   retryAfterMs?: number;
   rateLimits?: RateLimitInfo;
+  /** Tokens the provider billed for a response it still counts as failed (a content filter stop). */
+  usage?: Usage;
   cause?: unknown;
 }
 
@@ -49,6 +51,7 @@ export class ProviderError extends Error {
   readonly retriable: boolean;
   readonly retryAfterMs?: number;
   readonly rateLimits?: RateLimitInfo;
+  readonly usage?: Usage;
 
   constructor(init: ProviderErrorInit) {
     super(redactSecrets(init.message), { cause: init.cause });
@@ -59,6 +62,7 @@ export class ProviderError extends Error {
     this.retriable = init.retriable ?? ERROR_POLICY[init.type].retriable;
     this.retryAfterMs = init.retryAfterMs;
     this.rateLimits = init.rateLimits;
+    this.usage = init.usage;
   }
 
   get fatal(): boolean {

@@ -113,6 +113,9 @@ export interface BackoffStats {
   tpm_wait_ms: number;
   retries: number;
   retry_wait_ms: number;
+  /** Waits for `--max-cost` money held by requests in flight; present only when a budget is set. */
+  budget_waits?: number;
+  budget_wait_ms?: number;
 }
 
 export interface StepResult {
@@ -213,4 +216,6 @@ export function addBackoff(into: BackoffStats, b: BackoffStats): void {
   into.tpm_wait_ms += b.tpm_wait_ms;
   into.retries += b.retries;
   into.retry_wait_ms += b.retry_wait_ms;
+  if (b.budget_waits !== undefined) into.budget_waits = (into.budget_waits ?? 0) + b.budget_waits;
+  if (b.budget_wait_ms !== undefined) into.budget_wait_ms = (into.budget_wait_ms ?? 0) + b.budget_wait_ms;
 }

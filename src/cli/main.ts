@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 import { simulateCommand, type SimulateFlags } from "./simulate-command.js";
 import { demoCommand } from "./demo-command.js";
+import { estimateCommand, type EstimateFlags } from "./estimate-command.js";
 import { validateCommand } from "./validate-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
@@ -62,8 +63,34 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--no-progress", "no progress bar (it is shown only when stderr is a terminal)")
     .option("-q, --quiet", "no progress bar and no summary table; errors and warnings only")
     .option("-v, --verbose", "log retries and gate waits")
+    .option("--dry-run", "estimate records, tokens, cost and time (on stderr) and send nothing")
+    .option("--assume-output <n>", "with --dry-run: output tokens per call for the expected cost (default: max_tokens)")
+    .option("--max-cost <usd>", "never spend more than this (USD), in-flight requests included; the rest are budget_exceeded")
+    .option("--prices <file>", "YAML or JSON prices (USD per 1M tokens) that override or add to the bundled table")
+    .option("--metrics-file <path>", "append live metrics, one JSON line per interval (tail -f it)")
+    .option("--metrics-interval <seconds>", "seconds between --metrics-file lines (default 5)")
+    .option("--report <file.html>", "write a self-contained HTML report with charts at the end")
     .action(async (input: string, flags: RunFlags) => {
       exitCode = await runCommand(input, flags, io, logFor(flags));
+    });
+
+  program
+    .command("estimate")
+    .description("estimate records, tokens, cost and time of a batch without sending anything")
+    .argument("<input>", ".jsonl / .csv / .tsv file, or - for stdin")
+    .option("--format <format>", "input format: jsonl | csv | tsv (default: from the file extension; stdin: jsonl)")
+    .option("-p, --pipeline <file>", "pipeline YAML (default: one generate step with the record's prompt)")
+    .option("-m, --model <name>", "gpt-4o-mini | ollama:llama3.2 | openai:any-name")
+    .addOption(new Option("--provider <name>", "openai | ollama (overrides detection)").choices(["openai", "ollama"]))
+    .option("--template <text>", "prompt template, e.g. 'Summarize: {{text}}'")
+    .option("--max-tokens <n>", "maximum output tokens per request")
+    .option("--assume-output <n>", "output tokens per call for the expected cost (default: max_tokens)")
+    .option("--rpm <n>", "requests-per-minute limit the time estimate assumes")
+    .option("--tpm <n>", "tokens-per-minute limit the time estimate assumes")
+    .option("--prices <file>", "YAML or JSON prices that override or add to the bundled table")
+    .option("--json", "print one JSON object instead of a table")
+    .action(async (input: string, flags: EstimateFlags) => {
+      exitCode = await estimateCommand(input, flags, io);
     });
 
   program

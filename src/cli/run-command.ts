@@ -1,13 +1,17 @@
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
-import { parseNumberInRange, parsePositiveInt, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
 import { runBatch, type ProviderConnections } from "../batch.js";
+import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
+import type { ResolvedRunOptions } from "../config/run-options.js";
+import { estimateBatch } from "../estimate.js";
 import { UsageError } from "../errors.js";
 import { startSimulator, type SimulatorHandle } from "../simulator/index.js";
 import type { ProviderName } from "../types.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
 import { createProgress } from "./progress.js";
+import { formatEstimate } from "./estimate-table.js";
 import { formatSummary } from "./summary-table.js";
 import { interruptSignals } from "./signals.js";
 
@@ -40,19 +44,41 @@ export interface RunFlags {
   progress?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  dryRun?: boolean;
+  assumeOutput?: string;
+  maxCost?: string;
+  prices?: string;
+  metricsFile?: string;
+  metricsInterval?: string;
+  report?: string;
 }
 
 const FORMATS = ["jsonl", "csv", "tsv"] as const;
 
-export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
+/** What `run` and `estimate` share: flags checked, pipeline loaded, run options and price overrides resolved. */
+export async function loadRunSettings(flags: RunFlags): Promise<{ options: ResolvedRunOptions; format?: (typeof FORMATS)[number]; priceOverrides?: PriceOverrides; assumeOutput?: number }> {
   const runInput = parseFlags(flags);
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
-  const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
-  const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
+  const assumeOutput = flags.assumeOutput === undefined ? undefined : parsePositiveInt("--assume-output", flags.assumeOutput);
   const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
   const options = resolveRunOptions(runInput, pipeline);
+  const priceOverrides = flags.prices === undefined ? undefined : await loadPriceOverrides(flags.prices);
+  return { options, format: flags.format as (typeof FORMATS)[number] | undefined, priceOverrides, assumeOutput };
+}
+
+export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
+  const { options, priceOverrides, assumeOutput } = await loadRunSettings(flags);
+  const maxCostUsd = flags.maxCost === undefined ? undefined : parsePositiveNumber("--max-cost", flags.maxCost);
+  const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
+  const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
+  const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
+  if (flags.dryRun) {
+    const estimate = await estimateBatch({ input, format: flags.format as (typeof FORMATS)[number] | undefined, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    log.stream.write(formatEstimate(estimate, { color: log.color }));
+    return 0;
+  }
 
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
@@ -74,6 +100,11 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       stdout: io.stdout,
       summaryPath: flags.summary,
       options,
+      priceOverrides,
+      maxCostUsd,
+      metricsFile: flags.metricsFile,
+      metricsIntervalMs,
+      reportPath: flags.report,
       connections,
       ordered: flags.ordered,
       includeInput: flags.includeInput,
@@ -93,7 +124,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
     const stopped = summary.stopped_reason;
     if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
-    if (stopped !== null && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
+    if (summary.budget?.exhausted) log.warn(`${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a new --max-cost to continue`);
+    else if (stopped !== null && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
     progress.stop();

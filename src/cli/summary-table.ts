@@ -10,10 +10,11 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
     ["records", `${n(s.records)}  (ok ${n(s.ok)}, failed ${n(s.failed)}, not attempted ${n(s.not_attempted)})${s.skipped ? `; ${n(s.skipped)} already done, skipped` : ""}`],
     ["tokens", `${n(s.usage.input_tokens)} in (${n(s.usage.cached_tokens)} cached), ${n(s.usage.output_tokens)} out`],
     ["cost", `${formatUsd(s.cost_usd)}${costByModel(s)}${s.unpriced_models.length ? `  · unpriced: ${s.unpriced_models.join(", ")}` : ""}`],
-    ["gate waits", `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})`],
+    ["gate waits", `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})${b.budget_waits !== undefined ? `, budget ${n(b.budget_waits)} (${ms(b.budget_wait_ms ?? 0)})` : ""}`],
     ["retries", `${n(b.retries)} (${ms(b.retry_wait_ms)} backing off), ${n(s.attempts)} attempts in all`],
     ["errors", Object.keys(s.errors_by_type).length ? Object.entries(s.errors_by_type).map(([k, v]) => `${k} ${n(v)}`).join(", ") : "none"],
     ["latency", `p50 ${ms(s.latency_ms.p50)} · p90 ${ms(s.latency_ms.p90)} · p99 ${ms(s.latency_ms.p99)} · max ${ms(s.latency_ms.max)}`],
+    ...(s.budget ? [["budget", `${formatUsd(s.budget.spent_usd)} of ${formatUsd(s.budget.max_cost_usd)} charged${s.budget.exhausted ? " · reached: the rest were not attempted" : ""}`] as [string, string]] : []),
     ["wall time", `${ms(s.wall_ms)} · ${s.throughput_rpm.toLocaleString("en-US")} records/min`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { UsageError } from "../errors.js";
 
 /** One thing wrong with a config file, located at the node that caused it. */
@@ -27,5 +28,15 @@ export class ConfigError extends UsageError {
     super(problems.map(formatProblem).join("\n"));
     this.name = "ConfigError";
     this.problems = problems;
+  }
+}
+
+/** Reads a config file's text; an unreadable file is a `UsageError` naming it (`what`: "pipeline file"). */
+export async function readConfigText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new UsageError(`cannot read ${what} ${file}: ${reason}`);
   }
 }

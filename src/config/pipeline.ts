@@ -2,12 +2,11 @@
  * Pipeline files: the typed shape, and loading YAML into it with every problem reported together
  * at its `file:line:column`.
  */
-import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
-import { UsageError } from "../errors.js";
 import type { LlmParams, ProviderName } from "../types.js";
-import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
 import { readLimits, readParams } from "./params.js";
+import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
 import type { GenerateStep, PipelineStep } from "./step-types.js";
@@ -39,12 +38,14 @@ export interface Pipeline {
   steps: PipelineStep[];
   /** Id of the step whose output becomes the record's output. Absent: the last step. */
   output?: string;
+  /** Prices (USD per 1M tokens) that replace or add to the bundled table for this pipeline. */
+  prices?: PriceOverrides;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
 export const PROVIDERS = ["openai", "ollama"] as const satisfies readonly ProviderName[];
-const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
 export function parsePipeline(text: string, file: string): Pipeline {
@@ -98,6 +99,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
       case "output":
         output = f;
         break;
+      case "prices":
+        pipeline.prices = readPriceEntries(r, f.value, f.path);
+        break;
     }
   }
   // Checked after the steps, against every id the file declares, even steps with problems of
@@ -116,14 +120,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
 
 /** Reads and parses a pipeline file. Throws `UsageError` when unreadable, `ConfigError` when invalid. */
 export async function loadPipeline(file: string): Promise<Pipeline> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new UsageError(`cannot read pipeline file ${file}: ${reason}`);
-  }
-  return parsePipeline(text, file);
+  return parsePipeline(await readConfigText(file, "pipeline file"), file);
 }
 
 /**

@@ -2,6 +2,7 @@ import { getMaxListeners, setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError, type ProviderError } from "../errors.js";
+import type { BudgetGate } from "../gates/budget-gate.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
@@ -12,7 +13,7 @@ import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome }
 import type { StepDeps } from "./steps/step.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
-import { createPricing } from "./pricing.js";
+import { createPriceLookup, createPricing } from "./pricing.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 
 export interface EngineOptions {
@@ -28,6 +29,8 @@ export interface EngineOptions {
   tpm?: number;
   rpmGate?: RpmGate;
   tpmGate?: TpmGate;
+  /** `--max-cost`: every attempt holds its worst-case cost here; when it refuses one, admission stops. */
+  budgetGate?: BudgetGate;
   /** Retries per LLM call after the first attempt. @default 5 */
   maxRetries?: number;
   /** Per-request timeout. @default 120000 */
@@ -65,6 +68,8 @@ export class GenerationEngine {
   readonly #providers = new Map<ProviderName, Provider>();
   readonly #stop = new AbortController();
   #stopReason: string | undefined;
+  /** What records left unsent by the stop come out as. */
+  #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
 
   constructor(options: EngineOptions) {
     this.#opts = options;
@@ -88,10 +93,11 @@ export class GenerationEngine {
     return this.#stopReason;
   }
 
-  /** Stops admitting new records; records not yet sent come out as `not_attempted`. */
-  stop(reason: string): void {
+  /** Stops admitting new records; records not yet sent come out as `type` (`not_attempted` by default). */
+  stop(reason: string, type: "not_attempted" | "budget_exceeded" = "not_attempted"): void {
     if (this.#stopReason !== undefined) return;
     this.#stopReason = reason;
+    this.#stopType = type;
     this.#stop.abort(new Error(reason));
   }
 
@@ -118,7 +124,7 @@ export class GenerationEngine {
       const active = new ActiveCount();
       let seq = 0;
       try {
-        // After a stop (fatal error, interrupt, --max-errors) the rest of the input is still read,
+        // After a stop (fatal error, interrupt, --max-errors, budget) the rest of the input is still read,
         // without sending anything, so every record gets its line and the summary an exact count.
         for await (const item of items) {
           if (consumerGone) break;
@@ -189,11 +195,14 @@ export class GenerationEngine {
       cancel,
       onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
       observer: this.#opts.observer,
+      onBudgetExhausted: (error) => this.stop(error.message, "budget_exceeded"),
     };
+    const priceOf = createPriceLookup(this.#opts.prices, this.#opts.onUnpricedModel);
+    if (this.#opts.budgetGate) call.budget = { gate: this.#opts.budgetGate, priceOf };
     return {
       call,
       provider: (name: ProviderName) => this.#provider(name),
-      cost: createPricing(this.#opts.prices, this.#opts.onUnpricedModel),
+      cost: createPricing(priceOf),
     };
   }
 
@@ -204,7 +213,7 @@ export class GenerationEngine {
 
   #notAttempted(record: InputRecord): GenerationResult {
     const reason = this.#stopReason ?? "the run stopped";
-    const result = blankResult(record.id, resultError("not_attempted", `not attempted: ${reason}`));
+    const result = blankResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
     if (this.#opts.includeInput) result.input = record.vars;
     return result;
   }

@@ -1,14 +1,20 @@
 import { ProviderError } from "../errors.js";
+import { BudgetExceededError } from "../gates/budget-gate.js";
 import type { RpmGate } from "../gates/rpm-gate.js";
 import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
 import { estimateRequestTokens } from "../gates/token-estimate.js";
-import { emptyBackoff, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError } from "../types.js";
+import { emptyBackoff, emptyUsage, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError, type Usage } from "../types.js";
+import { holdBudget, settleBudget, UnpricedUnderBudgetError, type BudgetContext, type HeldBudget } from "./budget.js";
 import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
+
+import type { WaitKind } from "../metrics/metrics-recorder.js";
 
 /** Observers the engine reports each HTTP attempt to (live metrics, progress). */
 export interface AttemptObserver {
   attemptStarted(): void;
   attemptFinished(response: LlmResponse | undefined, error: ProviderError | undefined): void;
+  /** A wait ended: at a gate (client side) or backing off before a retry (server side). */
+  waited?(kind: WaitKind, ms: number): void;
 }
 
 /** Everything one LLM call needs besides the request: shared gates, policy and run signals. */
@@ -25,11 +31,24 @@ export interface CallContext {
   /** Called once per fatal provider error (auth, quota, unknown model). */
   onFatal(error: ProviderError): void;
   observer?: AttemptObserver;
+  /** `--max-cost`: each attempt holds its worst-case cost until it is answered. */
+  budget?: BudgetContext;
+  /** Called when the budget refuses a request: the run stops admitting. */
+  onBudgetExhausted?(error: BudgetExceededError): void;
 }
 
 export type CallOutcome =
   | { ok: true; response: LlmResponse; attempts: number; backoff: BackoffStats }
-  | { ok: false; error: ResultError; attempts: number; backoff: BackoffStats; /** nothing reached the server */ notSent: boolean };
+  | {
+      ok: false;
+      error: ResultError;
+      attempts: number;
+      backoff: BackoffStats;
+      /** nothing reached the server */
+      notSent: boolean;
+      /** What the provider billed for failed attempts (a content filter stop); absent when nothing. */
+      usage?: Usage;
+    };
 
 /**
  * One logical LLM call: gates, then one provider attempt, then the retry policy of the error's
@@ -37,6 +56,9 @@ export type CallOutcome =
  */
 export async function callLlm(provider: Provider, request: LlmRequest, ctx: CallContext): Promise<CallOutcome> {
   const backoff = emptyBackoff();
+  if (ctx.budget) Object.assign(backoff, { budget_waits: 0, budget_wait_ms: 0 });
+  // Usage billed for attempts that still failed (content filter stops), so cost adds up.
+  let billed: Usage | undefined;
   const estimate = estimateRequestTokens(request);
   let attempts = 0;
   let lastError: ProviderError | undefined;
@@ -44,22 +66,30 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
   for (;;) {
     // Before each attempt: the run may have stopped admitting (fatal error elsewhere, interrupt).
     let reservation: TpmReservation | undefined;
+    let held: HeldBudget | undefined;
     try {
-      const rpm = await ctx.rpmGate.acquire(ctx.stop);
-      if (rpm.waitedMs > 0) {
-        backoff.rpm_waits++;
-        backoff.rpm_wait_ms += Math.round(rpm.waitedMs);
+      // The budget first: a request waiting for money must not sit on RPM/TPM capacity meanwhile.
+      if (ctx.budget) {
+        held = await holdBudget(ctx.budget, provider.name, request, estimate, ctx.stop);
+        noteWait(backoff, "budget", held.waitedMs, ctx.observer);
       }
+      const rpm = await ctx.rpmGate.acquire(ctx.stop);
+      noteWait(backoff, "rpm", rpm.waitedMs, ctx.observer);
       const tpm = await ctx.tpmGate.acquire(estimate.total, ctx.stop);
       reservation = tpm.reservation;
-      if (tpm.waitedMs > 0) {
-        backoff.tpm_waits++;
-        backoff.tpm_wait_ms += Math.round(tpm.waitedMs);
-      }
+      noteWait(backoff, "tpm", tpm.waitedMs, ctx.observer);
     } catch (err) {
-      if (ctx.stop.aborted) return stopped(lastError, attempts, backoff);
+      if (held && ctx.budget) ctx.budget.gate.settle(held.hold, 0);
+      if (err instanceof BudgetExceededError) {
+        ctx.onBudgetExhausted?.(err);
+        return withUsage({ ok: false, error: { type: "budget_exceeded", message: err.message, retriable: false }, attempts, backoff, notSent: attempts === 0 }, billed);
+      }
+      if (ctx.stop.aborted) return withUsage(stopped(lastError, attempts, backoff), billed);
+      if (err instanceof UnpricedUnderBudgetError) {
+        return { ok: false, error: { type: "invalid_input", message: err.message, retriable: false }, attempts, backoff, notSent: attempts === 0 };
+      }
       // The gate refuses outright (a request larger than the whole TPM limit): it can never succeed.
-      return { ok: false, error: gateError(err), attempts, backoff, notSent: attempts === 0 };
+      return withUsage({ ok: false, error: gateError(err), attempts, backoff, notSent: attempts === 0 }, billed);
     }
 
     attempts++;
@@ -67,15 +97,19 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
     try {
       const response = await provider.generate(request, { signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
       ctx.observer?.attemptFinished(response, undefined);
+      if (held && ctx.budget) settleBudget(ctx.budget, held, { usage: response.usage });
       ctx.tpmGate.reconcile(reservation, response.usage.input_tokens + response.usage.output_tokens);
       if (response.rateLimits) {
         ctx.rpmGate.observe(response.rateLimits);
         ctx.tpmGate.observe(response.rateLimits);
       }
+      if (billed) response.usage = sumUsage(response.usage, billed);
       return { ok: true, response, attempts, backoff };
     } catch (err) {
       const error = asProviderError(err);
       ctx.observer?.attemptFinished(undefined, error);
+      if (held && ctx.budget) settleBudget(ctx.budget, held, { error });
+      if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
       settleFailedReservation(ctx.tpmGate, reservation, error, estimate.prompt);
       if (error.rateLimits) {
         ctx.rpmGate.observe(error.rateLimits);
@@ -90,20 +124,38 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
       }
       if (error.fatal) ctx.onFatal(error);
       if (!error.retriable || error.fatal || attempts > ctx.maxRetries || ctx.cancel.aborted) {
-        return { ok: false, error: error.toResultError(), attempts, backoff, notSent: false };
+        return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);
       }
       const delay = retryDelayMs(attempts - 1, error.retryAfterMs, ctx.retryTiming);
       const started = performance.now();
       try {
         await sleep(delay, ctx.stop);
       } catch {
-        return stopped(lastError, attempts, backoff);
+        return withUsage(stopped(lastError, attempts, backoff), billed);
       } finally {
         backoff.retries++;
         backoff.retry_wait_ms += Math.round(performance.now() - started);
+        ctx.observer?.waited?.("retry", performance.now() - started);
       }
     }
   }
+}
+
+/** Counts a gate wait into the record's backoff and tells the live metrics. */
+function noteWait(backoff: BackoffStats, kind: "rpm" | "tpm" | "budget", waitedMs: number, observer: AttemptObserver | undefined): void {
+  if (waitedMs <= 0) return;
+  backoff[`${kind}_waits`] = (backoff[`${kind}_waits`] ?? 0) + 1;
+  backoff[`${kind}_wait_ms`] = (backoff[`${kind}_wait_ms`] ?? 0) + Math.round(waitedMs);
+  observer?.waited?.(kind, waitedMs);
+}
+
+function sumUsage(a: Usage, b: Usage): Usage {
+  return { input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens, cached_tokens: a.cached_tokens + b.cached_tokens };
+}
+
+function withUsage(outcome: CallOutcome, billed: Usage | undefined): CallOutcome {
+  if (billed && !outcome.ok) outcome.usage = billed;
+  return outcome;
 }
 
 function stopped(lastError: ProviderError | undefined, attempts: number, backoff: BackoffStats): CallOutcome {

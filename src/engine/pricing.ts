@@ -1,22 +1,28 @@
 import { costOf, findPrice, type ModelPrice, type PriceTable } from "../providers/prices.js";
 import type { ProviderName, Usage } from "../types.js";
 
-/**
- * Cost of one response, looked up once per (provider, model): the price table is data, the
- * lookup (snapshot names, families) is the providers' rule, and the memo keeps it off the hot path.
- */
-export function createPricing(table: PriceTable, onUnpriced?: (model: string) => void) {
+/** The price of a (provider, model), looked up once: the table is data, the memo keeps it off the hot path. */
+export type PriceLookup = (provider: ProviderName, model: string) => ModelPrice | undefined;
+
+/** Memoised `findPrice`; `onUnpriced` hears each unknown model once. */
+export function createPriceLookup(table: PriceTable, onUnpriced?: (model: string) => void): PriceLookup {
   const memo = new Map<string, ModelPrice | undefined>();
-  return (provider: ProviderName, model: string, usage: Usage): number | null => {
+  return (provider, model) => {
     const key = `${provider}\u0000${model}`;
-    let price = memo.get(key);
-    if (!memo.has(key)) {
-      price = findPrice(table, model, provider);
-      memo.set(key, price);
-      if (!price) onUnpriced?.(model);
-    }
-    const cost = costOf(price, usage);
-    // Per-token prices are tiny decimals; keep float noise (0.000043799999999999994) out of the output.
-    return cost === null ? null : Math.round(cost * 1e12) / 1e12;
+    if (memo.has(key)) return memo.get(key);
+    const price = findPrice(table, model, provider);
+    memo.set(key, price);
+    if (!price) onUnpriced?.(model);
+    return price;
   };
+}
+
+/** Cost of one response in USD, or null when its model has no price. */
+export function createPricing(lookup: PriceLookup) {
+  return (provider: ProviderName, model: string, usage: Usage): number | null => roundUsd(costOf(lookup(provider, model), usage));
+}
+
+/** Per-token prices are tiny decimals; keep float noise (0.000043799999999999994) out of the output. */
+export function roundUsd(cost: number | null): number | null {
+  return cost === null ? null : Math.round(cost * 1e12) / 1e12;
 }

@@ -1,10 +1,16 @@
 /**
- * Live counters for the progress bar: requests in flight, records done, errors, and the request
- * and token rates over the last 60 seconds. The rates come from a ring of 60 per-second buckets:
+ * Live counters for the progress bar, `--metrics-file` and `--report`: requests in flight, records
+ * done, errors, waits by kind, cost so far, and request, token, error and latency rates over the
+ * last 60 seconds. The rates come from a ring of 60 per-second buckets:
  * each event touches one bucket (O(1)), a bucket is recycled lazily when its second comes round
  * again, and no timer ever runs.
  */
 import { systemClock, type Clock } from "../gates/clock.js";
+import type { ErrorType, GenerationResult } from "../types.js";
+
+/** Where time went waiting: the client's gates, or backing off before a retry (server side). */
+export type WaitKind = "rpm" | "tpm" | "budget" | "retry";
+export const WAIT_KINDS: readonly WaitKind[] = ["rpm", "tpm", "budget", "retry"];
 
 const WINDOW_SECONDS = 60;
 
@@ -19,6 +25,24 @@ export interface MetricsSnapshot {
   tpm: number;
   /** Records finished with an error. */
   errors: number;
+  /** Records finished ok. */
+  ok: number;
+  /** Milliseconds since the recorder started. */
+  elapsedMs: number;
+  /** Failed attempts per minute, same window. */
+  errorsPerMin: number;
+  /** Mean latency of the records finished in the window (0 when none). */
+  latencyMsAvg: number;
+  /** Waits since the start, by kind. */
+  waits: Record<WaitKind, { count: number; ms: number }>;
+  /** Failed records since the start, by error type. */
+  errorsByType: Partial<Record<ErrorType, number>>;
+  /** Cost of the finished records so far (priced models only). */
+  costUsd: number;
+  /** Provider requests started since the start. */
+  requestsStarted: number;
+  /** Tokens reported since the start. */
+  tokens: number;
 }
 
 /** Per-second counts for the last 60 seconds. */
@@ -50,6 +74,12 @@ export class MetricsRecorder {
   readonly #start: number;
   readonly #requests = new SecondRing();
   readonly #tokenRing = new SecondRing();
+  readonly #errorRing = new SecondRing();
+  readonly #latencySum = new SecondRing();
+  readonly #latencyCount = new SecondRing();
+  readonly #waits = Object.fromEntries(WAIT_KINDS.map((k) => [k, { count: 0, ms: 0 }])) as Record<WaitKind, { count: number; ms: number }>;
+  readonly #errorsByType: Partial<Record<ErrorType, number>> = {};
+  #cost = 0;
   #started = 0;
   #finished = 0;
   #done = 0;
@@ -68,8 +98,9 @@ export class MetricsRecorder {
   }
 
   /** A provider request came back (or failed); `tokens` is the usage it reported, if any. */
-  requestFinished(tokens = 0): void {
+  requestFinished(tokens = 0, failed = false): void {
     this.#finished++;
+    if (failed) this.#errorRing.add(this.#second(), 1);
     if (tokens > 0) {
       this.#tokens += tokens;
       this.#tokenRing.add(this.#second(), tokens);
@@ -80,6 +111,26 @@ export class MetricsRecorder {
   recordDone(ok: boolean): void {
     this.#done++;
     if (!ok) this.#errors++;
+  }
+
+  /** A wait at a gate or before a retry ended. */
+  waited(kind: WaitKind, ms: number): void {
+    this.#waits[kind].count++;
+    this.#waits[kind].ms += ms;
+  }
+
+  /** A record's final result: counts it, its latency, its error type and its cost. */
+  recordResult(result: GenerationResult): void {
+    this.recordDone(result.ok);
+    if (!result.ok) {
+      const type = result.error?.type ?? "unknown";
+      this.#errorsByType[type] = (this.#errorsByType[type] ?? 0) + 1;
+    }
+    if (result.attempts > 0) {
+      this.#latencySum.add(this.#second(), result.latency_ms);
+      this.#latencyCount.add(this.#second(), 1);
+    }
+    if (result.cost_usd !== null) this.#cost += result.cost_usd;
   }
 
   get requestsStarted(): number {
@@ -102,12 +153,22 @@ export class MetricsRecorder {
     // first few requests do not read as a huge rate.
     const span = Math.min(elapsed, WINDOW_SECONDS - 1 + (elapsed - now));
     const perMinute = 60 / Math.max(1, span);
+    const latencyCount = this.#latencyCount.sum(now);
     return {
       inFlight: this.#started - this.#finished,
       done: this.#done,
       rpm: Math.round(this.#requests.sum(now) * perMinute),
       tpm: Math.round(this.#tokenRing.sum(now) * perMinute),
       errors: this.#errors,
+      ok: this.#done - this.#errors,
+      elapsedMs: Math.round(elapsed * 1000),
+      errorsPerMin: Math.round(this.#errorRing.sum(now) * perMinute * 10) / 10,
+      latencyMsAvg: latencyCount > 0 ? Math.round(this.#latencySum.sum(now) / latencyCount) : 0,
+      waits: Object.fromEntries(WAIT_KINDS.map((k) => [k, { count: this.#waits[k].count, ms: Math.round(this.#waits[k].ms) }])) as MetricsSnapshot["waits"],
+      errorsByType: { ...this.#errorsByType },
+      costUsd: Math.round(this.#cost * 1e9) / 1e9,
+      requestsStarted: this.#started,
+      tokens: this.#tokens,
     };
   }
 

@@ -30,7 +30,16 @@ export interface RunSummary {
   backoff: BackoffStats;
   errors_by_type: Partial<Record<ErrorType, number>>;
   /** Over records that reached a provider (attempts > 0); all 0 when none did. */
-  latency_ms: { p50: number; p90: number; p99: number; max: number };
+  latency_ms: Percentiles;
+  /** The same percentiles per step, over the step's calls that reached a provider. */
+  latency_ms_by_step: Record<string, Percentiles>;
+  /**
+   * Where waiting time went: client-side gates (`rpm_ms + tpm_ms + budget_ms = gates_ms`) versus
+   * server-side backoff before retries (`retry_ms`), summed over records.
+   */
+  wait_ms: { gates_ms: number; rpm_ms: number; tpm_ms: number; budget_ms: number; retry_ms: number };
+  /** `--max-cost`: the cap, what was charged against it, and whether it stopped the run; null without a cap. */
+  budget: BudgetSummary | null;
   wall_ms: number;
   /** Attempted records per minute of wall time. */
   throughput_rpm: number;
@@ -41,9 +50,25 @@ export interface RunSummary {
   exit_code: number;
 }
 
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface BudgetSummary {
+  max_cost_usd: number;
+  /** Charged against the cap: the records' costs, plus the whole hold of attempts whose bill is unknown (timeouts). */
+  spent_usd: number;
+  exhausted: boolean;
+}
+
 export interface BuildOptions {
   exitCode: number;
   stoppedReason: string | null;
+  /** @default null */
+  budget?: BudgetSummary | null;
   /** Overrides the wall time measured on the builder's clock since construction. */
   wallMs?: number;
   /** Records skipped by a resume. @default 0 */
@@ -67,11 +92,16 @@ function sortedRecord<V, R>(from: Partial<Record<string, V>>, map: (v: V) => R):
   return out;
 }
 
+function percentiles(h: LatencyHistogram): Percentiles {
+  return { p50: Math.round(h.percentile(50)), p90: Math.round(h.percentile(90)), p99: Math.round(h.percentile(99)), max: Math.round(h.max) };
+}
+
 export class SummaryBuilder {
   readonly #clock: Clock;
   readonly #startMono: number;
   readonly #startedAt: Date;
   readonly #latency = new LatencyHistogram();
+  readonly #stepLatency = new Map<string, LatencyHistogram>();
   readonly #usage = emptyUsage();
   readonly #backoff = emptyBackoff();
   readonly #costByModel: Partial<Record<string, number>> = {};
@@ -108,6 +138,12 @@ export class SummaryBuilder {
       this.#attempted++;
       this.#latency.record(result.latency_ms);
     }
+    for (const step of result.steps) {
+      if ((step.attempts ?? 0) === 0) continue;
+      let h = this.#stepLatency.get(step.id);
+      if (!h) this.#stepLatency.set(step.id, (h = new LatencyHistogram()));
+      h.record(step.ms);
+    }
     addUsage(this.#usage, result.usage);
     addBackoff(this.#backoff, result.backoff);
     if (result.cost_usd !== null) this.#cost += result.cost_usd;
@@ -117,6 +153,8 @@ export class SummaryBuilder {
   build(options: BuildOptions): RunSummary {
     const wallMs = Math.max(0, Math.round(options.wallMs ?? this.#clock.now() - this.#startMono));
     const failed = this.#records - this.#ok - this.#notAttempted;
+    const b = this.#backoff;
+    const budgetMs = Math.round(b.budget_wait_ms ?? 0);
     return {
       records: this.#records,
       ok: this.#ok,
@@ -137,12 +175,16 @@ export class SummaryBuilder {
         retry_wait_ms: Math.round(this.#backoff.retry_wait_ms),
       },
       errors_by_type: sortedRecord(this.#errors, (n: number) => n),
-      latency_ms: {
-        p50: Math.round(this.#latency.percentile(50)),
-        p90: Math.round(this.#latency.percentile(90)),
-        p99: Math.round(this.#latency.percentile(99)),
-        max: Math.round(this.#latency.max),
+      latency_ms: percentiles(this.#latency),
+      latency_ms_by_step: Object.fromEntries([...this.#stepLatency.keys()].sort().map((id) => [id, percentiles(this.#stepLatency.get(id)!)])),
+      wait_ms: {
+        gates_ms: Math.round(b.rpm_wait_ms) + Math.round(b.tpm_wait_ms) + budgetMs,
+        rpm_ms: Math.round(b.rpm_wait_ms),
+        tpm_ms: Math.round(b.tpm_wait_ms),
+        budget_ms: budgetMs,
+        retry_ms: Math.round(b.retry_wait_ms),
       },
+      budget: options.budget ?? null,
       wall_ms: wallMs,
       throughput_rpm: wallMs > 0 ? roundTenth((this.#attempted * 60_000) / wallMs) : 0,
       started_at: this.#startedAt.toISOString(),

@@ -141,14 +141,16 @@ function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
   const content = choice.message.content;
   const refusal = choice.message.refusal;
   const finishReason = typeof choice.finish_reason === "string" ? choice.finish_reason : "unknown";
+  // A filtered or refused completion was still billed: its usage travels with the error so cost adds up.
+  const usage = usageOf(completion.usage);
   if (finishReason === "content_filter") {
-    throw new ProviderError({ type: "content_filter", code: "content_filter", message: "the provider's content filter stopped the completion (finish_reason: content_filter)" });
+    throw new ProviderError({ type: "content_filter", code: "content_filter", usage, message: "the provider's content filter stopped the completion (finish_reason: content_filter)" });
   }
   // A refusal (content null, `refusal` set) is the model's safety policy declining, like the
   // filter: the same prompt will be refused again, and the refusal text is not the output the
   // caller asked for (with Structured Outputs it would fail schema validation later, confusingly).
   if ((content === null || content === undefined || content === "") && typeof refusal === "string" && refusal !== "") {
-    throw new ProviderError({ type: "content_filter", code: "refusal", message: `the model refused: ${refusal}` });
+    throw new ProviderError({ type: "content_filter", code: "refusal", usage, message: `the model refused: ${refusal}` });
   }
   if (content !== null && content !== undefined && typeof content !== "string") {
     return throwInvalid("choices[0].message.content is not a string");
@@ -156,7 +158,7 @@ function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
   const result: LlmResponse = {
     text: content ?? "",
     finishReason,
-    usage: usageOf(completion.usage),
+    usage,
     model: typeof completion.model === "string" && completion.model !== "" ? completion.model : requestedModel,
   };
   if (typeof completion.id === "string" && completion.id !== "") result.providerId = completion.id;

@@ -95,6 +95,15 @@ function checkTier(where: string, price: unknown, problems: string[]): void {
 }
 
 /**
+ * The table with `overrides` applied: each entry replaces or adds a model whole (a family entry
+ * also prices its dated snapshots). `origin` names where they came from, for the table's source.
+ */
+export function withPriceOverrides(table: PriceTable, overrides: Readonly<Record<string, ModelPrice>>, origin: string): PriceTable {
+  if (Object.keys(overrides).length === 0) return table;
+  return { ...table, source: `${table.source}; overridden by ${origin}`, models: { ...table.models, ...overrides } };
+}
+
+/**
  * The price of `model` on `provider`, or undefined when unknown (the caller reports it as unpriced).
  *
  * - A free provider (ollama) prices every model at 0.

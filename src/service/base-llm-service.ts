@@ -14,7 +14,7 @@ import type { GenerateStep, Pipeline } from "../config/pipeline.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_MODEL, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
 import type { CallContext } from "../engine/llm-call.js";
 import { preparePipeline, runRecord } from "../engine/pipeline-runner.js";
-import { createPricing } from "../engine/pricing.js";
+import { createPriceLookup, createPricing } from "../engine/pricing.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../engine/retry.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError, type ProviderError } from "../errors.js";
@@ -115,10 +115,12 @@ export class BaseLLMService {
         attemptFinished: (response) => this.metrics.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0),
       },
     };
-    const pricing = createPricing(options.prices ?? loadPriceTable(), (model) => {
-      if (!warned.has(model)) options.onWarning?.(`no price known for model "${model}": its cost is reported as null`);
-      warned.add(model);
-    });
+    const pricing = createPricing(
+      createPriceLookup(options.prices ?? loadPriceTable(), (model) => {
+        if (!warned.has(model)) options.onWarning?.(`no price known for model "${model}": its cost is reported as null`);
+        warned.add(model);
+      }),
+    );
     this.#deps = { call, provider: (name) => this.#provider(name), cost: pricing };
   }
 

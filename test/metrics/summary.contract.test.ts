@@ -40,6 +40,7 @@ const CONTRACT_KEYS = [
   "backoff", "errors_by_type", "latency_ms",
   "wall_ms", "throughput_rpm", "exit_code",
   "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
+  "latency_ms_by_step", "wait_ms", "budget",
 ];
 
 describe("SummaryBuilder", () => {
@@ -53,6 +54,30 @@ describe("SummaryBuilder", () => {
     expect(Object.keys(s.latency_ms).sort()).toEqual(["max", "p50", "p90", "p99"]);
     expect(s.latency_ms).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
     expect(s.throughput_rpm).toBe(0);
+    expect(s.latency_ms_by_step).toEqual({});
+    expect(s.wait_ms).toEqual({ gates_ms: 0, rpm_ms: 0, tpm_ms: 0, budget_ms: 0, retry_ms: 0 });
+    expect(s.budget).toBeNull();
+  });
+
+  it("gives latency percentiles per step, the wait split and the budget", () => {
+    const b = new SummaryBuilder(new FakeClock());
+    const steps = (draft: number, polish: number): StepResult[] => [
+      { id: "draft", ok: true, ms: draft, model: "gpt-4o-mini", cost_usd: 0.1, attempts: 1 },
+      { id: "polish", ok: true, ms: polish, model: "gpt-4o", cost_usd: 0.2, attempts: 1 },
+    ];
+    for (let i = 1; i <= 100; i++) {
+      const r = ok(String(i), "gpt-4o", 0.3, 10 * i + 1000, steps(10 * i, 1000));
+      r.backoff = { ...emptyBackoff(), rpm_wait_ms: 5, tpm_wait_ms: 7, retry_wait_ms: 100, budget_waits: 1, budget_wait_ms: 3 };
+      b.add(r);
+    }
+    const s = b.build({ exitCode: 1, stoppedReason: "budget reached", budget: { max_cost_usd: 31, spent_usd: 30, exhausted: true } });
+    expect(Object.keys(s.latency_ms_by_step)).toEqual(["draft", "polish"]);
+    expect(Math.abs(s.latency_ms_by_step.draft!.p50 - 500) / 500).toBeLessThanOrEqual(0.01);
+    expect(s.latency_ms_by_step.draft!.max).toBe(1000);
+    expect(s.latency_ms_by_step.polish).toEqual({ p50: 1000, p90: 1000, p99: 1000, max: 1000 });
+    expect(s.wait_ms).toEqual({ gates_ms: 1500, rpm_ms: 500, tpm_ms: 700, budget_ms: 300, retry_ms: 10_000 });
+    expect(s.backoff.budget_waits).toBe(100);
+    expect(s.budget).toEqual({ max_cost_usd: 31, spent_usd: 30, exhausted: true });
   });
 
   it("adds up records, usage, costs, errors and backoff", () => {

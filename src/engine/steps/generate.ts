@@ -20,6 +20,12 @@ export interface PreparedGenerate extends PreparedStep {
   provider: ProviderName;
   model: string;
   params: LlmParams;
+  /** The compiled message templates (the estimate renders them as a run would). */
+  templates: Templates;
+}
+
+export function isPreparedGenerate(p: PreparedStep): p is PreparedGenerate {
+  return p.step.method === "generate";
 }
 
 export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams): PreparedGenerate {
@@ -28,17 +34,19 @@ export function prepareGenerate(step: GenerateStep, provider: ProviderName, mode
   const messages = step.messages?.map((m) => ({ role: m.role, content: compileTemplate(m.content) }));
   const structured = step.schema !== undefined ? structuredOutput(step.id, step.schema) : undefined;
   const sent: LlmParams = structured ? { ...params, response_format: structured.responseFormat } : params;
+  const templates: Templates = { system, prompt, messages };
   const p: PreparedGenerate = {
     step,
     provider,
     model,
     params: sent,
-    run: (input, deps) => runGenerate(p, { system, prompt, messages }, structured, input, deps),
+    templates,
+    run: (input, deps) => runGenerate(p, templates, structured, input, deps),
   };
   return p;
 }
 
-interface Templates {
+export interface Templates {
   system?: CompiledTemplate;
   prompt?: CompiledTemplate;
   messages?: { role: ChatMessage["role"]; content: CompiledTemplate }[];
@@ -71,12 +79,18 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       if (repairs > 0) r.repairs = repairs;
       return { result: r, notSent: !ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff };
     };
-    if (!outcome.ok) return result(false, { error: outcome.error });
+    if (!outcome.ok) {
+      // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
+      if (outcome.usage) {
+        addUsage(usage, outcome.usage);
+        cost = addCost(cost, deps.cost(p.provider, model, outcome.usage));
+      }
+      return result(false, { error: outcome.error });
+    }
 
     const { response } = outcome;
     addUsage(usage, response.usage);
-    const c = deps.cost(p.provider, response.model || model, response.usage);
-    cost = cost === null || c === null ? null : Math.round((cost + c) * 1e12) / 1e12;
+    cost = addCost(cost, deps.cost(p.provider, response.model || model, response.usage));
     const finished = (o: StepOutcome): StepOutcome => ({ ...o, finishReason: response.finishReason });
     if (structured === undefined) return finished(result(true, { output: response.text }));
 
@@ -94,8 +108,13 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   }
 }
 
+/** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */
+function addCost(total: number | null, part: number | null): number | null {
+  return total === null || part === null ? null : Math.round((total + part) * 1e12) / 1e12;
+}
+
 /** The chat messages for this record, or the error saying why they cannot be built. */
-function buildMessages(p: PreparedGenerate, t: Templates, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | ResultError {
+export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | ResultError {
   try {
     const messages: ChatMessage[] = [];
     if (t.system) messages.push({ role: "system", content: t.system.render(scope) });

@@ -1,0 +1,207 @@
+/**
+ * `llmbatch estimate` and `run --dry-run`: what a batch would cost and take, with nothing sent.
+ * Every record goes through the same templates and the same tokenizer as a real run, so the input
+ * token count is the one the run would reserve; output tokens are an assumption, stated.
+ */
+import type { PriceOverrides } from "./config/prices.js";
+import type { ResolvedRunOptions } from "./config/run-options.js";
+import { preparePipeline } from "./engine/pipeline-runner.js";
+import { createPriceLookup } from "./engine/pricing.js";
+import { buildMessages, isPreparedGenerate, type PreparedGenerate } from "./engine/steps/generate.js";
+import type { CompiledTemplate } from "./engine/template.js";
+import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
+import { dedupeIds } from "./io/dedupe.js";
+import { openInput, type InputFormat } from "./io/open-input.js";
+import { costOf } from "./providers/prices.js";
+import { priceTableFor } from "./batch.js";
+import type { PriceTable } from "./providers/prices.js";
+import type { ChatMessage, InputRecord } from "./types.js";
+
+export interface EstimateConfig {
+  /** Input file, or "-" for `stdin`. */
+  input: string;
+  format?: InputFormat;
+  stdin?: NodeJS.ReadableStream;
+  options: ResolvedRunOptions;
+  prices?: PriceTable;
+  priceOverrides?: PriceOverrides;
+  /** `--assume-output`: output tokens per call for the expected cost. @default each call's max_tokens */
+  assumeOutputTokens?: number;
+}
+
+export interface EstimateLine {
+  calls: number;
+  input_tokens: number;
+  output_tokens_assumed: number;
+  /** Output tokens if every call wrote its `max_tokens`: the worst case. */
+  output_tokens_max: number;
+  /** null when the model has no price. */
+  cost_usd: { expected: number | null; max: number | null };
+}
+
+export interface BatchEstimate extends Omit<EstimateLine, "cost_usd"> {
+  records: number;
+  /** Lines that would come out as `invalid_input` (not sent, not counted). */
+  invalid_records: number;
+  /** Priced models only; see `unpriced_models`. */
+  cost_usd: { expected: number; max: number };
+  unpriced_models: string[];
+  /** What the configured RPM/TPM limits imply (a lower bound); null without limits. */
+  est_wall_s: number | null;
+  /** The assumptions, in words. */
+  assumptions: { output: string; wall: string };
+  by_model: Record<string, EstimateLine>;
+  by_step: Record<string, EstimateLine>;
+}
+
+const emptyLine = (): EstimateLine => ({ calls: 0, input_tokens: 0, output_tokens_assumed: 0, output_tokens_max: 0, cost_usd: { expected: 0, max: 0 } });
+
+export async function estimateBatch(config: EstimateConfig): Promise<BatchEstimate> {
+  const { pipeline } = config.options;
+  // Only generate steps call a model; local steps (extract, convert, validate) cost nothing.
+  const steps = preparePipeline(pipeline).steps.filter(isPreparedGenerate);
+  const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
+  const byModel: Record<string, EstimateLine> = {};
+  const byStep: Record<string, EstimateLine> = Object.fromEntries(steps.map((s) => [s.step.id, emptyLine()]));
+  const total = emptyLine();
+  const unpriced = new Set<string>();
+  let records = 0;
+  let invalid = 0;
+
+  const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  for await (const item of dedupeIds(input.items)) {
+    if (item.kind === "invalid") {
+      invalid++;
+      continue;
+    }
+    const calls = callsOf(steps, item.record, config.assumeOutputTokens);
+    if (calls === undefined) {
+      invalid++;
+      continue;
+    }
+    records++;
+    for (const c of calls) {
+      const price = priceOf(c.provider, c.model);
+      if (!price) unpriced.add(c.model);
+      const cost = {
+        expected: costOf(price, { input_tokens: c.prompt, output_tokens: c.assumed, cached_tokens: 0 }),
+        max: costOf(price, { input_tokens: c.prompt, output_tokens: c.maxOutput, cached_tokens: 0 }),
+      };
+      add(total, c, cost, true);
+      add((byModel[c.model] ??= emptyLine()), c, cost, false);
+      add(byStep[c.stepId]!, c, cost, false);
+    }
+  }
+  const wall = wallTime(total, config.options);
+  return {
+    records,
+    invalid_records: invalid,
+    calls: total.calls,
+    input_tokens: total.input_tokens,
+    output_tokens_assumed: total.output_tokens_assumed,
+    output_tokens_max: total.output_tokens_max,
+    cost_usd: { expected: round(total.cost_usd.expected ?? 0), max: round(total.cost_usd.max ?? 0) },
+    unpriced_models: [...unpriced].sort(),
+    est_wall_s: wall.seconds,
+    assumptions: { output: outputAssumption(steps, config.assumeOutputTokens), wall: wall.text },
+    by_model: roundLines(byModel),
+    by_step: roundLines(byStep),
+  };
+}
+
+interface Call {
+  stepId: string;
+  provider: PreparedGenerate["provider"];
+  model: string;
+  prompt: number;
+  assumed: number;
+  maxOutput: number;
+}
+
+/** The calls one record makes; an earlier step's output counts as its assumed output tokens. */
+function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume: number | undefined): Call[] | undefined {
+  const outputs: Record<string, { output: string }> = {};
+  const assumedOf: Record<string, number> = {};
+  const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
+  const calls: Call[] = [];
+  for (const p of steps) {
+    const model = p.step.usesRecordMessages && record.model ? record.model : p.model;
+    const params = p.step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
+    let messages = buildMessages(p, p.templates, record, scope);
+    if (!Array.isArray(messages)) {
+      if (messages.type === "invalid_input") return undefined;
+      // A template reading into an earlier step's output (`{{steps.x.output.name}}`): its text is unknown
+      // until the run, so count the template without its placeholders (plus the assumed output below).
+      messages = strippedMessages(p, record);
+    }
+    const est = estimateRequestTokens({ model, messages, params });
+    const fromSteps = stepRefs(p).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
+    const assumed = Math.min(assume ?? est.maxOutput, est.maxOutput);
+    calls.push({ stepId: p.step.id, provider: p.provider, model, prompt: est.prompt + fromSteps, assumed, maxOutput: est.maxOutput });
+    outputs[p.step.id] = { output: "" };
+    assumedOf[p.step.id] = assumed;
+  }
+  return calls;
+}
+
+/** `{{steps.<id>.output}}` occurrences in a step's templates, one entry per occurrence. */
+function stepRefs(p: PreparedGenerate): string[] {
+  const t = p.templates;
+  const templates = [t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)];
+  return templates.flatMap((x) => x?.placeholders ?? []).flatMap((ph) => /^steps\.([^.]+)\.output(\.|$)/.exec(ph.path)?.[1] ?? []);
+}
+
+function strippedMessages(p: PreparedGenerate, record: InputRecord): ChatMessage[] {
+  const strip = (t: CompiledTemplate): string => {
+    let out = "";
+    let at = 0;
+    for (const ph of t.placeholders) {
+      out += t.source.slice(at, ph.start);
+      at = ph.end;
+    }
+    return out + t.source.slice(at);
+  };
+  const t = p.templates;
+  const messages: ChatMessage[] = [];
+  if (t.system) messages.push({ role: "system", content: strip(t.system) });
+  if (p.step.usesRecordMessages) messages.push(...(record.messages ?? [{ role: "user" as const, content: record.prompt ?? "" }]));
+  for (const m of t.messages ?? []) messages.push({ role: m.role, content: strip(m.content) });
+  if (t.prompt) messages.push({ role: "user", content: strip(t.prompt) });
+  return messages;
+}
+
+/** Adds a call; an unpriced call makes a model's or step's cost null, but only drops out of the total. */
+function add(line: EstimateLine, c: Call, cost: { expected: number | null; max: number | null }, isTotal: boolean): void {
+  line.calls++;
+  line.input_tokens += c.prompt;
+  line.output_tokens_assumed += c.assumed;
+  line.output_tokens_max += c.maxOutput;
+  const sum = (a: number | null, b: number | null): number | null => (b === null ? (isTotal ? a : null) : a === null ? null : a + b);
+  line.cost_usd = { expected: sum(line.cost_usd.expected, cost.expected), max: sum(line.cost_usd.max, cost.max) };
+}
+
+function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: number | null; text: string } {
+  const byRpm = options.rpm ? (total.calls / options.rpm) * 60 : 0;
+  const byTpm = options.tpm ? ((total.input_tokens + total.output_tokens_assumed) / options.tpm) * 60 : 0;
+  if (!options.rpm && !options.tpm) return { seconds: null, text: "no rpm/tpm limit configured: the time depends on the provider's latency and limits" };
+  const seconds = Math.round(Math.max(byRpm, byTpm) * 10) / 10;
+  const bound = byRpm >= byTpm ? `${total.calls} calls at ${options.rpm} RPM` : `${total.input_tokens + total.output_tokens_assumed} tokens at ${options.tpm} TPM`;
+  return { seconds, text: `at least ${seconds} s: ${bound} (the provider's latency comes on top)` };
+}
+
+function outputAssumption(steps: readonly PreparedGenerate[], assume: number | undefined): string {
+  if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens`;
+  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}`);
+  return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
+}
+
+const round = (x: number): number => Math.round(x * 1e9) / 1e9;
+
+function roundLines(lines: Record<string, EstimateLine>): Record<string, EstimateLine> {
+  const out: Record<string, EstimateLine> = {};
+  for (const key of Object.keys(lines).sort()) {
+    const l = lines[key]!;
+    out[key] = { ...l, cost_usd: { expected: l.cost_usd.expected === null ? null : round(l.cost_usd.expected), max: l.cost_usd.max === null ? null : round(l.cost_usd.max) } };
+  }
+  return out;
+}
