@@ -141,17 +141,28 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }));
   let records = 0;
   let built: RunSummary | undefined;
+  let outputClosed = false;
   try {
     try {
       for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
         records++;
-        await writer.write(result);
+        try {
+          await writer.write(result);
+        } catch (err) {
+          if (!isClosedPipe(err)) throw err;
+          // `llmbatch run … | head`: nobody reads the results any more, so stop paying for them.
+          outputClosed = true;
+          engine.stop(OUTPUT_CLOSED);
+          break;
+        }
         summary.add(result);
         monitor.recordResult(result);
         config.onResult?.(result, metrics);
       }
     } finally {
-      await writer.close();
+      await writer.close().catch((err: unknown) => {
+        if (!(outputClosed && isClosedPipe(err))) throw err;
+      });
     }
     if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
 
@@ -186,8 +197,16 @@ function budgetSummary(b: BudgetGate): BudgetSummary {
   return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), exhausted: b.exhausted };
 }
 
+/** The stop reason when the reader of the results (stdout) went away. */
+export const OUTPUT_CLOSED = "output closed: the reader of the results went away (EPIPE)";
+
+function isClosedPipe(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
+}
+
 function exitCodeFor(stopReason: string | undefined, summary: RunSummary): number {
-  if (stopReason === "interrupted") return EXIT.interrupted;
+  if (stopReason === "interrupted" || stopReason === OUTPUT_CLOSED) return EXIT.interrupted;
   if (stopReason?.startsWith("fatal")) return EXIT.fatal;
   return summary.ok === summary.records ? EXIT.ok : EXIT.someFailed;
 }

@@ -1,7 +1,7 @@
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
-import { runBatch, type ProviderConnections } from "../batch.js";
+import { OUTPUT_CLOSED, runBatch, type ProviderConnections } from "../batch.js";
 import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
 import type { ResolvedRunOptions } from "../config/run-options.js";
 import { estimateBatch } from "../estimate.js";
@@ -124,8 +124,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
     const stopped = summary.stopped_reason;
     if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
+    if (stopped === OUTPUT_CLOSED) log.warn(`the run stopped after ${summary.records} results: ${stopped}; nothing more was sent`);
     if (summary.budget?.exhausted) log.warn(`${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a new --max-cost to continue`);
-    else if (stopped !== null && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
+    else if (stopped !== null && stopped !== OUTPUT_CLOSED && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
     progress.stop();
