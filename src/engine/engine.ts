@@ -3,6 +3,8 @@ import type { Pipeline } from "../config/pipeline.js";
 import { resultError, type ProviderError } from "../errors.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
+import { TRANSIT_MARGIN_MS } from "../gates/gate-options.js";
+import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
 import { emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
@@ -20,6 +22,12 @@ export interface EngineOptions {
   prices: PriceTable;
   /** Requests in flight. @default 16 */
   concurrency?: number;
+  /**
+   * For Ollama with no `rpm`/`tpm`: start at 1 request in flight and grow to the server's
+   * parallelism (see `adaptive-concurrency.ts`), never above `concurrency`.
+   * @default true
+   */
+  adaptiveConcurrency?: boolean;
   /** Client-side requests-per-minute gate (ignored when `rpmGate` is given). */
   rpm?: number;
   /** Client-side tokens-per-minute gate (ignored when `tpmGate` is given). */
@@ -62,8 +70,10 @@ export class GenerationEngine {
   constructor(options: EngineOptions) {
     this.#opts = options;
     this.#prepared = preparePipeline(options.pipeline);
-    this.rpmGate = options.rpmGate ?? new RpmGate({ limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ limit: options.tpm });
+    // Limits the server reports are adopted (the lower bound wins), with a margin for transit jitter.
+    const gate = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS };
+    this.rpmGate = options.rpmGate ?? new RpmGate({ ...gate, limit: options.rpm });
+    this.tpmGate = options.tpmGate ?? new TpmGate({ ...gate, limit: options.tpm });
     options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
     for (const step of this.#prepared.steps) this.#provider(step.provider);
@@ -71,8 +81,15 @@ export class GenerationEngine {
 
   #provider(name: ProviderName): Provider {
     let p = this.#providers.get(name);
-    if (!p) this.#providers.set(name, (p = this.#opts.provider(name)));
+    if (!p) this.#providers.set(name, (p = this.#adapt(this.#opts.provider(name))));
     return p;
+  }
+
+  /** Ollama sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
+  #adapt(provider: Provider): Provider {
+    const o = this.#opts;
+    if (provider.name !== "ollama" || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
+    return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(o.concurrency ?? 16));
   }
 
   /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
