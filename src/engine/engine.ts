@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError, type ProviderError } from "../errors.js";
@@ -65,16 +66,21 @@ export class GenerationEngine {
   readonly #prepared: PreparedPipeline;
   readonly #providers = new Map<ProviderName, Provider>();
   readonly #stop = new AbortController();
+  readonly #cancel: AbortSignal;
   #stopReason: string | undefined;
 
   constructor(options: EngineOptions) {
     this.#opts = options;
     this.#prepared = preparePipeline(options.pipeline);
+    this.#cancel = options.cancelSignal ?? new AbortController().signal;
     // Limits the server reports are adopted (the lower bound wins), with a margin for transit jitter.
     const gate = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS };
     this.rpmGate = options.rpmGate ?? new RpmGate({ ...gate, limit: options.rpm });
     this.tpmGate = options.tpmGate ?? new TpmGate({ ...gate, limit: options.tpm });
     options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    // Every request waiting at a gate or in flight listens on these (once, removed when done);
+    // more than 10 at a time is normal here, not the leak Node's warning guesses at.
+    setMaxListeners(0, this.#stop.signal, this.#cancel);
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
     for (const step of this.#prepared.steps) this.#provider(step.provider);
   }
@@ -178,7 +184,7 @@ export class GenerationEngine {
       timeoutMs: this.#opts.timeoutMs ?? 120_000,
       retryTiming: this.#opts.retryTiming ?? DEFAULT_RETRY_TIMING,
       stop: this.#stop.signal,
-      cancel: this.#opts.cancelSignal ?? new AbortController().signal,
+      cancel: this.#cancel,
       onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
       observer: this.#opts.observer,
     };

@@ -68,7 +68,7 @@ export class OutputSink {
         // Not stream.finished(): with autoClose off no 'close' ever comes, and it would wait for one.
         const { stream } = this.#file;
         await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        await this.#file.handle.sync();
+        await syncUnlessDevice(this.#file.handle);
       } else if ((this.#stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
         await this.#waitForDrain();
       }
@@ -102,5 +102,18 @@ export class OutputSink {
       if (this.#error) done(this.#error);
     });
     return this.#drain;
+  }
+}
+
+/**
+ * fsync makes results durable on a regular file; a device or pipe (`-o /dev/null`, a FIFO) rejects
+ * it with EINVAL/ENOTSUP, which says nothing about whether the data was written.
+ */
+async function syncUnlessDevice(handle: { sync(): Promise<void> }): Promise<void> {
+  try {
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EROFS") throw err;
   }
 }
