@@ -1,4 +1,5 @@
 import { writeFile, rename } from "node:fs/promises";
+import type { Pipeline } from "./config/pipeline.js";
 import { DEFAULT_MODEL, type ResolvedRunOptions } from "./config/run-options.js";
 import { GenerationEngine } from "./engine/engine.js";
 import type { RetryTiming } from "./engine/retry.js";
@@ -64,7 +65,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const warned = new Set<string>();
   const engine = new GenerationEngine({
     pipeline: options.pipeline,
-    provider: (name) => createProvider(providerSettings(name, config)),
+    provider: (name) => createProvider(providerSettings(name, options.pipeline, config.connections)),
     prices: config.prices ?? loadPriceTable(),
     concurrency: options.concurrency,
     rpm: options.rpm,
@@ -119,12 +120,11 @@ function exitCodeFor(stopReason: string | undefined, summary: RunSummary): numbe
 }
 
 /** The pipeline's base URL belongs to the provider of its top-level model; others use their defaults. */
-function providerSettings(name: ProviderName, config: BatchConfig) {
-  const { pipeline } = config.options;
+export function providerSettings(name: ProviderName, pipeline: Pipeline, connections: ProviderConnections) {
   const main = resolveModel(pipeline.model ?? DEFAULT_MODEL, pipeline.provider).provider;
   const baseUrl = main === name ? pipeline.base_url : undefined;
-  if (name === "ollama") return { provider: name, baseUrl: baseUrl ?? config.connections.ollama?.host };
-  return { provider: name, baseUrl: baseUrl ?? config.connections.openai?.baseUrl, apiKey: config.connections.openai?.apiKey };
+  if (name === "ollama") return { provider: name, baseUrl: baseUrl ?? connections.ollama?.host };
+  return { provider: name, baseUrl: baseUrl ?? connections.openai?.baseUrl, apiKey: connections.openai?.apiKey };
 }
 
 async function writeJsonFile(path: string, value: unknown): Promise<void> {

@@ -1,8 +1,13 @@
 /**
  * The llmbatch library: everything the CLI does, a program can do by importing it.
  *
- *     import { runBatch, GenerationEngine, startSimulator } from "llmbatch";
+ *     import { BaseLLMService, runPipeline, GenerationEngine, startSimulator } from "llmbatch";
  */
+export { BaseLLMService, type LLMServiceOptions, type GenerateRequest } from "./service/base-llm-service.js";
+export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type OkResult, type CollectedResults } from "./service/results.js";
+export { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
+export { compileCondition, ConditionError, type CompiledCondition } from "./engine/condition.js";
+export { compileJsonPath, JsonPathError, type CompiledJsonPath } from "./engine/json-path.js";
 export { runBatch, EXIT, type BatchConfig, type BatchOutcome, type ProviderConnections } from "./batch.js";
 export { GenerationEngine, type EngineOptions } from "./engine/engine.js";
 export { callLlm, type CallContext, type CallOutcome } from "./engine/llm-call.js";
@@ -14,9 +19,9 @@ export { systemClock, FakeClock, type Clock } from "./gates/clock.js";
 export { MetricsRecorder, type MetricsSnapshot } from "./metrics/metrics-recorder.js";
 export { SummaryBuilder, type RunSummary } from "./metrics/summary.js";
 export { LatencyHistogram } from "./metrics/latency-histogram.js";
-export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type Limits } from "./config/pipeline.js";
+export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type ExtractStep, type ConvertStep, type ConvertOp, type ValidateStep, type OnError, type Limits } from "./config/pipeline.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
-export { ConfigError, type ConfigProblem } from "./config/config-error.js";
+export { ConfigError, formatProblem, type ConfigProblem } from "./config/config-error.js";
 export { openInput } from "./io/open-input.js";
 export { createResultWriter, type ResultWriter } from "./io/result-writer.js";
 export { OpenAIProvider } from "./providers/openai-provider.js";

@@ -123,7 +123,10 @@ export interface BackoffStats {
 
 export interface StepResult {
   id: string;
+  /** False when the step failed, even when `on_error: skip` let the record carry on. */
   ok: boolean;
+  /** The step did not run (`when` was false, or its `from` steps had no output), or failed with `on_error: skip`. */
+  skipped?: boolean;
   output?: unknown;
   error?: ResultError;
   ms: number;
@@ -131,6 +134,8 @@ export interface StepResult {
   usage?: Usage;
   cost_usd?: number | null;
   attempts?: number;
+  /** Re-asks after a reply that was not valid JSON or did not match the step's schema. */
+  repairs?: number;
 }
 
 /** The value every input record ends as. Never thrown. */

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 import { simulateCommand, type SimulateFlags } from "./simulate-command.js";
 import { demoCommand } from "./demo-command.js";
+import { validateCommand } from "./validate-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -57,6 +58,15 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("-v, --verbose", "log retries and gate waits")
     .action(async (input: string, flags: RunFlags) => {
       exitCode = await runCommand(input, flags, io, logFor(flags));
+    });
+
+  program
+    .command("validate")
+    .description("check pipeline files as run does before sending anything; every problem with file:line:column")
+    .argument("<pipeline...>", "pipeline YAML file(s)")
+    .option("-q, --quiet", "only the problems, no line for valid files")
+    .action(async (files: string[], flags: { quiet?: boolean }) => {
+      exitCode = await validateCommand(files, logFor(flags));
     });
 
   program

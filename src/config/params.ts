@@ -8,8 +8,8 @@ import { isSeq } from "yaml";
 import { describe, scalarValue, type ConfigReader, type Field } from "./yaml-reader.js";
 
 /**
- * `response_format` is deliberately absent: structured output belongs to the steps that parse
- * it (a later `extract` step), not to free-form generation parameters.
+ * `response_format` is deliberately absent: structured output is a generate step's `schema:`, which
+ * also validates and repairs the reply, not a free-form generation parameter.
  */
 export const PARAM_KEYS = ["temperature", "max_tokens", "top_p", "seed", "stop"] as const;
 export const LIMIT_KEYS = ["rpm", "tpm", "concurrency"] as const;

@@ -3,14 +3,16 @@
  * here; the method-specific keys go to the method's module from `steps/registry.ts`.
  */
 import { isMap, isScalar } from "yaml";
-import type { PipelineStep } from "./pipeline.js";
+import { checkCondition } from "./template-refs.js";
+import { ON_ERROR, type PipelineStep } from "./step-types.js";
 import { STEP_METHOD_NAMES, STEP_METHODS, stepMethod } from "./steps/registry.js";
 import { describe, scalarValue, type ConfigReader, type Field, type YamlNode } from "./yaml-reader.js";
 
 /** Step ids appear in `{{steps.<id>.output}}` and in output records, so they stay identifier-like. */
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-const COMMON_KEYS = ["id", "method"] as const;
+const COMMON_KEYS = ["id", "method", "when", "on_error"] as const;
+const REQUIRED_KEYS = ["id", "method"] as const;
 
 /**
  * With an unknown or missing method we cannot tell which keys are wrong; accepting every method's
@@ -47,7 +49,7 @@ export function readSteps(r: ConfigReader, f: Field): ReadStepsResult {
     const method = methodName === undefined ? undefined : stepMethod(methodName);
     const fields = r.map(node, where, where, method === undefined ? ANY_METHOD_KEYS : [...COMMON_KEYS, ...method.keys]);
     if (fields === undefined) return;
-    r.requireKeys(fields, node, where, COMMON_KEYS);
+    r.requireKeys(fields, node, where, REQUIRED_KEYS);
 
     const id = readId(r, fields.get("id"), firstUse, i, f.path);
     const methodField = fields.get("method");
@@ -60,12 +62,34 @@ export function readSteps(r: ConfigReader, f: Field): ReadStepsResult {
     }
     // Earlier steps are the ones listed before this one, whatever their own validity.
     const earlier = new Set([...firstUse.keys()].filter((k) => firstUse.get(k)! < i));
+    const order = { self: id, earlier, all };
+    const common = readCommon(r, fields, order);
     if (method !== undefined) {
-      const step = method.parse(fields, { reader: r, node, where, id: id ?? "", order: { self: id, earlier, all } });
-      if (step !== undefined && id !== undefined) steps.push(step);
+      const previous = i > 0 ? peekString(r, items[i - 1]!, "id") : undefined;
+      const step = method.parse(fields, { reader: r, node, where, id: id ?? "", order, previous });
+      if (step !== undefined && id !== undefined && common !== undefined) steps.push({ ...step, ...common } as PipelineStep);
     }
   });
   return { steps, ids: all };
+}
+
+/** `when` and `on_error`, which every method accepts; undefined when one of them is invalid. */
+function readCommon(r: ConfigReader, fields: ReadonlyMap<string, Field>, order: Parameters<typeof checkCondition>[4]): Pick<PipelineStep, "when" | "on_error"> | undefined {
+  const out: Pick<PipelineStep, "when" | "on_error"> = {};
+  let ok = true;
+  const when = fields.get("when");
+  if (when !== undefined) {
+    const text = r.string(when, { nonEmpty: true });
+    if (text === undefined || !checkCondition(r, when.value, text, when.path, order)) ok = false;
+    else out.when = text;
+  }
+  const onError = fields.get("on_error");
+  if (onError !== undefined) {
+    const v = r.oneOf(onError, ON_ERROR);
+    if (v === undefined) ok = false;
+    else out.on_error = v;
+  }
+  return ok ? out : undefined;
 }
 
 /** Validates a step id and its uniqueness; returns it only when usable. */

@@ -5,12 +5,15 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { UsageError } from "../errors.js";
-import type { LlmParams, ProviderName, Role } from "../types.js";
+import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { readLimits, readParams } from "./params.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
+import type { GenerateStep, PipelineStep } from "./step-types.js";
 import { ConfigReader, type Field } from "./yaml-reader.js";
+
+export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
 /** Client-side rate limits. Absent means "not limited by us" (the provider may still limit). */
 export interface Limits {
@@ -21,30 +24,6 @@ export interface Limits {
   /** Requests in flight at once. @default 16 (see `resolveRunOptions`) */
   concurrency?: number;
 }
-
-export interface GenerateStep {
-  id: string;
-  method: "generate";
-  /** User-message template. Exactly one of `prompt` and `messages` is set in a loaded file. */
-  prompt?: string;
-  /** System-message template, sent first. */
-  system?: string;
-  /** Message templates, an alternative to `prompt` (few-shot conversations). */
-  messages?: { role: Role; content: string }[];
-  /** Overrides the pipeline's model for this step. */
-  model?: string;
-  /** Merged over the pipeline's params for this step. @default {} */
-  params: LlmParams;
-  /**
-   * Set only by `defaultPipeline()`: send the record's own `messages` (or its `prompt` as one user
-   * message) instead of rendering a template. Never set from YAML.
-   * @default false
-   */
-  usesRecordMessages?: boolean;
-}
-
-/** Every step method; the union grows as methods are added to `steps/registry.ts`. */
-export type PipelineStep = GenerateStep;
 
 export interface Pipeline {
   name: string;
@@ -151,7 +130,7 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
  * The pipeline used without `-p`: one generate step that sends each record's own `prompt` or
  * `messages`. Its `prompt` template only documents that; `usesRecordMessages` is what counts.
  */
-export function defaultPipeline(): Pipeline {
+export function defaultPipeline(): Pipeline & { steps: GenerateStep[] } {
   return {
     name: "default",
     params: {},

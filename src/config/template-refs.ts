@@ -2,6 +2,7 @@
  * Checks the templates of a pipeline at load time, so a typo in `{{steps.sumary.output}}` is a
  * config error with a position instead of a failure on every record of a long run.
  */
+import { compileCondition, ConditionError } from "../engine/condition.js";
 import { compileTemplate, TemplateError } from "../engine/template.js";
 import { didYouMean } from "./suggest.js";
 import type { ConfigReader, YamlNode } from "./yaml-reader.js";
@@ -40,13 +41,38 @@ export function checkTemplate(r: ConfigReader, node: YamlNode, text: string, pat
   }
 }
 
-function stepRefProblem(segments: string[], order: StepOrder): string | undefined {
+/**
+ * Compiles a `when:` condition and reports syntax errors and step references that are not earlier,
+ * at their position. Returns false when the condition is unusable.
+ */
+export function checkCondition(r: ConfigReader, node: YamlNode, text: string, path: string, order: StepOrder): boolean {
+  let paths;
+  try {
+    paths = compileCondition(text).paths;
+  } catch (e) {
+    if (!(e instanceof ConditionError)) throw e;
+    r.reportAt(locate(r, node, text, e.index, text.slice(e.index, e.index + 2)), `${path}: ${e.message} in ${JSON.stringify(text)}`);
+    return false;
+  }
+  let ok = true;
+  for (const p of paths) {
+    const segments = p.path.split(".");
+    if (segments[0] !== "steps") continue;
+    const problem = stepRefProblem(segments, order, "a condition");
+    if (problem === undefined) continue;
+    r.reportAt(locate(r, node, text, p.start, p.path), `${path} references ${p.path}, ${problem}`);
+    ok = false;
+  }
+  return ok;
+}
+
+function stepRefProblem(segments: string[], order: StepOrder, what = "a template"): string | undefined {
   const id = segments[1];
   if (id === undefined || segments[2] !== "output") {
-    return `but step outputs are referenced as {{steps.<id>.output}}`;
+    return what === "a template" ? `but step outputs are referenced as {{steps.<id>.output}}` : `but step outputs are referenced as steps.<id>.output`;
   }
   if (order.earlier.has(id)) return undefined;
-  const rule = "a template can only use the output of an earlier step";
+  const rule = `${what} can only use the output of an earlier step`;
   if (id === order.self) return `but that is this step's own output; ${rule}`;
   if (order.all.has(id)) return `but step "${id}" runs after this one; ${rule}`;
   return `but there is no step "${id}"${didYouMean(id, order.all)}`;

@@ -4,6 +4,7 @@
  * carry on and find the next problem. Step validators and the pipeline loader are built from these.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from "yaml";
+import { schemaProblem } from "../engine/json-schema.js";
 import type { ConfigProblem } from "./config-error.js";
 import { didYouMean } from "./suggest.js";
 
@@ -87,6 +88,17 @@ export class ConfigReader {
     }
   }
 
+  /** Reports unless exactly one of `keys` is present: at the mapping when none is, else at the second key. */
+  exactlyOne(fields: ReadonlyMap<string, Field>, mapNode: YamlNode, where: string, keys: readonly string[]): boolean {
+    const given = keys.filter((k) => fields.has(k));
+    if (given.length === 1) return true;
+    const choices = keys.map((k) => `"${k}"`);
+    const list = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+    const got = given.length > 1 ? `, got ${given.map((g) => `"${g}"`).join(" and ")}` : "";
+    this.report(given.length === 0 ? mapNode : fields.get(given[1]!)!.key, `${where} needs exactly one of ${list}${got}`);
+    return false;
+  }
+
   string(f: Field, opts: { nonEmpty?: boolean } = {}): string | undefined {
     const v = scalarValue(f.value);
     if (typeof v !== "string" || (opts.nonEmpty === true && v.trim() === "")) {
@@ -110,6 +122,14 @@ export class ConfigReader {
     return undefined;
   }
 
+  /** An integer from 0 to `max`. */
+  nonNegativeInt(f: Field, max: number): number | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max) return v;
+    this.report(f.value, `${f.path} must be a whole number from 0 to ${max}, got ${describe(f.value)}`, f.key.range?.[1]);
+    return undefined;
+  }
+
   numberInRange(f: Field, min: number, max: number): number | undefined {
     const v = scalarValue(f.value);
     if (typeof v === "number" && v >= min && v <= max) return v;
@@ -122,6 +142,26 @@ export class ConfigReader {
     if (typeof v === "string" && (values as readonly string[]).includes(v)) return v as T;
     const hint = typeof v === "string" ? didYouMean(v, values) : "";
     this.report(f.value, `${f.path} must be one of: ${values.join(", ")}, got ${describe(f.value)}${hint}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  /** The plain JS value of a node (a JSON Schema, a map of values), aliases resolved. */
+  toJS(node: YamlNode): unknown {
+    return node === null ? null : (node.toJS(this.doc) as unknown);
+  }
+
+  boolean(f: Field): boolean | undefined {
+    const v = scalarValue(f.value);
+    if (typeof v === "boolean") return v;
+    this.report(f.value, `${f.path} must be true or false, got ${describe(f.value)}`, f.key.range?.[1]);
+    return undefined;
+  }
+
+  /** A JSON Schema mapping that ajv accepts; the problem is reported at the node otherwise. */
+  jsonSchema(f: Field): Record<string, unknown> | undefined {
+    const problem = isMap(f.value) ? schemaProblem(this.toJS(f.value)) : `must be a mapping, got ${describe(f.value)}`;
+    if (problem === undefined) return this.toJS(f.value) as Record<string, unknown>;
+    this.report(f.value, `${f.path} is not a valid JSON Schema: ${problem}`, f.key.range?.[1]);
     return undefined;
   }
 

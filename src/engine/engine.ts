@@ -11,7 +11,7 @@ import type { PriceTable } from "../providers/prices.js";
 import { emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
 import type { AttemptObserver, CallContext } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
-import type { StepDeps } from "./steps/generate.js";
+import type { StepDeps } from "./steps/step.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
 import { createPricing } from "./pricing.js";
@@ -82,7 +82,7 @@ export class GenerationEngine {
     // more than 10 at a time is normal here, not the leak Node's warning guesses at.
     setMaxListeners(0, this.#stop.signal, this.#cancel);
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
-    for (const step of this.#prepared.steps) this.#provider(step.provider);
+    for (const name of this.#prepared.providers) this.#provider(name);
   }
 
   #provider(name: ProviderName): Provider {

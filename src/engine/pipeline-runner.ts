@@ -1,24 +1,47 @@
 import type { Pipeline } from "../config/pipeline.js";
+import type { PipelineStep } from "../config/step-types.js";
 import { DEFAULT_MODEL } from "../config/run-options.js";
 import { resolveModel } from "../providers/detect.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type StepResult } from "../types.js";
-import { prepareGenerate, runGenerate, type PreparedGenerate, type StepDeps } from "./steps/generate.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../types.js";
+import { compileCondition, type CompiledCondition } from "./condition.js";
+import { prepareConvert } from "./steps/convert.js";
+import { prepareExtract } from "./steps/extract.js";
+import { prepareGenerate } from "./steps/generate.js";
+import type { PreparedStep, StepDeps } from "./steps/step.js";
+import { prepareValidate } from "./steps/validate.js";
 
-/** A pipeline with every template compiled and every model resolved: done once per run. */
+/** A pipeline with every template, condition, path and schema compiled and every model resolved: once per run. */
 export interface PreparedPipeline {
   pipeline: Pipeline;
-  steps: PreparedGenerate[];
+  steps: (PreparedStep & { when?: CompiledCondition })[];
   outputStep: string;
+  /** Every provider an LLM step calls. */
+  providers: ProviderName[];
 }
 
 export function preparePipeline(pipeline: Pipeline): PreparedPipeline {
   const steps = pipeline.steps.map((step) => {
-    const spec = step.model ?? pipeline.model ?? DEFAULT_MODEL;
-    const { provider, model } = resolveModel(spec, pipeline.provider);
-    return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params });
+    const prepared = prepareStep(step, pipeline);
+    return step.when === undefined ? prepared : { ...prepared, when: compileCondition(step.when) };
   });
   const last = pipeline.steps[pipeline.steps.length - 1];
-  return { pipeline, steps, outputStep: pipeline.output ?? last?.id ?? "" };
+  const providers = [...new Set(steps.flatMap((s) => (s.provider ? [s.provider] : [])))];
+  return { pipeline, steps, outputStep: pipeline.output ?? last?.id ?? "", providers };
+}
+
+function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
+  switch (step.method) {
+    case "generate": {
+      const { provider, model } = resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+      return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params });
+    }
+    case "extract":
+      return prepareExtract(step);
+    case "convert":
+      return prepareConvert(step);
+    case "validate":
+      return prepareValidate(step);
+  }
 }
 
 export interface RecordOutcome {
@@ -28,12 +51,14 @@ export interface RecordOutcome {
 }
 
 /**
- * Runs one record through every step. Steps after a failed one are skipped. Never throws:
- * every failure is a value in the result.
+ * Runs one record through the steps in order. A step is skipped when its `when` is false or its
+ * `from` steps have no output; a failed step fails the record and ends it, unless its `on_error`
+ * says otherwise. Never throws: every failure is a value in the result.
  */
 export async function runRecord(prepared: PreparedPipeline, record: InputRecord, deps: StepDeps): Promise<RecordOutcome> {
   const started = performance.now();
   const stepOutputs: Record<string, { output: unknown }> = {};
+  const produced = new Set<string>();
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: stepOutputs };
   const steps: StepResult[] = [];
   const usage = emptyUsage();
@@ -44,9 +69,18 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   let model: string | undefined;
   let provider: string | undefined;
   let finishReason: string | undefined;
+  let error: ResultError | undefined;
 
-  for (const step of prepared.steps) {
-    const outcome = await runGenerate(step, record, scope, deps);
+  for (const p of prepared.steps) {
+    const { id } = p.step;
+    // Skipped steps read as null: `{{steps.x.output}}` renders empty, `steps.x.output == null` holds.
+    stepOutputs[id] = { output: null };
+    const from = "from" in p.step ? p.step.from.find((f) => produced.has(f)) : undefined;
+    if ((p.when !== undefined && !p.when.evaluate(scope)) || ("from" in p.step && from === undefined)) {
+      steps.push({ id, ok: true, skipped: true, ms: 0 });
+      continue;
+    }
+    const outcome = await p.run({ record, scope, value: from === undefined ? undefined : stepOutputs[from]!.output }, deps);
     const r = outcome.result;
     steps.push(r);
     addBackoff(backoff, outcome.backoff);
@@ -55,28 +89,39 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     if (r.cost_usd === null || cost === null) cost = null;
     else cost += r.cost_usd ?? 0;
     notSent &&= outcome.notSent;
-    model = r.model;
-    provider = outcome.providerName;
-    finishReason = outcome.finishReason ?? finishReason;
-    stepOutputs[r.id] = { output: r.output };
-    if (!r.ok) break;
+    if (outcome.providerName !== undefined) {
+      model = r.model;
+      provider = outcome.providerName;
+      finishReason = outcome.finishReason ?? finishReason;
+    }
+    if (r.ok) {
+      stepOutputs[id] = { output: r.output };
+      produced.add(id);
+      continue;
+    }
+    const onError = p.step.on_error ?? "fail";
+    if (onError === "skip") {
+      r.skipped = true;
+      continue;
+    }
+    error ??= r.error;
+    if (onError === "fail") break;
   }
 
-  const failed = steps.find((s) => !s.ok);
   const result: GenerationResult = {
     id: record.id,
-    ok: failed === undefined,
+    ok: error === undefined,
     model,
     provider,
     usage,
-    cost_usd: cost,
+    cost_usd: cost === null ? null : Math.round(cost * 1e12) / 1e12,
     attempts,
     backoff,
     latency_ms: Math.round(performance.now() - started),
     steps,
   };
-  if (failed) result.error = failed.error;
-  else result.output = stepOutputs[prepared.outputStep]?.output;
+  if (error) result.error = error;
+  else result.output = stepOutputs[prepared.outputStep]?.output ?? null;
   if (finishReason !== undefined) result.finish_reason = finishReason;
-  return { result, notSent: notSent && failed?.error?.type !== "invalid_input" };
+  return { result, notSent: error !== undefined && notSent && error.type !== "invalid_input" };
 }

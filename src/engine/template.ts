@@ -105,7 +105,7 @@ export function compileTemplate(source: string): CompiledTemplate {
     placeholders,
     render(ctx) {
       let out = "";
-      for (const part of parts) out += typeof part === "string" ? part : formatValue(lookup(ctx, part.path, part.segments), part.path);
+      for (const part of parts) out += typeof part === "string" ? part : formatValue(lookupPath(ctx, part.path, part.segments), part.path);
       return out;
     },
   };
@@ -116,7 +116,7 @@ export function compileTemplate(source: string): CompiledTemplate {
  * `customer.name`) wins over the nested walk, so flat records work without renaming columns.
  * Only own properties count: `{{constructor}}` must not render `Object`'s constructor.
  */
-function lookup(ctx: Record<string, unknown>, path: string, segments: string[]): unknown {
+export function lookupPath(ctx: Record<string, unknown>, path: string, segments: string[]): unknown {
   if (segments.length > 1 && Object.hasOwn(ctx, path)) return ctx[path];
   let current: unknown = ctx;
   for (const segment of segments) {

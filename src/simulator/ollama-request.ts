@@ -66,7 +66,9 @@ export function parseOllamaRequest(body: Record<string, unknown>, route: "chat" 
   if (route === "chat") {
     const messages = parseMessages(body["messages"]);
     if (typeof messages === "string") return messages;
-    const lastUser = [...messages].reverse().find((m) => m.role === "user");
+    // As on the OpenAI route: the last user message carrying a directive, else the last one.
+    const users = messages.filter((m) => m.role === "user").reverse();
+    const lastUser = users.find((m) => m.content.includes("[[sim:")) ?? users[0];
     return {
       ...common,
       promptText: "",

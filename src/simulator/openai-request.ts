@@ -113,7 +113,9 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     }
     const name = isRecord(raw) && typeof raw["name"] === "string" ? raw["name"] : undefined;
     messages.push(name ? { role, content, name } : { role, content });
-    if (role === "user") lastUserText = content;
+    // A repair turn (a pipeline re-asking after invalid JSON) appends a user message without the
+    // directive; the directive's message stays the one read, so its attempt count carries on.
+    if (role === "user" && (content.includes("[[sim:") || !lastUserText.includes("[[sim:"))) lastUserText = content;
   }
 
   const maxCompletion = positiveInt(body, "max_completion_tokens");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPipeline, parsePipeline, type Pipeline } from "../../src/config/pipeline.js";
+import { defaultPipeline, parsePipeline, type GenerateStep, type Pipeline } from "../../src/config/pipeline.js";
 import { yaml } from "./helpers.js";
 
 describe("parsePipeline on a valid file", () => {
@@ -88,7 +88,7 @@ describe("parsePipeline on a valid file", () => {
       ),
       "x.yaml",
     );
-    expect(p.steps.map((s) => s.params)).toEqual([{ temperature: 0.5 }, { temperature: 0.5 }]);
+    expect(p.steps.map((s) => (s as GenerateStep).params)).toEqual([{ temperature: 0.5 }, { temperature: 0.5 }]);
   });
 });
 

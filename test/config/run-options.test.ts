@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPipeline, parsePipeline, type Pipeline } from "../../src/config/pipeline.js";
+import { defaultPipeline, parsePipeline, type GenerateStep, type Pipeline } from "../../src/config/pipeline.js";
 import {
   parseNonNegativeInt,
   parseNumberInRange,
@@ -33,7 +33,7 @@ describe("resolveRunOptions precedence: flags > pipeline > defaults", () => {
       maxRetries: 5,
       timeoutMs: 120_000,
     });
-    expect(r.pipeline.steps[0]!.usesRecordMessages).toBe(true);
+    expect((r.pipeline.steps[0] as GenerateStep).usesRecordMessages).toBe(true);
   });
 
   it("takes the pipeline's values over the defaults", () => {
@@ -68,7 +68,7 @@ describe("resolveRunOptions precedence: flags > pipeline > defaults", () => {
     expect(r.pipeline.params).toEqual({ temperature: 0, max_tokens: 50, seed: 1 });
     expect(r.pipeline.limits).toEqual({ rpm: 500, tpm: 9000, concurrency: 32 });
     expect([r.concurrency, r.rpm, r.tpm, r.maxRetries, r.timeoutMs]).toEqual([32, 500, 9000, 0, 2500]);
-    expect(r.pipeline.steps[0]!.model).toBe("step-model");
+    expect((r.pipeline.steps[0] as GenerateStep).model).toBe("step-model");
     // The caller's pipeline is not modified.
     expect(pipeline.model).toBe("llama3.2");
     expect(pipeline.limits.rpm).toBe(60);

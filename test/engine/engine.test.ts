@@ -3,37 +3,10 @@ import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
 import { ProviderError } from "../../src/errors.js";
 import { loadPriceTable } from "../../src/providers/prices.js";
-import type { InputRecord, LlmRequest, LlmResponse, Provider } from "../../src/types.js";
-
-/** A provider of our own interface, scripted per prompt: the engine's unit tests need no HTTP. */
-class FakeProvider implements Provider {
-  readonly name = "openai" as const;
-  inFlight = 0;
-  maxInFlight = 0;
-  calls = 0;
-  constructor(private readonly behave: (prompt: string, call: number) => Promise<LlmResponse>) {}
-  async generate(request: LlmRequest): Promise<LlmResponse> {
-    this.calls++;
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    try {
-      return await this.behave(request.messages.at(-1)!.content, this.calls);
-    } finally {
-      this.inFlight--;
-    }
-  }
-}
-
-const reply = (text: string, delayMs = 0): Promise<LlmResponse> =>
-  new Promise((resolve) => setTimeout(() => resolve({ text, finishReason: "stop", model: "gpt-4o-mini", usage: { input_tokens: 10, output_tokens: 5, cached_tokens: 0 } }), delayMs));
+import type { InputRecord, Provider } from "../../src/types.js";
+import { collect, FakeProvider, reply } from "./fake-provider.js";
 
 const records = (n: number): InputRecord[] => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, line: i + 1, prompt: `p${i}`, vars: { prompt: `p${i}` } }));
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 function engine(provider: Provider, extra: Partial<ConstructorParameters<typeof GenerationEngine>[0]> = {}) {
   return new GenerationEngine({ pipeline: defaultPipeline(), provider: () => provider, prices: loadPriceTable(), retryTiming: { baseMs: 1, maxMs: 2 }, ...extra });

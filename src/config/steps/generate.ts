@@ -3,7 +3,7 @@
  * a list of message templates.
  */
 import type { Role } from "../../types.js";
-import type { GenerateStep } from "../pipeline.js";
+import type { GenerateStep } from "../step-types.js";
 import { readParams } from "../params.js";
 import { checkTemplate } from "../template-refs.js";
 import type { StepMethod } from "./step-method.js";
@@ -15,7 +15,7 @@ import type { StepMethod } from "./step-method.js";
 const MESSAGE_ROLES = ["system", "developer", "user", "assistant"] as const satisfies readonly Role[];
 
 export const generateStep: StepMethod<GenerateStep> = {
-  keys: ["prompt", "system", "messages", "model", "params"],
+  keys: ["prompt", "system", "messages", "model", "params", "schema", "repair_attempts", "retries"],
 
   parse(fields, ctx) {
     const { reader: r, where, order } = ctx;
@@ -77,6 +77,28 @@ export const generateStep: StepMethod<GenerateStep> = {
     }
     const paramsField = fields.get("params");
     if (paramsField !== undefined) step.params = readParams(r, paramsField);
+
+    const schemaField = fields.get("schema");
+    if (schemaField !== undefined) {
+      const schema = r.jsonSchema(schemaField);
+      if (schema === undefined) ok = false;
+      else step.schema = schema;
+    }
+    const repairField = fields.get("repair_attempts");
+    if (repairField !== undefined) {
+      const n = r.nonNegativeInt(repairField, 10);
+      if (n === undefined) ok = false;
+      else if (schemaField === undefined) {
+        r.report(repairField.key, `${repairField.path} needs a "schema" on the same step: only structured output is repaired`);
+        ok = false;
+      } else step.repair_attempts = n;
+    }
+    const retriesField = fields.get("retries");
+    if (retriesField !== undefined) {
+      const n = r.nonNegativeInt(retriesField, 100);
+      if (n === undefined) ok = false;
+      else step.retries = n;
+    }
 
     return ok ? step : undefined;
   },

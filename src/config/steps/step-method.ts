@@ -4,7 +4,7 @@
  * keys and turns them into its typed step. Adding a method is one module plus one line in
  * `registry.ts`.
  */
-import type { PipelineStep } from "../pipeline.js";
+import type { PipelineStep } from "../step-types.js";
 import type { StepOrder } from "../template-refs.js";
 import type { ConfigReader, Field, YamlNode } from "../yaml-reader.js";
 
@@ -18,6 +18,8 @@ export interface StepContext {
   id: string;
   /** What this step's templates may reference. */
   order: StepOrder;
+  /** The id written on the step listed just before this one (the default `from`). */
+  previous: string | undefined;
 }
 
 export interface StepMethod<S extends PipelineStep = PipelineStep> {
@@ -27,5 +29,5 @@ export interface StepMethod<S extends PipelineStep = PipelineStep> {
    * Builds the typed step from its (already key-checked) fields, reporting every problem through
    * `ctx.reader`. Returns `undefined` when the step is unusable; the loader then fails as a whole.
    */
-  parse(fields: ReadonlyMap<string, Field>, ctx: StepContext): S | undefined;
+  parse(fields: ReadonlyMap<string, Field>, ctx: StepContext): Omit<S, "when" | "on_error"> | undefined;
 }

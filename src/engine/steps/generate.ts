@@ -1,102 +1,117 @@
-import type { GenerateStep } from "../../config/pipeline.js";
+/**
+ * `generate` at run time: render the messages, call the model through `callLlm` (gates, retries),
+ * and, with a `schema`, parse and validate the reply, re-asking with the problem included up to
+ * `repair_attempts` times.
+ */
+import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
-import { emptyBackoff, type BackoffStats, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type Provider, type ProviderName, type StepResult, type Usage } from "../../types.js";
-import { callLlm, type CallContext } from "../llm-call.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type ProviderName, type ResultError, type StepResult } from "../../types.js";
+import { callLlm } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
+import { structuredOutput, type StructuredOutput } from "./structured-output.js";
+import { elapsed, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
 /** A generate step with its templates compiled and its model resolved, once per run. */
-export interface PreparedGenerate {
+export interface PreparedGenerate extends PreparedStep {
   step: GenerateStep;
   provider: ProviderName;
   model: string;
   params: LlmParams;
+}
+
+export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams): PreparedGenerate {
+  const system = step.system !== undefined ? compileTemplate(step.system) : undefined;
+  const prompt = step.prompt !== undefined && !step.usesRecordMessages ? compileTemplate(step.prompt) : undefined;
+  const messages = step.messages?.map((m) => ({ role: m.role, content: compileTemplate(m.content) }));
+  const structured = step.schema !== undefined ? structuredOutput(step.id, step.schema) : undefined;
+  const sent: LlmParams = structured ? { ...params, response_format: structured.responseFormat } : params;
+  const p: PreparedGenerate = {
+    step,
+    provider,
+    model,
+    params: sent,
+    run: (input, deps) => runGenerate(p, { system, prompt, messages }, structured, input, deps),
+  };
+  return p;
+}
+
+interface Templates {
   system?: CompiledTemplate;
   prompt?: CompiledTemplate;
   messages?: { role: ChatMessage["role"]; content: CompiledTemplate }[];
 }
 
-/** What a step needs from the run: providers, pricing and the shared call context. */
-export interface StepDeps {
-  call: CallContext;
-  provider(name: ProviderName): Provider;
-  cost(provider: ProviderName, model: string, usage: Usage): number | null;
-}
-
-export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams): PreparedGenerate {
-  return {
-    step,
-    provider,
-    model,
-    params,
-    system: step.system !== undefined ? compileTemplate(step.system) : undefined,
-    prompt: step.prompt !== undefined && !step.usesRecordMessages ? compileTemplate(step.prompt) : undefined,
-    messages: step.messages?.map((m) => ({ role: m.role, content: compileTemplate(m.content) })),
-  };
-}
-
-export interface StepOutcome {
-  result: StepResult;
-  /** The record was never sent because the run stopped first. */
-  notSent: boolean;
-  providerName: ProviderName;
-  finishReason?: string;
-  backoff: BackoffStats;
-}
-
-export async function runGenerate(p: PreparedGenerate, record: InputRecord, scope: Record<string, unknown>, deps: StepDeps): Promise<StepOutcome> {
+async function runGenerate(p: PreparedGenerate, t: Templates, structured: StructuredOutput | undefined, { record, scope }: StepInput, deps: StepDeps): Promise<StepOutcome> {
   const started = performance.now();
-  const model = p.step.usesRecordMessages && record.model ? record.model : p.model;
-  const built = buildMessages(p, record, scope);
-  if (typeof built === "string") {
-    const error = resultError("invalid_input", `line ${record.line}: ${built}`, { line: record.line });
-    return { result: { id: p.step.id, ok: false, error, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() };
+  const { step } = p;
+  const model = step.usesRecordMessages && record.model ? record.model : p.model;
+  const built = buildMessages(p, t, record, scope);
+  if (!Array.isArray(built)) {
+    return { result: { id: step.id, ok: false, error: built, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() };
   }
-  const params = p.step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
-  const request: LlmRequest = { model, messages: built, params };
-  const outcome = await callLlm(deps.provider(p.provider), request, deps.call);
-  const ms = Math.round(performance.now() - started);
-  if (!outcome.ok) {
-    return {
-      result: { id: p.step.id, ok: false, error: outcome.error, ms, model, attempts: outcome.attempts },
-      notSent: outcome.notSent,
-      providerName: p.provider,
-      backoff: outcome.backoff,
+  const params = step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
+  const call = step.retries !== undefined ? { ...deps.call, maxRetries: step.retries } : deps.call;
+  const provider = deps.provider(p.provider);
+  const repairAttempts = step.repair_attempts ?? 1;
+
+  const usage = emptyUsage();
+  const backoff = emptyBackoff();
+  let attempts = 0;
+  let cost: number | null = 0;
+  let messages = built;
+  for (let repairs = 0; ; repairs++) {
+    const outcome = await callLlm(provider, { model, messages, params }, call);
+    attempts += outcome.attempts;
+    addBackoff(backoff, outcome.backoff);
+    const result = (ok: boolean, extra: Partial<StepResult>): StepOutcome => {
+      const r: StepResult = { id: step.id, ok, ms: elapsed(started), model, usage, cost_usd: cost, attempts, ...extra };
+      if (repairs > 0) r.repairs = repairs;
+      return { result: r, notSent: !ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff };
     };
+    if (!outcome.ok) return result(false, { error: outcome.error });
+
+    const { response } = outcome;
+    addUsage(usage, response.usage);
+    const c = deps.cost(p.provider, response.model || model, response.usage);
+    cost = cost === null || c === null ? null : Math.round((cost + c) * 1e12) / 1e12;
+    const finished = (o: StepOutcome): StepOutcome => ({ ...o, finishReason: response.finishReason });
+    if (structured === undefined) return finished(result(true, { output: response.text }));
+
+    const checked = structured.check(response.text, response.finishReason);
+    if (checked.ok) return finished(result(true, { output: checked.value }));
+    if (repairs >= repairAttempts) {
+      const calls = repairs + 1;
+      const error = resultError("invalid_response", `step "${step.id}": the reply ${checked.problem} (after ${calls} call${calls === 1 ? "" : "s"}, ${repairs} repair${repairs === 1 ? "" : "s"})`, {
+        code: checked.code,
+        retriable: false,
+      });
+      return finished(result(false, { error }));
+    }
+    messages = [...messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }];
   }
-  const { response } = outcome;
-  return {
-    result: {
-      id: p.step.id,
-      ok: true,
-      output: response.text,
-      ms,
-      model,
-      usage: response.usage,
-      cost_usd: deps.cost(p.provider, response.model || model, response.usage),
-      attempts: outcome.attempts,
-    },
-    notSent: false,
-    providerName: p.provider,
-    finishReason: response.finishReason,
-    backoff: outcome.backoff,
-  };
 }
 
-/** The chat messages for this record, or a message saying why they cannot be built. */
-function buildMessages(p: PreparedGenerate, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | string {
+/** The chat messages for this record, or the error saying why they cannot be built. */
+function buildMessages(p: PreparedGenerate, t: Templates, record: InputRecord, scope: Record<string, unknown>): ChatMessage[] | ResultError {
   try {
     const messages: ChatMessage[] = [];
-    if (p.system) messages.push({ role: "system", content: p.system.render(scope) });
+    if (t.system) messages.push({ role: "system", content: t.system.render(scope) });
     if (p.step.usesRecordMessages) {
       if (record.messages) messages.push(...record.messages);
       else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
-      else return 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template';
+      else return invalidInput(record, 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template');
     }
-    for (const m of p.messages ?? []) messages.push({ role: m.role, content: m.content.render(scope) });
-    if (p.prompt) messages.push({ role: "user", content: p.prompt.render(scope) });
+    for (const m of t.messages ?? []) messages.push({ role: m.role, content: m.content.render(scope) });
+    if (t.prompt) messages.push({ role: "user", content: t.prompt.render(scope) });
     return messages;
   } catch (err) {
-    if (err instanceof TemplateError) return err.message;
-    throw err;
+    if (!(err instanceof TemplateError)) throw err;
+    // A value missing from an earlier step's output is the pipeline's problem, not the input line's.
+    if (err.missing.startsWith("steps.")) return resultError("pipeline_step", `step "${p.step.id}": ${err.message.replace("from the record", "from an earlier step's output")}`);
+    return invalidInput(record, err.message);
   }
+}
+
+function invalidInput(record: InputRecord, message: string): ResultError {
+  return resultError("invalid_input", `line ${record.line}: ${message}`, { line: record.line });
 }

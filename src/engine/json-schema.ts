@@ -1,0 +1,68 @@
+/**
+ * JSON Schema checks for `generate` (structured output) and `validate` steps, with ajv. One ajv
+ * instance per process: compiled validators are cached by the schema's JSON, so a schema used on
+ * every record (or by every `BaseLLMService` call) is compiled once.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+
+/**
+ * Strict about the schema itself, so a typo such as `requird` is reported when the pipeline is
+ * loaded instead of silently validating nothing. `format` is not checked (ajv-formats is not a
+ * dependency): OpenAI's structured outputs treat it as a hint too.
+ */
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
+const cache = new Map<string, ValidateFunction>();
+
+export interface SchemaCheck {
+  ok: boolean;
+  /** Every mismatch, one per line: `/label must be one of: billing, bug, other (got "sales")`. */
+  errors: string[];
+}
+
+/** Compiles a schema; throws with ajv's message when the schema itself is invalid. */
+export function compileSchema(schema: Record<string, unknown>): (value: unknown) => SchemaCheck {
+  const key = JSON.stringify(schema);
+  let validate = cache.get(key);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    cache.set(key, validate);
+  }
+  const v = validate;
+  return (value) => (v(value) ? { ok: true, errors: [] } : { ok: false, errors: (v.errors ?? []).map((e) => describeError(e, value)) });
+}
+
+/** The problem with a schema, or undefined when ajv accepts it (for the pipeline loader). */
+export function schemaProblem(schema: unknown): string | undefined {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return "a JSON Schema must be a mapping";
+  try {
+    compileSchema(schema as Record<string, unknown>);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function describeError(e: ErrorObject, root: unknown): string {
+  const where = e.instancePath === "" ? "the value" : e.instancePath;
+  const got = valueAt(root, e.instancePath);
+  const shown = got === undefined ? "" : ` (got ${truncate(JSON.stringify(got))})`;
+  if (e.keyword === "enum") return `${where} must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${shown}`;
+  if (e.keyword === "required" || e.keyword === "additionalProperties") return `${where} ${e.message ?? "is invalid"}`;
+  return `${where} ${e.message ?? "is invalid"}${shown}`;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === "") return root;
+  let v: unknown = root;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function truncate(s: string | undefined): string {
+  if (s === undefined) return "undefined";
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,66 @@
+/**
+ * `runPipeline`: a pipeline over any (async) iterable of records, as a stream of results, for
+ * programs that want the CLI's engine without its files: `for await (const r of runPipeline(p, rows, {…}))`.
+ */
+import { providerSettings, type ProviderConnections } from "./batch.js";
+import { loadPipeline, type Pipeline } from "./config/pipeline.js";
+import { resolveRunOptions } from "./config/run-options.js";
+import { GenerationEngine, type EngineOptions } from "./engine/engine.js";
+import { recordId, toRecord } from "./io/record.js";
+import { createProvider } from "./providers/create.js";
+import { loadPriceTable } from "./providers/prices.js";
+import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "./types.js";
+
+export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">> {
+  /** Where each provider lives (API key, base URL, Ollama host). Ignored when `providers` is given. */
+  connections?: ProviderConnections;
+  /** Your own providers (a custom backend, a test double); replaces `connections`. */
+  providers?: (name: ProviderName) => Provider;
+  prices?: EngineOptions["prices"];
+}
+
+/**
+ * Runs every record through the pipeline (an object, or the path of a YAML file) and yields one
+ * result per record as it completes (in input order with `ordered: true`). Records are
+ * `InputRecord`s or plain objects such as `{id: "1", text: "…"}`, whose fields become template
+ * variables; an object that cannot be a record yields an `invalid_input` result. The pipeline's
+ * `limits` apply unless the options say otherwise.
+ */
+export async function* runPipeline(
+  pipeline: Pipeline | string,
+  records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>,
+  options: RunPipelineOptions = {},
+): AsyncGenerator<GenerationResult> {
+  const p = typeof pipeline === "string" ? await loadPipeline(pipeline) : pipeline;
+  const resolved = resolveRunOptions({}, p);
+  const { connections = {}, providers, ...rest } = options;
+  const engine = new GenerationEngine({
+    concurrency: resolved.concurrency,
+    rpm: resolved.rpm,
+    tpm: resolved.tpm,
+    maxRetries: resolved.maxRetries,
+    timeoutMs: resolved.timeoutMs,
+    ...rest,
+    pipeline: resolved.pipeline,
+    prices: options.prices ?? loadPriceTable(),
+    provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
+  });
+  yield* engine.run(asItems(records));
+}
+
+async function* asItems(records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>): AsyncGenerator<ReadItem> {
+  let n = 0;
+  for await (const r of records) {
+    n++;
+    if (isInputRecord(r)) {
+      yield { kind: "record", record: r };
+      continue;
+    }
+    const record = toRecord(r, n);
+    yield typeof record === "string" ? { kind: "invalid", invalid: { id: recordId(r, n), line: n, message: record } } : { kind: "record", record };
+  }
+}
+
+function isInputRecord(r: InputRecord | Record<string, unknown>): r is InputRecord {
+  return typeof r["id"] === "string" && typeof r["line"] === "number" && typeof r["vars"] === "object" && r["vars"] !== null;
+}
