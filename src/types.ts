@@ -64,6 +64,12 @@ export interface LlmResponse {
   /** Provider's id for the response or request (`chatcmpl-…`, `x-request-id`). */
   providerId?: string;
   rateLimits?: RateLimitInfo;
+  /**
+   * Time the request waited on the server before its work began, when the server says (Ollama's
+   * `load_duration`, which includes the wait in its scheduler queue). Drives Ollama's adaptive
+   * concurrency.
+   */
+  serverQueueMs?: number;
 }
 
 /**

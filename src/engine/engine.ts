@@ -5,6 +5,8 @@ import { resultError, type ProviderError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
+import { TRANSIT_MARGIN_MS } from "../gates/gate-options.js";
+import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
 import { emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
@@ -23,6 +25,12 @@ export interface EngineOptions {
   prices: PriceTable;
   /** Requests in flight. @default 16 */
   concurrency?: number;
+  /**
+   * For Ollama with no `rpm`/`tpm`: start at 1 request in flight and grow to the server's
+   * parallelism (see `adaptive-concurrency.ts`), never above `concurrency`.
+   * @default true
+   */
+  adaptiveConcurrency?: boolean;
   /** Client-side requests-per-minute gate (ignored when `rpmGate` is given). */
   rpm?: number;
   /** Client-side tokens-per-minute gate (ignored when `tpmGate` is given). */
@@ -67,6 +75,7 @@ export class GenerationEngine {
   readonly #prepared: PreparedPipeline;
   readonly #providers = new Map<ProviderName, Provider>();
   readonly #stop = new AbortController();
+  readonly #cancel: AbortSignal;
   #stopReason: string | undefined;
   /** What records left unsent by the stop come out as. */
   #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
@@ -74,8 +83,11 @@ export class GenerationEngine {
   constructor(options: EngineOptions) {
     this.#opts = options;
     this.#prepared = preparePipeline(options.pipeline);
-    this.rpmGate = options.rpmGate ?? new RpmGate({ limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ limit: options.tpm });
+    this.#cancel = options.cancelSignal ?? new AbortController().signal;
+    // Limits the server reports are adopted (the lower bound wins), with a margin for transit jitter.
+    const gate = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS };
+    this.rpmGate = options.rpmGate ?? new RpmGate({ ...gate, limit: options.rpm });
+    this.tpmGate = options.tpmGate ?? new TpmGate({ ...gate, limit: options.tpm });
     if (options.stopSignal?.aborted) this.stop("interrupted");
     else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
@@ -84,8 +96,15 @@ export class GenerationEngine {
 
   #provider(name: ProviderName): Provider {
     let p = this.#providers.get(name);
-    if (!p) this.#providers.set(name, (p = this.#opts.provider(name)));
+    if (!p) this.#providers.set(name, (p = this.#adapt(this.#opts.provider(name))));
     return p;
+  }
+
+  /** Ollama sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
+  #adapt(provider: Provider): Provider {
+    const o = this.#opts;
+    if (provider.name !== "ollama" || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
+    return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(o.concurrency ?? 16));
   }
 
   /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
@@ -178,7 +197,7 @@ export class GenerationEngine {
   }
 
   #stepDeps(): StepDeps {
-    const cancel = this.#opts.cancelSignal ?? new AbortController().signal;
+    const cancel = this.#cancel;
     // Every record in flight listens on both run signals (gate waits, retry sleeps, the request
     // itself) and removes its listener when done: up to a few per record, bounded by the concurrency.
     // Node warns about a leak past 10 listeners; the real bound is this one.
@@ -192,7 +211,7 @@ export class GenerationEngine {
       timeoutMs: this.#opts.timeoutMs ?? 120_000,
       retryTiming: this.#opts.retryTiming ?? DEFAULT_RETRY_TIMING,
       stop: this.#stop.signal,
-      cancel,
+      cancel: this.#cancel,
       onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
       observer: this.#opts.observer,
       onBudgetExhausted: (error) => this.stop(error.message, "budget_exceeded"),

@@ -15,11 +15,37 @@ export interface GateOptions {
    */
   burstSeconds?: number;
   /**
+   * Milliseconds of refill held back from the burst: the bucket holds
+   * `limit * (burstSeconds - marginMs / 1000) / 60`, which is that much less than the server's.
+   * A request reaches the server a little after the gate admits it, and by a varying amount; while
+   * it is in transit the server's bucket may sit full and waste refill that ours has counted. The
+   * margin absorbs up to `marginMs` of such jitter, so pacing at exactly the server's limit never
+   * meets a 429. The sustained rate is unchanged (still `limit` per minute); only the first burst
+   * is smaller. Capped at half the burst. The engine's gates use `TRANSIT_MARGIN_MS`; a bare gate
+   * defaults to none, an exact mirror of the server's bucket.
+   * @default 0
+   */
+  marginMs?: number;
+  /**
+   * Adopt the limits a server reports (`x-ratelimit-limit-*`): with no `limit`, the gate starts
+   * unlimited and takes the server's limit from the first response that carries one; with a
+   * `limit`, the lower of the two applies. Off, the reported limit is only recorded.
+   * @default false
+   */
+  learnLimits?: boolean;
+  /**
    * Time source; tests pass a `FakeClock`.
    * @default systemClock
    */
   clock?: Clock;
 }
+
+/**
+ * The margin the engine's gates keep (see `GateOptions.marginMs`). Loopback jitter is well under a
+ * millisecond and an internet round trip varies by tens; 50 ms of refill costs 5% of the first
+ * burst and nothing of the sustained rate.
+ */
+export const TRANSIT_MARGIN_MS = 50;
 
 export interface Admission {
   /**

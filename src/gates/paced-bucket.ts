@@ -3,9 +3,11 @@
  * waiters, the same model the simulator enforces server-side.
  *
  * - Refill: `limit / 60` per second, continuously (OpenAI's counters refill, they do not reset).
- * - Capacity: `limit * burstSeconds / 60`. Providers enforce per-minute limits over short slices,
- *   so a minute's quota is never released at once: 6000 RPM with the default 1 s burst is 100 per
- *   second, paced one every 10 ms once the first 100 are out.
+ * - Capacity: `limit * (burstSeconds - marginMs / 1000) / 60`. Providers enforce per-minute limits
+ *   over short slices, so a minute's quota is never released at once: 6000 RPM with the default
+ *   1 s burst is 100 per second, paced one every 10 ms once the first burst is out. A margin
+ *   (`marginMs` of refill, 50 ms in the engine) keeps our bucket that much below the server's,
+ *   which absorbs the jitter between admission here and arrival there (`GateOptions.marginMs`).
  * - Admission: a cost `c` is admitted when `available >= min(c, capacity)`, then `available -= c`.
  *   A cost above capacity therefore needs a full bucket and leaves it in debt, which refills.
  * - Waiters are served strictly in arrival order; only the head is ever examined, and one timer
@@ -39,7 +41,11 @@ export class PacedBucket {
   readonly #clock: Clock;
   /** "RPM" or "TPM", to name the gate in error messages. */
   readonly #name: string;
-  readonly #burstSeconds: number;
+  /** Seconds' worth of the limit the bucket holds: the burst less the transit margin. */
+  readonly #holdSeconds: number;
+  readonly #learn: boolean;
+  /** The limit the caller configured; `#limit` is the one in force (lower when learned). */
+  #configured: number | undefined;
   /** Returns an error for a cost that can never be admitted under `limit`, else undefined. */
   readonly #tooLarge: (cost: number, limit: number) => Error | undefined;
   readonly #queue = new WaiterQueue<Waiter>();
@@ -61,10 +67,15 @@ export class PacedBucket {
     if (!(Number.isFinite(burst) && burst > 0)) {
       throw new RangeError(`${name} burstSeconds must be a positive number, got ${String(options.burstSeconds)}`);
     }
-    this.#burstSeconds = burst;
+    const marginMs = options.marginMs ?? 0;
+    if (!(Number.isFinite(marginMs) && marginMs >= 0)) {
+      throw new RangeError(`${name} marginMs must be a non-negative number, got ${String(options.marginMs)}`);
+    }
+    this.#holdSeconds = Math.max(burst / 2, burst - marginMs / 1000);
+    this.#learn = options.learnLimits ?? false;
     this.#clock = options.clock ?? systemClock;
     this.#tooLarge = tooLarge;
-    this.#limit = validateLimit(options.limit, `${name} limit`);
+    this.#limit = this.#configured = validateLimit(options.limit, `${name} limit`);
     this.#lastRefill = this.#clock.now();
     this.#level = this.capacity; // a fresh bucket starts full, as on the server
   }
@@ -75,7 +86,7 @@ export class PacedBucket {
 
   /** Largest level the bucket holds; Infinity when unlimited. */
   get capacity(): number {
-    return this.#limit === undefined ? Infinity : (this.#limit * this.#burstSeconds) / 60;
+    return this.#limit === undefined ? Infinity : (this.#limit * this.#holdSeconds) / 60;
   }
 
   /** Current level (negative = debt being refilled); Infinity when unlimited. */
@@ -88,7 +99,7 @@ export class PacedBucket {
     return this.#queue.size;
   }
 
-  /** Last limit a server reported (`x-ratelimit-limit-*`); recorded, not applied. */
+  /** Last limit a server reported (`x-ratelimit-limit-*`); applied only with `learnLimits`. */
   get learnedLimit(): number | undefined {
     return this.#learnedLimit;
   }
@@ -115,10 +126,17 @@ export class PacedBucket {
     });
   }
 
-  /** Blocks admission for everyone until now + ms; never shortens a pause already in force. */
+  /**
+   * Blocks admission for everyone until now + ms; never shortens a pause already in force.
+   * A 429 says the server's bucket is empty, so ours is emptied too (debt is kept): admission
+   * then resumes at the refill pace, not with a burst that would meet another 429.
+   */
   pauseFor(ms: number): void {
     if (!(ms > 0)) return;
-    const until = this.#clock.now() + ms;
+    const now = this.#clock.now();
+    this.#refill(now);
+    this.#level = Math.min(this.#level, 0);
+    const until = now + ms;
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
     if (this.#queue.size > 0) this.#pump();
@@ -127,10 +145,18 @@ export class PacedBucket {
   /**
    * Changes the limit at runtime. The level is kept (clamped to the new capacity), so lowering a
    * limit takes effect at once and raising one refills faster from where the bucket is. Going from
-   * unlimited to limited starts a full bucket, as a fresh gate would.
+   * unlimited to limited starts a full bucket, as a fresh gate would. With `learnLimits`, the
+   * lower of `limit` and the server's reported limit applies.
    */
   setLimit(limit: number | undefined): void {
     validateLimit(limit, `${this.#name} limit`);
+    this.#configured = limit;
+    const learned = this.#learn ? this.#learnedLimit : undefined;
+    this.#apply(limit === undefined ? learned : learned === undefined ? limit : Math.min(limit, learned));
+  }
+
+  #apply(limit: number | undefined): void {
+    if (limit === this.#limit) return;
     const now = this.#clock.now();
     this.#refill(now);
     const wasUnlimited = this.#limit === undefined;
@@ -158,7 +184,8 @@ export class PacedBucket {
   /**
    * Takes in what a server reported (`x-ratelimit-limit-*` and `-remaining-*`, read together).
    *
-   * - `reportedLimit` is recorded as `learnedLimit`; it is not applied (the caller may `setLimit`).
+   * - `reportedLimit` is recorded as `learnedLimit`. With `learnLimits` it is applied: it becomes
+   *   the limit when none was configured, or when it is lower than the configured one.
    * - `remaining` is on the per-minute scale (OpenAI and the simulator report
    *   `limit - (capacity - level)`), so the server's shortfall from a full bucket is
    *   `reportedLimit - remaining`, and its level in our bucket's terms is
@@ -177,6 +204,10 @@ export class PacedBucket {
   observeRemaining(remaining: number | undefined, reportedLimit: number | undefined): void {
     if (reportedLimit === undefined || !(Number.isFinite(reportedLimit) && reportedLimit > 0)) return;
     this.#learnedLimit = reportedLimit;
+    if (this.#learn) {
+      const c = this.#configured;
+      this.#apply(c === undefined ? reportedLimit : Math.min(c, reportedLimit));
+    }
     if (this.#limit === undefined || remaining === undefined || !Number.isFinite(remaining)) return;
     const shortfall = Math.max(0, reportedLimit - remaining - 1);
     const serverLevel = this.capacity - shortfall;

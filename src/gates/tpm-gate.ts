@@ -1,9 +1,10 @@
 /**
  * Tokens-per-minute gate. A request is admitted on an estimate (prompt tokens + max output tokens,
  * see `token-estimate.ts`), the way OpenAI charges at admission, and reconciled with the usage the
- * provider reports. Whether a server gives unused tokens back is not documented (the simulator
- * does not): the gate refunds, and `observe`, called after `reconcile` with the same response's
- * headers, takes the refund back whenever the server shows it kept the tokens.
+ * provider reports. Whether OpenAI gives unused tokens back is not documented (the simulator does,
+ * before computing the response's headers): the gate refunds, and `observe`, called after
+ * `reconcile` with the same response's headers, takes the refund back whenever the server shows it
+ * kept the tokens.
  */
 import type { RateLimitInfo } from "../types.js";
 import { GateError } from "./gate-error.js";

@@ -92,7 +92,7 @@ export class OutputSink {
     try {
       if (this.#handle) {
         await this.#lastWrite;
-        if (!this.#error) await this.#handle.sync();
+        if (!this.#error) await syncUnlessDevice(this.#handle);
       } else if ((this.#stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
         await this.#waitForDrain();
       }
@@ -123,5 +123,18 @@ export class OutputSink {
       if (this.#error) done(this.#error);
     });
     return this.#drain;
+  }
+}
+
+/**
+ * fsync makes results durable on a regular file; a device or pipe (`-o /dev/null`, a FIFO) rejects
+ * it with EINVAL/ENOTSUP, which says nothing about whether the data was written.
+ */
+async function syncUnlessDevice(handle: { sync(): Promise<void> }): Promise<void> {
+  try {
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EROFS") throw err;
   }
 }

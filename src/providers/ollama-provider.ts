@@ -118,5 +118,7 @@ function parseChatResponse(data: ChatResponse | undefined, requestedModel: strin
     finishReason: typeof doneReason === "string" && doneReason !== "" ? doneReason : response?.done === true ? "stop" : "unknown",
     usage: { input_tokens: count(response?.prompt_eval_count), output_tokens: count(response?.eval_count), cached_tokens: 0 },
     model: typeof response?.model === "string" && response.model !== "" ? response.model : requestedModel,
+    // Nanoseconds; it covers the scheduler queue (and a model load), the signal that the server is full.
+    ...(typeof response?.load_duration === "number" && response.load_duration >= 0 ? { serverQueueMs: response.load_duration / 1e6 } : {}),
   };
 }

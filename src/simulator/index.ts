@@ -39,7 +39,10 @@ export interface SimulatorOptions {
   host?: string;
   /** Requests per minute, per model. @default undefined (unlimited) */
   rpm?: number;
-  /** Tokens per minute, per model, charged at admission (prompt + max output). @default undefined (unlimited) */
+  /**
+   * Tokens per minute, per model: charged at admission (prompt + max output), the unused part given
+   * back when the request is answered. @default undefined (unlimited)
+   */
   tpm?: number;
   /**
    * Limits are enforced over slices: bucket capacity = limit × burstSeconds / 60,

@@ -50,6 +50,8 @@ class Responder {
   readonly #started = performance.now();
   /** Set once the model is known, so rate-limit headers describe that model's budget. */
   family: string | undefined;
+  /** The admitted request's TPM reservation, until it is settled. */
+  #reservation: { reserved: number; promptTokens: number } | undefined;
 
   constructor(
     readonly ctx: SimContext,
@@ -67,7 +69,26 @@ class Responder {
     };
   }
 
+  /** Records the tokens charged at admission (prompt + max output), to settle when answering. */
+  reserve(reserved: number, promptTokens: number): void {
+    this.#reservation = { reserved, promptTokens };
+  }
+
+  /**
+   * Gives back the unused part of the reservation, once: `used` tokens for a completion, the
+   * prompt for anything else (the same charge the client's gate assumes for a failed attempt).
+   * Called before a response's headers are computed, so `x-ratelimit-remaining-tokens` already
+   * shows the refund and a client that refunds too never has it taken back by `observe`.
+   */
+  settle(used?: number): void {
+    const r = this.#reservation;
+    if (!r || this.family === undefined) return;
+    this.#reservation = undefined;
+    this.ctx.limiter.settle(this.family, r.reserved, used ?? r.promptTokens);
+  }
+
   send(status: number, body: unknown, extra?: Record<string, string>): void {
+    this.settle();
     this.ctx.stats.status(status);
     sendJson(this.res, status, body, this.headers(extra));
   }
@@ -162,10 +183,12 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
     }
     release = slot;
   }
+  out.reserve(tokenCost, promptTokens);
   try {
     await answer(ctx, out, request, model.responseName, model.local, promptTokens, directives);
   } finally {
     release?.();
+    out.settle(); // hangs, resets and clients that left: charged their prompt
   }
 }
 
@@ -232,9 +255,11 @@ async function answer(
   if (outcome === "truncated") {
     ctx.stats.fault("truncated");
     ctx.stats.status(200);
+    out.settle(promptTokens + completionTokens);
     return sendTruncated(res, out.headers(), JSON.stringify(body), "application/json");
   }
   ctx.stats.ok(promptTokens, completionTokens);
+  out.settle(promptTokens + completionTokens);
   out.send(200, body);
 }
 

@@ -66,6 +66,15 @@ export class RateLimiter {
     return { admitted: true };
   }
 
+  /**
+   * Settles an admitted request's token reservation on what it actually used: the unused part
+   * (`reserved - used`) goes back into the bucket. TPM is thus "reserve at admission, settle on
+   * actual usage", the same semantics the client's `TpmGate.reconcile` assumes.
+   */
+  settle(model: string, reserved: number, used: number): void {
+    this.#pair(model).tokens?.credit(reserved - used);
+  }
+
   #refusal(reason: "requests" | "tokens", bucket: TokenBucket, requested: number): Admission {
     return {
       admitted: false,

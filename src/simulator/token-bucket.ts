@@ -55,6 +55,13 @@ export class TokenBucket {
     this.#available -= cost;
   }
 
+  /** Gives back `amount` of an earlier charge (capped at capacity): the unused part of a reservation. */
+  credit(amount: number): void {
+    if (!(amount > 0)) return;
+    this.#refill();
+    this.#available = Math.min(this.capacity, this.#available + amount);
+  }
+
   /** Milliseconds until `cost` would be admitted (0 when it already would be). */
   waitMs(cost: number): number {
     this.#refill();

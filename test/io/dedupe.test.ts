@@ -54,3 +54,23 @@ describe("dedupeIds", () => {
     expect(invalids(await collect(dedupeIds(items())))).toEqual([{ id: "k", line: 3, message: 'duplicate id "k" on line 3 (first seen on line 2)' }]);
   });
 });
+
+describe("IdLineMap (numbered ids stored densely)", () => {
+  it("tells apart ids that differ only in leading zeros, prefix or size, and names the first line", () => {
+    const reg = new IdRegistry();
+    const ids = ["req-1", "req-01", "req1", "req-10", "Req-1", "req-", "req-2147483648", "x-0", "x-00", "a7b", "a7b0"];
+    ids.forEach((id, i) => expect(reg.firstLine(id, 100 + i)).toBeUndefined());
+    ids.forEach((id, i) => expect(reg.firstLine(id, 200 + i)).toBe(100 + i));
+  });
+
+  it("stays exact over many counter ids, gaps and far-off numbers included", () => {
+    const reg = new IdRegistry();
+    let flagged = 0;
+    for (let n = 1; n <= 200_000; n++) if (reg.firstLine(`req-${n * 2}`, n) !== undefined) flagged++;
+    expect(flagged).toBe(0);
+    expect(reg.firstLine("req-3", 2_000_000)).toBeUndefined(); // odd numbers were never used
+    expect(reg.firstLine("req-400000", 2_000_001)).toBe(200_000);
+    expect(reg.firstLine("req-999999999", 2_000_002)).toBeUndefined(); // too far ahead: a Map key
+    expect(reg.firstLine("req-999999999", 2_000_003)).toBe(2_000_002);
+  });
+});

@@ -58,13 +58,14 @@ afterEach(() => {
 });
 
 describe("success", () => {
-  it("maps content, usage, done_reason and model", async () => {
+  it("maps content, usage, done_reason, model and the queue wait (load_duration, ns → ms)", async () => {
     peer.handle((_req, res) => json(res, 200, chatBody()));
     expect(await provider.generate(request(), opts())).toEqual({
       text: '{"age": 22, "available": false}',
       finishReason: "stop",
       usage: { input_tokens: 34, output_tokens: 12, cached_tokens: 0 },
       model: "llama3.1",
+      serverQueueMs: 574.751416,
     });
   });
 

@@ -1,0 +1,97 @@
+// One llmbatch run for the bench, in its own process so its CPU time and peak RSS are its own.
+// Usage: node llmbatch-client.mjs '<json config>'; prints one JSON line of figures on stdout.
+//
+// mode "engine": GenerationEngine over generated records, recording when each HTTP attempt
+//   starts (for the paced/learned/ollama scenarios' steady rate).
+// mode "batch": the whole path (runBatch: JSONL reader on stdin → dedupe → engine → JSONL writer
+//   to /dev/null → summary), with the input generated on the fly into a pipe.
+import { PassThrough } from "node:stream";
+import { GenerationEngine, defaultPipeline, loadPriceTable, createProvider, resolveRunOptions, runBatch } from "../../dist/index.js";
+
+const cfg = JSON.parse(process.argv[2]);
+
+function prompt(i) {
+  return `Summarize ticket ${i}: the customer cannot log in after the update and asks for help.`;
+}
+
+function pipeline() {
+  const p = defaultPipeline();
+  p.model = cfg.model;
+  if (cfg.maxTokens !== undefined) p.params.max_tokens = cfg.maxTokens;
+  return p;
+}
+
+async function engineMode() {
+  const starts = [];
+  const engine = new GenerationEngine({
+    pipeline: pipeline(),
+    provider: (name) =>
+      createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" }),
+    prices: loadPriceTable(),
+    concurrency: cfg.concurrency,
+    rpm: cfg.rpm,
+    tpm: cfg.tpm,
+    observer: { attemptStarted: () => starts.push(performance.now()), attemptFinished: () => {} },
+  });
+  function* records() {
+    for (let i = 1; i <= cfg.records; i++) yield { id: String(i), line: i, prompt: prompt(i), vars: {} };
+  }
+  const t0 = performance.now();
+  let ok = 0;
+  let failed = 0;
+  let sumLatency = 0;
+  for await (const r of engine.run(records())) {
+    if (r.ok) ok++;
+    else failed++;
+    sumLatency += r.latency_ms;
+  }
+  const end = performance.now();
+  // Steady rate: attempts started from `skipMs` after the first until the last, which leaves out
+  // the first burst (a full bucket) and the tail (nothing left to send).
+  const first = starts[0] ?? t0;
+  const last = starts[starts.length - 1] ?? t0;
+  const from = first + cfg.skipMs;
+  const inWindow = starts.filter((t) => t > from).length;
+  return {
+    ok,
+    failed,
+    attempts: starts.length,
+    wallMs: end - t0,
+    steadyPerMin: last > from ? (inWindow / (last - from)) * 60_000 : undefined,
+    overallPerMin: (ok / (end - first)) * 60_000,
+    meanLatencyMs: sumLatency / Math.max(1, ok + failed),
+    rpmLimit: engine.rpmGate.limit,
+    tpmLimit: engine.tpmGate.limit,
+  };
+}
+
+async function batchMode() {
+  const stdin = new PassThrough();
+  // Generated lazily, honouring backpressure: the input is never in memory as a whole.
+  (async () => {
+    for (let i = 1; i <= cfg.records; i++) {
+      const line = `{"id":"req-${i}","prompt":${JSON.stringify(prompt(i))}}\n`;
+      if (!stdin.write(line)) await new Promise((r) => stdin.once("drain", r));
+    }
+    stdin.end();
+  })();
+  const options = resolveRunOptions({ model: cfg.model, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens }, undefined);
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200);
+  const t0 = performance.now();
+  const { summary } = await runBatch({
+    input: "-",
+    stdin,
+    output: "/dev/null",
+    options,
+    connections: { openai: { apiKey: "sk-bench", baseUrl: `${cfg.baseUrl}/v1` } },
+  });
+  clearInterval(sampler);
+  return { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs: performance.now() - t0, sampledPeakRss: peakRss };
+}
+
+const cpu0 = process.cpuUsage();
+const figures = cfg.mode === "engine" ? await engineMode() : await batchMode();
+const cpu = process.cpuUsage(cpu0);
+const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssBytes })}\n`);

@@ -1,0 +1,144 @@
+// `npm run bench`: starts the bundled simulator, runs each scenario's client in its own process
+// (so CPU seconds and peak RSS are the client's alone), prints one line per scenario and writes
+// every figure to test/bench/results.json (or the path after --json).
+//
+// Usage: npm run bench [-- --only paced,overhead] [-- --json out.json]
+// Figures depend on the machine and on what else runs on it; the targets are in README.md.
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startSimulator } from "../../dist/index.js";
+
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+const args = process.argv.slice(2);
+const argOf = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const only = argOf("--only")?.split(",");
+const jsonPath = argOf("--json") ?? here("results.json");
+// 1,000,000 is the target; through real HTTP and the openai client that takes ~20 min on 2 shared
+// cores (~900 records/s), so the default run uses fewer and `--memory-records 1000000` runs it all.
+const memoryRecords = Number(argOf("--memory-records") ?? 50_000);
+const MODEL = "gpt-4o-mini";
+
+function runClient(script, config) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [here(script), JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()));
+    });
+  });
+}
+
+async function withSimulator(options, fn) {
+  const sim = await startSimulator({ quiet: true, seed: 1, ...options });
+  try {
+    return await fn(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+const num = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * Scenarios 1–3: the physical limit is min(RPM, TPM / tokens per request, concurrency / latency),
+ * with tokens per request as the simulator counted them (net of the refunded reservation) and the
+ * simulator's mean latency. Achieved is the steady rate of attempts (first 2 s left out: that is
+ * the full bucket's burst, which would flatter the figure).
+ */
+async function rateScenario(name, { rpm, tpm, told }) {
+  const latency = [100, 400];
+  const concurrency = 64;
+  return withSimulator({ rpm, tpm, latencyMs: latency }, async (sim) => {
+    const r = await runClient("llmbatch-client.mjs", {
+      mode: "engine", baseUrl: sim.url, model: MODEL, records: 3000, maxTokens: 100, concurrency, skipMs: 2000,
+      ...(told ? { rpm, tpm } : {}),
+    });
+    const s = sim.stats();
+    const tokensPerRequest = (s.inputTokens + s.outputTokens) / s.ok;
+    const meanLatency = (latency[0] + latency[1]) / 2;
+    const limit = Math.min(rpm, tpm / tokensPerRequest, (concurrency / meanLatency) * 60_000);
+    const binding = limit === rpm ? "RPM" : limit === tpm / tokensPerRequest ? "TPM" : "concurrency";
+    const fraction = r.steadyPerMin / limit;
+    const share429 = s.rateLimited / s.requests;
+    return {
+      name, ...r, requests: s.requests, rateLimited: s.rateLimited, share429, tokensPerRequest, physicalLimitPerMin: limit, binding, fraction,
+      line: `${num(r.steadyPerMin)} req/min steady = ${pct(fraction)} of the ${binding}-bound limit ${num(limit)}/min; ${s.rateLimited} 429s of ${s.requests} requests (${pct(share429)}); ${num(tokensPerRequest, 1)} tokens/request; learned limits ${r.rpmLimit ?? "none"} RPM / ${r.tpmLimit ?? "none"} TPM; wall ${num(r.wallMs / 1000, 1)} s`,
+    };
+  });
+}
+
+/** Scenario 4: llmbatch against the p-limit + openai script, same simulator, same records. */
+async function overhead() {
+  const base = { baseUrl: "", model: MODEL, records: 20_000, concurrency: 64, maxTokens: 20 };
+  return withSimulator({}, async (sim) => {
+    const cfg = { ...base, baseUrl: sim.url };
+    // Warm-up of both clients' code paths and the simulator's would favour whichever runs second;
+    // alternate and keep the better of two runs each.
+    const runs = { baseline: [], llmbatch: [] };
+    for (let i = 0; i < 2; i++) {
+      runs.baseline.push(await runClient("baseline-client.mjs", cfg));
+      runs.llmbatch.push(await runClient("llmbatch-client.mjs", { ...cfg, mode: "batch" }));
+    }
+    const best = (list) => list.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+    const b = best(runs.baseline);
+    const l = best(runs.llmbatch);
+    const rate = (x) => (x.ok / x.wallMs) * 1000;
+    const cpuPer = (x) => (x.cpuSeconds / x.ok) * 1e6;
+    return {
+      name: "overhead", baseline: b, llmbatch: l, runs,
+      recordsPerSec: rate(l), baselineRecordsPerSec: rate(b), ratio: rate(l) / rate(b),
+      cpuUsPerRecord: cpuPer(l), baselineCpuUsPerRecord: cpuPer(b), cpuRatio: cpuPer(l) / cpuPer(b),
+      line: `${num(rate(l))} records/s vs baseline ${num(rate(b))} (×${num(rate(l) / rate(b), 2)}); client CPU ${num(l.cpuSeconds, 2)} s = ${num(cpuPer(l))} µs/record vs ${num(cpuPer(b))} (×${num(cpuPer(l) / cpuPer(b), 2)}); ${l.failed + b.failed} failures`,
+    };
+  });
+}
+
+/** Scenario 5: generated records (ids "req-N") through the whole path; the client's peak RSS. */
+async function memory() {
+  return withSimulator({}, async (sim) => {
+    const r = await runClient("llmbatch-client.mjs", { mode: "batch", baseUrl: sim.url, model: MODEL, records: memoryRecords, concurrency: 64, maxTokens: 20 });
+    const mb = r.maxRssBytes / 2 ** 20;
+    return { name: "memory", records: memoryRecords, ...r, peakRssMB: mb, line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; wall ${num(r.wallMs / 1000, 1)} s` };
+  });
+}
+
+/** Scenario 6: Ollama with 4 slots and a short queue, no limits given: adaptive concurrency. */
+async function ollama() {
+  const slots = 4;
+  const latency = [100, 400];
+  return withSimulator({ latencyMs: latency, ollama: { numParallel: slots, maxQueue: 8 } }, async (sim) => {
+    const r = await runClient("llmbatch-client.mjs", { mode: "engine", baseUrl: sim.url, model: "ollama:llama3.2", records: 400, maxTokens: 100, concurrency: 64, skipMs: 2000 });
+    const s = sim.stats();
+    const ideal = (slots / ((latency[0] + latency[1]) / 2)) * 60_000;
+    const busy = s.byStatus["503"] ?? 0;
+    return {
+      name: "ollama", ...r, requests: s.requests, status503: busy, maxInFlight: s.maxInFlight, idealPerMin: ideal, fraction: r.steadyPerMin / ideal,
+      line: `${num(r.steadyPerMin)} req/min steady = ${pct(r.steadyPerMin / ideal)} of slots/latency (${num(ideal)}/min); overall ${pct(r.overallPerMin / ideal)}; ${busy} 503s; at most ${s.maxInFlight} at the server (${slots} slots); wall ${num(r.wallMs / 1000, 1)} s`,
+    };
+  });
+}
+
+const SCENARIOS = {
+  paced: () => rateScenario("paced", { rpm: 6000, tpm: 600_000, told: true }),
+  "token-bound": () => rateScenario("token-bound", { rpm: 6000, tpm: 150_000, told: true }),
+  learned: () => rateScenario("learned", { rpm: 6000, tpm: 600_000, told: false }),
+  overhead,
+  memory,
+  ollama,
+};
+
+const results = [];
+const started = performance.now();
+for (const [name, run] of Object.entries(SCENARIOS)) {
+  if (only && !only.includes(name)) continue;
+  const result = await run();
+  results.push(result);
+  process.stdout.write(`${name.padEnd(12)} ${result.line}\n`);
+}
+writeFileSync(jsonPath, `${JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, date: new Date().toISOString(), wallSeconds: (performance.now() - started) / 1000, results }, null, 2)}\n`);
+process.stdout.write(`figures written to ${jsonPath} (${num((performance.now() - started) / 1000)} s)\n`);
