@@ -3,11 +3,9 @@ import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../batch.js";
 import { createLogger, type Logger } from "./logger.js";
-import { runCommand, type RunFlags } from "./run-command.js";
-import { simulateCommand, type SimulateFlags } from "./simulate-command.js";
-import { demoCommand } from "./demo-command.js";
-import { estimateCommand, type EstimateFlags } from "./estimate-command.js";
-import { validateCommand } from "./validate-command.js";
+import type { RunFlags } from "./run-command.js";
+import type { SimulateFlags } from "./simulate-command.js";
+import type { EstimateFlags } from "./estimate-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -17,6 +15,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
+// Each command's module is imported when that command runs, so `run` never loads the simulator
+// (and its copy of the tokenizer tables), and `--help` loads almost nothing.
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Runs the command line and resolves to the exit code; never calls process.exit itself. */
@@ -71,7 +71,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--metrics-interval <seconds>", "seconds between --metrics-file lines (default 5)")
     .option("--report <file.html>", "write a self-contained HTML report with charts at the end")
     .action(async (input: string, flags: RunFlags) => {
-      exitCode = await runCommand(input, flags, io, logFor(flags));
+      exitCode = await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
     });
 
   program
@@ -90,7 +90,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--prices <file>", "YAML or JSON prices that override or add to the bundled table")
     .option("--json", "print one JSON object instead of a table")
     .action(async (input: string, flags: EstimateFlags) => {
-      exitCode = await estimateCommand(input, flags, io);
+      exitCode = await (await import("./estimate-command.js")).estimateCommand(input, flags, io);
     });
 
   program
@@ -99,7 +99,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .argument("<pipeline...>", "pipeline YAML file(s)")
     .option("-q, --quiet", "only the problems, no line for valid files")
     .action(async (files: string[], flags: { quiet?: boolean }) => {
-      exitCode = await validateCommand(files, logFor(flags));
+      exitCode = await (await import("./validate-command.js")).validateCommand(files, logFor(flags));
     });
 
   program
@@ -113,7 +113,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--seed <n>", "seed for replies and faults (default 1)")
     .option("--api-key <key>", "require this key; anything else gets 401 invalid_api_key")
     .action(async (flags: SimulateFlags) => {
-      exitCode = await simulateCommand(flags, io, logFor({}));
+      exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
     });
 
   program
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .description("run the sample batch through the sample pipeline against the bundled simulator")
     .option("-q, --quiet", "no summary table")
     .action(async (flags: { quiet?: boolean }) => {
-      exitCode = await demoCommand(io, logFor(flags));
+      exitCode = await (await import("./demo-command.js")).demoCommand(io, logFor(flags));
     });
 
   try {

@@ -6,7 +6,7 @@ import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
 import type { ResolvedRunOptions } from "../config/run-options.js";
 import { estimateBatch } from "../estimate.js";
 import { UsageError } from "../errors.js";
-import { startSimulator, type SimulatorHandle } from "../simulator/index.js";
+import type { SimulatorHandle } from "../simulator/index.js";
 import type { ProviderName } from "../types.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
@@ -83,6 +83,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
   if (flags.simulate) {
+    // Loaded only when asked for: a real run should not carry the simulator's code.
+    const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });
     connections = { openai: { apiKey: "sk-simulator", baseUrl: simulator.openaiBaseUrl }, ollama: { host: simulator.ollamaHost } };
     options.pipeline = { ...options.pipeline, base_url: undefined };

@@ -4,7 +4,12 @@
  * chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
  * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  */
-import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
+import { createRequire } from "node:module";
+
+type O200k = typeof import("gpt-tokenizer/encoding/o200k_base");
+// The CommonJS build, as the client's estimator (src/gates/token-estimate.ts) loads it: one copy of
+// the encoding tables (tens of MB) in a process that runs both, instead of an ESM and a CJS copy.
+const { countTokens, decode, encode } = createRequire(import.meta.url)("gpt-tokenizer/encoding/o200k_base") as O200k;
 
 /** Special-token text in user content is just text to the API, never a control token. */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
