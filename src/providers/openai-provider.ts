@@ -8,6 +8,7 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatComple
 import { ProviderError } from "../errors.js";
 import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, Usage } from "../types.js";
 import { callSignal } from "./call-signal.js";
+import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
 import { hasRateLimitInfo, parseRateLimitHeaders } from "./rate-limit-headers.js";
 
@@ -73,6 +74,8 @@ export class OpenAIProvider implements Provider {
       project: options.project ?? null,
       webhookSecret: null,
       maxRetries: 0,
+      // Node's built-in fetch keeps ~37 KB per request alive until a full GC (see http-fetch.ts).
+      fetch: createHttpFetch().fetch,
     });
   }
 
