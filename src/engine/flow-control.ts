@@ -51,7 +51,9 @@ export class Slots {
 function noop(): void {}
 
 export class ResultQueue<T> implements AsyncIterable<T> {
-  #items: T[] = [];
+  // Taken items are cleared and the array compacted, so a consumer that never quite catches up
+  // does not keep every result it already took (the array is reset only when fully drained).
+  #items: (T | undefined)[] = [];
   #head = 0;
   #closed = false;
   #failure: { error: unknown } | undefined;
@@ -78,10 +80,13 @@ export class ResultQueue<T> implements AsyncIterable<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       if (this.#head < this.#items.length) {
-        const item = this.#items[this.#head]!;
-        this.#head++;
+        const item = this.#items[this.#head] as T;
+        this.#items[this.#head++] = undefined;
         if (this.#head === this.#items.length) {
           this.#items = [];
+          this.#head = 0;
+        } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+          this.#items = this.#items.slice(this.#head);
           this.#head = 0;
         }
         yield item;
