@@ -3,7 +3,7 @@
  * Every record goes through the same templates and the same tokenizer as a real run, so the input
  * token count is the one the run would reserve; output tokens are an assumption, stated.
  */
-import type { PriceOverrides } from "./config/prices.js";
+import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
@@ -13,7 +13,6 @@ import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-esti
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
 import { costOf } from "./providers/prices.js";
-import { priceTableFor } from "./batch.js";
 import type { PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
 

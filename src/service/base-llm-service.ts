@@ -9,7 +9,6 @@
  *     }
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import { providerSettings, type ProviderConnections } from "../batch.js";
 import type { GenerateStep, Pipeline } from "../config/pipeline.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_MODEL, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
 import type { CallContext } from "../engine/llm-call.js";
@@ -22,7 +21,7 @@ import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
-import { createProvider } from "../providers/create.js";
+import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
 import { loadPriceTable, type PriceTable } from "../providers/prices.js";
 import { emptyBackoff, emptyUsage, type ChatMessage, type GenerationResult, type LlmParams, type Provider, type ProviderName } from "../types.js";
 
