@@ -6,6 +6,7 @@ import type { MaxErrors } from "./engine/error-limit.js";
 import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
+import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
@@ -20,6 +21,7 @@ import { RunMonitor } from "./run-monitor.js";
 import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
+export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
 
 export interface BatchConfig {
   /** Input file, or "-" for `stdin`. */
@@ -74,9 +76,6 @@ export interface BatchOutcome {
   summary: RunSummary;
   exitCode: number;
 }
-
-/** Exit codes, a contract for shell scripts and cron (see README). */
-export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130 } as const;
 
 /**
  * Runs a whole batch: input reader → engine (gates, providers, retries) → writer → summary.
@@ -184,16 +183,7 @@ function budgetSummary(b: BudgetGate): BudgetSummary {
   return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), exhausted: b.exhausted };
 }
 
-/** The stop reason when the reader of the results (stdout) went away. */
-export const OUTPUT_CLOSED = "output closed: the reader of the results went away (EPIPE)";
-
 function isClosedPipe(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
-}
-
-function exitCodeFor(stopReason: string | undefined, summary: RunSummary): number {
-  if (stopReason === "interrupted" || stopReason === OUTPUT_CLOSED) return EXIT.interrupted;
-  if (stopReason?.startsWith("fatal")) return EXIT.fatal;
-  return summary.ok === summary.records ? EXIT.ok : EXIT.someFailed;
 }

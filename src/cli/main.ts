@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "../errors.js";
-import { EXIT } from "../batch.js";
+import { EXIT } from "../exit-codes.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { RunFlags } from "./run-command.js";
 import type { SimulateFlags } from "./simulate-command.js";

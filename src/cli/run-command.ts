@@ -1,7 +1,8 @@
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
-import { OUTPUT_CLOSED, runBatch } from "../batch.js";
+import { runBatch } from "../batch.js";
+import { OUTPUT_CLOSED } from "../exit-codes.js";
 import type { ProviderConnections } from "../providers/create.js";
 import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
 import type { ResolvedRunOptions } from "../config/run-options.js";
