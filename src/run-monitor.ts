@@ -36,12 +36,7 @@ export class RunMonitor {
 
   constructor(options: RunMonitorOptions) {
     this.#opts = options;
-    const m = this.metrics;
-    this.observer = {
-      attemptStarted: () => m.requestStarted(),
-      attemptFinished: (response, error) => m.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0, error !== undefined),
-      waited: (kind, ms) => m.waited(kind, ms),
-    };
+    this.observer = this.metrics.attemptObserver();
   }
 
   /** Starts sampling; `extras` reads what the recorder cannot see (gate queues, the budget). */

@@ -6,6 +6,7 @@
  * again, and no timer ever runs.
  */
 import { systemClock, type Clock } from "../gates/clock.js";
+import type { AttemptObserver } from "../engine/llm-call.js";
 import type { ErrorType, GenerationResult } from "../types.js";
 
 /** Where time went waiting: the client's gates, or backing off before a retry (server side). */
@@ -105,6 +106,15 @@ export class MetricsRecorder {
       this.#tokens += tokens;
       this.#tokenRing.add(this.#second(), tokens);
     }
+  }
+
+  /** The engine's per-attempt observer feeding these counters (requests, tokens, failed attempts, waits). */
+  attemptObserver(): AttemptObserver {
+    return {
+      attemptStarted: () => this.requestStarted(),
+      attemptFinished: (response, error) => this.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0, error !== undefined),
+      waited: (kind, ms) => this.waited(kind, ms),
+    };
   }
 
   /** A record reached its final result. */

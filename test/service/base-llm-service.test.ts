@@ -68,6 +68,17 @@ describe("BaseLLMService", () => {
     expect((await s.ask("late")).error!.message).toMatch(/not attempted/);
     expect(fake.calls).toBe(2);
   });
+
+  it("keeps the same live metrics as a CLI run: failed attempts, errors by type and cost", async () => {
+    const s = new Echo(new FakeProvider(async (p) => (p === "boom" ? Promise.reject(new ProviderError({ type: "bad_request", message: "no", status: 400 })) : reply(p))));
+    const ok = await s.ask("fine");
+    await s.ask("boom");
+    const m = s.metrics.snapshot();
+    expect(m).toMatchObject({ done: 2, ok: 1, errors: 1, requestsStarted: 2, errorsByType: { bad_request: 1 } });
+    expect(m.errorsPerMin).toBeGreaterThan(0);
+    expect(m.costUsd).toBeCloseTo(ok.cost_usd ?? Number.NaN, 12);
+    expect(m.costUsd).toBeGreaterThan(0);
+  });
 });
 
 describe("result helpers", () => {
