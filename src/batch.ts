@@ -15,7 +15,7 @@ import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import { SummaryBuilder, type BudgetSummary, type RunSummary } from "./metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
-import type { PriceTable } from "./providers/prices.js";
+import { roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import { prepareOutput } from "./prepare-output.js";
 import { RunMonitor } from "./run-monitor.js";
 import type { GenerationResult } from "./types.js";
@@ -173,14 +173,12 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   return { summary: built, exitCode: built.exit_code };
 }
 
-const roundUsd = (x: number): number => Math.round(x * 1e9) / 1e9;
-
 function budgetLine(b: BudgetGate) {
-  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), reserved_usd: roundUsd(b.reservedUsd) };
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), reserved_usd: roundUsdTotal(b.reservedUsd) };
 }
 
 function budgetSummary(b: BudgetGate): BudgetSummary {
-  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), exhausted: b.exhausted };
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), exhausted: b.exhausted };
 }
 
 function isClosedPipe(err: unknown): boolean {

@@ -12,8 +12,7 @@ import type { CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
-import { costOf } from "./providers/prices.js";
-import type { PriceTable } from "./providers/prices.js";
+import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
 
 export interface EstimateConfig {
@@ -99,7 +98,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     input_tokens: total.input_tokens,
     output_tokens_assumed: total.output_tokens_assumed,
     output_tokens_max: total.output_tokens_max,
-    cost_usd: { expected: round(total.cost_usd.expected ?? 0), max: round(total.cost_usd.max ?? 0) },
+    cost_usd: { expected: roundUsdTotal(total.cost_usd.expected ?? 0), max: roundUsdTotal(total.cost_usd.max ?? 0) },
     unpriced_models: [...unpriced].sort(),
     est_wall_s: wall.seconds,
     assumptions: { output: outputAssumption(steps, config.assumeOutputTokens), wall: wall.text },
@@ -194,13 +193,11 @@ function outputAssumption(steps: readonly PreparedGenerate[], assume: number | u
   return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
 }
 
-const round = (x: number): number => Math.round(x * 1e9) / 1e9;
-
 function roundLines(lines: Record<string, EstimateLine>): Record<string, EstimateLine> {
   const out: Record<string, EstimateLine> = {};
   for (const key of Object.keys(lines).sort()) {
     const l = lines[key]!;
-    out[key] = { ...l, cost_usd: { expected: l.cost_usd.expected === null ? null : round(l.cost_usd.expected), max: l.cost_usd.max === null ? null : round(l.cost_usd.max) } };
+    out[key] = { ...l, cost_usd: { expected: l.cost_usd.expected === null ? null : roundUsdTotal(l.cost_usd.expected), max: l.cost_usd.max === null ? null : roundUsdTotal(l.cost_usd.max) } };
   }
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
+import { roundUsd } from "../../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type ProviderName, type ResultError, type StepResult } from "../../types.js";
 import { callLlm } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
@@ -110,7 +111,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
 
 /** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */
 function addCost(total: number | null, part: number | null): number | null {
-  return total === null || part === null ? null : Math.round((total + part) * 1e12) / 1e12;
+  return total === null || part === null ? null : roundUsd(total + part);
 }
 
 /** The chat messages for this record, or the error saying why they cannot be built. */
