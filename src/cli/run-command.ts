@@ -71,13 +71,13 @@ export async function loadRunSettings(flags: RunFlags): Promise<{ options: Resol
 }
 
 export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
-  const { options, priceOverrides, assumeOutput } = await loadRunSettings(flags);
+  const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
   const maxCostUsd = flags.maxCost === undefined ? undefined : parsePositiveNumber("--max-cost", flags.maxCost);
   const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   if (flags.dryRun) {
-    const estimate = await estimateBatch({ input, format: flags.format as (typeof FORMATS)[number] | undefined, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    const estimate = await estimateBatch({ input, format, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
     log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
@@ -98,7 +98,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   try {
     const { summary, exitCode } = await runBatch({
       input,
-      format: flags.format as (typeof FORMATS)[number] | undefined,
+      format,
       stdin: io.stdin,
       output: flags.output,
       stdout: io.stdout,
