@@ -7,7 +7,7 @@ import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
-import { writeFileAtomic } from "./io/atomic-file.js";
+import { checkWritableFolder, writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
 import { createResultWriter } from "./io/result-writer.js";
@@ -94,6 +94,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
+  for (const [flag, path] of [["--summary", config.summaryPath], ["--report", config.reportPath], ["--metrics-file", config.metricsFile]] as const) {
+    if (path !== undefined) await checkWritableFolder(path, flag);
+  }
   const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;
