@@ -7,7 +7,7 @@ import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
-import { buildMessages, isPreparedGenerate, type PreparedGenerate } from "./engine/steps/generate.js";
+import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
 import type { CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
 import { dedupeIds } from "./io/dedupe.js";
@@ -123,8 +123,7 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
   const calls: Call[] = [];
   for (const p of steps) {
-    const model = p.step.usesRecordMessages && record.model ? record.model : p.model;
-    const params = p.step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
+    const { model, params } = requestSettings(p, record);
     let messages = buildMessages(p, p.templates, record, scope);
     if (!Array.isArray(messages)) {
       if (messages.type === "invalid_input") return undefined;
