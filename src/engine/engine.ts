@@ -5,7 +5,7 @@ import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
-import { TRANSIT_MARGIN_MS } from "../gates/gate-options.js";
+import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
@@ -84,10 +84,8 @@ export class GenerationEngine {
     this.#opts = options;
     this.#prepared = preparePipeline(options.pipeline);
     this.#cancel = options.cancelSignal ?? new AbortController().signal;
-    // Limits the server reports are adopted (the lower bound wins), with a margin for transit jitter.
-    const gate = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS };
-    this.rpmGate = options.rpmGate ?? new RpmGate({ ...gate, limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ ...gate, limit: options.tpm });
+    this.rpmGate = options.rpmGate ?? new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
+    this.tpmGate = options.tpmGate ?? new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
     if (options.stopSignal?.aborted) this.stop("interrupted");
     else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.

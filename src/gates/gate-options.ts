@@ -47,6 +47,12 @@ export interface GateOptions {
  */
 export const TRANSIT_MARGIN_MS = 50;
 
+/**
+ * How a run's gates are built, by the engine and by `BaseLLMService` alike: limits the server
+ * reports are adopted (the lower bound wins), with the transit margin.
+ */
+export const RUN_GATE_OPTIONS = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS } as const;
+
 export interface Admission {
   /**
    * Time spent queued at this gate, in whole milliseconds: 0 when admitted at once, at least 1

@@ -17,6 +17,7 @@ import { createStepDeps } from "../engine/step-deps.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
 import { exitCodeFor } from "../exit-codes.js";
+import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
@@ -97,8 +98,8 @@ export class BaseLLMService {
   constructor(options: LLMServiceOptions = {}) {
     this.#opts = options;
     this.#limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.rpmGate = new RpmGate({ limit: options.rpm });
-    this.tpmGate = new TpmGate({ limit: options.tpm });
+    this.rpmGate = new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
+    this.tpmGate = new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
     const warned = new Set<string>();
     this.#deps = createStepDeps({
       rpmGate: this.rpmGate,

@@ -100,3 +100,15 @@ describe("result helpers", () => {
     expect(collected.errors.map((e) => e.error.type)).toEqual(["bad_request"]);
   });
 });
+
+describe("BaseLLMService gates", () => {
+  it("learns the provider's limits from its rate-limit headers, as a CLI run's gates do", async () => {
+    const fake = new FakeProvider(async () => ({ ...(await reply("ok")), rateLimits: { limitRequests: 600, limitTokens: 90_000, remainingRequests: 599, remainingTokens: 89_000 } }));
+    const s = new Echo(fake);
+    expect(s.rpmGate.limit).toBeUndefined();
+    expect((await s.ask("hello")).ok).toBe(true);
+    expect(s.rpmGate.limit).toBe(600);
+    expect(s.tpmGate.limit).toBe(90_000);
+    await s.close();
+  });
+});
