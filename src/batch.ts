@@ -1,33 +1,27 @@
-import { writeFile, rename } from "node:fs/promises";
-import type { Pipeline } from "./config/pipeline.js";
-import { DEFAULT_MODEL, type ResolvedRunOptions } from "./config/run-options.js";
-import { runIdentity } from "./config/fingerprint.js";
-import type { PriceOverrides } from "./config/prices.js";
+import type { ResolvedRunOptions } from "./config/run-options.js";
+import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import { budgetedPipeline } from "./engine/budget-setup.js";
 import { GenerationEngine } from "./engine/engine.js";
 import type { MaxErrors } from "./engine/error-limit.js";
-import { findInputProblems } from "./engine/preflight.js";
+import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
+import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
+import { checkWritableFolder, writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
-import { createResultWriter, outputFormatFor } from "./io/result-writer.js";
-import { hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
-import { checkSameRun, readRunMeta, writeRunMeta } from "./io/run-meta.js";
+import { createResultWriter } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import { SummaryBuilder, type BudgetSummary, type RunSummary } from "./metrics/summary.js";
-import { createProvider } from "./providers/create.js";
-import { resolveModel } from "./providers/detect.js";
-import { loadPriceTable, withPriceOverrides, type PriceTable } from "./providers/prices.js";
+import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
+import { roundUsdTotal, type PriceTable } from "./providers/prices.js";
+import { prepareOutput } from "./prepare-output.js";
 import { RunMonitor } from "./run-monitor.js";
-import type { GenerationResult, ProviderName, ReadItem } from "./types.js";
+import type { GenerationResult } from "./types.js";
 
-/** Where each provider lives. The CLI fills it from flags and the environment. */
-export interface ProviderConnections {
-  openai?: { apiKey?: string; baseUrl?: string };
-  ollama?: { host?: string };
-}
+export type { ProviderConnections } from "./providers/create.js";
+export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
 
 export interface BatchConfig {
   /** Input file, or "-" for `stdin`. */
@@ -83,9 +77,6 @@ export interface BatchOutcome {
   exitCode: number;
 }
 
-/** Exit codes, a contract for shell scripts and cron (see README). */
-export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130 } as const;
-
 /**
  * Runs a whole batch: input reader → engine (gates, providers, retries) → writer → summary.
  * One result line per input record; the summary's figures are the sum of those lines.
@@ -102,8 +93,11 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
-  if (config.strict) await refuseBadInput(config);
-  const resumed = await prepareOutput(config);
+  if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
+  for (const [flag, path] of [["--summary", config.summaryPath], ["--report", config.reportPath], ["--metrics-file", config.metricsFile]] as const) {
+    if (path !== undefined) await checkWritableFolder(path, flag);
+  }
+  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
@@ -175,100 +169,22 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       skipped: resumed.skipped.count,
     });
     built.exit_code = exitCodeFor(stopReason, built);
-    if (config.summaryPath) await writeJsonFile(config.summaryPath, built);
+    if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);
   } finally {
     await monitor.finish(built);
   }
   return { summary: built, exitCode: built.exit_code };
 }
 
-/** Bundled (or given) prices, then the pipeline's `prices:`, then a `--prices` file: the later wins. */
-export function priceTableFor(pipelinePrices: PriceOverrides | undefined, fileOverrides: PriceOverrides | undefined, base: PriceTable = loadPriceTable()): PriceTable {
-  return withPriceOverrides(withPriceOverrides(base, pipelinePrices ?? {}, "the pipeline's prices:"), fileOverrides ?? {}, "--prices");
-}
-
-const roundUsd = (x: number): number => Math.round(x * 1e9) / 1e9;
-
 function budgetLine(b: BudgetGate) {
-  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), reserved_usd: roundUsd(b.reservedUsd) };
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), reserved_usd: roundUsdTotal(b.reservedUsd) };
 }
 
 function budgetSummary(b: BudgetGate): BudgetSummary {
-  return { max_cost_usd: b.limitUsd, spent_usd: roundUsd(b.spentUsd), exhausted: b.exhausted };
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), exhausted: b.exhausted };
 }
-
-/** The stop reason when the reader of the results (stdout) went away. */
-export const OUTPUT_CLOSED = "output closed: the reader of the results went away (EPIPE)";
 
 function isClosedPipe(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
-}
-
-function exitCodeFor(stopReason: string | undefined, summary: RunSummary): number {
-  if (stopReason === "interrupted" || stopReason === OUTPUT_CLOSED) return EXIT.interrupted;
-  if (stopReason?.startsWith("fatal")) return EXIT.fatal;
-  return summary.ok === summary.records ? EXIT.ok : EXIT.someFailed;
-}
-
-interface PreparedOutput {
-  /** Append to the existing results instead of starting the file anew. */
-  append: boolean;
-  /** Drops the records the existing results already cover (identity when not resuming). */
-  filter(items: AsyncIterable<ReadItem>): AsyncIterable<ReadItem>;
-  skipped: { count: number };
-}
-
-/**
- * Before anything is sent: for a results file, checks a resume against the sidecar, cuts a
- * partial last line, reads which ids are done, and (re)writes the sidecar for a new file.
- */
-async function prepareOutput(config: BatchConfig): Promise<PreparedOutput> {
-  const output = config.output === "-" ? undefined : config.output;
-  const skipped = { count: 0 };
-  const fresh: PreparedOutput = { append: false, filter: (items) => items, skipped };
-  if (config.resume && output === undefined) {
-    throw new UsageError(`--${config.resume === "failed" ? "retry-failed" : "resume"} needs the results file it continues: pass -o <file> (results on stdout cannot be resumed)`);
-  }
-  if (output === undefined) return fresh;
-  const identity = runIdentity(config.options.pipeline);
-  if (config.resume) {
-    // Checked before the file is touched: a refused resume leaves it exactly as it was. Without
-    // results there is nothing to mix, whatever an old sidecar says.
-    const existing = await hasResults(output);
-    const meta = existing ? await readRunMeta(output) : undefined;
-    if (existing) checkSameRun(output, meta, identity, config.force === true);
-    const state = await readResumeState(output, outputFormatFor(output));
-    if (state !== undefined) {
-      if (state.cutBytes > 0) config.onWarning?.(`${output}: cut off a partial last line (${state.cutBytes} bytes) left by an interrupted run`);
-      if (meta === undefined || meta.fingerprint !== identity.fingerprint) await writeRunMeta(output, identity);
-      return { append: true, filter: (items) => skipFinished(items, state, config.resume === "failed", skipped), skipped };
-    }
-  }
-  await writeRunMeta(output, identity);
-  return fresh;
-}
-
-/** `--strict`: a second pass over the input before the run; stdin cannot be read twice. */
-async function refuseBadInput(config: BatchConfig): Promise<void> {
-  if (config.input === "-") throw new UsageError("--strict reads the input twice (check, then run), so it needs a file, not stdin");
-  const input = openInput(config.input, { format: config.format });
-  const found = await findInputProblems(dedupeIds(input.items), config.options.pipeline, input.name);
-  if (found.count === 0) return;
-  const more = found.count > found.listed.length ? `\n  … and ${found.count - found.listed.length} more` : "";
-  throw new UsageError(`--strict: ${found.count} of ${found.records} input records are bad; nothing was sent:\n  ${found.listed.join("\n  ")}${more}`);
-}
-
-/** The pipeline's base URL belongs to the provider of its top-level model; others use their defaults. */
-export function providerSettings(name: ProviderName, pipeline: Pipeline, connections: ProviderConnections) {
-  const main = resolveModel(pipeline.model ?? DEFAULT_MODEL, pipeline.provider).provider;
-  const baseUrl = main === name ? pipeline.base_url : undefined;
-  if (name === "ollama") return { provider: name, baseUrl: baseUrl ?? connections.ollama?.host };
-  return { provider: name, baseUrl: baseUrl ?? connections.openai?.baseUrl, apiKey: connections.openai?.apiKey };
-}
-
-async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, path);
 }

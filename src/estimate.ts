@@ -3,18 +3,16 @@
  * Every record goes through the same templates and the same tokenizer as a real run, so the input
  * token count is the one the run would reserve; output tokens are an assumption, stated.
  */
-import type { PriceOverrides } from "./config/prices.js";
+import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
-import { buildMessages, isPreparedGenerate, type PreparedGenerate } from "./engine/steps/generate.js";
+import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
 import type { CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
-import { costOf } from "./providers/prices.js";
-import { priceTableFor } from "./batch.js";
-import type { PriceTable } from "./providers/prices.js";
+import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
 
 export interface EstimateConfig {
@@ -100,7 +98,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     input_tokens: total.input_tokens,
     output_tokens_assumed: total.output_tokens_assumed,
     output_tokens_max: total.output_tokens_max,
-    cost_usd: { expected: round(total.cost_usd.expected ?? 0), max: round(total.cost_usd.max ?? 0) },
+    cost_usd: { expected: roundUsdTotal(total.cost_usd.expected ?? 0), max: roundUsdTotal(total.cost_usd.max ?? 0) },
     unpriced_models: [...unpriced].sort(),
     est_wall_s: wall.seconds,
     assumptions: { output: outputAssumption(steps, config.assumeOutputTokens), wall: wall.text },
@@ -125,8 +123,7 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
   const calls: Call[] = [];
   for (const p of steps) {
-    const model = p.step.usesRecordMessages && record.model ? record.model : p.model;
-    const params = p.step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
+    const { model, params } = requestSettings(p, record);
     let messages = buildMessages(p, p.templates, record, scope);
     if (!Array.isArray(messages)) {
       if (messages.type === "invalid_input") return undefined;
@@ -195,13 +192,11 @@ function outputAssumption(steps: readonly PreparedGenerate[], assume: number | u
   return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
 }
 
-const round = (x: number): number => Math.round(x * 1e9) / 1e9;
-
 function roundLines(lines: Record<string, EstimateLine>): Record<string, EstimateLine> {
   const out: Record<string, EstimateLine> = {};
   for (const key of Object.keys(lines).sort()) {
     const l = lines[key]!;
-    out[key] = { ...l, cost_usd: { expected: l.cost_usd.expected === null ? null : round(l.cost_usd.expected), max: l.cost_usd.max === null ? null : round(l.cost_usd.max) } };
+    out[key] = { ...l, cost_usd: { expected: l.cost_usd.expected === null ? null : roundUsdTotal(l.cost_usd.expected), max: l.cost_usd.max === null ? null : roundUsdTotal(l.cost_usd.max) } };
   }
   return out;
 }

@@ -2,8 +2,8 @@
  * Everything a run reports about itself while it runs: the live counters (progress bar), the
  * `--metrics-file` lines and the `--report` page drawn from the same samples at the end.
  */
-import { writeFile, rename } from "node:fs/promises";
 import type { AttemptObserver } from "./engine/llm-call.js";
+import { writeFileAtomic } from "./io/atomic-file.js";
 import { liveLine, MetricsFile, startSampler, type LiveExtras, type LiveLine } from "./metrics/live-metrics.js";
 import { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import type { RunSummary } from "./metrics/summary.js";
@@ -36,12 +36,7 @@ export class RunMonitor {
 
   constructor(options: RunMonitorOptions) {
     this.#opts = options;
-    const m = this.metrics;
-    this.observer = {
-      attemptStarted: () => m.requestStarted(),
-      attemptFinished: (response, error) => m.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0, error !== undefined),
-      waited: (kind, ms) => m.waited(kind, ms),
-    };
+    this.observer = this.metrics.attemptObserver();
   }
 
   /** Starts sampling; `extras` reads what the recorder cannot see (gate queues, the budget). */
@@ -67,9 +62,7 @@ export class RunMonitor {
     await this.#file?.close();
     if (this.#opts.reportPath && summary) {
       const html = renderReport({ summary, points: this.#timeline.points(this.#last), title: this.#opts.title });
-      const tmp = `${this.#opts.reportPath}.tmp-${process.pid}`;
-      await writeFile(tmp, html);
-      await rename(tmp, this.#opts.reportPath);
+      await writeFileAtomic(this.#opts.reportPath, html);
     }
   }
 }

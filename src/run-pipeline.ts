@@ -2,12 +2,11 @@
  * `runPipeline`: a pipeline over any (async) iterable of records, as a stream of results, for
  * programs that want the CLI's engine without its files: `for await (const r of runPipeline(p, rows, {…}))`.
  */
-import { providerSettings, type ProviderConnections } from "./batch.js";
 import { loadPipeline, type Pipeline } from "./config/pipeline.js";
 import { resolveRunOptions } from "./config/run-options.js";
 import { GenerationEngine, type EngineOptions } from "./engine/engine.js";
 import { recordId, toRecord } from "./io/record.js";
-import { createProvider } from "./providers/create.js";
+import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
 import { loadPriceTable } from "./providers/prices.js";
 import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "./types.js";
 

@@ -209,6 +209,11 @@ export function emptyBackoff(): BackoffStats {
   return { rpm_waits: 0, rpm_wait_ms: 0, tpm_waits: 0, tpm_wait_ms: 0, retries: 0, retry_wait_ms: 0 };
 }
 
+/** The result of a record that failed before any step ran (unreadable, not attempted, an internal error). */
+export function failedResult(id: string, error: ResultError): GenerationResult {
+  return { id, ok: false, error, usage: emptyUsage(), cost_usd: 0, attempts: 0, backoff: emptyBackoff(), latency_ms: 0, steps: [] };
+}
+
 export function addUsage(into: Usage, u: Usage): void {
   into.input_tokens += u.input_tokens;
   into.output_tokens += u.output_tokens;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "../errors.js";
-import { EXIT } from "../batch.js";
+import { EXIT } from "../exit-codes.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { RunFlags } from "./run-command.js";
 import type { SimulateFlags } from "./simulate-command.js";
@@ -62,7 +62,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--simulate", "run against the bundled simulator, started in-process (no network, no key)")
     .option("--no-progress", "no progress bar (it is shown only when stderr is a terminal)")
     .option("-q, --quiet", "no progress bar and no summary table; errors and warnings only")
-    .option("-v, --verbose", "log retries and gate waits")
+    .option("-v, --verbose", "one stderr line per failed record (its id, error type and message)")
     .option("--dry-run", "estimate records, tokens, cost and time (on stderr) and send nothing")
     .option("--assume-output <n>", "with --dry-run: output tokens per call for the expected cost (default: max_tokens)")
     .option("--max-cost <usd>", "never spend more than this (USD), in-flight requests included; the rest are budget_exceeded")

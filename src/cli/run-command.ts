@@ -1,7 +1,9 @@
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
-import { OUTPUT_CLOSED, runBatch, type ProviderConnections } from "../batch.js";
+import { runBatch } from "../batch.js";
+import { OUTPUT_CLOSED } from "../exit-codes.js";
+import type { ProviderConnections } from "../providers/create.js";
 import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
 import type { ResolvedRunOptions } from "../config/run-options.js";
 import { estimateBatch } from "../estimate.js";
@@ -69,13 +71,13 @@ export async function loadRunSettings(flags: RunFlags): Promise<{ options: Resol
 }
 
 export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
-  const { options, priceOverrides, assumeOutput } = await loadRunSettings(flags);
+  const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
   const maxCostUsd = flags.maxCost === undefined ? undefined : parsePositiveNumber("--max-cost", flags.maxCost);
   const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   if (flags.dryRun) {
-    const estimate = await estimateBatch({ input, format: flags.format as (typeof FORMATS)[number] | undefined, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    const estimate = await estimateBatch({ input, format, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
     log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
@@ -96,7 +98,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   try {
     const { summary, exitCode } = await runBatch({
       input,
-      format: flags.format as (typeof FORMATS)[number] | undefined,
+      format,
       stdin: io.stdin,
       output: flags.output,
       stdout: io.stdout,

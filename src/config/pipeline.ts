@@ -3,6 +3,7 @@
  * at its `file:line:column`.
  */
 import { LineCounter, parseDocument } from "yaml";
+import { PROVIDER_NAMES } from "../providers/detect.js";
 import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
 import { readLimits, readParams } from "./params.js";
@@ -44,7 +45,6 @@ export interface Pipeline {
   file?: string;
 }
 
-export const PROVIDERS = ["openai", "ollama"] as const satisfies readonly ProviderName[];
 const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
@@ -79,7 +79,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
         pipeline.name = r.string(f, { nonEmpty: true }) ?? "";
         break;
       case "provider":
-        setIfDefined(pipeline, "provider", r.oneOf(f, PROVIDERS));
+        setIfDefined(pipeline, "provider", r.oneOf(f, PROVIDER_NAMES));
         break;
       case "model":
         setIfDefined(pipeline, "model", r.string(f, { nonEmpty: true }));

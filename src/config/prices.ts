@@ -5,7 +5,7 @@
  * Every problem is reported together at its `file:line:column`.
  */
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
-import type { ModelPrice } from "../providers/prices.js";
+import { loadPriceTable, withPriceOverrides, type ModelPrice, type PriceTable } from "../providers/prices.js";
 import { ConfigError, readConfigText } from "./config-error.js";
 import { ConfigReader, describe, scalarValue, type Field, type YamlNode } from "./yaml-reader.js";
 
@@ -75,4 +75,9 @@ export async function loadPriceOverrides(file: string): Promise<PriceOverrides> 
 function position(lines: LineCounter, offset: number): { line: number; column: number } {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
+}
+
+/** Bundled (or given) prices, then the pipeline's `prices:`, then a `--prices` file: the later wins. */
+export function priceTableFor(pipelinePrices: PriceOverrides | undefined, fileOverrides: PriceOverrides | undefined, base: PriceTable = loadPriceTable()): PriceTable {
+  return withPriceOverrides(withPriceOverrides(base, pipelinePrices ?? {}, "the pipeline's prices:"), fileOverrides ?? {}, "--prices");
 }

@@ -1,21 +1,21 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
-import { resultError, type ProviderError } from "../errors.js";
+import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
-import { TRANSIT_MARGIN_MS } from "../gates/gate-options.js";
+import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
-import { emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
-import type { AttemptObserver, CallContext } from "./llm-call.js";
+import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
+import type { AttemptObserver } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
 import type { StepDeps } from "./steps/step.js";
-import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
+import type { RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
-import { createPriceLookup, createPricing } from "./pricing.js";
+import { createStepDeps } from "./step-deps.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 
 export interface EngineOptions {
@@ -84,10 +84,8 @@ export class GenerationEngine {
     this.#opts = options;
     this.#prepared = preparePipeline(options.pipeline);
     this.#cancel = options.cancelSignal ?? new AbortController().signal;
-    // Limits the server reports are adopted (the lower bound wins), with a margin for transit jitter.
-    const gate = { learnLimits: true, marginMs: TRANSIT_MARGIN_MS };
-    this.rpmGate = options.rpmGate ?? new RpmGate({ ...gate, limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ ...gate, limit: options.tpm });
+    this.rpmGate = options.rpmGate ?? new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
+    this.tpmGate = options.tpmGate ?? new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
     if (options.stopSignal?.aborted) this.stop("interrupted");
     else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
@@ -188,7 +186,7 @@ export class GenerationEngine {
     } catch (err) {
       // A bug, not a provider failure: keep the batch going and say what happened on this record.
       const message = err instanceof Error ? err.message : String(err);
-      return blankResult(record.id, resultError("unknown", `internal error: ${message}`));
+      return failedResult(record.id, resultError("unknown", `internal error: ${message}`));
     }
     const { result, notSent } = outcome;
     const out = notSent && this.#stopReason !== undefined ? this.#notAttempted(record) : result;
@@ -204,42 +202,34 @@ export class GenerationEngine {
     const listeners = 10 + 3 * (this.#opts.concurrency ?? 16);
     setMaxListeners(listeners, this.#stop.signal);
     if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
-    const call: CallContext = {
+    return createStepDeps({
       rpmGate: this.rpmGate,
       tpmGate: this.tpmGate,
-      maxRetries: this.#opts.maxRetries ?? 5,
-      timeoutMs: this.#opts.timeoutMs ?? 120_000,
-      retryTiming: this.#opts.retryTiming ?? DEFAULT_RETRY_TIMING,
+      maxRetries: this.#opts.maxRetries,
+      timeoutMs: this.#opts.timeoutMs,
+      retryTiming: this.#opts.retryTiming,
       stop: this.#stop.signal,
-      cancel: this.#cancel,
-      onFatal: (error: ProviderError) => this.stop(`fatal: ${error.type}: ${error.message}`),
+      cancel,
+      halt: (reason, type) => this.stop(reason, type),
       observer: this.#opts.observer,
-      onBudgetExhausted: (error) => this.stop(error.message, "budget_exceeded"),
-    };
-    const priceOf = createPriceLookup(this.#opts.prices, this.#opts.onUnpricedModel);
-    if (this.#opts.budgetGate) call.budget = { gate: this.#opts.budgetGate, priceOf };
-    return {
-      call,
-      provider: (name: ProviderName) => this.#provider(name),
-      cost: createPricing(priceOf),
-    };
+      prices: this.#opts.prices,
+      onUnpricedModel: this.#opts.onUnpricedModel,
+      budgetGate: this.#opts.budgetGate,
+      provider: (name) => this.#provider(name),
+    });
   }
 
   #invalidResult(invalid: InvalidRecord): GenerationResult {
     const where = this.#opts.inputName ? `${this.#opts.inputName}:${invalid.line}` : `line ${invalid.line}`;
-    return blankResult(invalid.id, resultError("invalid_input", `${where}: ${invalid.message}`, { line: invalid.line }));
+    return failedResult(invalid.id, resultError("invalid_input", `${where}: ${invalid.message}`, { line: invalid.line }));
   }
 
   #notAttempted(record: InputRecord): GenerationResult {
     const reason = this.#stopReason ?? "the run stopped";
-    const result = blankResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
+    const result = failedResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
     if (this.#opts.includeInput) result.input = record.vars;
     return result;
   }
-}
-
-function blankResult(id: string, error: GenerationResult["error"]): GenerationResult {
-  return { id, ok: false, error, usage: emptyUsage(), cost_usd: 0, attempts: 0, backoff: emptyBackoff(), latency_ms: 0, steps: [] };
 }
 
 function normalize(item: ReadItem | InputRecord): ReadItem {

@@ -2,6 +2,7 @@ import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
 import { DEFAULT_MODEL } from "../config/run-options.js";
 import { resolveModel } from "../providers/detect.js";
+import { roundUsd } from "../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { prepareConvert } from "./steps/convert.js";
@@ -114,7 +115,7 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     model,
     provider,
     usage,
-    cost_usd: cost === null ? null : Math.round(cost * 1e12) / 1e12,
+    cost_usd: roundUsd(cost),
     attempts,
     backoff,
     latency_ms: Math.round(performance.now() - started),

@@ -1,4 +1,4 @@
-import { costOf, findPrice, type ModelPrice, type PriceTable } from "../providers/prices.js";
+import { costOf, findPrice, roundUsd, type ModelPrice, type PriceTable } from "../providers/prices.js";
 import type { ProviderName, Usage } from "../types.js";
 
 /** The price of a (provider, model), looked up once: the table is data, the memo keeps it off the hot path. */
@@ -20,9 +20,4 @@ export function createPriceLookup(table: PriceTable, onUnpriced?: (model: string
 /** Cost of one response in USD, or null when its model has no price. */
 export function createPricing(lookup: PriceLookup) {
   return (provider: ProviderName, model: string, usage: Usage): number | null => roundUsd(costOf(lookup(provider, model), usage));
-}
-
-/** Per-token prices are tiny decimals; keep float noise (0.000043799999999999994) out of the output. */
-export function roundUsd(cost: number | null): number | null {
-  return cost === null ? null : Math.round(cost * 1e12) / 1e12;
 }

@@ -6,7 +6,7 @@
  * - Capacity: `limit * (burstSeconds - marginMs / 1000) / 60`. Providers enforce per-minute limits
  *   over short slices, so a minute's quota is never released at once: 6000 RPM with the default
  *   1 s burst is 100 per second, paced one every 10 ms once the first burst is out. A margin
- *   (`marginMs` of refill, 50 ms in the engine) keeps our bucket that much below the server's,
+ *   (`marginMs` of refill, 100 ms in the engine) keeps our bucket that much below the server's,
  *   which absorbs the jitter between admission here and arrival there (`GateOptions.marginMs`).
  * - Admission: a cost `c` is admitted when `available >= min(c, capacity)`, then `available -= c`.
  *   A cost above capacity therefore needs a full bucket and leaves it in debt, which refills.

@@ -6,7 +6,7 @@
  * `reconcile` with the same response's headers, takes the refund back whenever the server shows it
  * kept the tokens.
  */
-import type { RateLimitInfo } from "../types.js";
+import { BucketGate } from "./bucket-gate.js";
 import { GateError } from "./gate-error.js";
 import type { Admission, GateOptions } from "./gate-options.js";
 import { PacedBucket } from "./paced-bucket.js";
@@ -27,15 +27,12 @@ class Reservation implements TpmReservation {
   ) {}
 }
 
-export class TpmGate {
-  readonly #bucket: PacedBucket;
-
+export class TpmGate extends BucketGate {
   constructor(options: GateOptions = {}) {
     // Above the whole per-minute limit the server rejects the request outright ("Request too
     // large"), so waiting for it would never end.
-    this.#bucket = new PacedBucket(options, "TPM", (tokens, limit) =>
-      tokens > limit ? new GateError(tokens, limit, "tokens", "TPM") : undefined,
-    );
+    const bucket = new PacedBucket(options, "TPM", (tokens, limit) => (tokens > limit ? new GateError(tokens, limit, "tokens", "TPM") : undefined));
+    super(bucket, (info) => [info.remainingTokens, info.limitTokens]);
   }
 
   /**
@@ -47,7 +44,7 @@ export class TpmGate {
     if (!(Number.isFinite(tokens) && tokens >= 0)) {
       throw new RangeError(`tokens must be a non-negative number, got ${String(tokens)}`);
     }
-    const admission = await this.#bucket.acquire(tokens, signal);
+    const admission = await this.bucket.acquire(tokens, signal);
     return { ...admission, reservation: new Reservation(tokens, this) };
   }
 
@@ -63,51 +60,14 @@ export class TpmGate {
     const r = this.#claim(reservation);
     if (!r) return;
     const diff = r.tokens - actualTokens;
-    if (diff > 0) this.#bucket.credit(diff);
-    else this.#bucket.debit(-diff);
+    if (diff > 0) this.bucket.credit(diff);
+    else this.bucket.debit(-diff);
   }
 
   /** The request never reached the server (aborted before sending): full refund, once. */
   release(reservation: TpmReservation): void {
     const r = this.#claim(reservation);
-    if (r) this.#bucket.credit(r.tokens);
-  }
-
-  /** A 429 with a wait hint: nobody is admitted until now + ms (an existing longer pause stays). */
-  pauseFor(ms: number): void {
-    this.#bucket.pauseFor(ms);
-  }
-
-  /** Changes the TPM limit at runtime; undefined makes the gate unlimited. */
-  setLimit(limit?: number): void {
-    this.#bucket.setLimit(limit);
-  }
-
-  /**
-   * Reads `limitTokens` (kept as `learnedLimit`, not applied) and `remainingTokens`, which can
-   * only lower the bucket's level to the server's, never raise it; nothing happens without a
-   * configured limit or without both headers. See `PacedBucket.observeRemaining` for the exact
-   * rule. Retry hints are not read here: the engine calls `pauseFor` on a 429.
-   */
-  observe(info: RateLimitInfo): void {
-    this.#bucket.observeRemaining(info.remainingTokens, info.limitTokens);
-  }
-
-  get limit(): number | undefined {
-    return this.#bucket.limit;
-  }
-
-  get learnedLimit(): number | undefined {
-    return this.#bucket.learnedLimit;
-  }
-
-  /** Tokens the bucket could admit right now (negative = debt); Infinity when unlimited. */
-  get available(): number {
-    return this.#bucket.available;
-  }
-
-  get waiting(): number {
-    return this.#bucket.waiting;
+    if (r) this.bucket.credit(r.tokens);
   }
 
   #claim(reservation: TpmReservation): Reservation | undefined {

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { RunIdentity } from "../config/fingerprint.js";
 import { UsageError } from "../errors.js";
+import { writeFileAtomic } from "./atomic-file.js";
 
 /**
  * The sidecar next to a results file, `<output>.meta.json`, saying which run configuration
@@ -24,10 +25,8 @@ export function metaPath(output: string): string {
 export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date()): Promise<void> {
   const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString() };
   const path = metaPath(output);
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`);
-    await rename(tmp, path);
+    await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
   } catch (err) {
     throw new UsageError(`cannot write "${path}": ${(err as Error).message}`);
   }

@@ -6,6 +6,8 @@
  * again, and no timer ever runs.
  */
 import { systemClock, type Clock } from "../gates/clock.js";
+import type { AttemptObserver } from "../engine/llm-call.js";
+import { roundUsdTotal } from "../providers/prices.js";
 import type { ErrorType, GenerationResult } from "../types.js";
 
 /** Where time went waiting: the client's gates, or backing off before a retry (server side). */
@@ -107,6 +109,15 @@ export class MetricsRecorder {
     }
   }
 
+  /** The engine's per-attempt observer feeding these counters (requests, tokens, failed attempts, waits). */
+  attemptObserver(): AttemptObserver {
+    return {
+      attemptStarted: () => this.requestStarted(),
+      attemptFinished: (response, error) => this.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0, error !== undefined),
+      waited: (kind, ms) => this.waited(kind, ms),
+    };
+  }
+
   /** A record reached its final result. */
   recordDone(ok: boolean): void {
     this.#done++;
@@ -166,7 +177,7 @@ export class MetricsRecorder {
       latencyMsAvg: latencyCount > 0 ? Math.round(this.#latencySum.sum(now) / latencyCount) : 0,
       waits: Object.fromEntries(WAIT_KINDS.map((k) => [k, { count: this.#waits[k].count, ms: Math.round(this.#waits[k].ms) }])) as MetricsSnapshot["waits"],
       errorsByType: { ...this.#errorsByType },
-      costUsd: Math.round(this.#cost * 1e9) / 1e9,
+      costUsd: roundUsdTotal(this.#cost),
       requestsStarted: this.#started,
       tokens: this.#tokens,
     };

@@ -4,6 +4,7 @@
  * the number of records. The field names are a public contract (DESIGN.md).
  */
 import { systemClock, type Clock } from "../gates/clock.js";
+import { roundUsdTotal } from "../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage } from "../types.js";
 import type { BackoffStats, ErrorType, GenerationResult, Usage } from "../types.js";
 import { LatencyHistogram } from "./latency-histogram.js";
@@ -77,8 +78,6 @@ export interface BuildOptions {
 
 const NOT_SENT: ReadonlySet<ErrorType> = new Set(["not_attempted", "budget_exceeded"]);
 
-/** Summing many small floats leaves noise like 0.30000000000000004; 1e-9 USD is far below a token. */
-const roundCost = (x: number): number => Math.round(x * 1e9) / 1e9;
 const roundTenth = (x: number): number => Math.round(x * 10) / 10;
 
 function addTo<K extends string>(into: Partial<Record<K, number>>, key: K, amount: number): void {
@@ -164,9 +163,9 @@ export class SummaryBuilder {
       skipped: options.skipped ?? 0,
       attempts: this.#attempts,
       usage: { ...this.#usage },
-      cost_usd: roundCost(this.#cost),
-      cost_by_model: sortedRecord(this.#costByModel, roundCost),
-      cost_by_step: sortedRecord(this.#costByStep, roundCost),
+      cost_usd: roundUsdTotal(this.#cost),
+      cost_by_model: sortedRecord(this.#costByModel, roundUsdTotal),
+      cost_by_step: sortedRecord(this.#costByStep, roundUsdTotal),
       unpriced_models: [...this.#unpriced].sort(),
       backoff: {
         ...this.#backoff,

@@ -125,6 +125,16 @@ export function findPrice(table: PriceTable, model: string, provider: ProviderNa
   return best === undefined ? undefined : table.models[best];
 }
 
+/** Per-token prices are tiny decimals; keep float noise (0.000043799999999999994) out of a call's or record's cost. */
+export function roundUsd(cost: number | null): number | null {
+  return cost === null ? null : Math.round(cost * 1e12) / 1e12;
+}
+
+/** Sums of many costs (summary, budget, live metrics, estimate): 1e-9 USD is far below a token. */
+export function roundUsdTotal(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}
+
 /**
  * USD cost of one call: ((input − cached)·in + cached·cached_in + output·out) / 1e6.
  * `null` when there is no price, so "unknown" never reads as "free".

@@ -9,22 +9,22 @@
  *     }
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import { providerSettings, type ProviderConnections } from "../batch.js";
 import type { GenerateStep, Pipeline } from "../config/pipeline.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_MODEL, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
-import type { CallContext } from "../engine/llm-call.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_MODEL } from "../config/run-options.js";
 import { preparePipeline, runRecord } from "../engine/pipeline-runner.js";
-import { createPriceLookup, createPricing } from "../engine/pricing.js";
-import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../engine/retry.js";
+import type { RetryTiming } from "../engine/retry.js";
+import { createStepDeps } from "../engine/step-deps.js";
 import type { StepDeps } from "../engine/steps/step.js";
-import { resultError, type ProviderError } from "../errors.js";
+import { resultError } from "../errors.js";
+import { exitCodeFor } from "../exit-codes.js";
+import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
 import { RpmGate } from "../gates/rpm-gate.js";
 import { TpmGate } from "../gates/tpm-gate.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
-import { createProvider } from "../providers/create.js";
+import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
 import { loadPriceTable, type PriceTable } from "../providers/prices.js";
-import { emptyBackoff, emptyUsage, type ChatMessage, type GenerationResult, type LlmParams, type Provider, type ProviderName } from "../types.js";
+import { failedResult, type ChatMessage, type GenerationResult, type LlmParams, type Provider, type ProviderName } from "../types.js";
 
 export interface LLMServiceOptions {
   /** Model for calls that name none: `gpt-4o-mini`, `ollama:llama3.2`. @default "gpt-4o-mini" */
@@ -98,30 +98,26 @@ export class BaseLLMService {
   constructor(options: LLMServiceOptions = {}) {
     this.#opts = options;
     this.#limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.rpmGate = new RpmGate({ limit: options.rpm });
-    this.tpmGate = new TpmGate({ limit: options.tpm });
+    this.rpmGate = new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
+    this.tpmGate = new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
     const warned = new Set<string>();
-    const call: CallContext = {
+    this.#deps = createStepDeps({
       rpmGate: this.rpmGate,
       tpmGate: this.tpmGate,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retryTiming: options.retryTiming ?? DEFAULT_RETRY_TIMING,
+      maxRetries: options.maxRetries,
+      timeoutMs: options.timeoutMs,
+      retryTiming: options.retryTiming,
       stop: this.#stop.signal,
       cancel: this.#cancel.signal,
-      onFatal: (error: ProviderError) => this.#halt(`fatal: ${error.type}: ${error.message}`),
-      observer: {
-        attemptStarted: () => this.metrics.requestStarted(),
-        attemptFinished: (response) => this.metrics.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0),
-      },
-    };
-    const pricing = createPricing(
-      createPriceLookup(options.prices ?? loadPriceTable(), (model) => {
+      halt: (reason) => this.#halt(reason),
+      observer: this.metrics.attemptObserver(),
+      prices: options.prices ?? loadPriceTable(),
+      onUnpricedModel: (model) => {
         if (!warned.has(model)) options.onWarning?.(`no price known for model "${model}": its cost is reported as null`);
         warned.add(model);
-      }),
-    );
-    this.#deps = { call, provider: (name) => this.#provider(name), cost: pricing };
+      },
+      provider: (name) => this.#provider(name),
+    });
   }
 
   /** Why the service stopped sending (`fatal: auth: …`, `closed`), or undefined while it runs. */
@@ -166,13 +162,13 @@ export class BaseLLMService {
       return notSent && this.#stopReason !== undefined ? notAttempted(id, this.#stopReason) : result;
     } catch (err) {
       // A bad schema or model name is the caller's bug, but still one failed call, not a crash.
-      return { ...notAttempted(id, ""), error: resultError("bad_request", err instanceof Error ? err.message : String(err)) };
+      return failedResult(id, resultError("bad_request", err instanceof Error ? err.message : String(err)));
     }
   }
 
   #record(result: GenerationResult): GenerationResult {
     this.#summary.add(result);
-    this.metrics.recordDone(result.ok);
+    this.metrics.recordResult(result);
     return result;
   }
 
@@ -209,7 +205,7 @@ export class BaseLLMService {
       await Promise.allSettled([...this.#inFlight]);
       await Promise.allSettled([...this.#providers.values()].map((p) => p.close?.()));
       const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason === "closed" ? null : (this.#stopReason ?? null) });
-      summary.exit_code = summary.ok === summary.records ? 0 : summary.stopped_reason?.startsWith("fatal") ? 3 : 1;
+      summary.exit_code = exitCodeFor(summary.stopped_reason, summary);
       await this.#opts.onClose?.(summary);
       return summary;
     })();
@@ -223,15 +219,5 @@ export class BaseLLMService {
 }
 
 function notAttempted(id: string, reason: string): GenerationResult {
-  return {
-    id,
-    ok: false,
-    error: resultError("not_attempted", `not attempted: ${reason}`),
-    usage: emptyUsage(),
-    cost_usd: 0,
-    attempts: 0,
-    backoff: emptyBackoff(),
-    latency_ms: 0,
-    steps: [],
-  };
+  return failedResult(id, resultError("not_attempted", `not attempted: ${reason}`));
 }

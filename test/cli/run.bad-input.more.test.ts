@@ -91,4 +91,16 @@ describe("--strict", () => {
     expect(piped.code).toBe(2);
     expect(piped.stderr).toContain("--strict reads the input twice");
   });
+
+  it("a --summary, --report or --metrics-file in a missing folder is a usage error before anything is sent", async () => {
+    const dir = tempDir();
+    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, prompt: "hi" }]));
+    for (const flag of ["--summary", "--report", "--metrics-file"]) {
+      const target = join(dir, "no-such-folder", "file");
+      const r = await runCli(["run", input, "-q", flag, target], { env: simulator.env() });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain(`${flag} "${target}": the folder "${join(dir, "no-such-folder")}" does not exist; nothing was sent`);
+    }
+  });
 });

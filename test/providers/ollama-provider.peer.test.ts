@@ -4,6 +4,7 @@
  * faults, timeouts and aborts, and per-call signals under concurrency.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
 import { OllamaProvider } from "../../src/providers/ollama-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
@@ -36,14 +37,7 @@ const chatBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function failure(req: LlmRequest = request(), o: ProviderCallOptions = opts()): Promise<ProviderError> {
-  const err = await provider.generate(req, o).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
+const failure = (req: LlmRequest = request(), o: ProviderCallOptions = opts()): Promise<ProviderError> => providerFailure(provider, req, o);
 
 beforeAll(async () => {
   peer = await startPeer();

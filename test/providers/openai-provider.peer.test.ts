@@ -3,6 +3,7 @@
  * every row of PROTOCOLS §3, plus transport faults, timeouts and aborts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
 import { OpenAIProvider } from "../../src/providers/openai-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
@@ -22,14 +23,7 @@ const request = (params: LlmRequest["params"] = {}): LlmRequest => ({
 });
 const opts = (over: Partial<ProviderCallOptions> = {}): ProviderCallOptions => ({ signal: new AbortController().signal, timeoutMs: 5_000, ...over });
 
-async function failure(req: LlmRequest = request(), o: ProviderCallOptions = opts()): Promise<ProviderError> {
-  const err = await provider.generate(req, o).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
+const failure = (req: LlmRequest = request(), o: ProviderCallOptions = opts()): Promise<ProviderError> => providerFailure(provider, req, o);
 
 beforeAll(async () => {
   peer = await startPeer();

@@ -3,7 +3,7 @@ import { ConfigError } from "../../src/config/config-error.js";
 import { parsePipeline } from "../../src/config/pipeline.js";
 import { loadPriceOverrides } from "../../src/config/prices.js";
 import { UsageError } from "../../src/errors.js";
-import { priceTableFor } from "../../src/batch.js";
+import { priceTableFor } from "../../src/config/prices.js";
 import { findPrice, loadPriceTable, withPriceOverrides } from "../../src/providers/prices.js";
 import { tempDir, writeTemp } from "../helpers/cli.js";
 

@@ -4,6 +4,7 @@
  * timeouts and cancellation). No wall-clock thresholds: timeouts only decide the error type.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
 import { OllamaProvider } from "../../src/providers/ollama-provider.js";
 import { OpenAIProvider } from "../../src/providers/openai-provider.js";
@@ -24,14 +25,7 @@ const request = (model: string, directive = "", params: LlmRequest["params"] = {
 });
 const opts = (over: Partial<ProviderCallOptions> = {}): ProviderCallOptions => ({ signal: new AbortController().signal, timeoutMs: 10_000, ...over });
 
-async function failure(provider: Provider, req: LlmRequest, o: ProviderCallOptions = opts()): Promise<ProviderError> {
-  const err = await provider.generate(req, o).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
+const failure = (provider: Provider, req: LlmRequest, o: ProviderCallOptions = opts()): Promise<ProviderError> => providerFailure(provider, req, o);
 
 beforeAll(async () => {
   sim = await startSimulator({ rpm: 100_000, tpm: 100_000_000, apiKey: SIM_KEY, seed: 7, quiet: true });

@@ -68,6 +68,17 @@ describe("BaseLLMService", () => {
     expect((await s.ask("late")).error!.message).toMatch(/not attempted/);
     expect(fake.calls).toBe(2);
   });
+
+  it("keeps the same live metrics as a CLI run: failed attempts, errors by type and cost", async () => {
+    const s = new Echo(new FakeProvider(async (p) => (p === "boom" ? Promise.reject(new ProviderError({ type: "bad_request", message: "no", status: 400 })) : reply(p))));
+    const ok = await s.ask("fine");
+    await s.ask("boom");
+    const m = s.metrics.snapshot();
+    expect(m).toMatchObject({ done: 2, ok: 1, errors: 1, requestsStarted: 2, errorsByType: { bad_request: 1 } });
+    expect(m.errorsPerMin).toBeGreaterThan(0);
+    expect(m.costUsd).toBeCloseTo(ok.cost_usd ?? Number.NaN, 12);
+    expect(m.costUsd).toBeGreaterThan(0);
+  });
 });
 
 describe("result helpers", () => {
@@ -87,5 +98,17 @@ describe("result helpers", () => {
     const collected = await collectResults([s.ask("a"), s.ask("boom"), s.ask("b")]);
     expect(collected.outputs.map((o) => o.output)).toEqual(["a", "b"]);
     expect(collected.errors.map((e) => e.error.type)).toEqual(["bad_request"]);
+  });
+});
+
+describe("BaseLLMService gates", () => {
+  it("learns the provider's limits from its rate-limit headers, as a CLI run's gates do", async () => {
+    const fake = new FakeProvider(async () => ({ ...(await reply("ok")), rateLimits: { limitRequests: 600, limitTokens: 90_000, remainingRequests: 599, remainingTokens: 89_000 } }));
+    const s = new Echo(fake);
+    expect(s.rpmGate.limit).toBeUndefined();
+    expect((await s.ask("hello")).ok).toBe(true);
+    expect(s.rpmGate.limit).toBe(600);
+    expect(s.tpmGate.limit).toBe(90_000);
+    await s.close();
   });
 });

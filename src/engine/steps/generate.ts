@@ -5,6 +5,7 @@
  */
 import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
+import { roundUsd } from "../../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type ProviderName, type ResultError, type StepResult } from "../../types.js";
 import { callLlm } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
@@ -55,12 +56,11 @@ export interface Templates {
 async function runGenerate(p: PreparedGenerate, t: Templates, structured: StructuredOutput | undefined, { record, scope }: StepInput, deps: StepDeps): Promise<StepOutcome> {
   const started = performance.now();
   const { step } = p;
-  const model = step.usesRecordMessages && record.model ? record.model : p.model;
+  const { model, params } = requestSettings(p, record);
   const built = buildMessages(p, t, record, scope);
   if (!Array.isArray(built)) {
     return { result: { id: step.id, ok: false, error: built, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() };
   }
-  const params = step.usesRecordMessages && record.params ? { ...p.params, ...record.params } : p.params;
   const call = step.retries !== undefined ? { ...deps.call, maxRetries: step.retries } : deps.call;
   const provider = deps.provider(p.provider);
   const repairAttempts = step.repair_attempts ?? 1;
@@ -108,9 +108,15 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   }
 }
 
+/** The model and params of this record's call: a Batch API line's own `model` and `body` params win over the step's. */
+export function requestSettings(p: PreparedGenerate, record: InputRecord): { model: string; params: LlmParams } {
+  if (!p.step.usesRecordMessages) return { model: p.model, params: p.params };
+  return { model: record.model || p.model, params: record.params ? { ...p.params, ...record.params } : p.params };
+}
+
 /** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */
 function addCost(total: number | null, part: number | null): number | null {
-  return total === null || part === null ? null : Math.round((total + part) * 1e12) / 1e12;
+  return total === null || part === null ? null : roundUsd(total + part);
 }
 
 /** The chat messages for this record, or the error saying why they cannot be built. */

@@ -1,0 +1,59 @@
+/**
+ * What every LLM call of one run (or one `BaseLLMService`) shares: the gates, the retry policy, the
+ * run's signals, pricing and the optional budget. Built here once, for the engine and the service
+ * alike, so a call behaves the same whichever of them made it.
+ */
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
+import type { BudgetGate } from "../gates/budget-gate.js";
+import type { RpmGate } from "../gates/rpm-gate.js";
+import type { TpmGate } from "../gates/tpm-gate.js";
+import type { PriceTable } from "../providers/prices.js";
+import type { Provider, ProviderName } from "../types.js";
+import type { AttemptObserver, CallContext } from "./llm-call.js";
+import { createPriceLookup, createPricing } from "./pricing.js";
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
+import type { StepDeps } from "./steps/step.js";
+
+export interface StepDepsOptions {
+  rpmGate: RpmGate;
+  tpmGate: TpmGate;
+  /** @default 5 */
+  maxRetries?: number | undefined;
+  /** @default 120000 */
+  timeoutMs?: number | undefined;
+  /** @default DEFAULT_RETRY_TIMING */
+  retryTiming?: RetryTiming | undefined;
+  /** Aborted when nothing new may be sent. */
+  stop: AbortSignal;
+  /** Aborted to cancel requests in flight. */
+  cancel: AbortSignal;
+  /** Stops admission: a fatal provider error, or the budget refusing a request (`budget_exceeded`). */
+  halt(reason: string, type?: "budget_exceeded"): void;
+  observer?: AttemptObserver | undefined;
+  prices: PriceTable;
+  /** Hears each model without a price once. */
+  onUnpricedModel?: ((model: string) => void) | undefined;
+  /** `--max-cost`: each attempt holds its worst-case cost here. */
+  budgetGate?: BudgetGate | undefined;
+  provider(name: ProviderName): Provider;
+}
+
+export function createStepDeps(o: StepDepsOptions): StepDeps {
+  const priceOf = createPriceLookup(o.prices, o.onUnpricedModel);
+  const call: CallContext = {
+    rpmGate: o.rpmGate,
+    tpmGate: o.tpmGate,
+    maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retryTiming: o.retryTiming ?? DEFAULT_RETRY_TIMING,
+    stop: o.stop,
+    cancel: o.cancel,
+    onFatal: (error) => o.halt(`fatal: ${error.type}: ${error.message}`),
+    observer: o.observer,
+  };
+  if (o.budgetGate) {
+    call.budget = { gate: o.budgetGate, priceOf };
+    call.onBudgetExhausted = (error) => o.halt(error.message, "budget_exceeded");
+  }
+  return { call, provider: o.provider, cost: createPricing(priceOf) };
+}

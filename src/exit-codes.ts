@@ -1,0 +1,18 @@
+/**
+ * Exit codes, a contract for shell scripts and cron (see README), and how a finished run maps to
+ * one. Kept apart from `batch.ts` so the CLI's entry (and `--help`) can name them without loading
+ * the engine and the provider clients.
+ */
+import type { RunSummary } from "./metrics/summary.js";
+
+export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130 } as const;
+
+/** The stop reason when the reader of the results (stdout) went away. */
+export const OUTPUT_CLOSED = "output closed: the reader of the results went away (EPIPE)";
+
+/** A stopped run's reason (`interrupted`, `fatal: …`, …), or none, and its counts → exit code. */
+export function exitCodeFor(stopReason: string | null | undefined, summary: Pick<RunSummary, "ok" | "records">): number {
+  if (stopReason === "interrupted" || stopReason === OUTPUT_CLOSED) return EXIT.interrupted;
+  if (stopReason?.startsWith("fatal")) return EXIT.fatal;
+  return summary.ok === summary.records ? EXIT.ok : EXIT.someFailed;
+}

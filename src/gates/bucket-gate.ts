@@ -1,0 +1,58 @@
+/**
+ * What `RpmGate` and `TpmGate` share over their `PacedBucket`: pauses on a 429, runtime limits,
+ * limits and levels read from the server's headers, and the gauges the live metrics show. Each
+ * subclass says only what a request costs and which headers are its own.
+ */
+import type { RateLimitInfo } from "../types.js";
+import type { PacedBucket } from "./paced-bucket.js";
+
+export abstract class BucketGate {
+  protected readonly bucket: PacedBucket;
+  /** The `x-ratelimit-*` pair this gate follows: `[remaining, limit]`. */
+  readonly #headers: (info: RateLimitInfo) => [number | undefined, number | undefined];
+
+  protected constructor(bucket: PacedBucket, headers: (info: RateLimitInfo) => [number | undefined, number | undefined]) {
+    this.bucket = bucket;
+    this.#headers = headers;
+  }
+
+  /** A 429 with a wait hint: nobody is admitted until now + ms (an existing longer pause stays). */
+  pauseFor(ms: number): void {
+    this.bucket.pauseFor(ms);
+  }
+
+  /** Changes the per-minute limit at runtime; undefined makes the gate unlimited. */
+  setLimit(limit?: number): void {
+    this.bucket.setLimit(limit);
+  }
+
+  /**
+   * Reads the server's reported limit (kept as `learnedLimit`, applied only with `learnLimits`)
+   * and remaining amount, which can only lower the bucket's level to the server's, never raise
+   * it; nothing happens without a configured limit or without both headers. See
+   * `PacedBucket.observeRemaining` for the exact rule. Retry hints are not read here: the engine
+   * calls `pauseFor` on a 429.
+   */
+  observe(info: RateLimitInfo): void {
+    const [remaining, limit] = this.#headers(info);
+    this.bucket.observeRemaining(remaining, limit);
+  }
+
+  get limit(): number | undefined {
+    return this.bucket.limit;
+  }
+
+  get learnedLimit(): number | undefined {
+    return this.bucket.learnedLimit;
+  }
+
+  /** What the bucket could admit right now (negative = debt); Infinity when unlimited. */
+  get available(): number {
+    return this.bucket.available;
+  }
+
+  /** Requests queued at this gate. */
+  get waiting(): number {
+    return this.bucket.waiting;
+  }
+}
