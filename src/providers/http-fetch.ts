@@ -66,6 +66,8 @@ function send(url: URL, init: FetchInit, body: Uint8Array | string | null, agent
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  // As fetch does: ask for compression (the answer is decoded below).
+  headers["accept-encoding"] ??= "gzip, deflate, br";
   if (body !== null && headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(body));
   const transport = url.protocol === "https:" ? https : http;
 

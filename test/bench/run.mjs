@@ -2,7 +2,7 @@
 // (so CPU seconds and peak RSS are the client's alone), prints one line per scenario and writes
 // every figure to test/bench/results.json (or the path after --json).
 //
-// Usage: npm run bench [-- --only paced,overhead] [-- --json out.json]
+// Usage: npm run bench [-- --only paced,overhead] [-- --json out.json] [-- --memory-records N] [-- --node-flags "--optimize-for-size"]
 // Figures depend on the machine and on what else runs on it; the targets are in README.md.
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -17,11 +17,13 @@ const jsonPath = argOf("--json") ?? here("results.json");
 // 1,000,000 is the target; through real HTTP and the openai client that takes ~10 min on 2 shared
 // cores (~1,700 records/s), so the default run uses fewer and `--memory-records 1000000` runs it all.
 const memoryRecords = Number(argOf("--memory-records") ?? 50_000);
+// V8 flags for the clients only (not the simulator), e.g. `--node-flags --optimize-for-size`.
+const nodeFlags = argOf("--node-flags")?.split(" ").filter(Boolean) ?? [];
 const MODEL = "gpt-4o-mini";
 
 function runClient(script, config) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here(script), JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...nodeFlags, here(script), JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("error", reject);

@@ -37,12 +37,13 @@ describe("http fetch", () => {
     expect(seen.body).toEqual({ a: "ü" });
   });
 
-  it("decompresses a gzip body as fetch does", async () => {
+  it("asks for compression and decodes a gzip body, as fetch does", async () => {
     peer.handle((_req, res) => {
       res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/plain" });
       res.end(gzipSync("hello, compressed"));
     });
     expect(await (await httpFetch(`${peer.url}/z`)).text()).toBe("hello, compressed");
+    expect(peer.requests.at(-1)!.headers["accept-encoding"]).toBe("gzip, deflate, br");
   });
 
   it("answers a 204 with an empty body", async () => {
