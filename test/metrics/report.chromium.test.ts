@@ -29,7 +29,7 @@ async function renderedDom(file: string): Promise<string> {
 
 describe("--report", () => {
   it("writes a self-contained HTML page whose charts render in a browser", async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (npm test installs it when run as root: scripts/ensure-chromium.sh)`).toBe(true);
     const dir = tempDir();
     const records = Array.from({ length: 30 }, (_, i) => ({ id: `r${i}`, prompt: `item ${i} [[sim:latency:200]]${i % 10 === 3 ? " [[sim:bad_request]]" : ""}` }));
     const input = writeTemp(dir, "in.jsonl", jsonl(records));
