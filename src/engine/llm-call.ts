@@ -3,11 +3,10 @@ import { BudgetExceededError } from "../gates/budget-gate.js";
 import type { RpmGate } from "../gates/rpm-gate.js";
 import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
 import { estimateRequestTokens } from "../gates/token-estimate.js";
-import { emptyBackoff, emptyUsage, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError, type Usage } from "../types.js";
+import { addUsage, emptyBackoff, emptyUsage, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError, type Usage } from "../types.js";
 import { holdBudget, settleBudget, UnpricedUnderBudgetError, type BudgetContext, type HeldBudget } from "./budget.js";
-import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
-
 import type { WaitKind } from "../metrics/metrics-recorder.js";
+import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
 
 /** Observers the engine reports each HTTP attempt to (live metrics, progress). */
 export interface AttemptObserver {
@@ -133,9 +132,10 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
       } catch {
         return withUsage(stopped(lastError, attempts, backoff), billed);
       } finally {
+        const waited = performance.now() - started;
         backoff.retries++;
-        backoff.retry_wait_ms += Math.round(performance.now() - started);
-        ctx.observer?.waited?.("retry", performance.now() - started);
+        backoff.retry_wait_ms += Math.round(waited);
+        ctx.observer?.waited?.("retry", waited);
       }
     }
   }
@@ -149,8 +149,12 @@ function noteWait(backoff: BackoffStats, kind: "rpm" | "tpm" | "budget", waitedM
   observer?.waited?.(kind, waitedMs);
 }
 
+/** A new Usage holding a + b (the response's own usage object is left as the provider gave it). */
 function sumUsage(a: Usage, b: Usage): Usage {
-  return { input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens, cached_tokens: a.cached_tokens + b.cached_tokens };
+  const total = emptyUsage();
+  addUsage(total, a);
+  addUsage(total, b);
+  return total;
 }
 
 function withUsage(outcome: CallOutcome, billed: Usage | undefined): CallOutcome {
