@@ -1,11 +1,13 @@
 /**
- * Pre-request token estimates for the TPM gate, counted with gpt-tokenizer the way OpenAI counts
- * `prompt_tokens` for chat: per message 3 tokens of framing + role + content, plus 3 tokens that
+ * Pre-request token estimates for the TPM gate, counted with o200k/cl100k (./bpe.ts) the way
+ * OpenAI counts `prompt_tokens` for chat: per message 3 tokens of framing + role + content, plus 3 tokens that
  * prime the reply (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  * The simulator counts with the same rules, so estimate and server count agree.
  */
-import { createRequire } from "node:module";
+import { type EncodingName, bpeEncoding } from "./bpe.js";
 import type { ChatMessage, LlmRequest } from "../types.js";
+
+export type { EncodingName };
 
 /**
  * Output tokens assumed when a request sets no `max_tokens`. OpenAI reserves the model's maximum
@@ -16,32 +18,6 @@ export const DEFAULT_OUTPUT_TOKENS = 4096;
 
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_REPLY_PRIMING = 3;
-
-export type EncodingName = "o200k_base" | "cl100k_base";
-
-interface Encoding {
-  countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
-}
-
-/**
- * Users' text may legitimately contain strings like `<|endoftext|>`; the API counts them as plain
- * text, and gpt-tokenizer would throw on them by default.
- */
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-
-// Loaded on first use, once: each encoding costs ~0.2 s and tens of MB, which a run that never
-// estimates (unlimited TPM, `--help`) should not pay. `require` keeps the API synchronous.
-const requireCjs = createRequire(import.meta.url);
-const loaded = new Map<EncodingName, Encoding>();
-
-function encoding(name: EncodingName): Encoding {
-  let enc = loaded.get(name);
-  if (!enc) {
-    enc = requireCjs(`gpt-tokenizer/encoding/${name}`) as Encoding;
-    loaded.set(name, enc);
-  }
-  return enc;
-}
 
 /**
  * cl100k_base for gpt-4 and gpt-3.5 (incl. dated and -turbo variants); o200k_base for gpt-4o,
@@ -55,10 +31,11 @@ export function encodingForModel(model: string): EncodingName {
 }
 
 export function estimatePromptTokens(model: string, messages: readonly ChatMessage[]): number {
-  const enc = encoding(encodingForModel(model));
+  // Loaded on first use: a run that never estimates (unlimited TPM, `--help`) pays nothing.
+  const enc = bpeEncoding(encodingForModel(model));
   let total = TOKENS_REPLY_PRIMING;
   for (const m of messages) {
-    total += TOKENS_PER_MESSAGE + enc.countTokens(m.role, PLAIN_TEXT) + enc.countTokens(m.content, PLAIN_TEXT);
+    total += TOKENS_PER_MESSAGE + enc.count(m.role) + enc.count(m.content);
   }
   return total;
 }

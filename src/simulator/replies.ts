@@ -7,7 +7,7 @@
 import { type Rng, hashString, mulberry32, pick, randInt } from "./rng.js";
 import { freeformJson, jsonForSchema } from "./schema-values.js";
 import { countTextTokensUncached, truncateToTokens } from "./tokens.js";
-import { WORDS, capitalise } from "./words.js";
+import { capitalise, replyWords } from "./words.js";
 
 export type ReplyFormat =
   | { kind: "text" }
@@ -45,7 +45,7 @@ function pseudoEnglishPieces(rng: Rng, count: number): string[] {
     let sentence = Math.min(randInt(rng, 5, 15), left);
     if (left - sentence === 1) sentence += 1;
     for (let i = 0; i < sentence - 1; i++) {
-      const word = pick(rng, WORDS);
+      const word = pick(rng, replyWords());
       if (i === 0) pieces.push(pieces.length === 0 ? capitalise(word) : ` ${capitalise(word)}`);
       else pieces.push(` ${word}`);
     }

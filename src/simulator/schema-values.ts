@@ -6,7 +6,7 @@
  * nullable types and local `$ref`s.
  */
 import { type Rng, pick, randInt } from "./rng.js";
-import { WORDS } from "./words.js";
+import { replyWords } from "./words.js";
 
 type Schema = Record<string, unknown>;
 
@@ -20,7 +20,7 @@ function isSchema(value: unknown): value is Schema {
 function words(rng: Rng, min: number, max: number): string {
   const count = randInt(rng, min, max);
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(pick(rng, WORDS));
+  for (let i = 0; i < count; i++) out.push(pick(rng, replyWords()));
   return out.join(" ");
 }
 
@@ -68,11 +68,11 @@ function stringValue(schema: Schema, rng: Rng): string {
       text = `${String(randInt(rng, 0, 23)).padStart(2, "0")}:30:00`;
       break;
     case "email":
-      text = `${pick(rng, WORDS)}@example.com`;
+      text = `${pick(rng, replyWords())}@example.com`;
       break;
     case "uri":
     case "url":
-      text = `https://example.com/${pick(rng, WORDS)}`;
+      text = `https://example.com/${pick(rng, replyWords())}`;
       break;
     case "uuid": {
       const hex = () => Math.floor(rng() * 0x10000).toString(16).padStart(4, "0");
@@ -84,7 +84,7 @@ function stringValue(schema: Schema, rng: Rng): string {
   }
   const minLength = num(schema, "minLength") ?? 0;
   const maxLength = num(schema, "maxLength");
-  while (text.length < minLength) text += ` ${pick(rng, WORDS)}`;
+  while (text.length < minLength) text += ` ${pick(rng, replyWords())}`;
   return maxLength !== undefined ? text.slice(0, maxLength) : text;
 }
 
@@ -182,6 +182,6 @@ export function freeformJson(rng: Rng): string {
   return JSON.stringify({
     answer: words(rng, 3, 8),
     confidence: Math.round(rng() * 100) / 100,
-    tags: [pick(rng, WORDS), pick(rng, WORDS)],
+    tags: [pick(rng, replyWords()), pick(rng, replyWords())],
   });
 }

@@ -1,18 +1,14 @@
 /**
- * Token counting with o200k_base (gpt-tokenizer), the encoding of gpt-4o, gpt-4.1,
- * the o-series and gpt-5. The client estimates with the same library and the same
- * chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
+ * Token counting with o200k_base, the encoding of gpt-4o, gpt-4.1, the o-series and gpt-5. The
+ * client estimates with the same encoder (src/gates/bpe.ts) and the same chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
  * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  */
-import { createRequire } from "node:module";
+import { bpeEncoding } from "../gates/bpe.js";
 
-type O200k = typeof import("gpt-tokenizer/encoding/o200k_base");
-// The CommonJS build, as the client's estimator (src/gates/token-estimate.ts) loads it: one copy of
-// the encoding tables (tens of MB) in a process that runs both, instead of an ESM and a CJS copy.
-const { countTokens, decode, encode } = createRequire(import.meta.url)("gpt-tokenizer/encoding/o200k_base") as O200k;
-
-/** Special-token text in user content is just text to the API, never a control token. */
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+// Loaded on first use, and shared with the client's estimator in a process that runs both.
+// Special-token text in user content is just text to the API, never a control token, and the
+// encoder counts it as such.
+const o200k = () => bpeEncoding("o200k_base");
 
 /** ChatML framing: <|im_start|>role<|im_sep|>content<|im_end|> costs 3 tokens besides role and content. */
 const PER_MESSAGE_OVERHEAD = 3;
@@ -31,7 +27,7 @@ export function countTextTokens(text: string): number {
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
   }
-  const count = countTokens(text, PLAIN_TEXT);
+  const count = o200k().count(text);
   if (cacheable) {
     // Crude bound rather than an LRU: clearing is O(1) amortised and the cache refills fast.
     if (cache.size >= CACHE_LIMIT) cache.clear();
@@ -42,7 +38,7 @@ export function countTextTokens(text: string): number {
 
 /** For one-off text such as generated replies, which would only evict useful cache entries. */
 export function countTextTokensUncached(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text, PLAIN_TEXT);
+  return text.length === 0 ? 0 : o200k().count(text);
 }
 
 export interface CountableMessage {
@@ -64,8 +60,8 @@ export function countChatTokens(messages: readonly CountableMessage[]): number {
 /** The longest prefix of `text` that is at most `maxTokens` tokens. */
 export function truncateToTokens(text: string, maxTokens: number): string {
   if (maxTokens <= 0) return "";
-  const tokens = encode(text, PLAIN_TEXT);
+  const tokens = o200k().encode(text);
   if (tokens.length <= maxTokens) return text;
   // Decoding a prefix can split a multi-byte character; drop the replacement char it leaves.
-  return decode(tokens.slice(0, maxTokens)).replace(/\uFFFD+$/, "");
+  return o200k().decode(tokens.slice(0, maxTokens)).replace(/\uFFFD+$/, "");
 }

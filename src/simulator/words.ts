@@ -27,12 +27,20 @@ function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
-/** Filtered at load (a few hundred tiny encodes) so a tokenizer update cannot break the invariant. */
-export const WORDS: readonly string[] = [...new Set(CANDIDATES)].filter(
-  (word) =>
-    countTextTokensUncached(` ${word}`) === 1 &&
-    countTextTokensUncached(capitalise(word)) === 1 &&
-    countTextTokensUncached(` ${capitalise(word)}`) === 1,
-);
+let words: readonly string[] | undefined;
+
+/**
+ * Filtered on first use (a few hundred tiny encodes) so a tokenizer update cannot break the
+ * invariant, and so importing the library does not load the tokenizer.
+ */
+export function replyWords(): readonly string[] {
+  words ??= [...new Set(CANDIDATES)].filter(
+    (word) =>
+      countTextTokensUncached(` ${word}`) === 1 &&
+      countTextTokensUncached(capitalise(word)) === 1 &&
+      countTextTokensUncached(` ${capitalise(word)}`) === 1,
+  );
+  return words;
+}
 
 export { capitalise };
