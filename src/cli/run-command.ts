@@ -16,6 +16,7 @@ import { createProgress } from "./progress.js";
 import { formatEstimate } from "./estimate-table.js";
 import { formatSummary } from "./summary-table.js";
 import { interruptSignals } from "./signals.js";
+import { groupDigits } from "../metrics/number-format.js";
 
 /** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
 export interface RunFlags {
@@ -141,7 +142,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
 
 /** What to run next after a run that stopped early (interrupt, fatal error, --max-errors). */
 function howToFinish(notAttempted: number, output: string | undefined): string {
-  const what = `${notAttempted.toLocaleString("en-US")} record${notAttempted === 1 ? " was" : "s were"} not attempted`;
+  const what = `${groupDigits(notAttempted)} record${notAttempted === 1 ? " was" : "s were"} not attempted`;
   if (output === undefined || output === "-") return `${what}; the results went to stdout, which cannot be resumed: next time use -o <file>, then --resume`;
   return `${what}; to finish them, run the same command again with --resume added (records already done in ${output} are skipped)`;
 }

@@ -1,9 +1,10 @@
 import type { RunSummary } from "../metrics/summary.js";
+import { groupDigits } from "../metrics/number-format.js";
 
 /** The human summary printed on stderr at the end of a run; the same figures as `--summary`. */
 export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): string {
   const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[0m` : t);
-  const n = (v: number) => v.toLocaleString("en-US");
+  const n = (v: number) => groupDigits(v);
   const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
   const b = s.backoff;
   const rows: [string, string][] = [
@@ -15,7 +16,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
     ["errors", Object.keys(s.errors_by_type).length ? Object.entries(s.errors_by_type).map(([k, v]) => `${k} ${n(v)}`).join(", ") : "none"],
     ["latency", `p50 ${ms(s.latency_ms.p50)} · p90 ${ms(s.latency_ms.p90)} · p99 ${ms(s.latency_ms.p99)} · max ${ms(s.latency_ms.max)}`],
     ...(s.budget ? [["budget", `${formatUsd(s.budget.spent_usd)} of ${formatUsd(s.budget.max_cost_usd)} charged${s.budget.exhausted ? " · reached: the rest were not attempted" : ""}`] as [string, string]] : []),
-    ["wall time", `${ms(s.wall_ms)} · ${s.throughput_rpm.toLocaleString("en-US")} records/min`],
+    ["wall time", `${ms(s.wall_ms)} · ${groupDigits(s.throughput_rpm)} records/min`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);

@@ -1,16 +1,31 @@
 /**
  * JSON Schema checks for `generate` (structured output) and `validate` steps, with ajv. One ajv
- * instance per process: compiled validators are cached by the schema's JSON, so a schema used on
+ * instance per process, created when the first schema is compiled (a run without schemas never
+ * loads ajv, about 8 MB). Compiled validators are cached by the schema's JSON, so a schema used on
  * every record (or by every `BaseLLMService` call) is compiled once.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 
 /**
  * Strict about the schema itself, so a typo such as `requird` is reported when the pipeline is
  * loaded instead of silently validating nothing. `format` is not checked (ajv-formats is not a
  * dependency): OpenAI's structured outputs treat it as a hint too.
  */
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
+let ajv: Ajv | undefined;
+function validator(): Ajv {
+  if (!ajv) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    ajv = new AjvClass({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
+  }
+  return ajv;
+}
+
+/**
+ * Pipelines name a handful of schemas; a library user generating schemas per call would grow the
+ * cache without end, so past this many it starts over (ajv's own cache is dropped with it).
+ */
+const CACHE_LIMIT = 256;
 const cache = new Map<string, ValidateFunction>();
 
 export interface SchemaCheck {
@@ -24,7 +39,11 @@ export function compileSchema(schema: Record<string, unknown>): (value: unknown)
   const key = JSON.stringify(schema);
   let validate = cache.get(key);
   if (validate === undefined) {
-    validate = ajv.compile(schema);
+    if (cache.size >= CACHE_LIMIT) {
+      cache.clear();
+      ajv = undefined;
+    }
+    validate = validator().compile(schema);
     cache.set(key, validate);
   }
   const v = validate;

@@ -15,9 +15,18 @@
  * a redirect to follow) is handed to the built-in fetch unchanged, so behaviour never narrows.
  */
 import * as http from "node:http";
-import * as https from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import { pipeline } from "node:stream/promises";
-import * as zlib from "node:zlib";
+import type * as Zlib from "node:zlib";
+
+// TLS and zlib are loaded on first need (a first https URL, a first compressed answer): a run
+// against a local plain-http server (Ollama, vLLM, the simulator) never pays for them.
+const requireBuiltin = createRequire(import.meta.url);
+let httpsModule: typeof Https | undefined;
+const https = (): typeof Https => (httpsModule ??= requireBuiltin("node:https") as typeof Https);
+let zlibModule: typeof Zlib | undefined;
+const zlib = (): typeof Zlib => (zlibModule ??= requireBuiltin("node:zlib") as typeof Zlib);
 
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
 
@@ -33,20 +42,22 @@ export interface HttpFetch {
 
 /** One keep-alive agent per protocol, shared by every request of this fetch. */
 export function createHttpFetch(): HttpFetch {
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const httpAgent = new http.Agent({ keepAlive: true });
+  let httpsAgent: Https.Agent | undefined;
+  const agentFor = (url: URL): http.Agent => (url.protocol === "https:" ? (httpsAgent ??= new (https().Agent)({ keepAlive: true })) : httpAgent);
   const fetchImpl = async (input: Parameters<typeof fetch>[0], init: FetchInit = {}): Promise<Response> => {
     const url = input instanceof URL ? input : typeof input === "string" ? new URL(input) : undefined;
     const body = bodyBytes(init.body);
     if (url === undefined || body === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) return fetch(input, init);
-    const response = await send(url, init, body, url.protocol === "https:" ? agents.https : agents.http);
+    const response = await send(url, init, body, agentFor(url));
     if (REDIRECT.has(response.status) && init.redirect !== "manual" && response.headers.has("location")) return fetch(input, init);
     return response;
   };
   return {
     fetch: fetchImpl as typeof fetch,
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      httpAgent.destroy();
+      httpsAgent?.destroy();
     },
   };
 }
@@ -69,7 +80,7 @@ function send(url: URL, init: FetchInit, body: Uint8Array | string | null, agent
   // As fetch does: ask for compression (the answer is decoded below).
   headers["accept-encoding"] ??= "gzip, deflate, br";
   if (body !== null && headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  const transport = url.protocol === "https:" ? https : http;
+  const transport = url.protocol === "https:" ? https() : http;
 
   return new Promise<Response>((resolve, reject) => {
     const req = transport.request(url, { method: init.method ?? "GET", headers, agent });
@@ -120,15 +131,15 @@ async function readAll(res: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+function decoder(encoding: string | undefined): Zlib.Gunzip | Zlib.Inflate | Zlib.BrotliDecompress | undefined {
   switch (encoding?.trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
-      return zlib.createGunzip();
+      return zlib().createGunzip();
     case "deflate":
-      return zlib.createInflate();
+      return zlib().createInflate();
     case "br":
-      return zlib.createBrotliDecompress();
+      return zlib().createBrotliDecompress();
     default:
       return undefined;
   }

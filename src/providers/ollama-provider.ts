@@ -8,7 +8,8 @@
  * AsyncLocalStorage. The constructor only formats the host string: measured at ~1.5 µs per
  * instance on Node 20 (100 000 constructions), noise next to one HTTP round trip.
  */
-import { Ollama, type ChatRequest, type ChatResponse, type Message, type Options } from "ollama";
+import { createRequire } from "node:module";
+import type { ChatRequest, ChatResponse, Message, Ollama, Options } from "ollama";
 import { ProviderError } from "../errors.js";
 import type { ChatMessage, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ResponseFormat } from "../types.js";
 import { callSignal } from "./call-signal.js";
@@ -21,11 +22,21 @@ export interface OllamaProviderOptions {
   host?: string;
 }
 
+type OllamaClass = typeof import("ollama").Ollama;
+let ollamaClass: OllamaClass | undefined;
+
+/** ollama-js is loaded with the first Ollama provider: a run against OpenAI never pays for it. */
+function loadOllama(): OllamaClass {
+  ollamaClass ??= (createRequire(import.meta.url)("ollama") as typeof import("ollama")).Ollama;
+  return ollamaClass;
+}
+
 export class OllamaProvider implements Provider {
   readonly name = "ollama" as const;
   readonly host: string | undefined;
   // Node's built-in fetch keeps ~37 KB per request alive until a full GC (see http-fetch.ts).
   readonly #fetch = createHttpFetch().fetch;
+  readonly #Ollama = loadOllama();
 
   constructor(options: OllamaProviderOptions = {}) {
     this.host = options.host;
@@ -41,7 +52,7 @@ export class OllamaProvider implements Provider {
       retryAfterMs = parseRetryAfter((name) => response.headers.get(name));
       return asJsonError(response);
     };
-    const client = new Ollama({ host: this.host, fetch: fetchForCall });
+    const client: Ollama = new this.#Ollama({ host: this.host, fetch: fetchForCall });
     try {
       const response = await client.chat({ ...buildChatRequest(request), stream: false });
       return parseChatResponse(response, request.model);

@@ -2,6 +2,7 @@
  * Minimal SVG charts as strings: a line chart over time and a horizontal bar chart. Drawn at
  * build time, so the report needs no script, no library and no network to be viewed.
  */
+import { groupDigits } from "../metrics/number-format.js";
 
 export interface Series {
   name: string;
@@ -25,7 +26,7 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : String(Math.round(v * 1e4) / 1e4));
+const fmt = (v: number): string => (Math.abs(v) >= 1000 ? groupDigits(v, 0) : String(Math.round(v * 1e4) / 1e4));
 
 /** A line chart; `id` lands on the <svg> so tests and readers can find it. */
 export function lineChart(id: string, title: string, xLabel: string, series: Series[]): string {

@@ -100,10 +100,14 @@ async function overhead() {
   });
 }
 
-/** Scenario 5: generated records (ids "req-N") through the whole path; the client's peak RSS. */
+/**
+ * Scenario 5: `llmbatch run - -o /dev/null` on generated records (ids "req-N"), through the CLI's
+ * own entry point; the process's peak RSS (the kernel's high-water mark, getrusage maxRSS).
+ */
 async function memory() {
   return withSimulator({}, async (sim) => {
-    const r = await runClient("llmbatch-client.mjs", { mode: "batch", baseUrl: sim.url, model: MODEL, records: memoryRecords, concurrency: 64, maxTokens: 20 });
+    const r = await runClient("llmbatch-client.mjs", { mode: "cli", baseUrl: sim.url, model: MODEL, records: memoryRecords, concurrency: 64, maxTokens: 20 });
+    if (r.exitCode !== 0) throw new Error(`llmbatch run exited with ${r.exitCode}`);
     const mb = r.maxRssBytes / 2 ** 20;
     return { name: "memory", records: memoryRecords, ...r, peakRssMB: mb, line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; wall ${num(r.wallMs / 1000, 1)} s` };
   });
