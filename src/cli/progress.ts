@@ -1,4 +1,5 @@
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type CliProgress from "cli-progress";
 import type { MetricsSnapshot } from "../metrics/metrics-recorder.js";
 import type { Logger } from "./logger.js";
 
@@ -15,6 +16,8 @@ const NONE: Progress = { update() {}, stop() {} };
  */
 export function createProgress(log: Logger, enabled: boolean): Progress {
   if (!enabled || log.stream.isTTY !== true) return NONE;
+  // Loaded only for a terminal: a run from cron or into a pipe never pays for it.
+  const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream: log.stream as NodeJS.WritableStream,

@@ -4,8 +4,7 @@
  */
 import type { LlmParams } from "../types.js";
 import type { Limits } from "./pipeline.js";
-import { isSeq } from "yaml";
-import { describe, scalarValue, type ConfigReader, type Field } from "./yaml-reader.js";
+import { describe, isSeq, scalarValue, type ConfigReader, type Field } from "./yaml-reader.js";
 
 /**
  * `response_format` is deliberately absent: structured output is a generate step's `schema:`, which

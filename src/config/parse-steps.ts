@@ -2,11 +2,10 @@
  * Reads the `steps` list: what every step shares (`id`, `method`, order, unknown keys) is checked
  * here; the method-specific keys go to the method's module from `steps/registry.ts`.
  */
-import { isMap, isScalar } from "yaml";
 import { checkCondition } from "./template-refs.js";
 import { ON_ERROR, type PipelineStep } from "./step-types.js";
 import { STEP_METHOD_NAMES, STEP_METHODS, stepMethod } from "./steps/registry.js";
-import { describe, scalarValue, type ConfigReader, type Field, type YamlNode } from "./yaml-reader.js";
+import { describe, isMap, isScalar, scalarValue, type ConfigReader, type Field, type YamlNode } from "./yaml-reader.js";
 
 /** Step ids appear in `{{steps.<id>.output}}` and in output records, so they stay identifier-like. */
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;

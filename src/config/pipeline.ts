@@ -2,7 +2,6 @@
  * Pipeline files: the typed shape, and loading YAML into it with every problem reported together
  * at its `file:line:column`.
  */
-import { LineCounter, parseDocument } from "yaml";
 import { PROVIDER_NAMES } from "../providers/detect.js";
 import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
@@ -11,7 +10,7 @@ import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
 import type { GenerateStep, PipelineStep } from "./step-types.js";
-import { ConfigReader, type Field } from "./yaml-reader.js";
+import { ConfigReader, parseYamlText, type Field } from "./yaml-reader.js";
 
 export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
@@ -49,9 +48,7 @@ const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
 export function parsePipeline(text: string, file: string): Pipeline {
-  const lines = new LineCounter();
-  // prettyErrors off: we format positions ourselves, in the same `file:line:column` form as ours.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const { doc, lines } = parseYamlText(text);
   if (doc.errors.length > 0) {
     // After a syntax error the tree is a guess; checking its shape would report phantom problems.
     throw new ConfigError(

@@ -4,10 +4,10 @@
  * 1M tokens. A file may also be a copy of the bundled table (`models:` plus `source`, `date`, …).
  * Every problem is reported together at its `file:line:column`.
  */
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import type { LineCounter } from "yaml";
 import { loadPriceTable, withPriceOverrides, type ModelPrice, type PriceTable } from "../providers/prices.js";
 import { ConfigError, readConfigText } from "./config-error.js";
-import { ConfigReader, describe, scalarValue, type Field, type YamlNode } from "./yaml-reader.js";
+import { ConfigReader, describe, isMap, isScalar, parseYamlText, scalarValue, type Field, type YamlNode } from "./yaml-reader.js";
 
 export type PriceOverrides = Record<string, ModelPrice>;
 
@@ -53,8 +53,7 @@ function readPrice(r: ConfigReader, f: Field): ModelPrice | undefined {
 /** Reads a `--prices` file. Throws `UsageError` when unreadable, `ConfigError` listing every problem when invalid. */
 export async function loadPriceOverrides(file: string): Promise<PriceOverrides> {
   const text = await readConfigText(file, "price file");
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const { doc, lines } = parseYamlText(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ message: `syntax error: ${e.message}`, file, ...position(lines, e.pos[0]) })));
   }

@@ -3,10 +3,40 @@
  * records what is wrong, at the node that is wrong, and returns `undefined` so the caller can
  * carry on and find the next problem. Step validators and the pipeline loader are built from these.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
+import type { Alias, Document, LineCounter, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { schemaProblem } from "../engine/json-schema.js";
 import type { ConfigProblem } from "./config-error.js";
 import { didYouMean } from "./suggest.js";
+
+// The yaml library is loaded when the first YAML text is parsed: a run with no pipeline or price
+// file never loads it (about 8 MB of resident memory). Every module of src/config reaches yaml
+// through these functions.
+let yamlLib: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof Yaml);
+
+export function isMap(node: unknown): node is YAMLMap {
+  return yaml().isMap(node);
+}
+export function isSeq(node: unknown): node is YAMLSeq {
+  return yaml().isSeq(node);
+}
+export function isScalar(node: unknown): node is Scalar {
+  return yaml().isScalar(node);
+}
+export function isAlias(node: unknown): node is Alias {
+  return yaml().isAlias(node);
+}
+
+/** Parses YAML text, keeping line positions; errors are left in `doc.errors` for the caller to report. */
+export function parseYamlText(text: string): { doc: Document; lines: LineCounter } {
+  const { LineCounter: Lines, parseDocument } = yaml();
+  const lines = new Lines();
+  // prettyErrors off: positions are formatted by us, in the same `file:line:column` form as ours.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  return { doc, lines };
+}
 
 /** A YAML node after alias resolution; `null` for an absent value (`? key` without `:`). */
 export type YamlNode = Node | null;

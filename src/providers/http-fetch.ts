@@ -76,7 +76,9 @@ function send(url: URL, init: FetchInit, body: Uint8Array | string | null, agent
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  // The SDKs pass a Headers already (names lower-cased, values checked); copying it into a new one
+  // first would only double the work.
+  (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, name) => (headers[name] = value));
   // As fetch does: ask for compression (the answer is decoded below).
   headers["accept-encoding"] ??= "gzip, deflate, br";
   if (body !== null && headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(body));
@@ -100,7 +102,7 @@ function send(url: URL, init: FetchInit, body: Uint8Array | string | null, agent
         (bytes) => {
           done();
           const status = res.statusCode ?? 0;
-          resolve(new Response(NULL_BODY.has(status) ? null : bytes, { status, statusText: res.statusMessage, headers: responseHeaders(res.rawHeaders) }));
+          resolve(new BufferedResponse(NULL_BODY.has(status) ? null : bytes, { status, statusText: res.statusMessage, headers: responseHeaders(res.rawHeaders) }).asResponse());
         },
         (err: unknown) => {
           done();
@@ -142,6 +144,79 @@ function decoder(encoding: string | undefined): Zlib.Gunzip | Zlib.Inflate | Zli
       return zlib().createBrotliDecompress();
     default:
       return undefined;
+  }
+}
+
+const utf8 = new TextDecoder();
+
+// TypeScript's DOM types declare Response's methods as properties, which a subclass may not
+// redefine as methods; at run time it is an ordinary class.
+const ResponseBase = Response as unknown as new (body: null, init: ResponseInit) => Pick<Response, "status" | "statusText" | "headers">;
+
+/**
+ * A `Response` whose body is already in memory, as every answer of this fetch is. `text()` and
+ * `json()` (all the SDKs call) decode the bytes directly; a standard Response over the same bytes,
+ * with its web stream, is made only if something asks for `body` or another body method. The
+ * stream machinery is about a fifth of what a request allocates, and each allocation brings the
+ * next young-generation GC closer, which promotes the requests still in flight.
+ */
+class BufferedResponse extends ResponseBase {
+  readonly #bytes: Buffer | null;
+  #used = false;
+  #full: Response | undefined;
+
+  constructor(bytes: Buffer | null, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  /** The standard Response over the same bytes, for everything but `text()`/`json()`. */
+  #standard(): Response {
+    if (this.#full === undefined) {
+      if (this.#used) throw new TypeError("Body is unusable: Body has already been read");
+      this.#full = new Response(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers });
+    }
+    return this.#full;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#bytes === null ? null : this.#standard().body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#full?.bodyUsed ?? this.#used;
+  }
+
+  text(): Promise<string> {
+    if (this.#full !== undefined) return this.#full.text();
+    if (this.#used) return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    if (this.#bytes !== null) this.#used = true;
+    return Promise.resolve(this.#bytes === null ? "" : utf8.decode(this.#bytes));
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#standard().arrayBuffer();
+  }
+
+  blob(): Promise<Blob> {
+    return this.#standard().blob();
+  }
+
+  formData(): Promise<FormData> {
+    return this.#standard().formData();
+  }
+
+  clone(): Response {
+    if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
+    return this.#full !== undefined ? this.#full.clone() : new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers }).asResponse();
+  }
+
+  asResponse(): Response {
+    return this as unknown as Response;
   }
 }
 

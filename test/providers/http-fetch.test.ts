@@ -37,6 +37,42 @@ describe("http fetch", () => {
     expect(seen.body).toEqual({ a: "ü" });
   });
 
+  it("answers with a Response whose body reads once, by text/json, by stream or by arrayBuffer, and clones", async () => {
+    peer.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("\uFEFF{\"n\":1,\"s\":\"ü\"}");
+    });
+    const url = `${peer.url}/body`;
+    const a = await httpFetch(url);
+    expect(a).toBeInstanceOf(Response);
+    expect(a.ok).toBe(true);
+    expect(a.bodyUsed).toBe(false);
+    const copy = a.clone();
+    // As fetch's text(): UTF-8, a leading BOM dropped.
+    expect(await a.json()).toEqual({ n: 1, s: "ü" });
+    expect(a.bodyUsed).toBe(true);
+    await expect(a.text()).rejects.toThrow(TypeError);
+    expect(() => a.clone()).toThrow(TypeError);
+    expect(await copy.text()).toBe('{"n":1,"s":"ü"}');
+
+    const b = await httpFetch(url);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of b.body!) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString("utf8")).toBe("\uFEFF{\"n\":1,\"s\":\"ü\"}");
+    expect(b.bodyUsed).toBe(true);
+    await expect(b.text()).rejects.toThrow(TypeError);
+
+    const c = await httpFetch(url);
+    expect(new Uint8Array(await c.arrayBuffer()).length).toBe(Buffer.byteLength("\uFEFF{\"n\":1,\"s\":\"ü\"}"));
+    await expect(c.json()).rejects.toThrow(TypeError);
+
+    peer.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{not json");
+    });
+    await expect((await httpFetch(url)).json()).rejects.toThrow(SyntaxError);
+  });
+
   it("asks for compression and decodes a gzip body, as fetch does", async () => {
     peer.handle((_req, res) => {
       res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/plain" });

@@ -3,10 +3,9 @@
  * `ops: [trim, lower, {split: ","}, {map: {billing: B}, default: X}, {template: "{{value}}!"}]`,
  * or the shorthands `map:` (with `default:`) and `template:` on the step itself.
  */
-import { isMap, isScalar } from "yaml";
 import { checkTemplate } from "../template-refs.js";
 import { SIMPLE_OPS, type ConvertOp, type ConvertStep } from "../step-types.js";
-import { describe, scalarValue, type Field, type YamlNode } from "../yaml-reader.js";
+import { describe, isMap, isScalar, scalarValue, type Field, type YamlNode } from "../yaml-reader.js";
 import { FROM_KEY, readFrom } from "./from.js";
 import type { StepContext, StepMethod } from "./step-method.js";
 

@@ -2,10 +2,9 @@
  * `method: extract`: pulls one value out of an earlier step's output with a JSON path, a regular
  * expression, or a pair of markers. Exactly one of the three.
  */
-import { isSeq } from "yaml";
 import { compileJsonPath, JsonPathError } from "../../engine/json-path.js";
 import type { ExtractStep } from "../step-types.js";
-import { describe, scalarValue } from "../yaml-reader.js";
+import { describe, isSeq, scalarValue } from "../yaml-reader.js";
 import { FROM_KEY, readFrom } from "./from.js";
 import type { StepMethod } from "./step-method.js";
 

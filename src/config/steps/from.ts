@@ -3,9 +3,8 @@
  * id or a list of ids (the first that produced an output wins), each an earlier step; absent means
  * the step listed just before.
  */
-import { isSeq } from "yaml";
 import { didYouMean } from "../suggest.js";
-import { describe, scalarValue, type Field } from "../yaml-reader.js";
+import { describe, isSeq, scalarValue, type Field } from "../yaml-reader.js";
 import type { StepContext } from "./step-method.js";
 
 export const FROM_KEY = "from";

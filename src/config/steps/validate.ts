@@ -3,9 +3,8 @@
  * values, and fails the record with the reason when it does not match. Its output is the value,
  * unchanged.
  */
-import { isSeq } from "yaml";
 import type { ValidateStep } from "../step-types.js";
-import { describe } from "../yaml-reader.js";
+import { describe, isSeq } from "../yaml-reader.js";
 import { FROM_KEY, readFrom } from "./from.js";
 import type { StepMethod } from "./step-method.js";
 
