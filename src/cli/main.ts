@@ -4,6 +4,7 @@ import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { RunFlags } from "./run-command.js";
+import type { SignalSource } from "./signals.js";
 import type { SimulateFlags } from "./simulate-command.js";
 import type { EstimateFlags } from "./estimate-command.js";
 
@@ -13,6 +14,13 @@ export interface CliIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** SIGINT/SIGTERM for `run`. @default process */
+  signals?: SignalSource;
+  /**
+   * Given by the `llmbatch` binary: runs `run` in a worker thread with a heap configured for a long
+   * streaming job (see run-thread.ts). Without it, `run` runs in the calling thread.
+   */
+  runThread?: (argv: string[], opts: { stdin: boolean }) => Promise<number>;
 }
 
 // Each command's module is imported when that command runs, so `run` never loads the simulator
@@ -71,7 +79,9 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--metrics-interval <seconds>", "seconds between --metrics-file lines (default 5)")
     .option("--report <file.html>", "write a self-contained HTML report with charts at the end")
     .action(async (input: string, flags: RunFlags) => {
-      exitCode = await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
+      exitCode = io.runThread
+        ? await io.runThread(argv, { stdin: input === "-" })
+        : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
     });
 
   program

@@ -1,3 +1,5 @@
+import { getHeapStatistics } from "node:v8";
+import { isMainThread } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
@@ -94,7 +96,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     log.info(`using the bundled simulator at ${simulator.url} (no real provider is contacted)`);
   }
 
-  const signals = interruptSignals(log, graceMs);
+  if (!isMainThread) log.verbose(`run thread: JavaScript heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MB`);
+  const signals = interruptSignals(log, graceMs, io.signals);
   const progress = createProgress(log, flags.progress !== false && !flags.quiet);
   try {
     const { summary, exitCode } = await runBatch({

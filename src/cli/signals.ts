@@ -17,7 +17,13 @@ export interface InterruptSignals {
   dispose(): void;
 }
 
-export function interruptSignals(log: Logger, graceMs = GRACE_MS): InterruptSignals {
+/** Where SIGINT/SIGTERM come from: the process, or (in the run thread) the main thread's relay. */
+export interface SignalSource {
+  on(event: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export function interruptSignals(log: Logger, graceMs = GRACE_MS, source: SignalSource = process): InterruptSignals {
   const stop = new AbortController();
   const cancel = new AbortController();
   let grace: NodeJS.Timeout | undefined;
@@ -34,11 +40,11 @@ export function interruptSignals(log: Logger, graceMs = GRACE_MS): InterruptSign
     }
   };
   const removeHandlers = () => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    source.off("SIGINT", onSignal);
+    source.off("SIGTERM", onSignal);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  source.on("SIGINT", onSignal);
+  source.on("SIGTERM", onSignal);
   return {
     stop: stop.signal,
     cancel: cancel.signal,

@@ -5,15 +5,9 @@
 //   starts (for the paced/learned/ollama scenarios' steady rate).
 // mode "batch": the whole path through the library (runBatch: JSONL reader on stdin → dedupe →
 //   engine → JSONL writer to /dev/null → summary), with the input generated on the fly into a pipe.
-// mode "cli": the command a user types, `llmbatch run - -o /dev/null …`, through the CLI's own
-//   entry point (only what that command loads), with the input generated into its stdin.
-import { readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
 
 const cfg = JSON.parse(process.argv[2]);
-// The CLI mode must not load what `llmbatch run` does not load, so the library comes in on demand.
 const lib = () => import("../../dist/index.js");
 
 function prompt(i) {
@@ -103,23 +97,8 @@ async function batchMode() {
   return { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs: performance.now() - t0, sampledPeakRss: peakRss };
 }
 
-async function cliMode() {
-  const { main } = await import("../../dist/cli/main.js");
-  const summaryFile = join(tmpdir(), `llmbatch-bench-${process.pid}.json`);
-  const argv = ["node", "llmbatch", "run", "-", "-o", "/dev/null", "-m", cfg.model, "-c", String(cfg.concurrency), "--max-tokens", String(cfg.maxTokens), "--base-url", `${cfg.baseUrl}/v1`, "--summary", summaryFile];
-  // stderr gets the summary table, as in a terminal; it is thrown away here.
-  const stderr = new PassThrough();
-  stderr.resume();
-  const t0 = performance.now();
-  const code = await main(argv, { stdin: generatedInput(), stdout: process.stdout, stderr, env: { ...process.env, OPENAI_API_KEY: "sk-bench" } });
-  const wallMs = performance.now() - t0;
-  const summary = JSON.parse(readFileSync(summaryFile, "utf8"));
-  rmSync(summaryFile);
-  return { exitCode: code, ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs };
-}
-
 const cpu0 = process.cpuUsage();
-const figures = cfg.mode === "engine" ? await engineMode() : cfg.mode === "cli" ? await cliMode() : await batchMode();
+const figures = cfg.mode === "engine" ? await engineMode() : await batchMode();
 const cpu = process.cpuUsage(cpu0);
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssBytes })}\n`);

@@ -1,0 +1,100 @@
+/**
+ * `llmbatch run` in a worker thread, from the binary's main thread.
+ *
+ * Why: V8 lets the old generation grow to 4× the live heap between full collections when its heap
+ * limit is 2 GB or more (the default on a machine with 16 GB of memory or more), and to at most 2×
+ * below that. A streaming run keeps ~13 MB alive, so with the default the peak RSS of a long run
+ * wanders up to ~150 MB, almost all of it garbage waiting for a collection. Node sets heap limits
+ * only when a thread starts, so the run gets its own thread with a 1,536 MB limit: still ~100× what
+ * a run keeps alive, and the peak stays near 125 MB (README "Memory"). A `--max-old-space-size` in
+ * NODE_OPTIONS is the user's own choice and is left to apply instead.
+ *
+ * The thread shares the process: its stdout/stderr reach the main thread's (Node pipes them, with
+ * backpressure), stdin is piped in when the input is `-`, signals are relayed, and the thread's
+ * exit code becomes the process's. kill -9 still ends everything at once.
+ */
+import { SHARE_ENV, Worker } from "node:worker_threads";
+import { EXIT } from "../exit-codes.js";
+
+/** Old-generation limit of the run thread, in MB (below V8's 2 GB threshold for 4× growth). */
+export const RUN_THREAD_OLD_SPACE_MB = 1536;
+
+/** How long the thread may take to wind down after reporting its exit code. */
+const THREAD_EXIT_GRACE_MS = 5_000;
+
+export interface RunThreadData {
+  argv: string[];
+  stderrIsTTY: boolean;
+  stderrColumns: number | undefined;
+}
+
+export type ToRunThread = { type: "signal"; signal: NodeJS.Signals } | { type: "stdout-closed" };
+export type FromRunThread = { type: "exit"; code: number };
+
+export function runInThread(argv: string[], opts: { stdin: boolean }): Promise<number> {
+  const workerData: RunThreadData = { argv, stderrIsTTY: process.stderr.isTTY === true, stderrColumns: process.stderr.columns };
+  const worker = new Worker(new URL("./run-thread-entry.js", import.meta.url), {
+    workerData,
+    env: SHARE_ENV,
+    stdin: opts.stdin,
+    resourceLimits: userSetsHeapLimit() ? {} : { maxOldGenerationSizeMb: RUN_THREAD_OLD_SPACE_MB },
+  });
+  const send = (message: ToRunThread) => worker.postMessage(message);
+  if (opts.stdin && worker.stdin) process.stdin.pipe(worker.stdin);
+
+  // The run counts signals itself (stop, then cancel); after the second it lets the third end the
+  // process, so the relay steps aside after two.
+  let relayed = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    send({ type: "signal", signal });
+    if (++relayed >= 2) removeSignalRelay();
+  };
+  const removeSignalRelay = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // The reader of stdout went away (`| head`): the run must hear of it to stop sending.
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") send({ type: "stdout-closed" });
+  };
+  process.stdout.on("error", onStdoutError);
+
+  return new Promise((resolve) => {
+    let code: number | undefined;
+    worker.on("message", (message: FromRunThread) => {
+      if (message.type !== "exit") return;
+      code = message.code;
+      // The run is over: input it did not read must not keep the thread waiting for more, and
+      // whatever else might still hold the thread open must not hold the process.
+      if (worker.stdin) {
+        process.stdin.unpipe(worker.stdin);
+        worker.stdin.end();
+      }
+      setTimeout(() => void worker.terminate(), THREAD_EXIT_GRACE_MS).unref();
+    });
+    worker.on("error", (err: Error & { code?: string }) => {
+      const what =
+        err.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? `the run needed more than ${RUN_THREAD_OLD_SPACE_MB} MB of JavaScript heap; allow more with NODE_OPTIONS=--max-old-space-size=<MB>`
+          : `the run stopped on an internal error: ${err.stack ?? err.message}`;
+      process.stderr.write(`llmbatch: ${what}\n`);
+      code = EXIT.fatal;
+    });
+    worker.on("exit", () => {
+      removeSignalRelay();
+      process.stdout.off("error", onStdoutError);
+      if (opts.stdin) {
+        process.stdin.unpipe();
+        process.stdin.destroy();
+      }
+      resolve(code ?? EXIT.fatal);
+    });
+  });
+}
+
+/** A heap limit given to Node by the user (command line or NODE_OPTIONS) wins over ours. */
+function userSetsHeapLimit(): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) => /^--max-old-space-size(=|$)/.test(a));
+}
