@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Loads the built CLI; `npm ci` builds dist/ through the prepare script.
-// `run` goes to a worker thread with its own heap settings (src/cli/run-thread.ts).
+// `run` goes to a worker thread with its own heap settings (src/cli/run-thread.ts), unless
+// LLMBATCH_RUN_THREAD=0 (for --inspect or --cpu-prof, which see the main thread only).
 import { main } from "../dist/cli/main.js";
 import { runInThread } from "../dist/cli/run-thread.js";
 
-main(process.argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, runThread: runInThread }).then((code) => {
+const runThread = process.env.LLMBATCH_RUN_THREAD === "0" ? undefined : runInThread;
+main(process.argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, runThread }).then((code) => {
   process.exitCode = code;
 });

@@ -174,11 +174,20 @@ function stopped(lastError: ProviderError | undefined, attempts: number, backoff
 }
 
 /**
- * What the server charged for a failed attempt is unknown; a 429 is not charged at all, while an
- * admitted request that failed later probably consumed its prompt.
+ * Network failures that happen before the request reaches a server: nothing can have been charged.
+ * Any other (a reset or a closed socket mid-request) may come after the server admitted the request
+ * and counted it against the limit.
  */
-function settleFailedReservation(gate: TpmGate, reservation: TpmReservation, error: ProviderError, promptTokens: number): void {
-  if (error.status === 429 || error.type === "network" || error.type === "cancelled") gate.release(reservation);
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+
+/**
+ * What the server charged for a failed attempt is unknown. A 429 is not charged at all, nor is a
+ * request that never got through (or one we cancelled, as the run is stopping anyway); any other
+ * failure is settled at its prompt tokens, what an admitted request consumed.
+ */
+export function settleFailedReservation(gate: TpmGate, reservation: TpmReservation, error: ProviderError, promptTokens: number): void {
+  const neverSent = error.type === "network" && error.code !== undefined && NEVER_SENT.has(error.code);
+  if (error.status === 429 || error.type === "cancelled" || neverSent) gate.release(reservation);
   else gate.reconcile(reservation, promptTokens);
 }
 

@@ -28,6 +28,12 @@ describe("run thread", () => {
     const theirs = await runCli(["run", input, "-v"], { env: { ...simulator.env(), NODE_OPTIONS: "--max-old-space-size=3000" } });
     expect(theirs.code).toBe(0);
     expect(heapLimitMb(theirs.stderr)).toBeGreaterThanOrEqual(3000);
+
+    // LLMBATCH_RUN_THREAD=0: the run stays on the main thread (for --inspect and --cpu-prof).
+    const inline = await runCli(["run", input, "-v"], { env: { ...simulator.env(), LLMBATCH_RUN_THREAD: "0" } });
+    expect(inline.code).toBe(0);
+    expect(jsonLines(inline.stdout)).toHaveLength(2);
+    expect(inline.stderr).not.toContain("run thread:");
   });
 
   it("reads stdin through the thread, and a usage error on stdin input does not leave the process waiting", async () => {

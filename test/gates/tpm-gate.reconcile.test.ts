@@ -2,6 +2,8 @@ import { describe, it, expect } from "vitest";
 import { FakeClock } from "../../src/gates/clock.js";
 import { TpmGate } from "../../src/gates/tpm-gate.js";
 import { flush } from "./helpers.js";
+import { settleFailedReservation } from "../../src/engine/llm-call.js";
+import { ProviderError } from "../../src/errors.js";
 
 describe("TpmGate reconcile and release", () => {
   it("refunds an over-reservation, letting the next waiter in earlier", async () => {
@@ -64,5 +66,28 @@ describe("TpmGate reconcile and release", () => {
     await gate.acquire(50);
     gate.release(reservation);
     expect(gate.available).toBeCloseTo(50, 9);
+  });
+});
+
+describe("a failed attempt's reservation", () => {
+  const settle = async (error: ProviderError) => {
+    const gate = new TpmGate({ limit: 6000, clock: new FakeClock() }); // capacity 100
+    const { reservation } = await gate.acquire(100);
+    settleFailedReservation(gate, reservation, error, 30);
+    return gate.available;
+  };
+
+  it("is given back whole when nothing can have been charged: a 429, a refused connection, a cancel", async () => {
+    expect(await settle(new ProviderError({ type: "rate_limit", status: 429, message: "slow down" }))).toBeCloseTo(100, 9);
+    expect(await settle(new ProviderError({ type: "network", code: "ECONNREFUSED", message: "connect ECONNREFUSED" }))).toBeCloseTo(100, 9);
+    expect(await settle(new ProviderError({ type: "network", code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND" }))).toBeCloseTo(100, 9);
+    expect(await settle(new ProviderError({ type: "cancelled", message: "request cancelled" }))).toBeCloseTo(100, 9);
+  });
+
+  it("keeps the prompt's tokens when the server may have admitted it: a reset, a 500, a timeout", async () => {
+    expect(await settle(new ProviderError({ type: "network", code: "ECONNRESET", message: "socket hang up" }))).toBeCloseTo(70, 9);
+    expect(await settle(new ProviderError({ type: "network", message: "fetch failed" }))).toBeCloseTo(70, 9);
+    expect(await settle(new ProviderError({ type: "server", status: 500, message: "boom" }))).toBeCloseTo(70, 9);
+    expect(await settle(new ProviderError({ type: "timeout", message: "request timed out" }))).toBeCloseTo(70, 9);
   });
 });
