@@ -6,6 +6,21 @@ import { main } from "../dist/cli/main.js";
 import { runInThread } from "../dist/cli/run-thread.js";
 
 const runThread = process.env.LLMBATCH_RUN_THREAD === "0" ? undefined : runInThread;
-main(process.argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, runThread }).then((code) => {
+// Getters: the main thread opens its stdio only if it writes (help, usage errors); the run thread
+// opens the descriptors itself.
+const io = {
+  get stdin() {
+    return process.stdin;
+  },
+  get stdout() {
+    return process.stdout;
+  },
+  get stderr() {
+    return process.stderr;
+  },
+  env: process.env,
+  runThread,
+};
+main(process.argv, io).then((code) => {
   process.exitCode = code;
 });

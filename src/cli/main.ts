@@ -20,7 +20,7 @@ export interface CliIO {
    * Given by the `llmbatch` binary: runs `run` in a worker thread with a heap configured for a long
    * streaming job (see run-thread.ts). Without it, `run` runs in the calling thread.
    */
-  runThread?: (argv: string[], opts: { stdin: boolean }) => Promise<number>;
+  runThread?: (argv: string[]) => Promise<number>;
 }
 
 // Each command's module is imported when that command runs, so `run` never loads the simulator
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     .option("--report <file.html>", "write a self-contained HTML report with charts at the end")
     .action(async (input: string, flags: RunFlags) => {
       exitCode = io.runThread
-        ? await io.runThread(argv, { stdin: input === "-" })
+        ? await io.runThread(argv)
         : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
     });
 

@@ -80,7 +80,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   if (flags.dryRun) {
-    const estimate = await estimateBatch({ input, format, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
     log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
@@ -103,9 +103,10 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     const { summary, exitCode } = await runBatch({
       input,
       format,
-      stdin: io.stdin,
+      // Touched only when used: in the run thread, each opens its file descriptor on first use.
+      stdin: input === "-" ? io.stdin : undefined,
       output: flags.output,
-      stdout: io.stdout,
+      stdout: flags.output === undefined || flags.output === "-" ? io.stdout : undefined,
       summaryPath: flags.summary,
       options,
       priceOverrides,

@@ -9,9 +9,9 @@
  * a run keeps alive, and the peak stays near 125 MB (README "Memory"). A `--max-old-space-size` in
  * NODE_OPTIONS is the user's own choice and is left to apply instead.
  *
- * The thread shares the process: its stdout/stderr reach the main thread's (Node pipes them, with
- * backpressure), stdin is piped in when the input is `-`, signals are relayed, and the thread's
- * exit code becomes the process's. kill -9 still ends everything at once.
+ * The thread shares the process: it opens file descriptors 0, 1 and 2 itself (input and results
+ * never pass through the main thread, whose heap would grow with them), signals are relayed, and
+ * the thread's exit code becomes the process's. kill -9 still ends everything at once.
  */
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import { EXIT } from "../exit-codes.js";
@@ -24,23 +24,19 @@ const THREAD_EXIT_GRACE_MS = 5_000;
 
 export interface RunThreadData {
   argv: string[];
-  stderrIsTTY: boolean;
-  stderrColumns: number | undefined;
 }
 
-export type ToRunThread = { type: "signal"; signal: NodeJS.Signals } | { type: "stdout-closed" };
+export type ToRunThread = { type: "signal"; signal: NodeJS.Signals };
 export type FromRunThread = { type: "exit"; code: number };
 
-export function runInThread(argv: string[], opts: { stdin: boolean }): Promise<number> {
-  const workerData: RunThreadData = { argv, stderrIsTTY: process.stderr.isTTY === true, stderrColumns: process.stderr.columns };
+export function runInThread(argv: string[]): Promise<number> {
+  const workerData: RunThreadData = { argv };
   const worker = new Worker(new URL("./run-thread-entry.js", import.meta.url), {
     workerData,
     env: SHARE_ENV,
-    stdin: opts.stdin,
     resourceLimits: userSetsHeapLimit() ? {} : { maxOldGenerationSizeMb: RUN_THREAD_OLD_SPACE_MB },
   });
   const send = (message: ToRunThread) => worker.postMessage(message);
-  if (opts.stdin && worker.stdin) process.stdin.pipe(worker.stdin);
 
   // The run counts signals itself (stop, then cancel); after the second it lets the third end the
   // process, so the relay steps aside after two.
@@ -55,23 +51,13 @@ export function runInThread(argv: string[], opts: { stdin: boolean }): Promise<n
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // The reader of stdout went away (`| head`): the run must hear of it to stop sending.
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") send({ type: "stdout-closed" });
-  };
-  process.stdout.on("error", onStdoutError);
 
   return new Promise((resolve) => {
     let code: number | undefined;
     worker.on("message", (message: FromRunThread) => {
       if (message.type !== "exit") return;
       code = message.code;
-      // The run is over: input it did not read must not keep the thread waiting for more, and
-      // whatever else might still hold the thread open must not hold the process.
-      if (worker.stdin) {
-        process.stdin.unpipe(worker.stdin);
-        worker.stdin.end();
-      }
+      // The run is over: whatever might still hold the thread open must not hold the process.
       setTimeout(() => void worker.terminate(), THREAD_EXIT_GRACE_MS).unref();
     });
     worker.on("error", (err: Error & { code?: string }) => {
@@ -84,12 +70,11 @@ export function runInThread(argv: string[], opts: { stdin: boolean }): Promise<n
     });
     worker.on("exit", () => {
       removeSignalRelay();
-      process.stdout.off("error", onStdoutError);
-      if (opts.stdin) {
-        process.stdin.unpipe();
-        process.stdin.destroy();
+      if (code === undefined) {
+        process.stderr.write("llmbatch: the run thread ended without reporting how the run went\n");
+        code = EXIT.fatal;
       }
-      resolve(code ?? EXIT.fatal);
+      resolve(code);
     });
   });
 }
