@@ -23,8 +23,8 @@ export interface CliIO {
   runThread?: (argv: string[]) => Promise<number>;
 }
 
-// Each command's module is imported when that command runs, so `run` never loads the simulator
-// (and its copy of the tokenizer tables), and `--help` loads almost nothing.
+// Each command's module is imported when that command runs, so `run` never loads the simulator,
+// and `--help` loads almost nothing.
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Runs the command line and resolves to the exit code; never calls process.exit itself. */
