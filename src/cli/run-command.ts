@@ -19,6 +19,7 @@ import { formatEstimate } from "./estimate-table.js";
 import { formatSummary } from "./summary-table.js";
 import { interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
+import { checkInputFile } from "../io/open-input.js";
 
 /** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
 export interface RunFlags {
@@ -88,6 +89,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
   if (flags.simulate) {
+    // A missing or unreadable input is a usage error before the simulator is started for it.
+    if (input !== "-") checkInputFile(input, format);
     // Loaded only when asked for: a real run should not carry the simulator's code.
     const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });

@@ -53,13 +53,21 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
     const stdin = opts.stdin ?? process.stdin;
     return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", opts) };
   }
-  checkReadable(path);
-  const format = opts.format ?? formatFromExtension(path);
+  const format = checkInputFile(path, opts.format);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
     yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, opts);
   })();
   return { format, name: path, items };
+}
+
+/**
+ * What `openInput` checks before reading a file (it exists, is a readable file, has a known
+ * format): `UsageError` if not, else the format. For callers with work to do before opening it.
+ */
+export function checkInputFile(path: string, format?: InputFormat): InputFormat {
+  checkReadable(path);
+  return format ?? formatFromExtension(path);
 }
 
 /** The format an input path's extension implies; throws `UsageError` for an unknown one. */

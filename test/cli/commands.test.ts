@@ -24,6 +24,14 @@ describe("llmbatch --version, --help, demo, simulate", () => {
     expect(r.stderr).toContain("retries");
   }, 60_000);
 
+  it("run --simulate with a missing input is a usage error before the simulator is started", async () => {
+    const r = await runCli(["run", "--simulate", "no-such-input.jsonl"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("no-such-input.jsonl");
+    expect(r.stderr).not.toContain("using the bundled simulator");
+  });
+
   it("simulate prints its URL on stdout and serves until SIGINT", async () => {
     const child = spawn(process.execPath, [BIN, "simulate", "--rpm", "100"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     const url = await new Promise<string>((resolve, reject) => {
