@@ -173,3 +173,12 @@ describe("template checks", () => {
     ]);
   });
 });
+
+describe("extract group names", () => {
+  it("a group name the regex does not define is a problem at its position, even one with regex syntax in it", () => {
+    for (const group of ["y", "a)", "a+"]) {
+      const problems = problemsOf(yaml("name: p", "steps:", "  - {id: g, method: generate, prompt: hi}", `  - {id: re, method: extract, regex: '(?<a>x)', group: '${group}'}`));
+      expect(problems).toEqual([expect.stringContaining(`steps[1].group names group "${group}", but the regex has no (?<${group}>…)`)]);
+    }
+  });
+});

@@ -55,7 +55,7 @@ export const extractStep: StepMethod<ExtractStep> = {
           r.report(regex.value, `${regex.path} is not a valid regular expression: ${(e as Error).message}`);
           ok = false;
         }
-        if (re !== undefined && groupName !== undefined && !new RegExp(`\\(\\?<${groupName}>`).test(source)) {
+        if (re !== undefined && groupName !== undefined && !source.includes(`(?<${groupName}>`)) {
           r.report(group!.value, `${group!.path} names group "${groupName}", but the regex has no (?<${groupName}>…)`);
           ok = false;
         } else if (re !== undefined) {
