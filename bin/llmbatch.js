@@ -2,25 +2,10 @@
 // Loads the built CLI; `npm ci` builds dist/ through the prepare script.
 // `run` goes to a worker thread with its own heap settings (src/cli/run-thread.ts), unless
 // LLMBATCH_RUN_THREAD=0 (for --inspect or --cpu-prof, which see the main thread only).
-import { main } from "../dist/cli/main.js";
+import { main, processIO } from "../dist/cli/main.js";
 import { runInThread } from "../dist/cli/run-thread.js";
 
 const runThread = process.env.LLMBATCH_RUN_THREAD === "0" ? undefined : runInThread;
-// Getters: the main thread opens its stdio only if it writes (help, usage errors); the run thread
-// opens the descriptors itself.
-const io = {
-  get stdin() {
-    return process.stdin;
-  },
-  get stdout() {
-    return process.stdout;
-  },
-  get stderr() {
-    return process.stderr;
-  },
-  env: process.env,
-  runThread,
-};
-main(process.argv, io).then((code) => {
+main(process.argv, processIO({ runThread })).then((code) => {
   process.exitCode = code;
 });

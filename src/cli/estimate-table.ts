@@ -4,7 +4,7 @@ import { groupDigits } from "../metrics/number-format.js";
 /** The human form of an estimate, for `llmbatch estimate` and `run --dry-run`. */
 export function formatEstimate(e: BatchEstimate, opts: { color?: boolean } = {}): string {
   const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[0m` : t);
-  const n = (v: number) => groupDigits(v);
+  const n = groupDigits;
   const usd = (v: number | null) => (v === null ? "unpriced" : v === 0 ? "$0" : v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(4)}`);
   const range = (c: EstimateLine["cost_usd"]) => `${usd(c.expected)} expected, ${usd(c.max)} at most`;
   const rows: [string, string][] = [

@@ -27,8 +27,28 @@ export interface CliIO {
 // and `--help` loads almost nothing.
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
+/**
+ * The process's own streams, as getters: each is opened only if used, so a main thread that hands
+ * `run` to its thread (which opens the descriptors itself) never opens them.
+ */
+export function processIO(extra: Pick<CliIO, "runThread"> = {}): CliIO {
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    env: process.env,
+    ...extra,
+  };
+}
+
 /** Runs the command line and resolves to the exit code; never calls process.exit itself. */
-export async function main(argv: string[], io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode: number = EXIT.ok;
   const logFor = (opts: { quiet?: boolean; verbose?: boolean }): Logger =>
     createLogger({ level: opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal", stream: io.stderr, noColor: io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "" });

@@ -128,7 +128,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       cancelSignal: signals.cancel,
       onWarning: (m) => log.warn(m),
       onResult: (result, metrics) => {
-        progress.update(metrics.snapshot());
+        progress.update(() => metrics.snapshot());
         if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
       },
     });

@@ -4,7 +4,7 @@ import { groupDigits } from "../metrics/number-format.js";
 /** The human summary printed on stderr at the end of a run; the same figures as `--summary`. */
 export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): string {
   const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[0m` : t);
-  const n = (v: number) => groupDigits(v);
+  const n = groupDigits;
   const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
   const b = s.backoff;
   const rows: [string, string][] = [

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { resolveModel } from "../providers/detect.js";
 import type { Pipeline } from "./pipeline.js";
-import { DEFAULT_MODEL } from "./run-options.js";
+import { stepModel } from "./run-options.js";
 
 /** What produced a results file, as far as the results depend on it. */
 export interface RunIdentity {
@@ -24,7 +23,7 @@ export interface RunIdentity {
 export function runIdentity(pipeline: Pipeline): RunIdentity {
   const models = pipeline.steps.flatMap((step) => {
     if (step.method !== "generate") return [];
-    const { provider, model } = resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+    const { provider, model } = stepModel(step, pipeline);
     return `${provider}:${model}`;
   });
   const content = { models, params: pipeline.params, steps: pipeline.steps, output: pipeline.output ?? null };

@@ -4,6 +4,7 @@
  */
 import { compileTemplate, TemplateError } from "../engine/template.js";
 import { UsageError } from "../errors.js";
+import { resolveModel, type ResolvedModel } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
 import { defaultPipeline, type Pipeline } from "./pipeline.js";
 
@@ -47,6 +48,11 @@ export interface ResolvedRunOptions {
 }
 
 export const DEFAULT_MODEL = "gpt-4o-mini";
+
+/** The provider and model a generate step calls: its own `model`, else the pipeline's, else the default. */
+export function stepModel(step: { model?: string }, pipeline: Pick<Pipeline, "model" | "provider">): ResolvedModel {
+  return resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+}
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_MAX_RETRIES = 5;
 export const DEFAULT_TIMEOUT_MS = 120_000;

@@ -3,18 +3,17 @@
  * records what is wrong, at the node that is wrong, and returns `undefined` so the caller can
  * carry on and find the next problem. Step validators and the pipeline loader are built from these.
  */
-import { createRequire } from "node:module";
 import type * as Yaml from "yaml";
 import type { Alias, Document, LineCounter, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { schemaProblem } from "../engine/json-schema.js";
+import { lazyModule } from "../lazy-module.js";
 import type { ConfigProblem } from "./config-error.js";
 import { didYouMean } from "./suggest.js";
 
 // The yaml library is loaded when the first YAML text is parsed: a run with no pipeline or price
 // file never loads it (about 8 MB of resident memory). Every module of src/config reaches yaml
 // through these functions.
-let yamlLib: typeof Yaml | undefined;
-const yaml = (): typeof Yaml => (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof Yaml);
+const yaml = lazyModule<typeof Yaml>("yaml");
 
 export function isMap(node: unknown): node is YAMLMap {
   return yaml().isMap(node);

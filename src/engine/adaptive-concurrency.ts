@@ -46,10 +46,6 @@ export class AdaptiveConcurrency {
     return Math.floor(this.#limit);
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Resolves with a ticket (pass it to `release`) when a request may go, in arrival order. */
   acquire(): Promise<number> {
     if (this.#queue.size === 0 && this.#inFlight < this.limit) {

@@ -8,8 +8,7 @@ import { UsageError } from "../errors.js";
 import { DEFAULT_OUTPUT_TOKENS } from "../gates/token-estimate.js";
 import type { PriceTable } from "../providers/prices.js";
 import { findPrice } from "../providers/prices.js";
-import { preparePipeline } from "./pipeline-runner.js";
-import { isPreparedGenerate } from "./steps/generate.js";
+import { stepModel } from "../config/run-options.js";
 
 export interface BudgetedPipeline {
   pipeline: Pipeline;
@@ -18,10 +17,11 @@ export interface BudgetedPipeline {
 }
 
 export function budgetedPipeline(pipeline: Pipeline, prices: PriceTable, maxCostUsd: number): BudgetedPipeline {
-  const unpriced = preparePipeline(pipeline)
-    .steps.filter(isPreparedGenerate)
-    .filter((s) => findPrice(prices, s.model, s.provider) === undefined)
-    .map((s) => `"${s.model}" (step ${s.step.id})`);
+  const unpriced = pipeline.steps.flatMap((step) => {
+    if (step.method !== "generate") return [];
+    const { provider, model } = stepModel(step, pipeline);
+    return findPrice(prices, model, provider) === undefined ? [`"${model}" (step ${step.id})`] : [];
+  });
   if (unpriced.length > 0) {
     throw new UsageError(
       `--max-cost ${maxCostUsd}: no price known for ${[...new Set(unpriced)].join(", ")}, so the cost cannot be bounded; add a price with --prices <file> or the pipeline's prices:`,

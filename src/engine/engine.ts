@@ -17,6 +17,7 @@ import type { RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
 import { createStepDeps } from "./step-deps.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
+import { DEFAULT_CONCURRENCY } from "../config/run-options.js";
 
 export interface EngineOptions {
   pipeline: Pipeline;
@@ -80,8 +81,11 @@ export class GenerationEngine {
   /** What records left unsent by the stop come out as. */
   #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
 
+  readonly #concurrency: number;
+
   constructor(options: EngineOptions) {
     this.#opts = options;
+    this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#prepared = preparePipeline(options.pipeline);
     this.#cancel = options.cancelSignal ?? new AbortController().signal;
     this.rpmGate = options.rpmGate ?? new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
@@ -102,7 +106,7 @@ export class GenerationEngine {
   #adapt(provider: Provider): Provider {
     const o = this.#opts;
     if (provider.name !== "ollama" || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
-    return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(o.concurrency ?? 16));
+    return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#concurrency));
   }
 
   /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
@@ -120,7 +124,7 @@ export class GenerationEngine {
 
   /** Accepts any (async) iterable of records or reader items; yields one result per item. */
   async *run(items: AsyncIterable<ReadItem | InputRecord> | Iterable<ReadItem | InputRecord>): AsyncGenerator<GenerationResult> {
-    const concurrency = this.#opts.concurrency ?? 16;
+    const concurrency = this.#concurrency;
     const limit = pLimit(concurrency);
     // Records between the reader and the consumer: in flight plus finished but not yet taken. A
     // slot is freed only once the consumer has taken the result (written it), so a crash can lose
@@ -199,7 +203,7 @@ export class GenerationEngine {
     // Every record in flight listens on both run signals (gate waits, retry sleeps, the request
     // itself) and removes its listener when done: up to a few per record, bounded by the concurrency.
     // Node warns about a leak past 10 listeners; the real bound is this one.
-    const listeners = 10 + 3 * (this.#opts.concurrency ?? 16);
+    const listeners = 10 + 3 * this.#concurrency;
     setMaxListeners(listeners, this.#stop.signal);
     if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
     return createStepDeps({

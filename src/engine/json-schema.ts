@@ -4,19 +4,19 @@
  * loads ajv, about 8 MB). Compiled validators are cached by the schema's JSON, so a schema used on
  * every record (or by every `BaseLLMService` call) is compiled once.
  */
-import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import { lazyModule } from "../lazy-module.js";
 
 /**
  * Strict about the schema itself, so a typo such as `requird` is reported when the pipeline is
  * loaded instead of silently validating nothing. `format` is not checked (ajv-formats is not a
  * dependency): OpenAI's structured outputs treat it as a hint too.
  */
+const ajvModule = lazyModule<typeof import("ajv")>("ajv");
 let ajv: Ajv | undefined;
 function validator(): Ajv {
   if (!ajv) {
-    const { Ajv: AjvClass } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
-    ajv = new AjvClass({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
+    ajv = new (ajvModule().Ajv)({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
   }
   return ajv;
 }

@@ -1,7 +1,6 @@
 import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
-import { DEFAULT_MODEL } from "../config/run-options.js";
-import { resolveModel } from "../providers/detect.js";
+import { stepModel } from "../config/run-options.js";
 import { roundUsd } from "../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
@@ -33,7 +32,7 @@ export function preparePipeline(pipeline: Pipeline): PreparedPipeline {
 function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
   switch (step.method) {
     case "generate": {
-      const { provider, model } = resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+      const { provider, model } = stepModel(step, pipeline);
       return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params });
     }
     case "extract":

@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 export type EncodingName = "o200k_base" | "cl100k_base";
 
 const NONE = -1;
+const UTF8 = new TextDecoder();
 
 /** The rank table: every token's bytes, and an open-addressing hash from bytes to rank. */
 class RankTable {
@@ -180,7 +181,7 @@ export class BpeEncoding {
       all.set(p, at);
       at += p.length;
     }
-    return new TextDecoder().decode(all);
+    return UTF8.decode(all);
   }
 
   /** Calls `fn` with each pre-token piece's UTF-8 length, its bytes in `this.scratch`. */

@@ -7,8 +7,6 @@
 import { type EncodingName, bpeEncoding } from "./bpe.js";
 import type { ChatMessage, LlmRequest } from "../types.js";
 
-export type { EncodingName };
-
 /**
  * Output tokens assumed when a request sets no `max_tokens`. OpenAI reserves the model's maximum
  * output in that case (PROTOCOLS §2.2), which is model-specific and often larger; 4096 is a

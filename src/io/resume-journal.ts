@@ -17,8 +17,6 @@ export interface ResumeState {
   done: Set<string>;
   /** Ids with failed lines only: run again. */
   failed: Set<string>;
-  /** Whole result lines (rows) found. */
-  lines: number;
   /** Bytes of a partial last line left by a crash, cut off before appending (0 if none). */
   cutBytes: number;
 }
@@ -39,10 +37,9 @@ export async function readResumeState(path: string, format: OutputFormat): Promi
   if (size === 0) return undefined;
   const end = format === "csv" ? await lastCsvRowEnd(path) : await lastLineEnd(path, size);
   if (end < size) await truncate(path, end);
-  const state: ResumeState = { done: new Set(), failed: new Set(), lines: 0, cutBytes: size - end };
+  const state: ResumeState = { done: new Set(), failed: new Set(), cutBytes: size - end };
   if (end === 0) return state;
   const add = (id: string, ok: boolean): void => {
-    state.lines++;
     if (ok) {
       state.done.add(id);
       state.failed.delete(id);

@@ -4,10 +4,9 @@
  * never a silent switch to the simulator (DESIGN: the simulator is never used in place of a provider).
  */
 import type { Pipeline } from "../config/pipeline.js";
-import { DEFAULT_MODEL } from "../config/run-options.js";
+import { stepModel } from "../config/run-options.js";
 import { UsageError } from "../errors.js";
 import type { Provider, ProviderName } from "../types.js";
-import { resolveModel } from "./detect.js";
 import { OllamaProvider } from "./ollama-provider.js";
 import { OpenAIProvider, type MaxTokensField } from "./openai-provider.js";
 
@@ -60,7 +59,7 @@ export interface ProviderConnections {
 
 /** The pipeline's base URL belongs to the provider of its top-level model; others use their defaults. */
 export function providerSettings(name: ProviderName, pipeline: Pipeline, connections: ProviderConnections): CreateProviderOptions {
-  const main = resolveModel(pipeline.model ?? DEFAULT_MODEL, pipeline.provider).provider;
+  const main = stepModel({}, pipeline).provider;
   const baseUrl = main === name ? pipeline.base_url : undefined;
   if (name === "ollama") return { provider: name, baseUrl: baseUrl ?? connections.ollama?.host };
   return { provider: name, baseUrl: baseUrl ?? connections.openai?.baseUrl, apiKey: connections.openai?.apiKey };

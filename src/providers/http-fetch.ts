@@ -16,17 +16,14 @@
  */
 import * as http from "node:http";
 import type * as Https from "node:https";
-import { createRequire } from "node:module";
 import { pipeline } from "node:stream/promises";
 import type * as Zlib from "node:zlib";
+import { lazyModule } from "../lazy-module.js";
 
 // TLS and zlib are loaded on first need (a first https URL, a first compressed answer): a run
 // against a local plain-http server (Ollama, vLLM, the simulator) never pays for them.
-const requireBuiltin = createRequire(import.meta.url);
-let httpsModule: typeof Https | undefined;
-const https = (): typeof Https => (httpsModule ??= requireBuiltin("node:https") as typeof Https);
-let zlibModule: typeof Zlib | undefined;
-const zlib = (): typeof Zlib => (zlibModule ??= requireBuiltin("node:zlib") as typeof Zlib);
+const https = lazyModule<typeof Https>("node:https");
+const zlib = lazyModule<typeof Zlib>("node:zlib");
 
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
 

@@ -6,15 +6,15 @@
 // mode "batch": the whole path through the library (runBatch: JSONL reader on stdin → dedupe →
 //   engine → JSONL writer to /dev/null → summary), with the input generated on the fly into a pipe.
 import { PassThrough } from "node:stream";
+import { GenerationEngine, createProvider, defaultPipeline, loadPriceTable, resolveRunOptions, runBatch } from "../../dist/index.js";
 
 const cfg = JSON.parse(process.argv[2]);
-const lib = () => import("../../dist/index.js");
 
 function prompt(i) {
   return `Summarize ticket ${i}: the customer cannot log in after the update and asks for help.`;
 }
 
-function pipeline(defaultPipeline) {
+function pipeline() {
   const p = defaultPipeline();
   p.model = cfg.model;
   if (cfg.maxTokens !== undefined) p.params.max_tokens = cfg.maxTokens;
@@ -22,10 +22,9 @@ function pipeline(defaultPipeline) {
 }
 
 async function engineMode() {
-  const { GenerationEngine, defaultPipeline, loadPriceTable, createProvider } = await lib();
   const starts = [];
   const engine = new GenerationEngine({
-    pipeline: pipeline(defaultPipeline),
+    pipeline: pipeline(),
     provider: (name) =>
       createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" }),
     prices: loadPriceTable(),
@@ -80,7 +79,6 @@ function generatedInput() {
 }
 
 async function batchMode() {
-  const { resolveRunOptions, runBatch } = await lib();
   const stdin = generatedInput();
   const options = resolveRunOptions({ model: cfg.model, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens }, undefined);
   let peakRss = 0;
