@@ -80,7 +80,8 @@ function lineSpec(id: string, title: string, note: string, format: ValueFormat, 
         plugins: { legend: { position: "top", align: "start", labels: { usePointStyle: true, pointStyle: "line", pointStyleWidth: 28 } } },
         scales: {
           x: { type: "linear", min: 0, max: Math.max(endS, 0.1), title: { display: true, text: "time since the start" } },
-          y: { beginAtZero: true, grace: "5%" },
+          // Records and tokens come whole: no 0.5 tick on a short run's axis.
+          y: { beginAtZero: true, grace: "5%", ticks: format === "count" ? { precision: 0 } : {} },
         },
       },
     },
@@ -98,7 +99,7 @@ function barSpec(id: string, title: string, format: ValueFormat, entries: [strin
     config: {
       type: "bar",
       data: { labels: entries.map(([k]) => k), datasets: [{ label: title, data: entries.map(([, v]) => v), backgroundColor: COLORS.bar, maxBarThickness: 24 }] },
-      options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, grace: "5%" } } },
+      options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, grace: "5%", ticks: format === "count" ? { precision: 0 } : {} } } },
     },
   };
 }

@@ -64,7 +64,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     if (cfg.type === "line") {
       var tx = time(cfg.options.scales.x.max);
       cfg.options.scales.x.ticks = { callback: function (v) { return tx(v); } };
-      cfg.options.scales.y.ticks = { callback: ticksOf };
+      cfg.options.scales.y.ticks = Object.assign(cfg.options.scales.y.ticks || {}, { callback: ticksOf });
       cfg.options.plugins.tooltip = { callbacks: {
         title: function (items) { return items.length ? tx(items[0].parsed.x) : ""; },
         label: function (item) { return item.dataset.label + ": " + tip(item.parsed.y); },
@@ -74,7 +74,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       var values = cfg.data.datasets[0].data;
       // Each row's label carries its value, so the figures read without hovering.
       cfg.options.scales.y = { ticks: { autoSkip: false, callback: function (v, i) { return labels[i] + "  " + tip(values[i]); } } };
-      cfg.options.scales.x.ticks = { callback: ticksOf };
+      cfg.options.scales.x.ticks = Object.assign(cfg.options.scales.x.ticks || {}, { callback: ticksOf });
       cfg.options.plugins.tooltip = { callbacks: { label: function (item) { return tip(item.parsed.x); } } };
     }
     var chart = new Chart(canvas, cfg);
