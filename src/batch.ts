@@ -68,8 +68,8 @@ export interface BatchConfig {
   strict?: boolean;
   /** Stop admitting once this many records failed for good (exit 1). @default undefined */
   maxErrors?: MaxErrors;
-  /** Called after each result is written (progress bars, live views). */
-  onResult?(result: GenerationResult, metrics: MetricsRecorder): void;
+  /** Called after each result is written (progress bars, live views); `skipped`: records a resume skipped so far. */
+  onResult?(result: GenerationResult, metrics: MetricsRecorder, skipped: number): void;
 }
 
 export interface BatchOutcome {
@@ -151,7 +151,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
         }
         summary.add(result);
         monitor.recordResult(result);
-        config.onResult?.(result, metrics);
+        config.onResult?.(result, metrics, resumed.skipped.count);
       }
     } finally {
       await writer.close().catch((err: unknown) => {

@@ -101,7 +101,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
 
   if (!isMainThread) log.verbose(`run thread: JavaScript heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MB`);
   const signals = interruptSignals(log, graceMs, io.signals);
-  const progress = createProgress(log, flags.progress !== false && !flags.quiet);
+  const progress = createProgress(log, flags.progress !== false && !flags.quiet, { input, format });
   try {
     const { summary, exitCode } = await runBatch({
       input,
@@ -127,8 +127,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       stopSignal: signals.stop,
       cancelSignal: signals.cancel,
       onWarning: (m) => log.warn(m),
-      onResult: (result, metrics) => {
-        progress.update(() => metrics.snapshot());
+      onResult: (result, metrics, skipped) => {
+        progress.update(() => metrics.snapshot(), skipped);
         if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
       },
     });

@@ -20,6 +20,8 @@ export interface LiveLine {
   records_done: number;
   ok: number;
   failed: number;
+  /** Of `failed`, the records that sent no request (budget_exceeded, not_attempted, invalid_input). */
+  unsent: number;
   /** Failed attempts per minute over the last 60 s. */
   errors_per_min: number;
   /** Mean latency of the records finished in the last 60 s. */
@@ -52,6 +54,7 @@ export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new
     records_done: s.done,
     ok: s.ok,
     failed: s.errors,
+    unsent: s.unsent,
     errors_per_min: s.errorsPerMin,
     latency_ms_avg: s.latencyMsAvg,
     waits: s.waits,

@@ -29,6 +29,11 @@ export interface MetricsSnapshot {
   errors: number;
   /** Records finished ok. */
   ok: number;
+  /**
+   * Records that failed without sending a request (refused by the budget, not attempted after a
+   * stop, invalid input): part of `errors`, but not throughput, since they end in an instant.
+   */
+  unsent: number;
   /** Milliseconds since the recorder started. */
   elapsedMs: number;
   /** Failed attempts per minute, same window. */
@@ -86,6 +91,7 @@ export class MetricsRecorder {
   #finished = 0;
   #done = 0;
   #errors = 0;
+  #unsent = 0;
   #tokens = 0;
 
   constructor(clock: Clock = systemClock) {
@@ -136,6 +142,7 @@ export class MetricsRecorder {
     if (!result.ok) {
       const type = result.error?.type ?? "unknown";
       this.#errorsByType[type] = (this.#errorsByType[type] ?? 0) + 1;
+      if (result.attempts === 0) this.#unsent++;
     }
     if (result.attempts > 0) {
       this.#latencySum.add(this.#second(), result.latency_ms);
@@ -172,6 +179,7 @@ export class MetricsRecorder {
       tpm: Math.round(this.#tokenRing.sum(now) * perMinute),
       errors: this.#errors,
       ok: this.#done - this.#errors,
+      unsent: this.#unsent,
       elapsedMs: Math.round(elapsed * 1000),
       errorsPerMin: Math.round(this.#errorRing.sum(now) * perMinute * 10) / 10,
       latencyMsAvg: latencyCount > 0 ? Math.round(this.#latencySum.sum(now) / latencyCount) : 0,

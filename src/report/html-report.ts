@@ -1,10 +1,13 @@
 /**
- * `--report file.html`: one self-contained page (inline SVG and CSS, no script, no network) with
- * throughput and tokens per minute over time, the waits, the errors and the cost of a run.
+ * `--report file.html`: one self-contained page with the run's figures and its charts (throughput,
+ * records, tokens and cost over time; waits, errors and cost by model), drawn by Chart.js inlined
+ * into the page, so it opens offline and fetches nothing.
  */
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
-import { barChart, escapeHtml, lineChart, type Series } from "./svg-charts.js";
+import { chartLibrarySource } from "./chart-library.js";
+import { chartSpecs, type ChartSpec } from "./chart-specs.js";
+import { ERROR_HOOK, PAGE_SCRIPT } from "./page-script.js";
 
 export interface ReportInput {
   summary: RunSummary;
@@ -14,35 +17,31 @@ export interface ReportInput {
   title: string;
 }
 
-/** Samples closer than this are merged for rates: the final sample can come milliseconds after the last tick. */
-const MIN_SPAN_S = 0.2;
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
-/** Per-minute rates between samples, from their cumulative counters. */
-function rates(points: readonly LiveLine[], pick: (p: LiveLine) => number): [number, number][] {
-  const kept: LiveLine[] = [];
-  for (const p of points) {
-    const prev = kept[kept.length - 1];
-    if (prev === undefined || p.elapsed_s - prev.elapsed_s >= MIN_SPAN_S) kept.push(p);
-    else if (p === points[points.length - 1] && kept.length > 1) kept[kept.length - 1] = p;
-  }
-  const out: [number, number][] = [];
-  for (let i = 1; i < kept.length; i++) {
-    const a = kept[i - 1]!;
-    const b = kept[i]!;
-    out.push([b.elapsed_s, ((pick(b) - pick(a)) * 60) / (b.elapsed_s - a.elapsed_s)]);
-  }
-  return out;
+/** JSON inside `<script type="application/json">`: a `<` in a model name or title must not end the block. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;padding:0 24px;color:#1a202c;max-width:1600px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:0 0 2px}
+table{border-collapse:collapse;margin:12px 0 20px}td{padding:2px 16px 2px 0;vertical-align:top}td:first-child{color:#4a5568;white-space:nowrap}
+section.chart{border:1px solid #e2e8f0;border-radius:4px;padding:12px 16px;margin:0 0 16px}
+.note{color:#4a5568;margin:0 0 8px;font-size:13px}.plot{position:relative;width:100%}.empty{color:#4a5568;font-style:italic;margin:4px 0}`;
+
+function chartSection(c: ChartSpec): string {
+  const note = c.note ? `<p class="note">${escapeHtml(c.note)}</p>` : "";
+  const body = c.empty
+    ? `<p class="empty" id="${c.id}-empty">${escapeHtml(c.empty)}</p>`
+    : `<div class="plot" style="height:${c.height}px"><canvas id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div>`;
+  return `<section class="chart"><h2>${escapeHtml(c.title)}</h2>${note}${body}</section>`;
 }
 
 export function renderReport({ summary: s, points, title }: ReportInput): string {
-  const throughput: Series[] = [{ name: "requests/min", color: "#2b6cb0", points: rates(points, (p) => p.requests) }, { name: "records done/min", color: "#38a169", points: rates(points, (p) => p.records_done) }];
-  const tokens: Series[] = [{ name: "tokens/min", color: "#b7791f", points: rates(points, (p) => p.tokens) }];
-  const cost: Series[] = [{ name: "cost so far (USD)", color: "#c53030", points: points.map((p) => [p.elapsed_s, p.cost_usd]) }];
-  if (s.budget) cost.push({ name: "budget (USD)", color: "#718096", points: points.map((p) => [p.elapsed_s, s.budget!.max_cost_usd]) });
   const w = s.wait_ms;
-  const waits: [string, number][] = [["rpm gate", w.rpm_ms], ["tpm gate", w.tpm_ms], ["budget gate", w.budget_ms], ["retry backoff", w.retry_ms]];
-  const errors = Object.entries(s.errors_by_type).map(([k, v]) => [k, v ?? 0] as [string, number]);
-  const byModel = Object.entries(s.cost_by_model);
   const facts: [string, string][] = [
     ["records", `${s.records} (ok ${s.ok}, failed ${s.failed}, not attempted ${s.not_attempted})`],
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
@@ -51,21 +50,20 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
     ["waits", `gates ${w.gates_ms} ms (client side) · retry backoff ${w.retry_ms} ms (server side)`],
     ["wall time", `${(s.wall_ms / 1000).toFixed(1)} s · ${s.throughput_rpm} records/min · exit code ${s.exit_code}${s.stopped_reason ? ` · ${s.stopped_reason}` : ""}`],
   ];
+  const specs = chartSpecs(s, points);
+  const drawn = specs.filter((c) => !c.empty).map(({ id, title: t, format, config }) => ({ id, title: t, format, config }));
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>llmbatch report: ${escapeHtml(title)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1a202c;max-width:1340px}h1{font-size:20px}table{border-collapse:collapse;margin-bottom:16px}td{padding:2px 12px 2px 0;vertical-align:top}td:first-child{color:#4a5568}.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0;border:1px solid #e2e8f0;padding:8px}figcaption{font-weight:600;margin-bottom:4px}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>llmbatch report: ${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+<script>${ERROR_HOOK}</script>
 </head><body>
 <h1>llmbatch report: ${escapeHtml(title)}</h1>
 <p>${escapeHtml(s.started_at)} → ${escapeHtml(s.finished_at)}</p>
 <table id="facts">${facts.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join("")}</table>
-<div class="charts">
-${lineChart("chart-throughput", "Throughput over time", "seconds", throughput)}
-${lineChart("chart-tokens", "Tokens per minute over time", "seconds", tokens)}
-${barChart("chart-waits", "Waiting time: client-side gates vs server-side retry backoff", waits, "ms")}
-${barChart("chart-errors", "Failed records by error type", errors, "records")}
-${lineChart("chart-cost", "Cost over time", "seconds", cost)}
-${barChart("chart-cost-by-model", "Cost by model", byModel, "USD")}
-</div>
+${specs.map(chartSection).join("\n")}
+<script>${chartLibrarySource()}</script>
+<script type="application/json" id="report-data">${scriptJson(drawn)}</script>
+<script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
 }

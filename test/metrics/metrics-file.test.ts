@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 const LINE_KEYS = [
-  "ts", "elapsed_s", "rpm", "tpm", "in_flight", "queued", "records_done", "ok", "failed", "errors_per_min",
+  "ts", "elapsed_s", "rpm", "tpm", "in_flight", "queued", "records_done", "ok", "failed", "unsent", "errors_per_min",
   "latency_ms_avg", "waits", "errors_by_type", "cost_usd", "requests", "tokens",
 ];
 
