@@ -2,6 +2,7 @@
  * `--report file.html`: one self-contained page (inline SVG and CSS, no script, no network) with
  * throughput and tokens per minute over time, the waits, the errors and the cost of a run.
  */
+import { describeCost, pricedCosts } from "../metrics/cost-text.js";
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { barChart, escapeHtml, lineChart, type Series } from "./svg-charts.js";
@@ -42,11 +43,11 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
   const w = s.wait_ms;
   const waits: [string, number][] = [["rpm gate", w.rpm_ms], ["tpm gate", w.tpm_ms], ["budget gate", w.budget_ms], ["retry backoff", w.retry_ms]];
   const errors = Object.entries(s.errors_by_type).map(([k, v]) => [k, v ?? 0] as [string, number]);
-  const byModel = Object.entries(s.cost_by_model);
+  const byModel = pricedCosts(s);
   const facts: [string, string][] = [
     ["records", `${s.records} (ok ${s.ok}, failed ${s.failed}, not attempted ${s.not_attempted})`],
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
-    ["cost", `$${s.cost_usd}${s.unpriced_models.length ? ` · unpriced: ${s.unpriced_models.join(", ")}` : ""}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
+    ["cost", `${describeCost(s)}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],
     ["waits", `gates ${w.gates_ms} ms (client side) · retry backoff ${w.retry_ms} ms (server side)`],
     ["wall time", `${(s.wall_ms / 1000).toFixed(1)} s · ${s.throughput_rpm} records/min · exit code ${s.exit_code}${s.stopped_reason ? ` · ${s.stopped_reason}` : ""}`],
