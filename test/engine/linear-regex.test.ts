@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileLinearRegex, UnsupportedRegexError } from "../../src/engine/linear-regex.js";
+import { mulberry32 } from "../../src/simulator/rng.js";
 
 /** What JavaScript's engine finds, in the shape the linear matcher returns (array and named groups). */
 function native(source: string, flags: string, text: string): unknown {
@@ -116,14 +117,3 @@ describe("user patterns on a linear-time engine", () => {
     expect(linear("(?:.*?)*", "", "ab")).toEqual({ match: [""], groups: undefined });
   });
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
