@@ -104,7 +104,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const warned = new Set<string>();
   const engine = new GenerationEngine({
     pipeline,
-    provider: (name) => createProvider(providerSettings(name, pipeline, config.connections)),
+    provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
     prices,
     budgetGate: budget,
     concurrency: options.concurrency,

@@ -1,3 +1,4 @@
+import { describeCost, formatUsd, pricedCosts } from "../metrics/cost-text.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { groupDigits } from "../metrics/number-format.js";
 
@@ -10,7 +11,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
   const rows: [string, string][] = [
     ["records", `${n(s.records)}  (ok ${n(s.ok)}, failed ${n(s.failed)}, not attempted ${n(s.not_attempted)})${s.skipped ? `; ${n(s.skipped)} already done, skipped` : ""}`],
     ["tokens", `${n(s.usage.input_tokens)} in (${n(s.usage.cached_tokens)} cached), ${n(s.usage.output_tokens)} out`],
-    ["cost", `${formatUsd(s.cost_usd)}${costByModel(s)}${s.unpriced_models.length ? `  · unpriced: ${s.unpriced_models.join(", ")}` : ""}`],
+    ["cost", `${describeCost(s)}${costByModel(s)}`],
     ["gate waits", `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})${b.budget_waits !== undefined ? `, budget ${n(b.budget_waits)} (${ms(b.budget_wait_ms ?? 0)})` : ""}`],
     ["retries", `${n(b.retries)} (${ms(b.retry_wait_ms)} backing off), ${n(s.attempts)} attempts in all`],
     ["errors", Object.keys(s.errors_by_type).length ? Object.entries(s.errors_by_type).map(([k, v]) => `${k} ${n(v)}`).join(", ") : "none"],
@@ -23,13 +24,9 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
   return `${bold("llmbatch summary")}\n${lines.join("\n")}\n`;
 }
 
-function formatUsd(v: number): string {
-  if (v === 0) return "$0";
-  return v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(4)}`;
-}
-
+/** The split when more than one model has a price (the unpriced ones are named in the cost itself). */
 function costByModel(s: RunSummary): string {
-  const entries = Object.entries(s.cost_by_model);
+  const entries = pricedCosts(s);
   if (entries.length <= 1) return "";
   return `  (${entries.map(([m, c]) => `${m} ${formatUsd(c)}`).join(", ")})`;
 }

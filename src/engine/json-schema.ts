@@ -6,6 +6,7 @@
  */
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { lazyModule } from "../lazy-module.js";
+import { compileLinearRegex } from "./linear-regex.js";
 
 /**
  * Strict about the schema itself, so a typo such as `requird` is reported when the pipeline is
@@ -16,10 +17,31 @@ const ajvModule = lazyModule<typeof import("ajv")>("ajv");
 let ajv: Ajv | undefined;
 function validator(): Ajv {
   if (!ajv) {
-    ajv = new (ajvModule().Ajv)({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
+    ajv = new (ajvModule().Ajv)({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictTuples: false,
+      strictRequired: false,
+      validateFormats: false,
+      // `pattern` and `patternProperties` run on model output: linear time, like an extract step's regex.
+      code: { regExp: linearRegExp },
+    });
   }
   return ajv;
 }
+
+/**
+ * ajv's `code.regExp` engine: JSON Schema patterns are ECMA-262 syntax, compiled with the `u` ajv asks
+ * for. ajv shares compiled patterns by their `toString()`, so it must name the pattern.
+ */
+const linearRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const re = compileLinearRegex(pattern, flags);
+    return { test: (text: string) => re.test(text), toString: () => `/${pattern}/${flags}` };
+  },
+  { code: "linearRegExp" },
+);
 
 /**
  * Pipelines name a handful of schemas; a library user generating schemas per call would grow the

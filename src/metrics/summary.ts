@@ -22,11 +22,18 @@ export interface RunSummary {
   /** Provider attempts over all records, retries included. */
   attempts: number;
   usage: Usage;
-  /** Sum of the priced records' costs; records with an unpriced model contribute nothing. */
-  cost_usd: number;
-  cost_by_model: Record<string, number>;
-  cost_by_step: Record<string, number>;
-  /** Models used without a known price, sorted. */
+  /**
+   * What the records cost: null when a model without a price answered (its tokens were billed at a
+   * price we do not know, see `unpriced_models`), so a partial sum never passes for the whole.
+   */
+  cost_usd: number | null;
+  /** Per model: null for a model without a price that answered; 0 when nothing was billed. */
+  cost_by_model: Record<string, number | null>;
+  /** Per step, by the same rule. */
+  cost_by_step: Record<string, number | null>;
+  /** Tokens per model, so an unpriced model's tokens can be priced by hand. */
+  usage_by_model: Record<string, Usage>;
+  /** Models without a known price that answered (their cost is null), sorted. */
   unpriced_models: string[];
   backoff: BackoffStats;
   errors_by_type: Partial<Record<ErrorType, number>>;
@@ -84,6 +91,14 @@ function addTo<K extends string>(into: Partial<Record<K, number>>, key: K, amoun
   into[key] = (into[key] ?? 0) + amount;
 }
 
+/** A running cost: null (unknown) once any part is. */
+function addCostTo(into: Partial<Record<string, number | null>>, key: string, cost: number | null): void {
+  const sum = into[key];
+  into[key] = cost === null || sum === null ? null : (sum ?? 0) + cost;
+}
+
+const roundCost = (v: number | null): number | null => (v === null ? null : roundUsdTotal(v));
+
 /** Copies with keys in sorted order, so summaries diff cleanly between runs. */
 function sortedRecord<V, R>(from: Partial<Record<string, V>>, map: (v: V) => R): Record<string, R> {
   const out: Record<string, R> = {};
@@ -103,8 +118,9 @@ export class SummaryBuilder {
   readonly #stepLatency = new Map<string, LatencyHistogram>();
   readonly #usage = emptyUsage();
   readonly #backoff = emptyBackoff();
-  readonly #costByModel: Partial<Record<string, number>> = {};
-  readonly #costByStep: Partial<Record<string, number>> = {};
+  readonly #costByModel: Partial<Record<string, number | null>> = {};
+  readonly #costByStep: Partial<Record<string, number | null>> = {};
+  readonly #usageByModel: Partial<Record<string, Usage>> = {};
   readonly #errors: Partial<Record<ErrorType, number>> = {};
   readonly #unpriced = new Set<string>();
   #records = 0;
@@ -113,7 +129,7 @@ export class SummaryBuilder {
   #invalidInput = 0;
   #attempts = 0;
   #attempted = 0;
-  #cost = 0;
+  #cost: number | null = 0;
 
   /** `startedAt` is the wall-clock start; durations come from the (monotonic) `clock`. */
   constructor(clock: Clock = systemClock, startedAt: Date = new Date()) {
@@ -145,7 +161,7 @@ export class SummaryBuilder {
     }
     addUsage(this.#usage, result.usage);
     addBackoff(this.#backoff, result.backoff);
-    if (result.cost_usd !== null) this.#cost += result.cost_usd;
+    this.#cost = this.#cost === null || result.cost_usd === null ? null : this.#cost + result.cost_usd;
     this.#addCosts(result);
   }
 
@@ -163,9 +179,10 @@ export class SummaryBuilder {
       skipped: options.skipped ?? 0,
       attempts: this.#attempts,
       usage: { ...this.#usage },
-      cost_usd: roundUsdTotal(this.#cost),
-      cost_by_model: sortedRecord(this.#costByModel, roundUsdTotal),
-      cost_by_step: sortedRecord(this.#costByStep, roundUsdTotal),
+      cost_usd: roundCost(this.#cost),
+      cost_by_model: sortedRecord(this.#costByModel, roundCost),
+      cost_by_step: sortedRecord(this.#costByStep, roundCost),
+      usage_by_model: sortedRecord(this.#usageByModel, (u: Usage) => ({ ...u })),
       unpriced_models: [...this.#unpriced].sort(),
       backoff: {
         ...this.#backoff,
@@ -199,21 +216,19 @@ export class SummaryBuilder {
    */
   #addCosts(result: GenerationResult): void {
     if (result.steps.length === 0) {
-      if (result.model !== undefined && result.attempts > 0) this.#addCost(result.model, undefined, result.cost_usd);
+      if (result.model !== undefined && result.attempts > 0) this.#addCost(result.model, undefined, result.cost_usd, result.usage);
       return;
     }
     for (const step of result.steps) {
       if (step.model === undefined || step.cost_usd === undefined) continue; // not an LLM call
-      this.#addCost(step.model, step.id, step.cost_usd);
+      this.#addCost(step.model, step.id, step.cost_usd, step.usage);
     }
   }
 
-  #addCost(model: string, stepId: string | undefined, cost: number | null): void {
-    if (cost === null) {
-      this.#unpriced.add(model);
-      return;
-    }
-    addTo(this.#costByModel, model, cost);
-    if (stepId !== undefined) addTo(this.#costByStep, stepId, cost);
+  #addCost(model: string, stepId: string | undefined, cost: number | null, usage: Usage | undefined): void {
+    if (cost === null) this.#unpriced.add(model);
+    addCostTo(this.#costByModel, model, cost);
+    if (stepId !== undefined) addCostTo(this.#costByStep, stepId, cost);
+    if (usage !== undefined) addUsage((this.#usageByModel[model] ??= emptyUsage()), usage);
   }
 }

@@ -65,7 +65,7 @@ function classifyStatus(err: APIError, status: number, ctx: OpenAIErrorContext):
   // Codes first: they are specific where statuses are shared (429 quota vs rate limit) and some
   // OpenAI-compatible servers send them with other statuses.
   if (code === "insufficient_quota" || kind === "insufficient_quota") return new ProviderError({ ...base, type: "insufficient_quota" });
-  if (code === "context_length_exceeded") return new ProviderError({ ...base, type: "context_length" });
+  if (code === "context_length_exceeded" || isCompatContextRefusal(err, status, kind)) return new ProviderError({ ...base, type: "context_length" });
   if (code === "model_not_found") return new ProviderError({ ...base, type: "model_not_found" });
 
   if (status === 429) {
@@ -88,6 +88,19 @@ function classifyStatus(err: APIError, status: number, ctx: OpenAIErrorContext):
   if (status >= 500) return new ProviderError({ ...base, type: "server" });
   if (status >= 400) return new ProviderError({ ...base, type: "bad_request" });
   return new ProviderError({ ...base, type: "unknown" });
+}
+
+/**
+ * OpenAI-compatible servers that refuse an over-long prompt without OpenAI's `code`, each told apart
+ * by a structured field of its body, never by its message:
+ *  - llama.cpp's `llama-server`: `type: "exceed_context_size_error"` (HTTP 400, with `n_ctx`);
+ *  - vLLM: HTTP 400 with `param: "input_tokens"`, its validation error for the prompt's length
+ *    (`type` is only the exception class, `BadRequestError`).
+ * LM Studio's refusal ("Input does not fit in context length") carries a message only, so it stays
+ * `bad_request`.
+ */
+function isCompatContextRefusal(err: APIError, status: number, kind: string | undefined): boolean {
+  return kind === "exceed_context_size_error" || (status === 400 && err.param === "input_tokens");
 }
 
 /**

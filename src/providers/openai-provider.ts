@@ -19,7 +19,8 @@ export type MaxTokensField = "max_completion_tokens" | "max_tokens";
 export interface OpenAIProviderOptions {
   /** @default "https://api.openai.com/v1" */
   baseURL?: string;
-  apiKey: string;
+  /** Sent as `Authorization: Bearer …`; without one, no Authorization header is sent at all. */
+  apiKey?: string;
   organization?: string;
   project?: string;
   /**
@@ -43,21 +44,24 @@ const REASONING_MODEL = /^(o\d|gpt-5)/;
  * - `maxTokensField` in the options overrides both (e.g. a proxy in front of api.openai.com).
  */
 export function maxTokensFieldFor(baseURL: string, model: string): MaxTokensField {
-  let host: string | undefined;
-  try {
-    host = new URL(baseURL).hostname;
-  } catch {
-    host = undefined; // the client rejects a bad URL on the call itself
-  }
-  if (host === "api.openai.com" || REASONING_MODEL.test(model)) return "max_completion_tokens";
+  if (isOpenAIHost(baseURL) || REASONING_MODEL.test(model)) return "max_completion_tokens";
   return "max_tokens";
+}
+
+/** Whether a base URL is OpenAI's own API (api.openai.com), not a compatible server. */
+export function isOpenAIHost(baseURL: string): boolean {
+  try {
+    return new URL(baseURL).hostname === "api.openai.com";
+  } catch {
+    return false; // the client rejects a bad URL on the call itself
+  }
 }
 
 export class OpenAIProvider implements Provider {
   readonly name = "openai" as const;
   readonly baseURL: string;
   readonly #client: OpenAI;
-  readonly #apiKey: string;
+  readonly #apiKey: string | undefined;
   readonly #maxTokensField: MaxTokensField | undefined;
 
   constructor(options: OpenAIProviderOptions) {
@@ -67,7 +71,10 @@ export class OpenAIProvider implements Provider {
     // Every value that the client would otherwise read from process.env is passed explicitly
     // (STYLE: only cli/ reads the environment); `null` switches the env fallback off.
     this.#client = new OpenAI({
-      apiKey: options.apiKey,
+      // The client will not start without a key; with none, this placeholder is never sent, because
+      // a null default header removes Authorization from every request (openai-node's buildHeaders).
+      apiKey: options.apiKey ?? "no-key",
+      ...(options.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
       adminAPIKey: null,
       baseURL: this.baseURL,
       organization: options.organization ?? null,

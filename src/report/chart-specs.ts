@@ -4,6 +4,7 @@
  * chosen by each chart's `format`.
  */
 import type { ChartConfiguration, ChartDataset } from "chart.js";
+import { pricedCosts } from "../metrics/cost-text.js";
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { completed, cumulative, failedSent, rates, rateWindowS, type XY } from "./chart-series.js";
@@ -55,7 +56,7 @@ export function chartSpecs(s: RunSummary, points: readonly LiveLine[]): ChartSpe
     lineSpec("chart-cost", "Cost over time", s.budget ? "Cost of the records finished so far, against the --max-cost budget." : "Cost of the records finished so far.", "usd", endS, cost),
     barSpec("chart-waits", "Waiting time: client-side gates vs server-side retry backoff", "ms", [["rpm gate", w.rpm_ms], ["tpm gate", w.tpm_ms], ["budget gate", w.budget_ms], ["retry backoff", w.retry_ms]], "no waits"),
     barSpec("chart-errors", "Failed records by error type", "count", Object.entries(s.errors_by_type).map(([k, v]) => [k, v ?? 0]), "no failed records"),
-    barSpec("chart-cost-by-model", "Cost by model", "usd", Object.entries(s.cost_by_model), "no priced model was used"),
+    barSpec("chart-cost-by-model", "Cost by model", "usd", pricedCosts(s), "no priced model was used"),
   ];
 }
 

@@ -3,6 +3,7 @@
  * records, tokens and cost over time; waits, errors and cost by model), drawn by Chart.js inlined
  * into the page, so it opens offline and fetches nothing.
  */
+import { describeCost } from "../metrics/cost-text.js";
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { chartLibrarySource } from "./chart-library.js";
@@ -45,7 +46,7 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
   const facts: [string, string][] = [
     ["records", `${s.records} (ok ${s.ok}, failed ${s.failed}, not attempted ${s.not_attempted})`],
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
-    ["cost", `$${s.cost_usd}${s.unpriced_models.length ? ` · unpriced: ${s.unpriced_models.join(", ")}` : ""}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
+    ["cost", `${describeCost(s)}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],
     ["waits", `gates ${w.gates_ms} ms (client side) · retry backoff ${w.retry_ms} ms (server side)`],
     ["wall time", `${(s.wall_ms / 1000).toFixed(1)} s · ${s.throughput_rpm} records/min · exit code ${s.exit_code}${s.stopped_reason ? ` · ${s.stopped_reason}` : ""}`],

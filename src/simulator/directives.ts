@@ -7,9 +7,14 @@
 export const FAIL_KINDS = ["500", "503", "reset", "hang", "truncated", "429"] as const;
 export type FailKind = (typeof FAIL_KINDS)[number];
 
+/** Whose words a context-length refusal is in: OpenAI's, or an OpenAI-compatible server's own body. */
+export const CONTEXT_STYLES = ["openai", "llamacpp", "vllm"] as const;
+export type ContextStyle = (typeof CONTEXT_STYLES)[number];
+
 export interface Directives {
   quota: boolean;
-  contextLength: boolean;
+  /** `[[sim:context_length(:STYLE)]]`: refuse the prompt as too long, in that server's body. */
+  contextLength?: ContextStyle;
   badRequest: boolean;
   region: boolean;
   rateLimit: boolean;
@@ -34,7 +39,6 @@ export function parseDirectives(text: string): Directives | undefined {
   if (!text.includes("[[sim:")) return undefined;
   const found: Directives = {
     quota: false,
-    contextLength: false,
     badRequest: false,
     region: false,
     rateLimit: false,
@@ -47,7 +51,7 @@ export function parseDirectives(text: string): Directives | undefined {
         found.quota = true;
         break;
       case "context_length":
-        found.contextLength = true;
+        found.contextLength = (CONTEXT_STYLES as readonly string[]).includes(arg ?? "") ? (arg as ContextStyle) : "openai";
         break;
       case "bad_request":
         found.badRequest = true;

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { contextLengthError } from "./compat-errors.js";
 import { type Directives, parseDirectives } from "./directives.js";
 import { resetConnection, sendTruncated } from "./faults.js";
 import { formatGoDuration } from "./go-duration.js";
@@ -155,7 +156,10 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
     return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"));
   }
   const promptTokens = countChatTokens(request.messages);
-  if (directives?.contextLength) return out.fail(openaiErrors.contextLength(model.contextWindow, model.contextWindow + promptTokens));
+  if (directives?.contextLength) {
+    const refusal = contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens);
+    return out.send(refusal.status, refusal.body);
+  }
   // Ollama truncates an over-long prompt instead of refusing it (PROTOCOLS §6.1).
   if (!model.local && promptTokens > model.contextWindow) return out.fail(openaiErrors.contextLength(model.contextWindow, promptTokens));
   if (directives?.rateLimit) return out.failRateLimitedByDirective();

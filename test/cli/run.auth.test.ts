@@ -27,12 +27,14 @@ describe("auth errors are fatal and never retried", () => {
     expect(r.stderr).not.toContain(wrongKey);
   });
 
-  it("refuses to start without OPENAI_API_KEY (exit 2, nothing sent)", async () => {
+  it("refuses to start without OPENAI_API_KEY for OpenAI's own API (exit 2, nothing sent)", async () => {
     sim.resetStats();
-    const r = await runCli(["run", "samples/prompts.jsonl", "-q"], { env: { OPENAI_BASE_URL: sim.openaiBaseUrl } });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("OPENAI_API_KEY");
-    expect(r.stdout).toBe("");
+    for (const env of [{}, { OPENAI_BASE_URL: "https://api.openai.com/v1" }]) {
+      const r = await runCli(["run", "samples/prompts.jsonl", "-q"], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("OPENAI_API_KEY is not set");
+      expect(r.stdout).toBe("");
+    }
     expect(sim.stats().requests).toBe(0);
   });
 });

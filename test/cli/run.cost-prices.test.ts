@@ -44,21 +44,6 @@ describe("llmbatch run: prices", () => {
     for (const l of b) expect(l.cost_usd).toBe(0);
   });
 
-  it("an unknown model: one warning, cost null, listed as unpriced in the summary", async () => {
-    const dir = tempDir();
-    const input = writeTemp(dir, "in.jsonl", records);
-    const summaryPath = join(dir, "s.json");
-    // The simulator serves llama3.2 on its OpenAI endpoint too; the OpenAI price table has no such model.
-    const r = await runCli(["run", input, "-m", "openai:llama3.2", "--max-tokens", "8", "--summary", summaryPath, "--no-progress"], { env });
-    expect(r.code).toBe(0);
-    expect(r.stderr.match(/no price known for model "llama3.2"/g)).toHaveLength(1);
-    for (const l of jsonLines(r.stdout)) expect(l.cost_usd).toBeNull();
-    const s = JSON.parse(readFileSync(summaryPath, "utf8"));
-    expect(s.unpriced_models).toEqual(["llama3.2"]);
-    expect(s.cost_usd).toBe(0);
-    expect(s.cost_by_model).toEqual({});
-  });
-
   it("a bad price file stops the run before anything is sent (exit 2), naming file, line and field", async () => {
     const dir = tempDir();
     const prices = writeTemp(dir, "prices.yaml", "gpt-4o-mini:\n  input: free\n  output: 1\n");

@@ -36,7 +36,7 @@ function failed(id: string, type: ErrorType, attempts: number): GenerationResult
 
 const CONTRACT_KEYS = [
   "records", "ok", "failed", "not_attempted",
-  "usage", "cost_usd", "cost_by_model", "unpriced_models",
+  "usage", "cost_usd", "cost_by_model", "unpriced_models", "usage_by_model",
   "backoff", "errors_by_type", "latency_ms",
   "wall_ms", "throughput_rpm", "exit_code",
   "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
@@ -85,7 +85,7 @@ describe("SummaryBuilder", () => {
     const b = new SummaryBuilder(clock, new Date("2026-01-01T00:00:00.000Z"));
     b.add(ok("1", "gpt-4o-mini", 0.1, 800));
     b.add(ok("2", "gpt-4o-mini", 0.2, 1200));
-    b.add(ok("3", "my-local-model", null, 400));
+    b.add(ok("3", "my-local-model", null, 400, [{ id: "local", ok: true, ms: 400, model: "my-local-model", cost_usd: null, attempts: 1 }]));
     b.add(
       ok("4", "gpt-4o", 0.3, 2000, [
         { id: "draft", ok: true, ms: 900, model: "gpt-4o-mini", cost_usd: 0.1, attempts: 1 },
@@ -108,10 +108,10 @@ describe("SummaryBuilder", () => {
     expect(s.invalid_input).toBe(1);
     expect(s.attempts).toBe(4 + 3 + 1);
     expect(s.usage).toEqual({ input_tokens: 400, output_tokens: 80, cached_tokens: 40 });
-    expect(s.cost_usd).toBe(0.6); // 0.1 + 0.2 + 0.3: no float noise, unpriced record adds nothing
-    expect(s.cost_by_model).toEqual({ "gpt-4o": 0.2, "gpt-4o-mini": 0.4 });
-    expect(Object.keys(s.cost_by_model)).toEqual(["gpt-4o", "gpt-4o-mini"]);
-    expect(s.cost_by_step).toEqual({ draft: 0.1, main: 0.3, polish: 0.2 });
+    expect(s.cost_usd).toBeNull(); // an unpriced model answered: the total is not known
+    expect(s.cost_by_model).toEqual({ "gpt-4o": 0.2, "gpt-4o-mini": 0.4, "my-local-model": null }); // 0.1 + 0.2 + 0.1: no float noise
+    expect(Object.keys(s.cost_by_model)).toEqual(["gpt-4o", "gpt-4o-mini", "my-local-model"]);
+    expect(s.cost_by_step).toEqual({ draft: 0.1, local: null, main: 0.3, polish: 0.2 });
     expect(s.unpriced_models).toEqual(["my-local-model"]);
     expect(s.errors_by_type).toEqual({ budget_exceeded: 1, invalid_input: 1, not_attempted: 1, timeout: 2 });
     expect(s.backoff).toEqual({
@@ -136,11 +136,30 @@ describe("SummaryBuilder", () => {
     b.add(ok("3", "aardvark", null, 100));
     const s = b.build({ exitCode: 3, stoppedReason: "fatal: auth", wallMs: 1234.6 });
     expect(s.unpriced_models).toEqual(["aardvark", "llama3.2"]);
-    expect(s.cost_usd).toBe(0);
+    expect(s.cost_usd).toBeNull();
     expect(s.wall_ms).toBe(1235);
     expect(s.throughput_rpm).toBe(145.7); // 3 per 1235 ms (the reported wall_ms), per minute
     expect(s.stopped_reason).toBe("fatal: auth");
     expect(s.exit_code).toBe(3);
+  });
+
+  it("an unpriced model's cost is null once it answered, 0 while nothing was billed; its tokens are kept per model", () => {
+    const b = new SummaryBuilder(new FakeClock());
+    const step = (id: string, model: string, cost: number | null, input: number): StepResult => ({
+      id, ok: cost !== 0, ms: 10, model, cost_usd: cost, attempts: 1, usage: { input_tokens: input, output_tokens: 5, cached_tokens: 0 },
+    });
+    b.add(ok("1", "gpt-4o-mini", 0.25, 10, [step("s", "gpt-4o-mini", 0.25, 100)]));
+    b.add(ok("2", "tiny", 0, 10, [step("t", "tiny", 0, 0)])); // refused: nothing billed
+    let s = b.build({ exitCode: 1, stoppedReason: null });
+    expect(s).toMatchObject({ cost_usd: 0.25, cost_by_model: { "gpt-4o-mini": 0.25, tiny: 0 }, cost_by_step: { s: 0.25, t: 0 }, unpriced_models: [] });
+    b.add(ok("3", "tiny", null, 10, [step("t", "tiny", null, 40)]));
+    b.add(ok("4", "tiny", 0, 10, [step("t", "tiny", 0, 0)]));
+    s = b.build({ exitCode: 1, stoppedReason: null });
+    expect(s).toMatchObject({ cost_usd: null, cost_by_model: { "gpt-4o-mini": 0.25, tiny: null }, cost_by_step: { s: 0.25, t: null }, unpriced_models: ["tiny"] });
+    expect(s.usage_by_model).toEqual({
+      "gpt-4o-mini": { input_tokens: 100, output_tokens: 5, cached_tokens: 0 },
+      tiny: { input_tokens: 40, output_tokens: 15, cached_tokens: 0 },
+    });
   });
 
   it("rounds cost sums to 1e-9", () => {

@@ -15,10 +15,16 @@ afterAll(() => sim.close());
 const hello = (model: string) => ({ model, messages: [{ role: "user" as const, content: "hi" }], params: {} });
 
 describe("createProvider", () => {
-  it("refuses an OpenAI provider without a key, with the message that says what to do", () => {
+  it("refuses an OpenAI provider without a key for api.openai.com, with the message that says what to do", () => {
     expect(() => createProvider({ provider: "openai" })).toThrow(UsageError);
     expect(() => createProvider({ provider: "openai", apiKey: "  " })).toThrow(MISSING_OPENAI_KEY);
-    expect(() => createProvider({ provider: "openai", baseUrl: sim.openaiBaseUrl })).toThrow(/OPENAI_API_KEY is not set/);
+    expect(() => createProvider({ provider: "openai", baseUrl: "https://api.openai.com/v1/" })).toThrow(/OPENAI_API_KEY is not set/);
+  });
+
+  it("builds one without a key for another server, and says so once", () => {
+    const warnings: string[] = [];
+    expect(createProvider({ provider: "openai", baseUrl: sim.openaiBaseUrl, onWarning: (m) => warnings.push(m) })).toBeInstanceOf(OpenAIProvider);
+    expect(warnings).toEqual([`no OPENAI_API_KEY: sending no key to ${sim.openaiBaseUrl}`]);
   });
 
   it("rejects a base URL that is not a URL, naming it", () => {

@@ -44,6 +44,22 @@ describe("[[sim:…]] directives on the OpenAI route", () => {
     expect((error as BadRequestError).message).toMatch(/maximum context length is 128000 tokens\. However, your messages resulted in \d+ tokens/);
   });
 
+  it("context_length:llamacpp → llama-server's 400 exceed_context_size_error body, token counts included", async () => {
+    const error = await failure(ask(client, "too long [[sim:context_length:llamacpp]]"));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error).toMatchObject({ status: 400, type: "exceed_context_size_error", code: 400 });
+    const body = (error as BadRequestError).error as Record<string, unknown>;
+    expect(body).toMatchObject({ n_ctx: 128000, message: expect.stringMatching(/^request \(\d+ tokens\) exceeds the available context size \(128000 tokens\), try increasing it$/) });
+    expect(body["n_prompt_tokens"]).toBeGreaterThan(128000);
+  });
+
+  it("context_length:vllm → vLLM's 400 BadRequestError on param input_tokens", async () => {
+    const error = await failure(ask(client, "too long [[sim:context_length:vllm]]"));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error).toMatchObject({ status: 400, type: "BadRequestError", param: "input_tokens", code: 400 });
+    expect((error as BadRequestError).message).toMatch(/maximum context length is 128000 tokens\. However, your request has \d+ input tokens/);
+  });
+
   it("bad_request → 400 invalid_request_error", async () => {
     const error = await failure(ask(client, "[[sim:bad_request]]"));
     expect(error).toBeInstanceOf(BadRequestError);

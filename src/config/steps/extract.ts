@@ -3,6 +3,7 @@
  * expression, or a pair of markers. Exactly one of the three.
  */
 import { compileJsonPath, JsonPathError } from "../../engine/json-path.js";
+import { compileLinearRegex, UnsupportedRegexError, type LinearRegex } from "../../engine/linear-regex.js";
 import type { ExtractStep } from "../step-types.js";
 import { describe, isSeq, scalarValue } from "../yaml-reader.js";
 import { FROM_KEY, readFrom } from "./from.js";
@@ -48,11 +49,13 @@ export const extractStep: StepMethod<ExtractStep> = {
         r.report(flags!.value, `${flags!.path} may only contain i, m, s and u, got ${describe(flags!.value)}`);
         ok = false;
       } else {
-        let re: RegExp | undefined;
+        let re: LinearRegex | undefined;
         try {
-          re = new RegExp(source, flagText);
+          re = compileLinearRegex(source, flagText);
         } catch (e) {
-          r.report(regex.value, `${regex.path} is not a valid regular expression: ${(e as Error).message}`);
+          if (e instanceof UnsupportedRegexError) r.report(regex.value, `${regex.path} (step "${ctx.id}") cannot be used: ${e.message}`);
+          else if (e instanceof SyntaxError) r.report(regex.value, `${regex.path} is not a valid regular expression: ${e.message}`);
+          else throw e;
           ok = false;
         }
         if (re !== undefined && groupName !== undefined && !source.includes(`(?<${groupName}>`)) {

@@ -1,6 +1,7 @@
 /** `extract` at run time: a JSON path, a regex group, or the text between two markers. */
 import type { ExtractStep } from "../../config/step-types.js";
 import { compileJsonPath, parseJsonReply } from "../json-path.js";
+import { compileLinearRegex } from "../linear-regex.js";
 import { localFailed, localOk, preview, type PreparedStep } from "./step.js";
 
 export function prepareExtract(step: ExtractStep): PreparedStep {
@@ -38,7 +39,8 @@ function finder(step: ExtractStep): (value: unknown) => Found {
     };
   }
   if (step.regex !== undefined) {
-    const re = new RegExp(step.regex, step.flags ?? "");
+    // Linear time in the text, whatever the pattern: a model's reply cannot stall the run.
+    const re = compileLinearRegex(step.regex, step.flags ?? "");
     const what = `regex /${step.regex}/${step.flags ?? ""}`;
     return (value) => {
       const m = re.exec(text(value));
