@@ -34,6 +34,15 @@ function rates(points: readonly LiveLine[], pick: (p: LiveLine) => number): [num
   return out;
 }
 
+/** Every attempt sent, and what the stop left: results with no line, requests in flight, bills unknown. */
+function attemptsFact(s: RunSummary): string {
+  const parts = [String(s.attempts)];
+  if (s.in_flight_at_stop !== null) parts.push(`${s.in_flight_at_stop} in flight when the run stopped`);
+  if (s.unwritten) parts.push(`${s.unwritten} results counted but not written (output closed)`);
+  if (s.cost_unknown.attempts) parts.push(`${s.cost_unknown.attempts} without an answer: up to $${s.cost_unknown.worst_case_usd} not in the cost`);
+  return parts.join(" · ");
+}
+
 export function renderReport({ summary: s, points, title }: ReportInput): string {
   const throughput: Series[] = [{ name: "requests/min", color: "#2b6cb0", points: rates(points, (p) => p.requests) }, { name: "records done/min", color: "#38a169", points: rates(points, (p) => p.records_done) }];
   const tokens: Series[] = [{ name: "tokens/min", color: "#b7791f", points: rates(points, (p) => p.tokens) }];
@@ -45,6 +54,8 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
   const byModel = Object.entries(s.cost_by_model);
   const facts: [string, string][] = [
     ["records", `${s.records} (ok ${s.ok}, failed ${s.failed}, not attempted ${s.not_attempted})`],
+    ["attempts", attemptsFact(s)],
+    ...(s.truncated ? [["truncated", `${s.truncated} answers cut off at max_tokens (finish_reason: length)`] as [string, string]] : []),
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
     ["cost", `$${s.cost_usd}${s.unpriced_models.length ? ` · unpriced: ${s.unpriced_models.join(", ")}` : ""}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],
