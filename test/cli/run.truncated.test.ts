@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readCsv } from "../../src/io/csv-reader.js";
 import { jsonLines, ROOT, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
@@ -65,7 +66,7 @@ describe("truncated answers", () => {
     const text = readFileSync(out, "utf8");
     expect(text.split("\r\n")[0]).toBe("id,ok,output,finish_reason,error_type,error_message,input_tokens,output_tokens,cached_tokens,cost_usd,attempts,latency_ms");
     const rows: Record<string, unknown>[] = [];
-    for await (const item of readCsv([text])) if (item.kind === "record") rows.push(item.record.vars);
+    for await (const item of readCsv(Readable.from([text]))) if (item.kind === "record") rows.push(item.record.vars);
     expect(rows).toHaveLength(PRODUCT_COUNT);
     const reasons = rows.map((row) => row.finish_reason);
     expect(new Set(reasons)).toEqual(new Set(["stop", "length"]));
