@@ -139,7 +139,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     const stopped = summary.stopped_reason;
     if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
     if (stopped === OUTPUT_CLOSED) log.warn(outputClosed(summary));
-    for (const line of accountingNotes(summary)) log.warn(line);
+    if (summary.truncated > 0) log.warn(truncationHint(summary));
+    // Also in the table's cost row and the JSON; a note, not a warning, so -q stays quiet about a run that went well.
+    if (summary.cost_unknown.attempts > 0) log.info(unknownCostNote(summary));
     if (summary.budget?.exhausted) {
       log.warn(
         `${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a larger --max-cost to continue (it covers the whole results file, $${summary.budget.spent_usd} spent so far)`,
@@ -164,18 +166,16 @@ function outputClosed(s: RunSummary): string {
   return `${head}; ${were} in flight; they may be billed: counted in the summary (${groupDigits(s.unwritten)} result${s.unwritten === 1 ? "" : "s"} counted there have no line)`;
 }
 
-/** What the totals hold that the lines do not say at a glance: cut-off answers, attempts with an unknown bill. */
-function accountingNotes(s: RunSummary): string[] {
-  const notes: string[] = [];
-  if (s.truncated > 0) {
-    notes.push(`${groupDigits(s.truncated)} answer${s.truncated === 1 ? " was" : "s were"} cut off at max_tokens (finish_reason: length)${truncatedBySteps(s)}; raise max_tokens`);
-  }
-  const unknown = s.cost_unknown;
-  if (unknown.attempts > 0) {
-    const n = unknown.attempts === 1 ? "1 request" : `${groupDigits(unknown.attempts)} requests`;
-    notes.push(`${n} got no answer (cancelled, timed out or cut off) and may be billed: up to $${unknown.worst_case_usd}, counted in the summary as cost_unknown, not in cost_usd`);
-  }
-  return notes;
+/** Answers cut off at max_tokens, and the fix. */
+function truncationHint(s: RunSummary): string {
+  return `${groupDigits(s.truncated)} answer${s.truncated === 1 ? " was" : "s were"} cut off at max_tokens (finish_reason: length)${truncatedBySteps(s)}; raise max_tokens`;
+}
+
+/** Attempts that got no answer: their bill is unknown, and not in the cost. */
+function unknownCostNote(s: RunSummary): string {
+  const { attempts, worst_case_usd } = s.cost_unknown;
+  const n = attempts === 1 ? "1 request" : `${groupDigits(attempts)} requests`;
+  return `${n} got no answer (cancelled, timed out or cut off) and may be billed: up to $${worst_case_usd}, counted in the summary as cost_unknown, not in cost_usd`;
 }
 
 /** What to run next after a run that stopped early (interrupt, fatal error, --max-errors). */
