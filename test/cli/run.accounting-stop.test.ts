@@ -1,21 +1,15 @@
 /**
  * A run that stops early still counts every attempt it sent: the requests in flight when the
- * output closed (`| head -3`), those cancelled by a second Ctrl-C, and those of a run stopped by a
- * fatal error or --max-errors. The simulator's count of requests received is the bill to match.
+ * output closed (`| head -3`), those cancelled after the grace period, and those of a run stopped
+ * by a fatal error or --max-errors (a second Ctrl-C: run.interrupt.test.ts). The simulator's count of requests received is the bill to match.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
-import { jsonl, startCli, tempDir, writeTemp, type CliRun } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { jsonl, startCli, tempDir, useSimulator, writeTemp, type CliRun } from "../helpers/cli.js";
 
-let sim: SimulatorHandle;
-let env: Record<string, string>;
-beforeAll(async () => {
-  sim = await startSimulator({ latencyMs: [300, 600] });
-  env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl };
-});
-afterAll(() => sim.close());
+const simulator = useSimulator({ latencyMs: [300, 600] });
+const sim = () => simulator.sim();
 
 // gpt-4o-mini, USD per token.
 const IN = 0.15 / 1e6;
@@ -23,7 +17,7 @@ const OUT = 0.6 / 1e6;
 
 /** Runs `llmbatch run …` with stdout into a pipe that is closed after `n` lines, as `| head -n` does. */
 async function runIntoHead(args: string[], n: number): Promise<CliRun & { linesRead: number }> {
-  const { child, done } = startCli(args, { env });
+  const { child, done } = startCli(args, { env: simulator.env() });
   let linesRead = 0;
   child.stdout!.on("data", (chunk: string) => {
     if (linesRead >= n) return;
@@ -43,10 +37,11 @@ describe("what a run that stops early counts", () => {
     const records = Array.from({ length: 60 }, (_, i) => ({ id: `h${i}`, prompt: `Describe product ${i} in a sentence.` }));
     const input = writeTemp(dir, "in.jsonl", jsonl(records));
     const summaryPath = join(dir, "summary.json");
-    sim.resetStats();
-    const r = await runIntoHead(["run", input, "--summary", summaryPath, "--no-progress"], 3);
+    const reportPath = join(dir, "report.html");
+    sim().resetStats();
+    const r = await runIntoHead(["run", input, "--summary", summaryPath, "--report", reportPath, "--no-progress"], 3);
     expect(r.code).toBe(130);
-    const served = sim.stats();
+    const served = sim().stats();
     const s = summaryOf(summaryPath);
 
     expect(s.stopped_reason).toMatch(/^output closed/);
@@ -61,7 +56,10 @@ describe("what a run that stops early counts", () => {
     expect(s.records).toBeLessThan(60); // the rest of the input was not read, nothing more was sent
     expect(s.cost_unknown).toEqual({ attempts: 0, worst_case_usd: 0 }); // every one was answered
     expect(r.stderr).toContain(`${s.in_flight_at_stop} requests were in flight; they may be billed: counted in the summary`);
-    expect(r.stderr).not.toContain("nothing more was sent;\n");
+    // The stderr table and the --report page say the same.
+    expect(r.stderr).toMatch(new RegExp(`${s.attempts} attempts in all`));
+    expect(r.stderr).toContain(`${s.unwritten} counted but not written (output closed)`);
+    expect(readFileSync(reportPath, "utf8")).toContain(`<td>attempts</td><td>${s.attempts} · ${s.in_flight_at_stop} in flight when the run stopped · ${s.unwritten} results counted but not written (output closed)</td>`);
   });
 
   it("| head -3 with requests that outlast --grace: they are cancelled and counted at their worst case", { timeout: 60_000 }, async () => {
@@ -73,10 +71,10 @@ describe("what a run that stops early counts", () => {
     ];
     const input = writeTemp(dir, "in.jsonl", jsonl(records));
     const summaryPath = join(dir, "summary.json");
-    sim.resetStats();
+    sim().resetStats();
     const r = await runIntoHead(["run", input, "-c", "8", "--ordered", "--max-tokens", "50", "--grace", "0.2", "--summary", summaryPath, "--no-progress"], 3);
     expect(r.code).toBe(130);
-    const served = sim.stats();
+    const served = sim().stats();
     const s = summaryOf(summaryPath);
     expect(s.attempts).toBe(served.requests);
     // The slow ones in flight never answered: cancelled, their bill unknown, counted at their worst case.
@@ -90,27 +88,6 @@ describe("what a run that stops early counts", () => {
     expect(r.stderr).toContain(`${cancelled} requests got no answer (cancelled, timed out or cut off) and may be billed`);
   });
 
-  it("a second Ctrl-C: the cancelled requests are in the summary's attempts and cost_unknown", { timeout: 30_000 }, async () => {
-    const dir = tempDir();
-    const records = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, prompt: `slow ${i} [[sim:latency:20000]]` }));
-    const input = writeTemp(dir, "in.jsonl", jsonl(records));
-    const summaryPath = join(dir, "summary.json");
-    sim.resetStats();
-    const run = startCli(["run", input, "-c", "2", "--summary", summaryPath, "--no-progress"], { env });
-    while (sim.stats().requests < 2) await new Promise((res) => setTimeout(res, 20));
-    run.child.kill("SIGINT");
-    await new Promise((res) => setTimeout(res, 200));
-    run.child.kill("SIGINT");
-    const r = await run.done;
-    expect(r.code).toBe(130);
-    const s = summaryOf(summaryPath);
-    expect(s.attempts).toBe(sim.stats().requests);
-    expect(s.in_flight_at_stop).toBe(2);
-    expect(s.cost_unknown.attempts).toBe(2);
-    expect(s.cost_unknown.worst_case_usd).toBeGreaterThan(0);
-    expect(s.cost_usd).toBe(0);
-  });
-
   it("a fatal error and --max-errors: the attempts in flight when the run stopped are counted too", { timeout: 30_000 }, async () => {
     const dir = tempDir();
     for (const [records, flags] of [
@@ -119,13 +96,13 @@ describe("what a run that stops early counts", () => {
     ] as const) {
       const input = writeTemp(dir, "in.jsonl", jsonl([...records]));
       const summaryPath = join(dir, "summary.json");
-      sim.resetStats();
-      const run = startCli(["run", input, "-c", "6", "--summary", summaryPath, "--no-progress", ...flags], { env });
+      sim().resetStats();
+      const run = startCli(["run", input, "-c", "6", "--summary", summaryPath, "--no-progress", ...flags], { env: simulator.env() });
       const r = await run.done;
       expect([1, 3]).toContain(r.code);
       const s = summaryOf(summaryPath);
       expect(s.stopped_reason).not.toBeNull();
-      expect(s.attempts).toBe(sim.stats().requests);
+      expect(s.attempts).toBe(sim().stats().requests);
       expect(s.in_flight_at_stop).toBeGreaterThanOrEqual(0);
       expect(s.records).toBe(40);
     }
