@@ -18,6 +18,7 @@ import { createProvider, providerSettings, type ProviderConnections } from "./pr
 import { roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import { prepareOutput } from "./prepare-output.js";
 import { RunMonitor } from "./run-monitor.js";
+import { SpendLedger } from "./run-spend.js";
 import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
@@ -54,6 +55,12 @@ export interface BatchConfig {
   stopSignal?: AbortSignal;
   /** Aborting it cancels in-flight requests (second Ctrl-C). */
   cancelSignal?: AbortSignal;
+  /**
+   * After the output closed (`| head`), how long the requests in flight may run before they are
+   * cancelled: their results are counted in the summary, not written. `--grace` in the CLI.
+   * @default no limit (each request's own timeout)
+   */
+  graceMs?: number;
   onWarning?(message: string): void;
   /**
    * Continue the results file `output`: records it already has a successful line for are
@@ -85,11 +92,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const { options } = config;
   const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
   let pipeline = options.pipeline;
-  let budget: BudgetGate | undefined;
   if (config.maxCostUsd !== undefined) {
     const budgeted = budgetedPipeline(pipeline, prices, config.maxCostUsd);
     pipeline = budgeted.pipeline;
-    budget = new BudgetGate({ maxUsd: config.maxCostUsd });
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
@@ -102,6 +107,17 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
   const warned = new Set<string>();
+  // `--max-cost` covers the whole results file: what earlier runs spent on it counts against the cap.
+  const spentBefore = resumed.meta?.spent_usd ?? 0;
+  const budget = config.maxCostUsd === undefined ? undefined : new BudgetGate({ maxUsd: config.maxCostUsd, spentUsd: spentBefore });
+  if (budget && spentBefore > 0) config.onWarning?.(`--max-cost ${config.maxCostUsd} covers the whole results file: $${roundUsdTotal(spentBefore)} was spent on ${config.output} by earlier runs, so this run may spend $${roundUsdTotal(budget.remainingUsd)} more`);
+  const ledger = resumed.meta && new SpendLedger(config.output!, resumed.meta, () => spentThisRun(budget, metrics), (err) => config.onWarning?.(`cannot record what the run spent: ${(err as Error).message}`));
+  // Ours, so the grace period after the output closed can cancel the requests in flight too.
+  const cancel = new AbortController();
+  const onCancel = () => cancel.abort(config.cancelSignal?.reason);
+  if (config.cancelSignal?.aborted) onCancel();
+  else config.cancelSignal?.addEventListener("abort", onCancel, { once: true });
+  let inFlightAtStop: number | null = null;
   const engine = new GenerationEngine({
     pipeline,
     provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
@@ -116,7 +132,8 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     ordered: config.ordered,
     includeInput: config.includeInput,
     stopSignal: config.stopSignal,
-    cancelSignal: config.cancelSignal,
+    cancelSignal: cancel.signal,
+    onStop: () => (inFlightAtStop = metrics.inFlight),
     inputName: input.name,
     maxErrors: config.maxErrors,
     observer: monitor.observer,
@@ -133,27 +150,37 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),
   }));
+  ledger?.start();
   let records = 0;
+  let unwritten = 0;
   let built: RunSummary | undefined;
   let outputClosed = false;
+  let grace: NodeJS.Timeout | undefined;
   try {
     try {
       for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
         records++;
-        try {
-          await writer.write(result);
-        } catch (err) {
-          if (!isClosedPipe(err)) throw err;
-          // `llmbatch run … | head`: nobody reads the results any more, so stop paying for them.
-          outputClosed = true;
-          engine.stop(OUTPUT_CLOSED);
-          break;
+        if (!outputClosed) {
+          try {
+            await writer.write(result);
+          } catch (err) {
+            if (!isClosedPipe(err)) throw err;
+            // `llmbatch run … | head`: nobody reads the results any more, so nothing more is sent.
+            // The requests in flight may still be billed: their results are waited for (up to the
+            // grace period, then they are cancelled) and counted, though they have no line.
+            outputClosed = true;
+            engine.abandon(OUTPUT_CLOSED);
+            if (config.graceMs !== undefined) grace = setTimeout(() => cancel.abort(new Error(OUTPUT_CLOSED)), config.graceMs);
+          }
         }
+        if (outputClosed) unwritten++;
         summary.add(result);
         monitor.recordResult(result);
-        config.onResult?.(result, metrics, resumed.skipped.count);
+        if (!outputClosed) config.onResult?.(result, metrics, resumed.skipped.count);
       }
     } finally {
+      clearTimeout(grace);
+      config.cancelSignal?.removeEventListener("abort", onCancel);
       await writer.close().catch((err: unknown) => {
         if (!(outputClosed && isClosedPipe(err))) throw err;
       });
@@ -167,10 +194,14 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
       skipped: resumed.skipped.count,
+      unwritten,
+      inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
+      costUnknown: metrics.costUnknown,
     });
     built.exit_code = exitCodeFor(stopReason, built);
     if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);
   } finally {
+    await ledger?.finish();
     await monitor.finish(built);
   }
   return { summary: built, exitCode: built.exit_code };
@@ -181,7 +212,17 @@ function budgetLine(b: BudgetGate) {
 }
 
 function budgetSummary(b: BudgetGate): BudgetSummary {
-  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), exhausted: b.exhausted };
+  return { max_cost_usd: b.limitUsd, spent_usd: roundUsdTotal(b.spentUsd), spent_before_usd: roundUsdTotal(b.spentBeforeUsd), exhausted: b.exhausted };
+}
+
+/**
+ * What this run has spent so far, as the sidecar records it: under `--max-cost`, what the budget
+ * charged plus what requests in flight hold (so a crash never under-counts); otherwise the
+ * records' costs plus the worst case of attempts whose bill is unknown.
+ */
+function spentThisRun(budget: BudgetGate | undefined, metrics: MetricsRecorder): number {
+  if (budget) return budget.spentUsd - budget.spentBeforeUsd + budget.reservedUsd;
+  return metrics.costUsd + metrics.costUnknown.worst_case_usd;
 }
 
 function isClosedPipe(err: unknown): boolean {

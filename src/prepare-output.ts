@@ -8,7 +8,7 @@ import { runIdentity } from "./config/fingerprint.js";
 import { UsageError } from "./errors.js";
 import { outputFormatFor } from "./io/result-writer.js";
 import { hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
-import { checkSameRun, readRunMeta, writeRunMeta } from "./io/run-meta.js";
+import { checkSameRun, readRunMeta, writeRunMeta, type RunMeta } from "./io/run-meta.js";
 import type { ReadItem } from "./types.js";
 
 export interface OutputOptions {
@@ -26,6 +26,8 @@ export interface PreparedOutput {
   /** Drops the records the existing results already cover (identity when not resuming). */
   filter(items: AsyncIterable<ReadItem>): AsyncIterable<ReadItem>;
   skipped: { count: number };
+  /** The sidecar as it now is (undefined for stdout); its `spent_usd` is what the file cost before this run. */
+  meta?: RunMeta;
 }
 
 /**
@@ -50,10 +52,10 @@ export async function prepareOutput(path: string | undefined, config: OutputOpti
     const state = await readResumeState(output, outputFormatFor(output));
     if (state !== undefined) {
       if (state.cutBytes > 0) config.onWarning?.(`${output}: cut off a partial last line (${state.cutBytes} bytes) left by an interrupted run`);
-      if (meta === undefined || meta.fingerprint !== identity.fingerprint) await writeRunMeta(output, identity);
-      return { append: true, filter: (items) => skipFinished(items, state, config.resume === "failed", skipped), skipped };
+      // A new configuration (--force) is recorded; what the file already cost stays with it.
+      const current = meta === undefined || meta.fingerprint !== identity.fingerprint ? await writeRunMeta(output, identity, undefined, meta?.spent_usd) : meta;
+      return { append: true, filter: (items) => skipFinished(items, state, config.resume === "failed", skipped), skipped, meta: current };
     }
   }
-  await writeRunMeta(output, identity);
-  return fresh;
+  return { ...fresh, meta: await writeRunMeta(output, identity) };
 }

@@ -139,6 +139,8 @@ export interface StepResult {
   attempts?: number;
   /** Re-asks after a reply that was not valid JSON or did not match the step's schema. */
   repairs?: number;
+  /** The provider's finish reason of the step's last reply (`stop`, `length`, …), on LLM steps that got one. */
+  finish_reason?: string;
 }
 
 /** The value every input record ends as. Never thrown. */

@@ -12,12 +12,13 @@ import { estimateBatch } from "../estimate.js";
 import { UsageError } from "../errors.js";
 import type { SimulatorHandle } from "../simulator/index.js";
 import type { ProviderName } from "../types.js";
+import type { RunSummary } from "../metrics/summary.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
 import { createProgress } from "./progress.js";
 import { formatEstimate } from "./estimate-table.js";
-import { formatSummary } from "./summary-table.js";
-import { interruptSignals } from "./signals.js";
+import { formatSummary, truncatedBySteps } from "./summary-table.js";
+import { GRACE_MS, interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
 
@@ -126,6 +127,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       maxErrors,
       stopSignal: signals.stop,
       cancelSignal: signals.cancel,
+      graceMs: graceMs ?? GRACE_MS,
       onWarning: (m) => log.warn(m),
       onResult: (result, metrics, skipped) => {
         progress.update(() => metrics.snapshot(), skipped);
@@ -136,8 +138,15 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
     const stopped = summary.stopped_reason;
     if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
-    if (stopped === OUTPUT_CLOSED) log.warn(`the run stopped after ${summary.records} results: ${stopped}; nothing more was sent`);
-    if (summary.budget?.exhausted) log.warn(`${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a new --max-cost to continue`);
+    if (stopped === OUTPUT_CLOSED) log.warn(outputClosed(summary));
+    if (summary.truncated > 0) log.warn(truncationHint(summary));
+    // Also in the table's cost row and the JSON; a note, not a warning, so -q stays quiet about a run that went well.
+    if (summary.cost_unknown.attempts > 0) log.info(unknownCostNote(summary));
+    if (summary.budget?.exhausted) {
+      log.warn(
+        `${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a larger --max-cost to continue (it covers the whole results file, $${summary.budget.spent_usd} spent so far)`,
+      );
+    }
     else if (stopped !== null && stopped !== OUTPUT_CLOSED && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
@@ -145,6 +154,28 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     signals.dispose();
     await simulator?.close();
   }
+}
+
+/** The output closed (`| head`): how many lines went out, and that the requests in flight were still counted. */
+function outputClosed(s: RunSummary): string {
+  const lines = s.records - s.unwritten;
+  const head = `output closed after ${groupDigits(lines)} line${lines === 1 ? "" : "s"}: nothing more was sent`;
+  const inFlight = s.in_flight_at_stop ?? 0;
+  if (inFlight === 0 && s.unwritten === 0) return head;
+  const were = inFlight === 1 ? "1 request was" : `${groupDigits(inFlight)} requests were`;
+  return `${head}; ${were} in flight; they may be billed: counted in the summary (${groupDigits(s.unwritten)} result${s.unwritten === 1 ? "" : "s"} counted there have no line)`;
+}
+
+/** Answers cut off at max_tokens, and the fix. */
+function truncationHint(s: RunSummary): string {
+  return `${groupDigits(s.truncated)} answer${s.truncated === 1 ? " was" : "s were"} cut off at max_tokens (finish_reason: length)${truncatedBySteps(s)}; raise max_tokens`;
+}
+
+/** Attempts that got no answer: their bill is unknown, and not in the cost. */
+function unknownCostNote(s: RunSummary): string {
+  const { attempts, worst_case_usd } = s.cost_unknown;
+  const n = attempts === 1 ? "1 request" : `${groupDigits(attempts)} requests`;
+  return `${n} got no answer (cancelled, timed out or cut off) and may be billed: up to $${worst_case_usd}, counted in the summary as cost_unknown, not in cost_usd`;
 }
 
 /** What to run next after a run that stopped early (interrupt, fatal error, --max-errors). */

@@ -13,8 +13,8 @@ export interface RunIdentity {
 
 /**
  * Identifies the run configuration that shapes each record's result: every step (templates,
- * per-step models and params), the top-level model, provider and params, and the output step,
- * after flags (`--model`, `--template`, `--max-tokens`, `--temperature`) were applied.
+ * per-step models and params), the top-level model, provider, params and `on_truncated`, and the
+ * output step, after flags (`--model`, `--template`, `--max-tokens`, `--temperature`) were applied.
  *
  * Left out on purpose, because they change how fast results come, not what they are: limits and
  * concurrency, retries and timeouts, the base URL (a proxy or a mirror of the same model), the
@@ -26,7 +26,7 @@ export function runIdentity(pipeline: Pipeline): RunIdentity {
     const { provider, model } = stepModel(step, pipeline);
     return `${provider}:${model}`;
   });
-  const content = { models, params: pipeline.params, steps: pipeline.steps, output: pipeline.output ?? null };
+  const content = { models, params: pipeline.params, steps: pipeline.steps, output: pipeline.output ?? null, on_truncated: pipeline.on_truncated };
   return {
     fingerprint: createHash("sha256").update(canonicalJson(content)).digest("hex"),
     pipeline: pipeline.name,

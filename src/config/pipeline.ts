@@ -9,10 +9,10 @@ import { readLimits, readParams } from "./params.js";
 import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
-import type { GenerateStep, PipelineStep } from "./step-types.js";
+import { ON_TRUNCATED, type GenerateStep, type OnTruncated, type PipelineStep } from "./step-types.js";
 import { ConfigReader, parseYamlText, type Field } from "./yaml-reader.js";
 
-export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
+export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, OnTruncated, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
 /** Client-side rate limits. Absent means "not limited by us" (the provider may still limit). */
 export interface Limits {
@@ -40,11 +40,13 @@ export interface Pipeline {
   output?: string;
   /** Prices (USD per 1M tokens) that replace or add to the bundled table for this pipeline. */
   prices?: PriceOverrides;
+  /** The default `on_truncated` of every generate step (see `GenerateStep.on_truncated`). @default "accept" */
+  on_truncated?: OnTruncated;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices", "on_truncated"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
 export function parsePipeline(text: string, file: string): Pipeline {
@@ -98,6 +100,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "prices":
         pipeline.prices = readPriceEntries(r, f.value, f.path);
+        break;
+      case "on_truncated":
+        setIfDefined(pipeline, "on_truncated", r.oneOf(f, ON_TRUNCATED));
         break;
     }
   }

@@ -9,6 +9,10 @@ import type { LlmParams, Role } from "../types.js";
 export const ON_ERROR = ["fail", "skip", "continue"] as const;
 export type OnError = (typeof ON_ERROR)[number];
 
+/** What a generate step does with a reply cut off at the output token limit (`finish_reason: length`). */
+export const ON_TRUNCATED = ["accept", "fail", "retry"] as const;
+export type OnTruncated = (typeof ON_TRUNCATED)[number];
+
 /** Keys every step method accepts. */
 export interface StepCommon {
   id: string;
@@ -50,6 +54,14 @@ export interface GenerateStep extends StepCommon {
   repair_attempts?: number;
   /** Retries of each LLM call after the first attempt; overrides the run's `--max-retries` for this step. */
   retries?: number;
+  /**
+   * A reply cut off at the output token limit (`finish_reason: length`). `accept`: kept as the
+   * step's output (counted in the summary's `truncated`). `fail`: the step fails with
+   * `invalid_response`, code `truncated`, not retried. `retry`: asked once more with `max_tokens`
+   * doubled; a second cut-off reply (or no `max_tokens` to raise) fails as with `fail`.
+   * @default the pipeline's `on_truncated`, else "accept"
+   */
+  on_truncated?: OnTruncated;
   /**
    * Set only by `defaultPipeline()`: send the record's own `messages` (or its `prompt` as one user
    * message) instead of rendering a template. Never set from YAML.

@@ -48,14 +48,34 @@ export async function holdBudget(
 }
 
 /**
+ * Network failures that happen before the request reaches a server: nothing can have been charged.
+ * Any other (a reset or a closed socket mid-request) may come after the server admitted the request
+ * and counted it against the limit.
+ */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+
+export function neverSent(error: ProviderError): boolean {
+  return error.type === "network" && error.code !== undefined && NEVER_SENT.has(error.code);
+}
+
+/**
+ * A failed attempt whose bill is unknown: it carries no usage and no HTTP error status (OpenAI
+ * bills no rejected request), yet it may have reached the server, which may have done the work:
+ * a timeout, a cancel, a reset, a truncated body. Its cost is at most its worst case.
+ */
+export function billUnknown(error: ProviderError): boolean {
+  return error.usage === undefined && !(error.status !== undefined && error.status >= 400) && !neverSent(error);
+}
+
+/**
  * Settles a hold. An answer charges its usage. A failed attempt charges the usage it carries (a
- * content filter stop is billed); an HTTP error status charges nothing (OpenAI bills no rejected
- * request); a failure where the server may have done the work (timeout, reset, truncated body)
- * keeps the whole hold, since the bill is unknown and the budget must stay an upper bound.
+ * content filter stop is billed); one whose bill is unknown (`billUnknown`) keeps the whole hold,
+ * so the budget stays an upper bound; any other (an HTTP error status, a connection refused)
+ * charges nothing.
  */
 export function settleBudget(ctx: BudgetContext, held: HeldBudget, outcome: { usage: Usage } | { error: ProviderError }): void {
   if ("usage" in outcome) return ctx.gate.settle(held.hold, costOf(held.price, outcome.usage) ?? 0);
   const { error } = outcome;
   if (error.usage) return ctx.gate.settle(held.hold, costOf(held.price, error.usage) ?? 0);
-  ctx.gate.settle(held.hold, error.status !== undefined && error.status >= 400 ? 0 : held.hold.usd);
+  ctx.gate.settle(held.hold, billUnknown(error) ? held.hold.usd : 0);
 }

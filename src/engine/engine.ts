@@ -63,6 +63,8 @@ export interface EngineOptions {
    * (see `ErrorLimit`). @default undefined (no limit)
    */
   maxErrors?: MaxErrors;
+  /** Hears the run stop admitting, once, when it does (to note what was in flight then). */
+  onStop?(reason: string): void;
 }
 
 /**
@@ -80,6 +82,8 @@ export class GenerationEngine {
   #stopReason: string | undefined;
   /** What records left unsent by the stop come out as. */
   #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
+  /** Set by `abandon`: the rest of the input is not read. */
+  #abandoned = false;
 
   readonly #concurrency: number;
 
@@ -120,6 +124,17 @@ export class GenerationEngine {
     this.#stopReason = reason;
     this.#stopType = type;
     this.#stop.abort(new Error(reason));
+    this.#opts.onStop?.(reason);
+  }
+
+  /**
+   * Stops admitting and stops reading the input, because nobody takes the results any more (the
+   * output closed, as with `| head`). The records already started still end and yield their
+   * results, so what their requests cost can be counted; the rest of the input yields nothing.
+   */
+  abandon(reason: string): void {
+    this.#abandoned = true;
+    this.stop(reason);
   }
 
   /** Accepts any (async) iterable of records or reader items; yields one result per item. */
@@ -146,11 +161,12 @@ export class GenerationEngine {
       let seq = 0;
       try {
         // After a stop (fatal error, interrupt, --max-errors, budget) the rest of the input is still read,
-        // without sending anything, so every record gets its line and the summary an exact count.
+        // without sending anything, so every record gets its line and the summary an exact count;
+        // after `abandon` (nobody takes the lines any more) it is not.
         for await (const item of items) {
-          if (consumerGone) break;
+          if (consumerGone || this.#abandoned) break;
           await slots.acquire();
-          if (consumerGone) break;
+          if (consumerGone || this.#abandoned) break;
           const n = seq++;
           const entry = normalize(item);
           if (entry.kind === "invalid") finish(n, this.#invalidResult(entry.invalid));

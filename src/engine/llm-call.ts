@@ -2,10 +2,12 @@ import { ProviderError } from "../errors.js";
 import { BudgetExceededError } from "../gates/budget-gate.js";
 import type { RpmGate } from "../gates/rpm-gate.js";
 import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
-import { estimateRequestTokens } from "../gates/token-estimate.js";
+import { estimateRequestTokens, type RequestTokenEstimate } from "../gates/token-estimate.js";
 import { addUsage, emptyBackoff, emptyUsage, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError, type Usage } from "../types.js";
-import { holdBudget, settleBudget, UnpricedUnderBudgetError, type BudgetContext, type HeldBudget } from "./budget.js";
+import { billUnknown, holdBudget, neverSent, settleBudget, UnpricedUnderBudgetError, worstCaseUsd, type BudgetContext, type HeldBudget } from "./budget.js";
 import type { WaitKind } from "../metrics/metrics-recorder.js";
+import type { ModelPrice } from "../providers/prices.js";
+import type { PriceLookup } from "./pricing.js";
 import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
 
 /** Observers the engine reports each HTTP attempt to (live metrics, progress). */
@@ -14,6 +16,11 @@ export interface AttemptObserver {
   attemptFinished(response: LlmResponse | undefined, error: ProviderError | undefined): void;
   /** A wait ended: at a gate (client side) or backing off before a retry (server side). */
   waited?(kind: WaitKind, ms: number): void;
+  /**
+   * An attempt failed with its bill unknown (cancelled, timed out, connection lost after sending:
+   * see `billUnknown`): its worst-case cost, or null when its model has no price.
+   */
+  attemptBillUnknown?(worstCaseUsd: number | null): void;
 }
 
 /** Everything one LLM call needs besides the request: shared gates, policy and run signals. */
@@ -32,6 +39,8 @@ export interface CallContext {
   observer?: AttemptObserver;
   /** `--max-cost`: each attempt holds its worst-case cost until it is answered. */
   budget?: BudgetContext;
+  /** Prices the worst case of an attempt whose bill is unknown (for `attemptBillUnknown`). */
+  priceOf?: PriceLookup;
   /** Called when the budget refuses a request: the run stops admitting. */
   onBudgetExhausted?(error: BudgetExceededError): void;
 }
@@ -107,6 +116,7 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
     } catch (err) {
       const error = asProviderError(err);
       ctx.observer?.attemptFinished(undefined, error);
+      if (billUnknown(error)) ctx.observer?.attemptBillUnknown?.(held ? held.hold.usd : worstCaseOf(ctx.priceOf?.(provider.name, request.model), estimate));
       if (held && ctx.budget) settleBudget(ctx.budget, held, { error });
       if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
       settleFailedReservation(ctx.tpmGate, reservation, error, estimate.prompt);
@@ -139,6 +149,10 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
       }
     }
   }
+}
+
+function worstCaseOf(price: ModelPrice | undefined, estimate: RequestTokenEstimate): number | null {
+  return price === undefined ? null : worstCaseUsd(price, estimate);
 }
 
 /** Counts a gate wait into the record's backoff and tells the live metrics. */
@@ -174,20 +188,12 @@ function stopped(lastError: ProviderError | undefined, attempts: number, backoff
 }
 
 /**
- * Network failures that happen before the request reaches a server: nothing can have been charged.
- * Any other (a reset or a closed socket mid-request) may come after the server admitted the request
- * and counted it against the limit.
- */
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
-
-/**
  * What the server charged for a failed attempt is unknown. A 429 is not charged at all, nor is a
  * request that never got through (or one we cancelled, as the run is stopping anyway); any other
  * failure is settled at its prompt tokens, what an admitted request consumed.
  */
 export function settleFailedReservation(gate: TpmGate, reservation: TpmReservation, error: ProviderError, promptTokens: number): void {
-  const neverSent = error.type === "network" && error.code !== undefined && NEVER_SENT.has(error.code);
-  if (error.status === 429 || error.type === "cancelled" || neverSent) gate.release(reservation);
+  if (error.status === 429 || error.type === "cancelled" || neverSent(error)) gate.release(reservation);
   else gate.reconcile(reservation, promptTokens);
 }
 

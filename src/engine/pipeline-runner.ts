@@ -33,7 +33,8 @@ function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
   switch (step.method) {
     case "generate": {
       const { provider, model } = stepModel(step, pipeline);
-      return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params });
+      const onTruncated = step.on_truncated ?? pipeline.on_truncated;
+      return prepareGenerate(onTruncated === undefined ? step : { ...step, on_truncated: onTruncated }, provider, model, { ...pipeline.params, ...step.params });
     }
     case "extract":
       return prepareExtract(step);

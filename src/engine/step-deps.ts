@@ -50,6 +50,7 @@ export function createStepDeps(o: StepDepsOptions): StepDeps {
     cancel: o.cancel,
     onFatal: (error) => o.halt(`fatal: ${error.type}: ${error.message}`),
     observer: o.observer,
+    priceOf,
   };
   if (o.budgetGate) {
     call.budget = { gate: o.budgetGate, priceOf };

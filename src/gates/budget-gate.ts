@@ -22,8 +22,9 @@ export class BudgetExceededError extends Error {
   readonly remainingUsd: number;
   readonly limitUsd: number;
 
-  constructor(neededUsd: number, remainingUsd: number, limitUsd: number) {
-    super(`budget reached: the next request could cost up to $${usd(neededUsd)}, but only $${usd(remainingUsd)} of the $${usd(limitUsd)} budget is left`);
+  constructor(neededUsd: number, remainingUsd: number, limitUsd: number, spentBeforeUsd = 0) {
+    const before = spentBeforeUsd > 0 ? ` ($${usd(spentBeforeUsd)} of it spent before this run)` : "";
+    super(`budget reached: the next request could cost up to $${usd(neededUsd)}, but only $${usd(remainingUsd)} of the $${usd(limitUsd)} budget is left${before}`);
     this.name = "BudgetExceededError";
     this.neededUsd = neededUsd;
     this.remainingUsd = remainingUsd;
@@ -56,12 +57,19 @@ interface Waiter extends QueueNode {
 export interface BudgetGateOptions {
   /** The cap in USD; must be positive. */
   maxUsd: number;
+  /**
+   * Already charged against the cap before this gate existed (earlier runs on the same results
+   * file); at or above `maxUsd`, the first request is refused. @default 0
+   */
+  spentUsd?: number;
   /** @default systemClock */
   clock?: Clock;
 }
 
 export class BudgetGate {
   readonly limitUsd: number;
+  /** What `spentUsd` started at (see `BudgetGateOptions.spentUsd`). */
+  readonly spentBeforeUsd: number;
   readonly #clock: Clock;
   readonly #queue = new WaiterQueue<Waiter>();
   #spent = 0;
@@ -72,7 +80,11 @@ export class BudgetGate {
     if (!(Number.isFinite(options.maxUsd) && options.maxUsd > 0)) {
       throw new RangeError(`maxUsd must be a positive number, got ${String(options.maxUsd)}`);
     }
+    const before = options.spentUsd ?? 0;
+    if (!(Number.isFinite(before) && before >= 0)) throw new RangeError(`spentUsd must be a non-negative number, got ${String(before)}`);
     this.limitUsd = options.maxUsd;
+    this.spentBeforeUsd = before;
+    this.#spent = before;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -111,7 +123,7 @@ export class BudgetGate {
     this.#drain();
   }
 
-  /** USD charged so far (settled holds). */
+  /** USD charged so far (settled holds), `spentBeforeUsd` included. */
   get spentUsd(): number {
     return this.#spent;
   }
@@ -144,12 +156,12 @@ export class BudgetGate {
   }
 
   #exhaust(usd: number): BudgetExceededError {
-    this.#exhausted = new BudgetExceededError(usd, this.remainingUsd, this.limitUsd);
+    this.#exhausted = new BudgetExceededError(usd, this.remainingUsd, this.limitUsd, this.spentBeforeUsd);
     return this.#exhausted;
   }
 
   #refusal(usd: number): BudgetExceededError {
-    return new BudgetExceededError(usd, this.remainingUsd, this.limitUsd);
+    return new BudgetExceededError(usd, this.remainingUsd, this.limitUsd, this.spentBeforeUsd);
   }
 
   /** Admits waiters from the head while they fit; refuses them all once nothing can free more. */

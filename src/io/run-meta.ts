@@ -15,15 +15,31 @@ export interface RunMeta extends RunIdentity {
   llmbatch_meta: 1;
   /** When the results file was started (ISO 8601). */
   created_at: string;
+  /**
+   * USD spent on the results file so far, over every run that wrote to it (what `--max-cost`
+   * counts on a resume). Absent until a run records it.
+   */
+  spent_usd?: number;
 }
 
 export function metaPath(output: string): string {
   return `${output}.meta.json`;
 }
 
-/** Writes the sidecar atomically (temp file + rename), with the user's umask. */
-export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date()): Promise<void> {
+/** Writes the sidecar atomically (temp file + rename), with the user's umask; returns what it wrote. */
+export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date(), spentUsd?: number): Promise<RunMeta> {
   const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString() };
+  if (spentUsd !== undefined) meta.spent_usd = spentUsd;
+  await writeMeta(output, meta);
+  return meta;
+}
+
+/** Records what the results file has cost so far in its sidecar `meta` (atomically). */
+export async function writeSpent(output: string, meta: RunMeta, spentUsd: number): Promise<void> {
+  await writeMeta(output, { ...meta, spent_usd: spentUsd });
+}
+
+async function writeMeta(output: string, meta: RunMeta): Promise<void> {
   const path = metaPath(output);
   try {
     await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
@@ -44,7 +60,8 @@ export async function readRunMeta(output: string): Promise<RunMeta | undefined> 
   }
   try {
     const meta = JSON.parse(text) as Partial<RunMeta>;
-    if (meta.llmbatch_meta === 1 && typeof meta.fingerprint === "string") return meta as RunMeta;
+    const spentOk = meta.spent_usd === undefined || (typeof meta.spent_usd === "number" && Number.isFinite(meta.spent_usd) && meta.spent_usd >= 0);
+    if (meta.llmbatch_meta === 1 && typeof meta.fingerprint === "string" && spentOk) return meta as RunMeta;
   } catch {
     // falls through to the error below
   }

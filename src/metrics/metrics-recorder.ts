@@ -93,6 +93,7 @@ export class MetricsRecorder {
   #errors = 0;
   #unsent = 0;
   #tokens = 0;
+  readonly #billUnknown = { attempts: 0, worstCaseUsd: 0 };
 
   constructor(clock: Clock = systemClock) {
     this.#clock = clock;
@@ -121,7 +122,24 @@ export class MetricsRecorder {
       attemptStarted: () => this.requestStarted(),
       attemptFinished: (response, error) => this.requestFinished(response ? response.usage.input_tokens + response.usage.output_tokens : 0, error !== undefined),
       waited: (kind, ms) => this.waited(kind, ms),
+      attemptBillUnknown: (usd) => this.attemptBillUnknown(usd),
     };
+  }
+
+  /** An attempt failed with its bill unknown; `worstCaseUsd` is null for an unpriced model. */
+  attemptBillUnknown(worstCaseUsd: number | null): void {
+    this.#billUnknown.attempts++;
+    if (worstCaseUsd !== null) this.#billUnknown.worstCaseUsd += worstCaseUsd;
+  }
+
+  /** Attempts that failed with their bill unknown, and their summed worst case (priced models only). */
+  get costUnknown(): { attempts: number; worst_case_usd: number } {
+    return { attempts: this.#billUnknown.attempts, worst_case_usd: roundUsdTotal(this.#billUnknown.worstCaseUsd) };
+  }
+
+  /** Provider requests sent and not yet answered, now. */
+  get inFlight(): number {
+    return this.#started - this.#finished;
   }
 
   /** A record reached its final result. */
@@ -163,6 +181,11 @@ export class MetricsRecorder {
     return this.#tokens;
   }
 
+  /** Cost of the records finished so far (priced models only). */
+  get costUsd(): number {
+    return this.#cost;
+  }
+
   snapshot(): MetricsSnapshot {
     const elapsed = (this.#clock.now() - this.#start) / 1000;
     const now = Math.floor(elapsed);
@@ -173,7 +196,7 @@ export class MetricsRecorder {
     const perMinute = 60 / Math.max(1, span);
     const latencyCount = this.#latencyCount.sum(now);
     return {
-      inFlight: this.#started - this.#finished,
+      inFlight: this.inFlight,
       done: this.#done,
       rpm: Math.round(this.#requests.sum(now) * perMinute),
       tpm: Math.round(this.#tokenRing.sum(now) * perMinute),

@@ -21,6 +21,22 @@ export interface RunSummary {
   skipped: number;
   /** Provider attempts over all records, retries included. */
   attempts: number;
+  /**
+   * Records counted here whose line could not be written because the output closed (`| head`):
+   * their attempts, usage and cost are in the totals, but the results have no line.
+   */
+  unwritten: number;
+  /** Requests in flight when the run stopped early (they may be billed, and are counted here); null when it ended by itself. */
+  in_flight_at_stop: number | null;
+  /**
+   * Attempts that failed with their bill unknown (cancelled, timed out, connection lost after
+   * sending): the server may have charged them. Their worst case (prompt tokens × input price +
+   * max output tokens × output price, priced models only) is NOT in `cost_usd`.
+   */
+  cost_unknown: CostUnknown;
+  /** Answers cut off at the output token limit (`finish_reason: length`): one per LLM step whose last reply was. */
+  truncated: number;
+  truncated_by_step: Record<string, number>;
   usage: Usage;
   /**
    * What the records cost: null when a model without a price answered (its tokens were billed at a
@@ -65,10 +81,21 @@ export interface Percentiles {
   max: number;
 }
 
+export interface CostUnknown {
+  attempts: number;
+  worst_case_usd: number;
+}
+
 export interface BudgetSummary {
   max_cost_usd: number;
-  /** Charged against the cap: the records' costs, plus the whole hold of attempts whose bill is unknown (timeouts). */
+  /**
+   * Charged against the cap, which covers the whole results file: what earlier runs spent on it
+   * (`spent_before_usd`), plus this run's records' costs and the whole hold of its attempts whose
+   * bill is unknown (timeouts).
+   */
   spent_usd: number;
+  /** Spent on the results file by the runs before this one (its sidecar's `spent_usd`); 0 for a new file. */
+  spent_before_usd: number;
   exhausted: boolean;
 }
 
@@ -81,9 +108,18 @@ export interface BuildOptions {
   wallMs?: number;
   /** Records skipped by a resume. @default 0 */
   skipped?: number;
+  /** Records added whose line could not be written (the output closed). @default 0 */
+  unwritten?: number;
+  /** Requests in flight when the run stopped early. @default null */
+  inFlightAtStop?: number | null;
+  /** Attempts whose bill is unknown (`MetricsRecorder.costUnknown`). @default none */
+  costUnknown?: CostUnknown;
 }
 
 const NOT_SENT: ReadonlySet<ErrorType> = new Set(["not_attempted", "budget_exceeded"]);
+
+/** The finish reason of a reply cut off at the output token limit. */
+const TRUNCATED = "length";
 
 const roundTenth = (x: number): number => Math.round(x * 10) / 10;
 
@@ -123,6 +159,8 @@ export class SummaryBuilder {
   readonly #usageByModel: Partial<Record<string, Usage>> = {};
   readonly #errors: Partial<Record<ErrorType, number>> = {};
   readonly #unpriced = new Set<string>();
+  readonly #truncatedByStep: Partial<Record<string, number>> = {};
+  #truncated = 0;
   #records = 0;
   #ok = 0;
   #notAttempted = 0;
@@ -153,7 +191,12 @@ export class SummaryBuilder {
       this.#attempted++;
       this.#latency.record(result.latency_ms);
     }
+    if (result.steps.length === 0 && result.finish_reason === TRUNCATED) this.#truncated++;
     for (const step of result.steps) {
+      if (step.finish_reason === TRUNCATED) {
+        this.#truncated++;
+        addTo(this.#truncatedByStep, step.id, 1);
+      }
       if ((step.attempts ?? 0) === 0) continue;
       let h = this.#stepLatency.get(step.id);
       if (!h) this.#stepLatency.set(step.id, (h = new LatencyHistogram()));
@@ -178,6 +221,11 @@ export class SummaryBuilder {
       invalid_input: this.#invalidInput,
       skipped: options.skipped ?? 0,
       attempts: this.#attempts,
+      unwritten: options.unwritten ?? 0,
+      in_flight_at_stop: options.inFlightAtStop ?? null,
+      cost_unknown: options.costUnknown ? { ...options.costUnknown } : { attempts: 0, worst_case_usd: 0 },
+      truncated: this.#truncated,
+      truncated_by_step: sortedRecord(this.#truncatedByStep, (n: number) => n),
       usage: { ...this.#usage },
       cost_usd: roundCost(this.#cost),
       cost_by_model: sortedRecord(this.#costByModel, roundCost),

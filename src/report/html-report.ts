@@ -41,10 +41,21 @@ function chartSection(c: ChartSpec): string {
   return `<section class="chart"><h2>${escapeHtml(c.title)}</h2>${note}${body}</section>`;
 }
 
+/** Every attempt sent, and what the stop left: results with no line, requests in flight, bills unknown. */
+function attemptsFact(s: RunSummary): string {
+  const parts = [String(s.attempts)];
+  if (s.in_flight_at_stop !== null) parts.push(`${s.in_flight_at_stop} in flight when the run stopped`);
+  if (s.unwritten) parts.push(`${s.unwritten} results counted but not written (output closed)`);
+  if (s.cost_unknown.attempts) parts.push(`${s.cost_unknown.attempts} without an answer: up to $${s.cost_unknown.worst_case_usd} not in the cost`);
+  return parts.join(" · ");
+}
+
 export function renderReport({ summary: s, points, title }: ReportInput): string {
   const w = s.wait_ms;
   const facts: [string, string][] = [
     ["records", `${s.records} (ok ${s.ok}, failed ${s.failed}, not attempted ${s.not_attempted})`],
+    ["attempts", attemptsFact(s)],
+    ...(s.truncated ? [["truncated", `${s.truncated} answers cut off at max_tokens (finish_reason: length)`] as [string, string]] : []),
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
     ["cost", `${describeCost(s)}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],

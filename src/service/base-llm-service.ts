@@ -190,7 +190,7 @@ export class BaseLLMService {
 
   /** The summary so far: the same fields as the CLI's `--summary` file. */
   summary(): RunSummary {
-    return this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason ?? null });
+    return this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason ?? null, costUnknown: this.metrics.costUnknown });
   }
 
   /**
@@ -204,7 +204,7 @@ export class BaseLLMService {
       this.#halt("closed");
       await Promise.allSettled([...this.#inFlight]);
       await Promise.allSettled([...this.#providers.values()].map((p) => p.close?.()));
-      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason === "closed" ? null : (this.#stopReason ?? null) });
+      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason === "closed" ? null : (this.#stopReason ?? null), costUnknown: this.metrics.costUnknown });
       summary.exit_code = exitCodeFor(summary.stopped_reason, summary);
       await this.#opts.onClose?.(summary);
       return summary;

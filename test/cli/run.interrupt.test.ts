@@ -72,12 +72,13 @@ describe("crash safety and graceful shutdown", () => {
     expect(sim.stats().ok).toBe(ids.length); // every request answered was written: none paid twice
   });
 
-  it("a second SIGINT cancels the requests in flight through their AbortSignal", { timeout: 30_000 }, async () => {
+  it("a second SIGINT cancels the requests in flight through their AbortSignal; the summary counts them, at their worst case", { timeout: 30_000 }, async () => {
     const dir = tempDir();
     const records = Array.from({ length: 10 }, (_, i) => ({ id: `s${i}`, prompt: `slow ${i} [[sim:latency:20000]]` }));
     const input = writeTemp(dir, "in.jsonl", jsonl(records));
+    const summaryPath = join(dir, "summary.json");
     sim.resetStats();
-    const run = startCli(["run", input, "-c", "2", "--no-progress"], { env });
+    const run = startCli(["run", input, "-c", "2", "--summary", summaryPath, "--no-progress"], { env });
     while (sim.stats().requests < 2) await new Promise((res) => setTimeout(res, 20));
     run.child.kill("SIGINT");
     await new Promise((res) => setTimeout(res, 200));
@@ -89,6 +90,13 @@ describe("crash safety and graceful shutdown", () => {
     expect(lines.filter((l) => l.error?.type === "cancelled")).toHaveLength(2);
     expect(lines.filter((l) => l.error?.type === "not_attempted")).toHaveLength(8);
     expect(r.stderr).toContain("cancelling the requests in flight");
+    const summary = JSON.parse(readFileSync(summaryPath, "utf8"));
+    expect(summary.attempts).toBe(sim.stats().requests);
+    expect(summary.in_flight_at_stop).toBe(2);
+    expect(summary.cost_usd).toBe(0); // no answer, no usage: what they may cost is in cost_unknown
+    expect(summary.cost_unknown.attempts).toBe(2);
+    expect(summary.cost_unknown.worst_case_usd).toBeGreaterThan(0);
+    expect(r.stderr).toContain("2 requests got no answer (cancelled, timed out or cut off) and may be billed");
     expect(r.stderr).toContain("cannot be resumed");
   });
 });

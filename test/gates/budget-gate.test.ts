@@ -71,4 +71,19 @@ describe("BudgetGate", () => {
     await expect(p).rejects.toThrow("stop");
     expect(g.waiting).toBe(0);
   });
+
+  it("starts from what was spent before it (an earlier run on the same results file): only the rest is admitted", async () => {
+    const g = new BudgetGate({ maxUsd: 1, spentUsd: 0.7, clock: new FakeClock() });
+    expect(g.spentBeforeUsd).toBe(0.7);
+    expect(g.remainingUsd).toBeCloseTo(0.3);
+    const a = await g.acquire(0.25);
+    const next = g.acquire(0.1); // waits: the hold in flight may free enough
+    g.settle(a.hold, 0.25);
+    expect(g.spentUsd).toBeCloseTo(0.95);
+    await expect(next).rejects.toThrow(BudgetExceededError); // 0.7 + 0.25 + 0.1 would pass the cap
+    const spentOut = new BudgetGate({ maxUsd: 1, spentUsd: 1, clock: new FakeClock() });
+    await expect(spentOut.acquire(0.01)).rejects.toThrow("($1.0000 of it spent before this run)");
+    expect(spentOut.exhausted).toBe(true);
+    expect(() => new BudgetGate({ maxUsd: 1, spentUsd: -1 })).toThrow(RangeError);
+  });
 });

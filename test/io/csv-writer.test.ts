@@ -9,7 +9,7 @@ import { chunked, collect, records, result, tempDir } from "./helpers.js";
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const HEADER = "id,ok,output,error_type,error_message,input_tokens,output_tokens,cached_tokens,cost_usd,attempts,latency_ms";
+const HEADER = "id,ok,output,finish_reason,error_type,error_message,input_tokens,output_tokens,cached_tokens,cost_usd,attempts,latency_ms";
 
 describe("CSV result writer", () => {
   it("quotes per RFC 4180", () => {
@@ -28,13 +28,13 @@ describe("CSV result writer", () => {
     const path = join(tmp.dir, "out.csv");
     const writer = await createResultWriter({ path });
     await writer.write(result({ output: 'Hello, "world"\nbye' }));
-    await writer.write(result({ id: "43", ok: false, output: undefined, cost_usd: null, error: { type: "rate_limit", message: "429, slow down", retriable: true } }));
+    await writer.write(result({ id: "43", ok: false, output: undefined, finish_reason: undefined, cost_usd: null, error: { type: "rate_limit", message: "429, slow down", retriable: true } }));
     await writer.close();
     const text = readFileSync(path, "utf8");
     expect(text).toBe(
       `${HEADER}\r\n` +
-        `42,true,"Hello, ""world""\nbye",,,120,48,0,0.0000468,1,812\r\n` +
-        `43,false,,rate_limit,"429, slow down",120,48,0,,1,812\r\n`,
+        `42,true,"Hello, ""world""\nbye",stop,,,120,48,0,0.0000468,1,812\r\n` +
+        `43,false,,,rate_limit,"429, slow down",120,48,0,,1,812\r\n`,
     );
     // Our own reader reads it back.
     const back = records(await collect(readCsv(chunked(text, 7))));

@@ -45,7 +45,7 @@ function budgetRun(): { points: LiveLine[]; results: GenerationResult[] } {
 const summaryOf = (results: GenerationResult[]) => {
   const b = new SummaryBuilder();
   for (const r of results) b.add(r);
-  return b.build({ exitCode: 1, stoppedReason: "budget reached", budget: { max_cost_usd: 0.0002, spent_usd: 0.0002, exhausted: true } });
+  return b.build({ exitCode: 1, stoppedReason: "budget reached", budget: { max_cost_usd: 0.0002, spent_usd: 0.0002, exhausted: true, spent_before_usd: 0 } });
 };
 
 describe("the report's series", () => {

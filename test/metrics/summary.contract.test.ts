@@ -41,6 +41,7 @@ const CONTRACT_KEYS = [
   "wall_ms", "throughput_rpm", "exit_code",
   "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
   "latency_ms_by_step", "wait_ms", "budget",
+  "unwritten", "in_flight_at_stop", "cost_unknown", "truncated", "truncated_by_step",
 ];
 
 describe("SummaryBuilder", () => {
@@ -70,14 +71,14 @@ describe("SummaryBuilder", () => {
       r.backoff = { ...emptyBackoff(), rpm_wait_ms: 5, tpm_wait_ms: 7, retry_wait_ms: 100, budget_waits: 1, budget_wait_ms: 3 };
       b.add(r);
     }
-    const s = b.build({ exitCode: 1, stoppedReason: "budget reached", budget: { max_cost_usd: 31, spent_usd: 30, exhausted: true } });
+    const s = b.build({ exitCode: 1, stoppedReason: "budget reached", budget: { max_cost_usd: 31, spent_usd: 30, spent_before_usd: 0, exhausted: true } });
     expect(Object.keys(s.latency_ms_by_step)).toEqual(["draft", "polish"]);
     expect(Math.abs(s.latency_ms_by_step.draft!.p50 - 500) / 500).toBeLessThanOrEqual(0.01);
     expect(s.latency_ms_by_step.draft!.max).toBe(1000);
     expect(s.latency_ms_by_step.polish).toEqual({ p50: 1000, p90: 1000, p99: 1000, max: 1000 });
     expect(s.wait_ms).toEqual({ gates_ms: 1500, rpm_ms: 500, tpm_ms: 700, budget_ms: 300, retry_ms: 10_000 });
     expect(s.backoff.budget_waits).toBe(100);
-    expect(s.budget).toEqual({ max_cost_usd: 31, spent_usd: 30, exhausted: true });
+    expect(s.budget).toEqual({ max_cost_usd: 31, spent_usd: 30, spent_before_usd: 0, exhausted: true });
   });
 
   it("adds up records, usage, costs, errors and backoff", () => {

@@ -21,6 +21,18 @@ class Echo extends BaseLLMService {
 const echo = (delayMs = 0) => new FakeProvider((prompt) => reply(`echo ${prompt}`, delayMs));
 
 describe("BaseLLMService", () => {
+  it("counts an attempt that timed out in the summary's cost_unknown, at its worst case", async () => {
+    const s = new Echo(new FakeProvider(async () => Promise.reject(new ProviderError({ type: "timeout", message: "timed out" }))), { maxRetries: 1 });
+    const r = await s.ask({ prompt: "slow", params: { max_tokens: 100 } });
+    expect(r.error!.type).toBe("timeout");
+    const summary = s.summary();
+    expect(summary.attempts).toBe(2);
+    expect(summary.cost_unknown.attempts).toBe(2);
+    // gpt-4o-mini: 100 output tokens at $0.6 per 1M each, plus a few prompt tokens.
+    expect(summary.cost_unknown.worst_case_usd).toBeGreaterThan(2 * 100 * 0.6e-6);
+    expect(summary.cost_unknown.worst_case_usd).toBeLessThan(2 * (100 * 0.6e-6 + 50 * 0.15e-6));
+  });
+
   it("coordinates concurrent calls with its own limit and gives each a unique id", async () => {
     const s = new Echo(echo(5), { concurrency: 3 });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.ask(`q${i}`)));

@@ -3,7 +3,7 @@
  * a list of message templates.
  */
 import type { Role } from "../../types.js";
-import type { GenerateStep } from "../step-types.js";
+import { ON_TRUNCATED, type GenerateStep } from "../step-types.js";
 import { readParams } from "../params.js";
 import { checkTemplate } from "../template-refs.js";
 import type { StepMethod } from "./step-method.js";
@@ -15,7 +15,7 @@ import type { StepMethod } from "./step-method.js";
 const MESSAGE_ROLES = ["system", "developer", "user", "assistant"] as const satisfies readonly Role[];
 
 export const generateStep: StepMethod<GenerateStep> = {
-  keys: ["prompt", "system", "messages", "model", "params", "schema", "repair_attempts", "retries"],
+  keys: ["prompt", "system", "messages", "model", "params", "schema", "repair_attempts", "retries", "on_truncated"],
 
   parse(fields, ctx) {
     const { reader: r, where, order } = ctx;
@@ -98,6 +98,12 @@ export const generateStep: StepMethod<GenerateStep> = {
       const n = r.nonNegativeInt(retriesField, 100);
       if (n === undefined) ok = false;
       else step.retries = n;
+    }
+    const truncatedField = fields.get("on_truncated");
+    if (truncatedField !== undefined) {
+      const policy = r.oneOf(truncatedField, ON_TRUNCATED);
+      if (policy === undefined) ok = false;
+      else step.on_truncated = policy;
     }
 
     return ok ? step : undefined;

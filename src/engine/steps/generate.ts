@@ -7,9 +7,9 @@ import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { roundUsd } from "../../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type ProviderName, type ResultError, type StepResult } from "../../types.js";
-import { callLlm } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
+import { callUnderTruncationPolicy } from "./truncation.js";
 import { elapsed, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
 /** Why a record cannot be sent by the default pipeline; `--strict` reports the same words. */
@@ -71,13 +71,14 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   let cost: number | null = 0;
   let messages = built;
   for (let repairs = 0; ; repairs++) {
-    const outcome = await callLlm(provider, { model, messages, params }, call);
+    const { outcome, finishReason } = await callUnderTruncationPolicy(step.id, step.on_truncated ?? "accept", provider, { model, messages, params }, call);
     attempts += outcome.attempts;
     addBackoff(backoff, outcome.backoff);
     const result = (ok: boolean, extra: Partial<StepResult>): StepOutcome => {
       const r: StepResult = { id: step.id, ok, ms: elapsed(started), model, usage, cost_usd: cost, attempts, ...extra };
       if (repairs > 0) r.repairs = repairs;
-      return { result: r, notSent: !ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff };
+      if (finishReason !== undefined) r.finish_reason = finishReason;
+      return { result: r, notSent: !ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
     };
     if (!outcome.ok) {
       // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
@@ -91,18 +92,17 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
     const { response } = outcome;
     addUsage(usage, response.usage);
     cost = addCost(cost, deps.cost(p.provider, response.model || model, response.usage));
-    const finished = (o: StepOutcome): StepOutcome => ({ ...o, finishReason: response.finishReason });
-    if (structured === undefined) return finished(result(true, { output: response.text }));
+    if (structured === undefined) return result(true, { output: response.text });
 
     const checked = structured.check(response.text, response.finishReason);
-    if (checked.ok) return finished(result(true, { output: checked.value }));
+    if (checked.ok) return result(true, { output: checked.value });
     if (repairs >= repairAttempts) {
       const calls = repairs + 1;
       const error = resultError("invalid_response", `step "${step.id}": the reply ${checked.problem} (after ${calls} call${calls === 1 ? "" : "s"}, ${repairs} repair${repairs === 1 ? "" : "s"})`, {
         code: checked.code,
         retriable: false,
       });
-      return finished(result(false, { error }));
+      return result(false, { error });
     }
     messages = [...messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }];
   }
