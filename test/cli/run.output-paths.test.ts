@@ -3,7 +3,8 @@
  * be the input or another output, whatever path leads to it, and each must be a writable file path.
  * Every refused run here must exit 2, send nothing, and leave every file exactly as it was.
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { snapshot } from "../helpers/files.js";
@@ -106,13 +107,20 @@ describe("an output path that cannot be written is exit 2 before anything is sen
     expect(stderr).not.toContain("meta.json");
   });
 
-  it("--summary of a device is refused (a rename would replace it); -o and --metrics-file to /dev/null are fine, without a sidecar", async () => {
+  it("--summary or --report naming a pipe is refused: a rename would replace it", async () => {
+    // A pipe of our own, not /dev/null: without the check, a run as root would rename over it.
     const dir = workspace();
-    await expectRefused(dir, ["--summary", "/dev/null"], /--summary "\/dev\/null" is not a regular file/);
-    const r = await runCli(["run", "tickets.jsonl", "-o", "/dev/null", "--metrics-file", "/dev/null", "-q"], { env: simulator.env(), cwd: dir });
+    execFileSync("mkfifo", [join(dir, "pipe")]);
+    await expectRefused(dir, ["--summary", "pipe"], /--summary "pipe" is not a regular file/);
+    await expectRefused(dir, ["--report", "pipe"], /--report "pipe" is not a regular file/);
+  });
+
+  it("-o and --metrics-file to /dev/null are fine, and -o gets no sidecar there", async () => {
+    const r = await runCli(["run", "tickets.jsonl", "-o", "/dev/null", "--metrics-file", "/dev/null", "-q"], { env: simulator.env(), cwd: workspace() });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(existsSync("/dev/null.meta.json")).toBe(false);
+    expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
   });
 });
 

@@ -24,7 +24,8 @@ export function snapshot(dir: string): Map<string, FileState> {
         out.set(`${path}/`, { ino: s.ino, mtimeMs: s.mtimeMs, size: 0, content: "" });
         walk(path);
       } else {
-        const content = s.isSymbolicLink() ? `-> ${readlinkSync(path)}` : readFileSync(path).toString("base64");
+        // A pipe or a device has no bytes to compare (and reading a pipe would wait for a writer).
+        const content = s.isSymbolicLink() ? `-> ${readlinkSync(path)}` : s.isFile() ? readFileSync(path).toString("base64") : "(special file)";
         out.set(path, { ino: s.ino, mtimeMs: s.mtimeMs, size: s.size, content });
       }
     }
