@@ -31,9 +31,9 @@ export interface RunPaths {
  * How a file gets written: opened where it is (results, metrics: the file itself changes),
  * replaced by a rename from a temp file (summary, report, sidecar), or that temp file.
  */
-export type WriteKind = "in place" | "replaced" | "temp";
+type WriteKind = "in place" | "replaced" | "temp";
 
-export interface PlannedWrite {
+interface PlannedWrite {
   /** What messages call it: "-o", "the sidecar of -o", "the temp file of --summary". */
   what: string;
   path: string;
@@ -41,7 +41,7 @@ export interface PlannedWrite {
 }
 
 /** The files each output flag makes the run write, the flag's own path first; all in one folder. */
-export function plannedWrites(paths: RunPaths, pid = process.pid): PlannedWrite[][] {
+function plannedWrites(paths: RunPaths, pid = process.pid): PlannedWrite[][] {
   const groups: PlannedWrite[][] = [];
   const output = paths.output === "-" ? undefined : paths.output;
   if (output !== undefined) {

@@ -75,11 +75,11 @@ const FIELDS: Readonly<Record<string, { expected: string; optional?: true; check
  * another tool's file is refused up front rather than crashing the resume half way. Fields it does
  * not know are left alone: a later llmbatch may add some without changing what these mean.
  */
-export function shapeProblem(value: unknown): string | undefined {
+function shapeProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return `expected a JSON object, got ${kind(value)}`;
   const meta = value as Record<string, unknown>;
   for (const [name, field] of Object.entries(FIELDS)) {
-    if (!(name in meta)) {
+    if (!Object.hasOwn(meta, name)) {
       if (!field.optional) return `"${name}" is missing`;
     } else if (!field.check(meta[name])) return `"${name}" must be ${field.expected}, got ${shown(meta[name])}`;
   }
