@@ -7,9 +7,10 @@ import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
-import { checkWritableFolder, writeFileAtomic } from "./io/atomic-file.js";
+import { writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
+import { checkRunPaths } from "./io/output-paths.js";
 import { createResultWriter } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
@@ -98,10 +99,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
   const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  // Before any file is opened: no output may be the input, another output, or a folder.
+  await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
-  for (const [flag, path] of [["--summary", config.summaryPath], ["--report", config.reportPath], ["--metrics-file", config.metricsFile]] as const) {
-    if (path !== undefined) await checkWritableFolder(path, flag);
-  }
   const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;

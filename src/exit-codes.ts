@@ -5,7 +5,8 @@
  */
 import type { RunSummary } from "./metrics/summary.js";
 
-export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, interrupted: 130 } as const;
+/** `internal` (70, sysexits' EX_SOFTWARE): a bug in llmbatch, or the run thread running out of heap. */
+export const EXIT = { ok: 0, someFailed: 1, usage: 2, fatal: 3, internal: 70, interrupted: 130 } as const;
 
 /** The stop reason when the reader of the results (stdout) went away. */
 export const OUTPUT_CLOSED = "output closed: the reader of the results went away (EPIPE)";

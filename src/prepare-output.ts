@@ -6,6 +6,7 @@
 import type { Pipeline } from "./config/pipeline.js";
 import { runIdentity } from "./config/fingerprint.js";
 import { UsageError } from "./errors.js";
+import { isSpecialFile } from "./io/output-paths.js";
 import { outputFormatFor } from "./io/result-writer.js";
 import { hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
 import { checkSameRun, readRunMeta, writeRunMeta, type RunMeta } from "./io/run-meta.js";
@@ -42,6 +43,8 @@ export async function prepareOutput(path: string | undefined, config: OutputOpti
     throw new UsageError(`--${config.resume === "failed" ? "retry-failed" : "resume"} needs the results file it continues: pass -o <file> (results on stdout cannot be resumed)`);
   }
   if (output === undefined) return fresh;
+  // A device or a pipe (`-o /dev/null`) keeps nothing to resume from: no sidecar next to it.
+  if (await isSpecialFile(output)) return fresh;
   const identity = runIdentity(config.pipeline);
   if (config.resume) {
     // Checked before the file is touched: a refused resume leaves it exactly as it was. Without

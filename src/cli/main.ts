@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { debugEnabled, internalErrorLines } from "./internal-error.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { RunFlags } from "./run-command.js";
 import type { SignalSource } from "./signals.js";
@@ -158,20 +159,24 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return handleError(err, logFor({}));
+    return handleError(err, logFor({}), debugEnabled(io.env));
   }
 }
 
 /** The one place that turns run-level errors into exit codes. */
-function handleError(err: unknown, log: Logger): number {
+function handleError(err: unknown, log: Logger, debug: boolean): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return EXIT.ok;
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT.ok;
+    // `llmbatch help` asked for it (0); `llmbatch` with no command got it on stderr instead of a run (1).
+    if (err.code === "commander.help") return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return EXIT.usage; // commander already printed the message
   }
   if (err instanceof UsageError) {
     log.error(err.message);
     return EXIT.usage;
   }
-  log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return EXIT.someFailed;
+  const [first, ...rest] = internalErrorLines(err, debug);
+  log.error(first!);
+  for (const line of rest) log.stream.write(`${line}\n`);
+  return EXIT.internal;
 }

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from "node:v8";
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, resourceLimits } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
 import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
@@ -100,7 +100,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     log.info(`using the bundled simulator at ${simulator.url} (no real provider is contacted)`);
   }
 
-  if (!isMainThread) log.verbose(`run thread: JavaScript heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MB`);
+  if (!isMainThread) log.verbose(heapLimitLine());
   const signals = interruptSignals(log, graceMs, io.signals);
   const progress = createProgress(log, flags.progress !== false && !flags.quiet, { input, format });
   try {
@@ -176,6 +176,17 @@ function unknownCostNote(s: RunSummary): string {
   const { attempts, worst_case_usd } = s.cost_unknown;
   const n = attempts === 1 ? "1 request" : `${groupDigits(attempts)} requests`;
   return `${n} got no answer (cancelled, timed out or cut off) and may be billed: up to $${worst_case_usd}, counted in the summary as cost_unknown, not in cost_usd`;
+}
+
+/**
+ * The run thread's heap limit as the README states it: the old generation, which `--max-old-space-size`
+ * and our 1,536 MB set. V8's `heap_size_limit` adds the young generation's semi-spaces (48 MB), so
+ * it reads 1,584 MB; both are printed so neither figure looks wrong.
+ */
+function heapLimitLine(): string {
+  const totalMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const youngMb = resourceLimits.maxYoungGenerationSizeMb ?? 0;
+  return `run thread: JavaScript heap limit ${groupDigits(totalMb - youngMb)} MB (old generation; V8 reports ${groupDigits(totalMb)} MB with the ${youngMb} MB young generation)`;
 }
 
 /** What to run next after a run that stopped early (interrupt, fatal error, --max-errors). */

@@ -15,6 +15,7 @@
  */
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import { EXIT } from "../exit-codes.js";
+import { internalErrorText } from "./internal-error.js";
 
 /** Old-generation limit of the run thread, in MB (below V8's 2 GB threshold for 4× growth). */
 export const RUN_THREAD_OLD_SPACE_MB = 1536;
@@ -60,19 +61,21 @@ export function runInThread(argv: string[]): Promise<number> {
       // The run is over: whatever might still hold the thread open must not hold the process.
       setTimeout(() => void worker.terminate(), THREAD_EXIT_GRACE_MS).unref();
     });
+    // An exception that escaped the run, or the heap running out: not the provider's doing (3),
+    // so both are internal errors (70); only the out-of-memory one says what to change.
     worker.on("error", (err: Error & { code?: string }) => {
-      const what =
+      process.stderr.write(
         err.code === "ERR_WORKER_OUT_OF_MEMORY"
-          ? `the run needed more than ${RUN_THREAD_OLD_SPACE_MB} MB of JavaScript heap; allow more with NODE_OPTIONS=--max-old-space-size=<MB>`
-          : `the run stopped on an internal error: ${err.stack ?? err.message}`;
-      process.stderr.write(`llmbatch: ${what}\n`);
-      code = EXIT.fatal;
+          ? `error: the run needed more than ${RUN_THREAD_OLD_SPACE_MB} MB of JavaScript heap; allow more with NODE_OPTIONS=--max-old-space-size=<MB> (a streaming run keeps ~15 MB alive: unless its records are huge, please report it)\n`
+          : internalErrorText(err, process.env),
+      );
+      code = EXIT.internal;
     });
     worker.on("exit", () => {
       removeSignalRelay();
       if (code === undefined) {
-        process.stderr.write("llmbatch: the run thread ended without reporting how the run went\n");
-        code = EXIT.fatal;
+        process.stderr.write(internalErrorText("the run thread ended without reporting how the run went", {}));
+        code = EXIT.internal;
       }
       resolve(code);
     });

@@ -1,32 +1,27 @@
-import { constants } from "node:fs";
-import { access, rename, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { UsageError } from "../errors.js";
+import { open, rename, rm } from "node:fs/promises";
 
-/**
- * Writes `text` to `path` through a temp file and a rename, so a reader (or a crash) never sees a
- * half-written summary, sidecar or report. The file gets the user's umask.
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+/** The temp file `writeFileAtomic` writes `path` through (a run checks its outputs against it up front). */
+export function tempPathFor(path: string, pid = process.pid): string {
+  return `${path}.tmp-${pid}`;
 }
 
 /**
- * Before a run sends anything: a file it writes only at the end (`--summary`, `--report`) or along
- * the way (`--metrics-file`) must have a writable folder, so a typo in its path is a usage error
- * up front rather than a crash after the whole batch was paid for.
+ * Writes `text` to `path` through a temp file and a rename, so a reader (or a crash) never sees a
+ * half-written summary, sidecar or report. The file gets the user's umask. Once the temp file is
+ * opened, a failed write or rename removes it rather than leave it next to the user's files.
  */
-export async function checkWritableFolder(path: string, flag: string): Promise<void> {
-  const folder = dirname(path);
-  let problem: string | undefined;
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = tempPathFor(path);
+  const handle = await open(tmp, "w");
   try {
-    if (!(await stat(folder)).isDirectory()) problem = "is not a folder";
-    else await access(folder, constants.W_OK);
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    problem = code === "ENOENT" ? "does not exist" : code === "EACCES" || code === "EPERM" ? "is not writable" : (err as Error).message;
+    await rm(tmp, { force: true }).catch(() => undefined); // the write's own error is the one to report
+    throw err;
   }
-  if (problem !== undefined) throw new UsageError(`${flag} ${JSON.stringify(path)}: the folder ${JSON.stringify(folder)} ${problem}; nothing was sent`);
 }

@@ -58,14 +58,55 @@ export async function readRunMeta(output: string): Promise<RunMeta | undefined> 
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new UsageError(`cannot read "${path}": ${(err as Error).message}`);
   }
+  let value: unknown;
   try {
-    const meta = JSON.parse(text) as Partial<RunMeta>;
-    const spentOk = meta.spent_usd === undefined || (typeof meta.spent_usd === "number" && Number.isFinite(meta.spent_usd) && meta.spent_usd >= 0);
-    if (meta.llmbatch_meta === 1 && typeof meta.fingerprint === "string" && spentOk) return meta as RunMeta;
+    value = JSON.parse(text);
   } catch {
-    // falls through to the error below
+    throw notADescription(path, "it is not JSON");
   }
-  throw new UsageError(`"${path}" is not an llmbatch run description; delete it and resume with --force, or write to a new -o file`);
+  const problem = shapeProblem(value);
+  if (problem !== undefined) throw notADescription(path, problem);
+  return value as RunMeta;
+}
+
+function notADescription(path: string, why: string): UsageError {
+  return new UsageError(`"${path}" is not an llmbatch run description (${why}); delete it and resume with --force, or write to a new -o file`);
+}
+
+/** Each field of a sidecar and what its value must be; `optional` ones may be left out. */
+const FIELDS: Readonly<Record<string, { expected: string; optional?: true; check(v: unknown): boolean }>> = {
+  llmbatch_meta: { expected: "1", check: (v) => v === 1 },
+  fingerprint: { expected: "a non-empty string", check: (v) => typeof v === "string" && v !== "" },
+  pipeline: { expected: "a string", check: (v) => typeof v === "string" },
+  models: { expected: "a list of strings", check: (v) => Array.isArray(v) && v.every((m) => typeof m === "string") },
+  created_at: { expected: "a date (ISO 8601 string)", check: (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)) },
+  spent_usd: { expected: "a number >= 0", optional: true, check: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 },
+};
+
+/**
+ * What is wrong with a parsed sidecar, naming the field, or undefined when it has the shape of a
+ * `RunMeta`: every field present (unless optional) and of the right type, so a hand edit or
+ * another tool's file is refused up front rather than crashing the resume half way. Fields it does
+ * not know are left alone: a later llmbatch may add some without changing what these mean.
+ */
+function shapeProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return `expected a JSON object, got ${kind(value)}`;
+  const meta = value as Record<string, unknown>;
+  for (const [name, field] of Object.entries(FIELDS)) {
+    if (!Object.hasOwn(meta, name)) {
+      if (!field.optional) return `"${name}" is missing`;
+    } else if (!field.check(meta[name])) return `"${name}" must be ${field.expected}, got ${shown(meta[name])}`;
+  }
+  return undefined;
+}
+
+function kind(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /**
