@@ -31,7 +31,7 @@ describe("openInput", () => {
     expect(() => openInput(txt)).toThrow(`cannot tell the format of input "${txt}" from the extension ".txt": expected .jsonl, .ndjson, .json, .csv, .tsv, or pass --format jsonl|csv|tsv`);
     const missing = join(tmp.dir, "missing.jsonl");
     expect(() => openInput(missing)).toThrow(`cannot read input "${missing}": no such file`);
-    expect(() => openInput(tmp.dir)).toThrow(/is not a file/);
+    expect(() => openInput(tmp.dir)).toThrow(`input "${tmp.dir}" is a directory, not something to read records from`);
     expect(() => openInput(txt, { format: "xml" as "csv" })).toThrow('--format must be one of jsonl, csv, tsv, got "xml"');
   });
 
