@@ -136,4 +136,35 @@ describe("CSV reader", () => {
       await expect(collect(input.items)).rejects.toThrow(/bad-header\.csv:1: the header row cannot be read: /);
     }
   });
+  it("ends a row at a lone CR as at LF, CRLF staying one line end; a quoted CR stays in its cell", async () => {
+    const csv = 'id,prompt\ra,one\r\nb,"multi\rline"\rc,three\n\rd,four\r';
+    for (const chunk of [1, 2, 5, 1024]) {
+      const recs = records(await read(csv, chunk));
+      expect(recs.map((r) => [r.id, r.line, r.prompt])).toEqual([
+        ["a", 2, "one"],
+        ["b", 3, "multi\rline"],
+        ["c", 5, "three"],
+        ["d", 7, "four"],
+      ]);
+    }
+  });
+
+  it("reads a row of only U+00A0 as a row, and a quoted first header cell after a BOM", async () => {
+    expect(records(await read("text\n\u00a0\nlast\n")).map((r) => [r.line, r.vars.text])).toEqual([
+      [2, "\u00a0"],
+      [3, "last"],
+    ]);
+    for (const chunk of [1, 2, 1024]) {
+      const items = await read('\ufeff"id",prompt\n"x","a ""quoted"" word"\n', chunk);
+      expect(records(items).map((r) => [r.id, r.prompt])).toEqual([["x", 'a "quoted" word']]);
+    }
+  });
+
+  it("keeps a TSV quote that does not close its cell as text, on every row", async () => {
+    const items = await read('id\tprompt\na\t"Hello" she said\nb\tnext\n', 1024, "\t");
+    expect(records(items).map((r) => [r.id, r.prompt])).toEqual([
+      ["a", '"Hello" she said'],
+      ["b", "next"],
+    ]);
+  });
 });
