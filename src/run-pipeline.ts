@@ -53,9 +53,10 @@ async function* asItems(records: Iterable<InputRecord | Record<string, unknown>>
   for await (const r of records) {
     n++;
     // The same bound as the file readers', so no later stage (writers, templates) can overflow.
-    const nesting = valueNestingProblem(isInputRecord(r) ? r.vars : r);
+    const fields = isInputRecord(r) ? r.vars : r;
+    const nesting = valueNestingProblem(fields);
     if (nesting !== undefined) {
-      const message = nesting === "circular" ? "the record refers to itself (a circular structure), which cannot be written as JSON" : tooDeepMessage();
+      const message = nesting === "circular" ? "the record refers to itself (a circular structure), which cannot be written as JSON" : tooDeepMessage(fields);
       yield { kind: "invalid", invalid: { id: isInputRecord(r) ? r.id : recordId(r, n), line: isInputRecord(r) ? r.line : n, message } };
       continue;
     }

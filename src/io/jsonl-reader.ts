@@ -69,7 +69,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       continue;
     }
     if (jsonNestsDeeperThan(bytes)) {
-      yield invalid(line, tooDeepMessage(), recordId(value, line));
+      yield invalid(line, tooDeepMessage(value), recordId(value, line));
       continue;
     }
     const surrogate = loneSurrogatePath(text, value);

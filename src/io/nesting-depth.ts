@@ -82,9 +82,11 @@ function childrenOf(value: object): unknown[] {
   return Array.isArray(value) ? value : Object.values(value);
 }
 
-/** What a record nested too deep is told. */
-export function tooDeepMessage(limit = MAX_NESTING_DEPTH): string {
-  return `the record nests arrays/objects more than ${limit} levels deep (the most llmbatch reads)`;
+/** What a record nested too deep is told, naming its field that is (found only on this error path). */
+export function tooDeepMessage(record: Record<string, unknown>, limit = MAX_NESTING_DEPTH): string {
+  const field = Object.keys(record).find((k) => valueNestingProblem(record[k], limit - 1) === "too deep");
+  const what = field === undefined ? "the record" : `field ${JSON.stringify(field)}`;
+  return `${what} nests arrays/objects more than ${limit} levels deep, counting the record as one (the most llmbatch reads)`;
 }
 
 function countUpTo(buf: Buffer, byte: number, max: number): number {

@@ -9,17 +9,20 @@
  * reaches a writer (a provider's answer) is written as U+FFFD.
  */
 
-// A lone surrogate enters JSON text only as a `\uD800`–`\uDFFF` escape: the bytes of a line are
-// checked to be UTF-8 first, and UTF-8 has no encoding for a surrogate.
-const SURROGATE_ESCAPE = /\\u[dD][89abcdefABCDEF]/;
+// A lone surrogate enters JSON text only as an escape: the bytes of a line are checked to be UTF-8
+// first, and UTF-8 has no encoding for a surrogate. This matches a real (not backslash-escaped)
+// `\uD800`–`\uDBFF` escape not followed by a low one, or a `\uDC00`–`\uDFFF` escape not preceded
+// by a high one: exactly the lone ones, so the common escaped pair (`\ud83d\ude00`, as Python's
+// `json.dumps` writes an emoji) costs one regex test and no walk.
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})/;
 
 /**
  * The path of the first key or string in `value` that holds a lone surrogate (`prompt`,
- * `messages[0].content`, `vars["k"]` for a key), or `undefined` when there is none. `text` is the
- * JSON the value was parsed from: a line with no surrogate escape is decided without a walk.
+ * `messages[0].content`, `the key of meta["k"]`), or `undefined` when there is none. `text` is the
+ * JSON the value was parsed from: only a line with a lone-surrogate escape is walked, for the path.
  */
 export function loneSurrogatePath(text: string, value: unknown): string | undefined {
-  if (!text.includes("\\u") || !SURROGATE_ESCAPE.test(text)) return undefined;
+  if (!text.includes("\\u") || !LONE_SURROGATE_ESCAPE.test(text)) return undefined;
   // Iterative: the reader has bounded the depth, but a stack of its own costs nothing here.
   const stack: [unknown, string][] = [[value, ""]];
   while (stack.length > 0) {

@@ -34,7 +34,7 @@ describe("a record nested too deep is one invalid_input line, and the run goes o
     expect(lines.map((l) => l.id).sort()).toEqual(["a", "b", "c"]);
     const bad = lines.find((l) => l.id === "b")!;
     expect(bad.error).toMatchObject({ type: "invalid_input", line: 2 });
-    expect(bad.error.message).toBe(`${file}:2: the record nests arrays/objects more than 1000 levels deep (the most llmbatch reads)`);
+    expect(bad.error.message).toBe(`${file}:2: field "d" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)`);
   });
 
   it("through a template that renders the deep field: invalid_input, not an internal error", async () => {
@@ -47,7 +47,7 @@ describe("a record nested too deep is one invalid_input line, and the run goes o
   it("under --strict (exit 2, the line listed) and in estimate (counted invalid, no crash)", async () => {
     const strict = await runCli(["run", file, "--strict", "--template", "{{d}}", "-q"], { env: simulator.env() });
     expect(strict.code).toBe(2);
-    expect(strict.stderr).toContain(`${file}:2: the record nests arrays/objects more than 1000 levels deep`);
+    expect(strict.stderr).toContain(`${file}:2: field "d" nests arrays/objects more than 1000 levels deep`);
     expect(strict.stderr).not.toMatch(/RangeError|Maximum call stack/);
     const estimate = await runCli(["estimate", file, "--template", "{{d}}"]);
     expect(estimate.stderr).not.toMatch(/RangeError|Maximum call stack/);

@@ -20,7 +20,7 @@ describe("runPipeline bounds the nesting of the records it is handed, as the fil
       ["loop", false, "invalid_input"],
       ["vars", false, "invalid_input"],
     ]);
-    expect(results[1]!.error!.message).toBe("line 2: the record nests arrays/objects more than 1000 levels deep (the most llmbatch reads)");
+    expect(results[1]!.error!.message).toBe("line 2: field \"d\" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)");
     expect(results[2]!.error!.message).toContain("circular");
     expect(results[3]!.error!.line).toBe(9);
     expect(provider.calls).toBe(1);

@@ -128,7 +128,7 @@ describe("JSONL reader", () => {
     const brackets = JSON.stringify("[{".repeat(5000));
     const items = await read([`{"id":"ok","d":${nest(999)}}`, `{"id":"deep","d":${nest(1000)}}`, `{"id":"text","d":${brackets}}`, `{"id":"far","d":${nest(50_000)}}`].join("\n"));
     expect(records(items).map((r) => r.id)).toEqual(["ok", "text"]);
-    const message = "the record nests arrays/objects more than 1000 levels deep (the most llmbatch reads)";
+    const message = "field \"d\" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)";
     expect(invalids(items)).toEqual([
       { id: "deep", line: 2, message },
       { id: "far", line: 4, message },
