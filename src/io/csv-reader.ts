@@ -94,14 +94,15 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       // row; without trustworthy column names no row can be read, so this stops the run.
       // (A throw from on_skip becomes the parser's error, which the loop below rethrows.)
       if (!headerRead) throw new UsageError(`${name}:${line}: the header row cannot be read: ${describe(err, line)}`);
+      const message = describe(err, line);
+      // Told even when this row was already reported for another error: the input is cut short.
+      if (err.code === "CSV_QUOTE_NOT_CLOSED") opts.onIncomplete?.(`${name}:${line}: ${message}`);
       // A row with two stray quotes is reported twice; it is still one row, one output line.
       if (line === lastErrorLine) return;
       lastErrorLine = line;
       // A row with the wrong number of cells still has its cells: use its id when it has one.
       const cells = err.record;
       const id = Array.isArray(cells) && typeof cells[idColumn] === "string" && cells[idColumn] !== "" ? (cells[idColumn] as string) : String(line);
-      const message = describe(err, line);
-      if (err.code === "CSV_QUOTE_NOT_CLOSED") opts.onIncomplete?.(`${name}:${line}: ${message}`);
       parser.push({ kind: "invalid", invalid: { id, line, message } } satisfies ReadItem);
       return undefined;
     },

@@ -93,6 +93,13 @@ describe("CSV reader", () => {
     }
   });
 
+  it("says the input was cut short even when the row with the unclosed quote had another error first", async () => {
+    const told: string[] = [];
+    const items = await collect(readCsv(chunked('id,prompt\na,x"y,"open\nb,c\n', 3), { onIncomplete: (m) => told.push(m) }));
+    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
+    expect(told).toEqual([expect.stringContaining("<csv>:2: the quote opening a cell is never closed, so the rest of the input, lines 2–3, could not be read")]);
+  });
+
   it("stops at a quoted cell that runs past the cell limit instead of holding the rest of the input", async () => {
     const told: string[] = [];
     const csv = `id,prompt\na,ok\nb,"${"x".repeat(500)}\n${"more\n".repeat(200)}`;
