@@ -188,9 +188,12 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
 
     const stopReason = engine.stopReason;
+    // A CSV quote never closed: the run must not look complete (its last result line says it too).
+    const incomplete = input.incomplete();
+    if (incomplete !== undefined) config.onWarning?.(`the input was not read to its end: ${incomplete}`);
     built = summary.build({
       exitCode: 0,
-      stoppedReason: stopReason ?? null,
+      stoppedReason: stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`),
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
       skipped: resumed.skipped.count,

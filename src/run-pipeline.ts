@@ -5,6 +5,7 @@
 import { loadPipeline, type Pipeline } from "./config/pipeline.js";
 import { resolveRunOptions } from "./config/run-options.js";
 import { GenerationEngine, type EngineOptions } from "./engine/engine.js";
+import { tooDeepMessage, valueNestingProblem } from "./io/nesting-depth.js";
 import { recordId, toRecord } from "./io/record.js";
 import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
 import { loadPriceTable } from "./providers/prices.js";
@@ -51,6 +52,14 @@ async function* asItems(records: Iterable<InputRecord | Record<string, unknown>>
   let n = 0;
   for await (const r of records) {
     n++;
+    // The same bound as the file readers', so no later stage (writers, templates) can overflow.
+    const fields = isInputRecord(r) ? r.vars : r;
+    const nesting = valueNestingProblem(fields);
+    if (nesting !== undefined) {
+      const message = nesting === "circular" ? "the record refers to itself (a circular structure), which cannot be written as JSON" : tooDeepMessage(fields);
+      yield { kind: "invalid", invalid: { id: isInputRecord(r) ? r.id : recordId(r, n), line: isInputRecord(r) ? r.line : n, message } };
+      continue;
+    }
     if (isInputRecord(r)) {
       yield { kind: "record", record: r };
       continue;

@@ -10,7 +10,7 @@ import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
 import { ON_TRUNCATED, type GenerateStep, type OnTruncated, type PipelineStep } from "./step-types.js";
-import { ConfigReader, parseYamlText, type Field } from "./yaml-reader.js";
+import { ConfigReader, parseYamlText, yamlErrorMessage, type Field } from "./yaml-reader.js";
 
 export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, OnTruncated, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
@@ -56,7 +56,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
     throw new ConfigError(
       doc.errors.map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
-        return { message: `YAML syntax error: ${e.message}${duplicateKeyHint(e.code, text, e.pos[0])}`, file, line, column: col };
+        return { message: `${yamlErrorMessage(e)}${duplicateKeyHint(e.code, text, e.pos[0])}`, file, line, column: col };
       }),
     );
   }

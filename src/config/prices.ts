@@ -7,7 +7,7 @@
 import type { LineCounter } from "yaml";
 import { loadPriceTable, withPriceOverrides, type ModelPrice, type PriceTable } from "../providers/prices.js";
 import { ConfigError, readConfigText } from "./config-error.js";
-import { ConfigReader, describe, isMap, isScalar, parseYamlText, scalarValue, type Field, type YamlNode } from "./yaml-reader.js";
+import { ConfigReader, describe, isMap, isScalar, parseYamlText, scalarValue, yamlErrorMessage, type Field, type YamlNode } from "./yaml-reader.js";
 
 export type PriceOverrides = Record<string, ModelPrice>;
 
@@ -55,7 +55,7 @@ export async function loadPriceOverrides(file: string): Promise<PriceOverrides> 
   const text = await readConfigText(file, "price file");
   const { doc, lines } = parseYamlText(text);
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => ({ message: `syntax error: ${e.message}`, file, ...position(lines, e.pos[0]) })));
+    throw new ConfigError(doc.errors.map((e) => ({ message: yamlErrorMessage(e), file, ...position(lines, e.pos[0]) })));
   }
   const r = new ConfigReader(file, text, doc, lines);
   const root = r.deref(doc.contents);

@@ -4,7 +4,7 @@
  * carry on and find the next problem. Step validators and the pipeline loader are built from these.
  */
 import type * as Yaml from "yaml";
-import type { Alias, Document, LineCounter, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { Alias, Document, LineCounter, Node, Scalar, YAMLError, YAMLMap, YAMLSeq } from "yaml";
 import { schemaProblem } from "../engine/json-schema.js";
 import { lazyModule } from "../lazy-module.js";
 import type { ConfigProblem } from "./config-error.js";
@@ -34,7 +34,22 @@ export function parseYamlText(text: string): { doc: Document; lines: LineCounter
   const lines = new Lines();
   // prettyErrors off: positions are formatted by us, in the same `file:line:column` form as ours.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // One overflow is reported by every level it unwinds through: it is one problem.
+  const firstOverflow = doc.errors.findIndex((e) => e.code === "RESOURCE_EXHAUSTION");
+  if (firstOverflow !== -1) doc.errors = doc.errors.filter((e, i) => i <= firstOverflow || e.code !== "RESOURCE_EXHAUSTION");
   return { doc, lines };
+}
+
+/**
+ * What a parse error in `doc.errors` says to a user. The yaml library turns a stack overflow
+ * while composing nested collections into `RESOURCE_EXHAUSTION` with the engine's own words
+ * ("Maximum call stack size exceeded"), which name neither the problem nor its cause.
+ */
+export function yamlErrorMessage(error: YAMLError): string {
+  if (error.code === "RESOURCE_EXHAUSTION") {
+    return "nested too deep: the lists and mappings here are nested so many levels down that the YAML parser ran out of stack (a pipeline needs only a few levels)";
+  }
+  return `YAML syntax error: ${error.message}`;
 }
 
 /** A YAML node after alias resolution; `null` for an absent value (`? key` without `:`). */

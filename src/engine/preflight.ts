@@ -1,7 +1,7 @@
 import type { Pipeline } from "../config/pipeline.js";
 import { UsageError } from "../errors.js";
 import { dedupeIds } from "../io/dedupe.js";
-import { openInput, type InputFormat } from "../io/open-input.js";
+import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { NO_PROMPT } from "./steps/generate.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
@@ -74,7 +74,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
 
 /** `--strict`: a second pass over the input before the run; stdin cannot be read twice. */
 export async function refuseBadInput(path: string, format: InputFormat | undefined, pipeline: Pipeline): Promise<void> {
-  if (path === "-") throw new UsageError("--strict reads the input twice (check, then run), so it needs a file, not stdin");
+  if (!canReadTwice(path)) throw new UsageError("--strict reads the input twice (check, then run), so it needs a regular file, not stdin or a pipe");
   const input = openInput(path, { format });
   const found = await findInputProblems(dedupeIds(input.items), pipeline, input.name);
   if (found.count === 0) return;

@@ -3,6 +3,8 @@ import { parse, type CsvError, type InfoRecord } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { CrlfToLf } from "./crlf-to-lf.js";
+import { CsvQuoteGuard } from "./csv-quote-guard.js";
+import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.js";
 import { NOT_UTF8, Utf8LineCheck } from "./utf8-lines.js";
 
 export interface CsvReadOptions {
@@ -10,6 +12,13 @@ export interface CsvReadOptions {
   delimiter?: "," | "\t";
   /** File name for header errors (row errors carry only the line; the engine adds the file). */
   name?: string;
+  /** Longest quoted cell read; a quote still open past it ends the input. @default 64 MiB, as a JSONL line */
+  maxCellBytes?: number;
+  /**
+   * Called once when the reader could not read the input to its end (a quote never closed): what
+   * was left unread, in words, for the summary and stderr. The reader's last item says it too.
+   */
+  onIncomplete?(message: string): void;
 }
 
 /**
@@ -20,7 +29,8 @@ export interface CsvReadOptions {
  * A row with bytes that are not UTF-8 becomes an invalid item (csv-parse alone would replace them
  * with U+FFFD and the damaged prompt would be sent).
  *
- * Line numbers are where a row starts, so a quoted cell spanning lines 4–6 is "line 4".
+ * Lines end at `\n`, `\r\n` or a lone `\r`, as in JSONL. Line numbers are where a row starts, so
+ * a quoted cell spanning lines 4–6 is "line 4", and messages name no other line.
  *
  * A header row that cannot be parsed, or names a column twice, throws `UsageError` on the first
  * pull: without column names no row means anything.
@@ -30,20 +40,25 @@ export interface CsvReadOptions {
  * stream, which keeps them in file order with the records and under the same backpressure.
  * - A wrong column count or a stray quote inside an unquoted cell spoils only that row: it
  *   becomes an invalid item and the next row is read normally.
- * - A broken closing quote (`"abc"x`) or a quote never closed leaves the parser inside a quoted
- *   cell: everything after it would be read as one garbled cell. Nothing later can be trusted,
- *   so the reader yields one invalid item at the failing row, saying the rest of the file could
- *   not be read, and stops. The user fixes the quote and runs again (or `--resume`s).
+ * - A broken closing quote (`"abc"x`) spoils the row up to the end of that physical line; reading
+ *   goes on with the next line (`CsvQuoteGuard` keeps csv-parse from reading on inside the cell).
+ * - Only a quote never closed runs to the end of the input: the row it opens is the last item,
+ *   saying which lines were not read, and `onIncomplete` is told.
  */
 export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts: CsvReadOptions = {}): AsyncGenerator<ReadItem> {
   const delimiter = opts.delimiter ?? ",";
   const name = opts.name ?? (delimiter === "," ? "<csv>" : "<tsv>");
+  // TSV writers (spreadsheets, `cut`, databases) seldom quote, and a prompt starting with a quote
+  // is common: in TSV a quote that does not close a cell properly is kept as text.
+  const relaxQuotes = delimiter === "\t";
+  const maxCellBytes = opts.maxCellBytes ?? DEFAULT_MAX_LINE_BYTES;
   let lastErrorLine = 0;
   let headerRead = false;
   let idColumn = -1;
-  /** Set once the parser has lost its place; it is the last item the reader yields. */
-  let finalItem: ReadItem | undefined;
+  let columnCount = 0;
   const utf8 = new Utf8LineCheck();
+  const guard = new CsvQuoteGuard({ delimiter, relaxQuotes, maxCellBytes });
+  const describe = (err: CsvError, line: number) => describeCsvError(err, { line, lastLine: utf8.lines, columnCount, delimiter, truncated: guard.truncated, maxCellBytes });
 
   const parser = parse({
     delimiter,
@@ -52,61 +67,90 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${NOT_UTF8}`);
       headerRead = true;
       idColumn = header.indexOf("id");
+      columnCount = header.length;
       return checkHeader(header, name);
     },
     bom: true,
+    // After CrlfToLf, every `\n` and `\r` left is a line end (csv-parse would otherwise pick
+    // whichever it meets first and read the other as text).
+    record_delimiter: ["\n", "\r"],
     relax_column_count: false,
-    // TSV writers (spreadsheets, `cut`, databases) seldom quote, and a prompt starting with a quote
-    // is common: in TSV a quote that does not close a cell properly is kept as text.
-    relax_quotes: delimiter === "\t",
+    relax_quotes: relaxQuotes,
     skip_empty_lines: true,
     skip_records_with_error: true,
     // `raw` gives the text of the row so far, from which the row's first line is counted back.
     raw: true,
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
-      if (finalItem) return null;
       const line = startLine(info.lines, raw);
       if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ? record.id : String(line), line, message: NOT_UTF8 } };
       return { kind: "record", record: toCsvRecord(record, line) };
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
-      if (finalItem || err === undefined) return;
+      if (err === undefined) return;
       const errLines = typeof err.lines === "number" ? err.lines : 0;
       const line = startLine(errLines, raw);
       // csv-parse would take a bad header as the columns anyway and then drop the first data
       // row; without trustworthy column names no row can be read, so this stops the run.
       // (A throw from on_skip becomes the parser's error, which the loop below rethrows.)
-      if (!headerRead) throw new UsageError(`${name}:${line}: the header row cannot be read: ${err.message}`);
+      if (!headerRead) throw new UsageError(`${name}:${line}: the header row cannot be read: ${describe(err, line)}`);
+      const message = describe(err, line);
+      // Told even when this row was already reported for another error: the input is cut short.
+      if (err.code === "CSV_QUOTE_NOT_CLOSED") opts.onIncomplete?.(`${name}:${line}: ${message}`);
       // A row with two stray quotes is reported twice; it is still one row, one output line.
       if (line === lastErrorLine) return;
       lastErrorLine = line;
       // A row with the wrong number of cells still has its cells: use its id when it has one.
       const cells = err.record;
       const id = Array.isArray(cells) && typeof cells[idColumn] === "string" && cells[idColumn] !== "" ? (cells[idColumn] as string) : String(line);
-      const item: ReadItem = { kind: "invalid", invalid: { id, line, message: err.message } };
-      if (DESYNCING.has(err.code)) {
-        item.invalid.message += `; the rest of the file from line ${line} on could not be read (fix the quoting and run again)`;
-        finalItem = item;
-      }
-      parser.push(item);
+      parser.push({ kind: "invalid", invalid: { id, line, message } } satisfies ReadItem);
       return undefined;
     },
   });
 
   // Errors reach the loop below through the parser, which pipeline destroys with the first
   // error of any stage; the callback only has to exist, so there is nothing left for it to do.
-  pipeline(Readable.from(source, { objectMode: false }), new CrlfToLf(), utf8, parser, () => {});
+  pipeline(Readable.from(source, { objectMode: false }), new CrlfToLf(), utf8, guard, parser, () => {});
 
-  for await (const item of parser as AsyncIterable<ReadItem>) {
-    yield item;
-    // Returning destroys the parser and, through pipeline, the file stream.
-    if (item === finalItem) return;
-  }
+  yield* parser as AsyncIterable<ReadItem>;
 }
 
-/** Errors after which csv-parse is still inside a quoted cell (see the function comment). */
-const DESYNCING = new Set<string>(["CSV_INVALID_CLOSING_QUOTE", "CSV_QUOTE_NOT_CLOSED", "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE", "CSV_MAX_RECORD_SIZE"]);
+interface ErrorContext {
+  /** Where the row starts. */
+  line: number;
+  /** The input's last line (known once the parser has reached the end). */
+  lastLine: number;
+  columnCount: number;
+  delimiter: "," | "\t";
+  truncated: boolean;
+  maxCellBytes: number;
+}
+
+/**
+ * csv-parse's message in the reader's terms. Its own messages name the line it had reached, which
+ * for a multi-line row is not the line the row starts on (the one rule for a row's line here).
+ */
+function describeCsvError(err: CsvError, at: ErrorContext): string {
+  const column = typeof err.column === "string" ? ` in column ${JSON.stringify(err.column)}` : "";
+  const delimiter = at.delimiter === "," ? "a comma" : "a tab";
+  switch (err.code) {
+    case "CSV_RECORD_INCONSISTENT_COLUMNS": {
+      const got = Array.isArray(err.record) ? err.record.length : undefined;
+      return `the row has ${got === undefined ? "a different number of cells" : got === 1 ? "1 cell" : `${got} cells`}, but the header has ${at.columnCount} columns (a cell holding ${delimiter} must be quoted)`;
+    }
+    case "INVALID_OPENING_QUOTE":
+      return `a quote inside an unquoted cell${column} (quote the whole cell and double each quote in it: "say ""hi""")`;
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return `a quoted cell${column} is closed by a quote followed by more text instead of ${delimiter} or the line end (a quote inside a quoted cell is written twice: ""); the rest of this line was skipped with it`;
+    case "CSV_QUOTE_NOT_CLOSED": {
+      const why = at.truncated ? `runs past ${at.maxCellBytes} bytes without its closing quote` : "is never closed";
+      const span = at.lastLine > at.line ? `lines ${at.line}–${at.lastLine}` : `line ${at.line}`;
+      return `the quote opening a cell${column} ${why}, so the rest of the input, ${span}, could not be read as rows (fix the quote and run again)`;
+    }
+    default:
+      return err.message;
+  }
+}
 
 function toCsvRecord(row: Record<string, string>, line: number): InputRecord {
   // An empty cell is how CSV says "no value", so an empty id or prompt counts as absent.
@@ -117,7 +161,7 @@ function toCsvRecord(row: Record<string, string>, line: number): InputRecord {
 
 /**
  * The line a row starts on: csv-parse's current line minus the line breaks in the row's text.
- * `raw` may begin with skipped blank lines and end with the row's own newline; neither is part
+ * `raw` may begin with skipped blank lines and end with the row's own line end; neither is part
  * of the row. Lone `\r` counts as a break because csv-parse counts it too.
  */
 function startLine(currentLine: number, raw: string | undefined): number {
@@ -125,7 +169,7 @@ function startLine(currentLine: number, raw: string | undefined): number {
   let from = 0;
   while (from < raw.length && (raw[from] === "\n" || raw[from] === "\r")) from++;
   let to = raw.length;
-  if (to > from && raw[to - 1] === "\n") to--;
+  if (to > from && (raw[to - 1] === "\n" || raw[to - 1] === "\r")) to--;
   let breaks = 0;
   for (let i = from; i < to; i++) {
     const c = raw.charCodeAt(i);

@@ -1,6 +1,7 @@
 import type { GenerationResult } from "../types.js";
 import type { OutputSink } from "./output-sink.js";
 import type { ResultWriter } from "./result-writer.js";
+import { wellFormedJson } from "./well-formed.js";
 
 /** Fixed columns of the CSV output, a flattened subset of the JSONL line (see README). */
 export const CSV_COLUMNS = [
@@ -93,10 +94,12 @@ export function csvLine(cells: readonly unknown[]): string {
 
 /**
  * One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with quotes doubled.
- * Missing values and null are empty; objects and arrays (structured output) are JSON.
+ * Missing values and null are empty; objects and arrays (structured output) are JSON. A lone
+ * surrogate becomes U+FFFD (Node's UTF-8 encoder does that for strings; `wellFormedJson` for
+ * JSON, which would otherwise hold a `\ud800` escape).
  */
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const text = typeof value === "object" ? wellFormedJson(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

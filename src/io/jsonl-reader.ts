@@ -2,8 +2,10 @@ import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { describeValue } from "./describe.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
+import { jsonNestsDeeperThan, tooDeepMessage } from "./nesting-depth.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
 import { NOT_UTF8 } from "./utf8-lines.js";
+import { loneSurrogateMessage, loneSurrogatePath } from "./well-formed.js";
 
 export interface JsonlReadOptions extends SplitOptions {
   /** What run-level errors call the input. @default "<jsonl>" */
@@ -17,11 +19,17 @@ export interface JsonlReadOptions extends SplitOptions {
  * beyond the stream's own buffer, and a 1,000,000-line file streams in constant memory.
  * A bad line never stops the file: it becomes an invalid item (one output line) and the
  * reader moves on. Messages carry no file or line: the engine prefixes `file:line:`.
+ *
+ * Only empty and ASCII-blank lines (spaces, tabs) are skipped. Any other line is a record, so a
+ * line of U+00A0 or a stray BOM is an `invalid_input` rather than a record that vanishes. A
+ * record nested deeper than `MAX_NESTING_DEPTH`, or holding a lone surrogate, is refused here,
+ * so no later stage meets it (see nesting-depth.ts and well-formed.ts).
  */
 export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opts: JsonlReadOptions = {}): AsyncGenerator<ReadItem> {
   // `fatal` turns bad bytes into an error instead of silently replacing them with U+FFFD,
-  // which would send a corrupted prompt.
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  // which would send a corrupted prompt. `ignoreBOM` keeps a BOM in the text (the decoder would
+  // drop it from every line), so a line holding nothing else is seen and reported.
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   for await (const raw of splitLines(source, opts)) {
     const { line } = raw;
     if ("tooLong" in raw) {
@@ -36,7 +44,8 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
     if (line === 1 && hasUtf16Bom(bytes)) {
       throw new UsageError(`${opts.name ?? "<jsonl>"}: the file is UTF-16 encoded; JSON Lines must be UTF-8 (re-save it as UTF-8)`);
     }
-    if (bytes.length === 0) continue;
+    // Blank lines are skipped but still counted, so later line numbers match an editor's.
+    if (bytes.length === 0 || isAsciiBlank(bytes)) continue;
 
     let text: string;
     try {
@@ -46,18 +55,28 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       yield invalid(line, NOT_UTF8);
       continue;
     }
-    // Blank lines (also whitespace-only) are skipped but still counted, so later line numbers match an editor's.
-    if (text.trim() === "") continue;
 
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      // A BOM opening a later line (files joined with `cat`) marks the encoding, as on line 1.
+      value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (err) {
-      yield invalid(line, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      yield invalid(line, `invalid JSON: ${err instanceof Error ? err.message : String(err)}${whitespaceHint(text)}`);
       continue;
     }
     if (!isPlainObject(value)) {
       yield invalid(line, `expected a JSON object, got ${describeValue(value)}`);
+      continue;
+    }
+    if (jsonNestsDeeperThan(bytes)) {
+      yield invalid(line, tooDeepMessage(value), recordId(value, line));
+      continue;
+    }
+    const surrogate = loneSurrogatePath(text, value);
+    if (surrogate !== undefined) {
+      const id = recordId(value, line);
+      // An id that UTF-8 cannot hold cannot name the output line either.
+      yield invalid(line, loneSurrogateMessage(surrogate), id.isWellFormed() ? id : String(line));
       continue;
     }
     const record = toRecord(value, line);
@@ -68,6 +87,20 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
 
 function invalid(line: number, message: string, id = String(line)): ReadItem {
   return { kind: "invalid", invalid: { id, line, message } };
+}
+
+/** Spaces and tabs only (a `\r` ends the line before it gets here). Unicode spaces are not blank: they are content. */
+function isAsciiBlank(bytes: Buffer): boolean {
+  if (bytes[0] !== 0x20 && bytes[0] !== 0x09) return false;
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09) return false;
+  return true;
+}
+
+/** For a line that looks blank in an editor but is not: which characters it holds. */
+function whitespaceHint(text: string): string {
+  if (text.trim() !== "") return "";
+  const chars = [...new Set(text)].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  return ` (the line holds only ${chars.join(", ")}: it looks blank but is not; only lines of ASCII spaces and tabs are skipped)`;
 }
 
 function hasUtf16Bom(bytes: Buffer): boolean {

@@ -1,6 +1,7 @@
 import type { GenerationResult } from "../types.js";
 import type { OutputSink } from "./output-sink.js";
 import type { ResultWriter } from "./result-writer.js";
+import { wellFormedJson } from "./well-formed.js";
 
 /**
  * The key order of an output line: what a reader scans for first (id, ok, output/error)
@@ -22,14 +23,17 @@ export const RESULT_KEYS = [
   "steps",
 ] as const satisfies readonly (keyof GenerationResult)[];
 
-/** One result as one JSON line (with its `\n`). Undefined keys are left out; `null` stays. */
+/**
+ * One result as one JSON line (with its `\n`). Undefined keys are left out; `null` stays. The
+ * line is well-formed UTF-8 JSON: a lone surrogate (from a provider's answer) is written as U+FFFD.
+ */
 export function formatJsonlLine(result: GenerationResult, includeInput: boolean): string {
   const ordered: Record<string, unknown> = {};
   for (const key of RESULT_KEYS) {
     if (result[key] !== undefined) ordered[key] = result[key];
   }
   if (includeInput && result.input !== undefined) ordered.input = result.input;
-  return `${JSON.stringify(ordered)}\n`;
+  return `${wellFormedJson(ordered)}\n`;
 }
 
 /** JSON Lines results: one line per `write`, written with a single stream write (line-atomic). */

@@ -1,5 +1,9 @@
 /**
- * Splits a byte stream into lines on `\n`, pulled one line at a time.
+ * Splits a byte stream into lines, pulled one line at a time.
+ *
+ * A line ends at `\n`, at `\r\n`, or at a lone `\r` (old Mac files and some exports), so lines
+ * are numbered as an editor numbers them. JSON text never holds a raw `\r` inside a string, so a
+ * lone `\r` can only be whitespace between tokens or a line end.
  *
  * Works on bytes, not text, so a line is decoded only once it is whole: a multi-byte UTF-8
  * character split across two chunks stays intact, and one bad line cannot corrupt the next.
@@ -7,7 +11,7 @@
  * of pieces and joined once (no quadratic re-concatenation for a 10 MB line).
  */
 
-/** One line without its terminator (`\n`, or `\r\n`). `line` is 1-based and counts every line, blank ones too. */
+/** One line without its terminator. `line` is 1-based and counts every line, blank ones too. */
 export type RawLine =
   | { line: number; bytes: Buffer }
   /** The line passed `maxLineBytes`; its bytes were dropped rather than held. */
@@ -32,13 +36,15 @@ export async function* splitLines(source: AsyncIterable<Uint8Array | string>, op
   let pieces: Buffer[] = []; // earlier parts of the current line
   let held = 0; // bytes of the current line seen so far (counted even when dropped)
   let line = 0;
+  // The previous chunk ended in `\r`: a `\n` opening this one is the rest of that line end.
+  let afterCr = false;
 
   const finish = (tail: Buffer): RawLine => {
     line++;
     const length = held + tail.length;
     let out: RawLine;
     if (length > max) out = { line, tooLong: true, length };
-    else out = { line, bytes: stripCr(pieces.length === 0 ? tail : Buffer.concat([...pieces, tail], length)) };
+    else out = { line, bytes: pieces.length === 0 ? tail : Buffer.concat([...pieces, tail], length) };
     pieces = [];
     held = 0;
     return out;
@@ -46,12 +52,25 @@ export async function* splitLines(source: AsyncIterable<Uint8Array | string>, op
 
   for await (const raw of source) {
     const chunk = toBuffer(raw);
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(LF, start);
-      if (nl === -1) break;
-      yield finish(chunk.subarray(start, nl));
-      start = nl + 1;
+    if (chunk.length === 0) continue;
+    let start = afterCr && chunk[0] === LF ? 1 : 0;
+    afterCr = false;
+    // Most files have no `\r` at all: then only `\n` is searched for.
+    let cr = chunk.indexOf(CR, start);
+    let lf = chunk.indexOf(LF, start);
+    while (lf !== -1 || cr !== -1) {
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        yield finish(chunk.subarray(start, lf));
+        start = lf + 1;
+        lf = chunk.indexOf(LF, start);
+        continue;
+      }
+      yield finish(chunk.subarray(start, cr));
+      start = cr + 1;
+      if (start === chunk.length) afterCr = true;
+      else if (chunk[start] === LF) start++;
+      cr = chunk.indexOf(CR, start);
+      if (lf !== -1 && lf < start) lf = chunk.indexOf(LF, start);
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
@@ -61,12 +80,8 @@ export async function* splitLines(source: AsyncIterable<Uint8Array | string>, op
       else pieces.push(rest);
     }
   }
-  // A last line without a final newline is still a line; an empty remainder is not.
+  // A last line without a final line end is still a line; an empty remainder is not.
   if (held > 0) yield finish(Buffer.alloc(0));
-}
-
-function stripCr(bytes: Buffer): Buffer {
-  return bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.subarray(0, bytes.length - 1) : bytes;
 }
 
 function toBuffer(chunk: Uint8Array | string): Buffer {

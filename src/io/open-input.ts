@@ -1,4 +1,4 @@
-import { accessSync, constants, createReadStream, statSync } from "node:fs";
+import { accessSync, constants, createReadStream, statSync, type Stats } from "node:fs";
 import { extname } from "node:path";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
@@ -26,6 +26,11 @@ export interface OpenedInput {
    * when the loop ends or breaks. An empty file yields nothing (the caller says "no records").
    */
   items: AsyncIterable<ReadItem>;
+  /**
+   * After the items: why the reader could not read the input to its end (a CSV quote never
+   * closed), with the lines left unread, or `undefined` when it read all of it.
+   */
+  incomplete(): string | undefined;
 }
 
 const EXTENSIONS: Readonly<Record<string, InputFormat>> = {
@@ -40,6 +45,9 @@ const EXTENSIONS: Readonly<Record<string, InputFormat>> = {
 /**
  * Opens an input file (or stdin for "-") as a stream of read items.
  *
+ * A named pipe or a character device (`llmbatch run <(generate)`, `/dev/stdin`) is read once,
+ * like stdin, and is JSONL unless its name or `--format` says otherwise.
+ *
  * Everything that can be wrong before reading starts (missing file, a directory, no read
  * permission, unknown extension) throws `UsageError` here, synchronously, so the CLI exits 2
  * before anything is sent.
@@ -48,26 +56,40 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
   if (opts.format !== undefined && !INPUT_FORMATS.includes(opts.format)) {
     throw new UsageError(`--format must be one of ${INPUT_FORMATS.join(", ")}, got ${JSON.stringify(opts.format)}`);
   }
+  let incomplete: string | undefined;
+  const reader: ReaderOptions = { maxLineBytes: opts.maxLineBytes, onIncomplete: (m) => (incomplete ??= m) };
   if (path === "-") {
     const format = opts.format ?? "jsonl";
     const stdin = opts.stdin ?? process.stdin;
-    return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", opts) };
+    return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", reader), incomplete: () => incomplete };
   }
   const format = checkInputFile(path, opts.format);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
-    yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, opts);
+    yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, reader);
   })();
-  return { format, name: path, items };
+  return { format, name: path, items, incomplete: () => incomplete };
 }
 
 /**
- * What `openInput` checks before reading a file (it exists, is a readable file, has a known
- * format): `UsageError` if not, else the format. For callers with work to do before opening it.
+ * What `openInput` checks before reading a file (it exists, can be read, has a known format):
+ * `UsageError` if not, else the format. For callers with work to do before opening it.
  */
 export function checkInputFile(path: string, format?: InputFormat): InputFormat {
-  checkReadable(path);
-  return format ?? formatFromExtension(path);
+  const regular = checkReadable(path);
+  if (format !== undefined) return format;
+  // `<(generate)` is a path such as /dev/fd/63: no extension, read as stdin would be.
+  return regular || knownExtension(path) ? formatFromExtension(path) : "jsonl";
+}
+
+/** False for stdin, pipes and devices: what can be read only once (`--strict` reads its input twice). */
+export function canReadTwice(path: string): boolean {
+  if (path === "-") return false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // gone or unreadable: opening it says why, with the path
+  }
 }
 
 /** The format an input path's extension implies; throws `UsageError` for an unknown one. */
@@ -80,20 +102,35 @@ export function formatFromExtension(path: string): InputFormat {
   throw new UsageError(`cannot tell the format of input "${path}" from ${got}: expected ${known}, or pass --format jsonl|csv|tsv`);
 }
 
-function readAs(format: InputFormat, source: AsyncIterable<Uint8Array | string>, name: string, opts: OpenInputOptions): AsyncGenerator<ReadItem> {
-  if (format === "jsonl") return readJsonl(source, { maxLineBytes: opts.maxLineBytes, name });
-  return readCsv(source, { delimiter: format === "tsv" ? "\t" : ",", name });
+function knownExtension(path: string): boolean {
+  return EXTENSIONS[extname(path).toLowerCase()] !== undefined;
 }
 
-function checkReadable(path: string): void {
-  let isFile: boolean;
+interface ReaderOptions {
+  maxLineBytes?: number;
+  onIncomplete(message: string): void;
+}
+
+function readAs(format: InputFormat, source: AsyncIterable<Uint8Array | string>, name: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
+  if (format === "jsonl") return readJsonl(source, { maxLineBytes: opts.maxLineBytes, name });
+  return readCsv(source, { delimiter: format === "tsv" ? "\t" : ",", name, onIncomplete: opts.onIncomplete });
+}
+
+/** Throws `UsageError` unless `path` can be read as a stream of bytes; true for a regular file. */
+function checkReadable(path: string): boolean {
+  let stats: Stats;
   try {
-    isFile = statSync(path).isFile();
+    stats = statSync(path);
     accessSync(path, constants.R_OK);
   } catch (err) {
     throw new UsageError(`cannot read input "${path}": ${reason(err)}`);
   }
-  if (!isFile) throw new UsageError(`input "${path}" is not a file (expected a .jsonl, .csv or .tsv file, or - for stdin)`);
+  if (stats.isFile()) return true;
+  // Pipes and devices are read once from start to end, as stdin is; a directory or a socket
+  // cannot be read that way at all.
+  if (stats.isFIFO() || stats.isCharacterDevice() || stats.isBlockDevice()) return false;
+  const kind = stats.isDirectory() ? "a directory" : stats.isSocket() ? "a socket" : "of an unknown kind";
+  throw new UsageError(`input "${path}" is ${kind}, not something to read records from (expected a .jsonl, .csv or .tsv file, a pipe, or - for stdin)`);
 }
 
 function reason(err: unknown): string {

@@ -5,13 +5,14 @@ import { Transform, type TransformCallback } from "node:stream";
 export const NOT_UTF8 = "not valid UTF-8 (save the file as UTF-8; Latin-1 and UTF-16 are not read)";
 
 /**
- * Passes a byte stream through unchanged and notes the lines (1-based, counted by `\n`) whose
- * bytes are not valid UTF-8.
+ * Passes a byte stream through unchanged and notes the lines (1-based) whose bytes are not valid
+ * UTF-8. It runs after `CrlfToLf`, so every `\n` and every `\r` left ends a line, as csv-parse
+ * and an editor count them.
  *
  * Why: csv-parse decodes with replacement, so a Latin-1 "é" would reach the prompt as U+FFFD
  * and be sent, paid for, and answered wrongly. The check runs on bytes, before the parser, so
- * by the time the parser hands over a row, every line of it has been checked. A `\n` byte never
- * occurs inside a multi-byte UTF-8 character, so checking line by line is exact.
+ * by the time the parser hands over a row, every line of it has been checked. A `\n` or `\r`
+ * byte never occurs inside a multi-byte UTF-8 character, so checking line by line is exact.
  */
 export class Utf8LineCheck extends Transform {
   readonly #bad = new Set<number>();
@@ -27,11 +28,22 @@ export class Utf8LineCheck extends Transform {
     return false;
   }
 
+  /** Lines seen so far; once the input has ended, how many lines it had. */
+  get lines(): number {
+    return this.#line - 1 + (this.#pieces.length > 0 ? 1 : 0);
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      this.#endLine(chunk.subarray(start, nl));
-      start = nl + 1;
+    let lf = chunk.indexOf(0x0a);
+    // Most files have no `\r` left: then only `\n` is searched for.
+    let cr = chunk.indexOf(0x0d);
+    while (lf !== -1 || cr !== -1) {
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      this.#endLine(chunk.subarray(start, end));
+      start = end + 1;
+      if (end === lf) lf = chunk.indexOf(0x0a, start);
+      else cr = chunk.indexOf(0x0d, start);
     }
     if (start < chunk.length) this.#pieces.push(chunk.subarray(start));
     callback(null, chunk);

@@ -80,6 +80,18 @@ describe("YAML syntax errors", () => {
     ]);
   });
 
+  it("say a document nested too deep is nested too deep, once, where the parser gave up", () => {
+    const deepFlow = yaml("name: x", "steps:", "  - id: a", "    method: generate", "    prompt: hi", `    schema: ${"[".repeat(5000)}${"]".repeat(5000)}`);
+    let deepBlock = yaml("name: x", "steps: []", "limits:");
+    for (let i = 0, indent = "  "; i < 3000; i++, indent += "  ") deepBlock += `${indent}k${i}:\n`;
+    for (const text of [deepFlow, deepBlock]) {
+      const problems = problemsOf(text);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^\d+:\d+: nested too deep: the lists and mappings here are nested so many levels down that the YAML parser ran out of stack/);
+    }
+    expect(problemsOf(deepFlow)[0]).toMatch(/^6:/);
+  });
+
   it("name the duplicated key", () => {
     expect(problemsOf(yaml("name: x", "steps: []", "name: y"))).toEqual([
       '3:1: YAML syntax error: Map keys must be unique ("name" appears more than once)',

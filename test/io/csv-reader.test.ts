@@ -65,7 +65,8 @@ describe("CSV reader", () => {
   it("makes a row with the wrong column count invalid and goes on", async () => {
     const items = await read('id,prompt\na,ok\nb,"two\nlines",extra\nc,fine\n');
     expect(items.map((i) => i.kind)).toEqual(["record", "invalid", "record"]);
-    expect(invalids(items)).toEqual([{ id: "b", line: 3, message: "Invalid Record Length: columns length is 2, got 3 on line 4" }]);
+    // One line number, where the row starts (csv-parse's own message says "on line 4").
+    expect(invalids(items)).toEqual([{ id: "b", line: 3, message: "the row has 3 cells, but the header has 2 columns (a cell holding a comma must be quoted)" }]);
     expect(records(items).map((r) => [r.id, r.line])).toEqual([
       ["a", 2],
       ["c", 5],
@@ -74,22 +75,53 @@ describe("CSV reader", () => {
 
   it("makes a row with a stray quote invalid once and goes on", async () => {
     const items = await read('id,prompt\na,say "hi" now\nb,ok\n');
-    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining("Invalid Opening Quote") }]);
+    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining('a quote inside an unquoted cell in column "prompt"') }]);
     expect(records(items).map((r) => [r.id, r.line])).toEqual([["b", 3]]);
   });
 
-  it("stops at an unclosed quote, saying the rest of the file could not be read", async () => {
-    const items = await read('id,prompt\na,ok\nb,"never closed\nc,x\nd,y\n');
-    expect(records(items).map((r) => r.id)).toEqual(["a"]);
-    const [bad] = invalids(items);
-    expect(bad).toMatchObject({ id: "3", line: 3 });
-    expect(bad!.message).toMatch(/^Quote Not Closed: .*; the rest of the file from line 3 on could not be read/);
+  it("stops at an unclosed quote, saying which lines could not be read", async () => {
+    const told: string[] = [];
+    const csv = 'id,prompt\na,ok\nb,"never closed\nc,x\nd,y\n';
+    for (const chunk of [1, 4, 1024]) {
+      told.length = 0;
+      const items = await collect(readCsv(chunked(csv, chunk), { name: "in.csv", onIncomplete: (m) => told.push(m) }));
+      expect(records(items).map((r) => r.id)).toEqual(["a"]);
+      const [bad] = invalids(items);
+      expect(bad).toMatchObject({ id: "3", line: 3 });
+      expect(bad!.message).toBe('the quote opening a cell in column "prompt" is never closed, so the rest of the input, lines 3–5, could not be read as rows (fix the quote and run again)');
+      expect(told).toEqual([`in.csv:3: ${bad!.message}`]);
+    }
   });
 
-  it("stops at a broken closing quote, after the rows before it", async () => {
-    const items = await read('id,prompt\na,ok\nb,"bad"x\nc,"z"\nd,y\n');
-    expect(items.map((i) => i.kind)).toEqual(["record", "invalid"]);
-    expect(invalids(items)[0]).toMatchObject({ line: 3, message: expect.stringMatching(/^Invalid Closing Quote: .*could not be read/) });
+  it("says the input was cut short even when the row with the unclosed quote had another error first", async () => {
+    const told: string[] = [];
+    const items = await collect(readCsv(chunked('id,prompt\na,x"y,"open\nb,c\n', 3), { onIncomplete: (m) => told.push(m) }));
+    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
+    expect(told).toEqual([expect.stringContaining("<csv>:2: the quote opening a cell is never closed, so the rest of the input, lines 2–3, could not be read")]);
+  });
+
+  it("stops at a quoted cell that runs past the cell limit instead of holding the rest of the input", async () => {
+    const told: string[] = [];
+    const csv = `id,prompt\na,ok\nb,"${"x".repeat(500)}\n${"more\n".repeat(200)}`;
+    const items = await collect(readCsv(chunked(csv, 64), { maxCellBytes: 100, onIncomplete: (m) => told.push(m) }));
+    expect(records(items).map((r) => r.id)).toEqual(["a"]);
+    expect(invalids(items)).toEqual([{ id: "3", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
+    expect(told).toHaveLength(1);
+  });
+
+  it("skips a row with a broken closing quote up to its line end and reads on from the next line", async () => {
+    const csv = 'id,prompt\na,ok\nb,"bad"x\nc,"z"\nd,"multi\nline"x "more" text""\ne,y\n';
+    for (const chunk of [1, 2, 3, 1024]) {
+      const items = await read(csv, chunk);
+      expect(items.map((i) => i.kind)).toEqual(["record", "invalid", "record", "invalid", "record"]);
+      expect(records(items).map((r) => [r.id, r.line, r.prompt])).toEqual([
+        ["a", 2, "ok"],
+        ["c", 4, "z"],
+        ["e", 7, "y"],
+      ]);
+      expect(invalids(items).map((i) => i.line)).toEqual([3, 5]);
+      expect(invalids(items)[0]!.message).toMatch(/^a quoted cell in column "prompt" is closed by a quote followed by more text/);
+    }
   });
 
   it("yields nothing for an empty file or a header alone, and skips a BOM", async () => {
@@ -110,5 +142,36 @@ describe("CSV reader", () => {
       const input = openInput(tmp.file("bad-header.csv", `${header}\na,b\nc,d\n`));
       await expect(collect(input.items)).rejects.toThrow(/bad-header\.csv:1: the header row cannot be read: /);
     }
+  });
+  it("ends a row at a lone CR as at LF, CRLF staying one line end; a quoted CR stays in its cell", async () => {
+    const csv = 'id,prompt\ra,one\r\nb,"multi\rline"\rc,three\n\rd,four\r';
+    for (const chunk of [1, 2, 5, 1024]) {
+      const recs = records(await read(csv, chunk));
+      expect(recs.map((r) => [r.id, r.line, r.prompt])).toEqual([
+        ["a", 2, "one"],
+        ["b", 3, "multi\rline"],
+        ["c", 5, "three"],
+        ["d", 7, "four"],
+      ]);
+    }
+  });
+
+  it("reads a row of only U+00A0 as a row, and a quoted first header cell after a BOM", async () => {
+    expect(records(await read("text\n\u00a0\nlast\n")).map((r) => [r.line, r.vars.text])).toEqual([
+      [2, "\u00a0"],
+      [3, "last"],
+    ]);
+    for (const chunk of [1, 2, 1024]) {
+      const items = await read('\ufeff"id",prompt\n"x","a ""quoted"" word"\n', chunk);
+      expect(records(items).map((r) => [r.id, r.prompt])).toEqual([["x", 'a "quoted" word']]);
+    }
+  });
+
+  it("keeps a TSV quote that does not close its cell as text, on every row", async () => {
+    const items = await read('id\tprompt\na\t"Hello" she said\nb\tnext\n', 1024, "\t");
+    expect(records(items).map((r) => [r.id, r.prompt])).toEqual([
+      ["a", '"Hello" she said'],
+      ["b", "next"],
+    ]);
   });
 });

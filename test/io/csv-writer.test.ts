@@ -24,6 +24,10 @@ describe("CSV result writer", () => {
     expect(csvField({ name: "x", tags: ["a", "b"] })).toBe('"{""name"":""x"",""tags"":[""a"",""b""]}"');
   });
 
+  it("writes structured output with a lone surrogate as U+FFFD, not as a \\ud800 escape", () => {
+    expect(csvField({ label: "a\ud800" })).toBe('"{""label"":""a\ufffd""}"');
+  });
+
   it("writes the header and one row per result, chosen by the .csv extension", async () => {
     const path = join(tmp.dir, "out.csv");
     const writer = await createResultWriter({ path });

@@ -97,4 +97,65 @@ describe("JSONL reader", () => {
     expect(await collect(openInput(path).items)).toEqual([]);
     expect(await read("\n\n")).toEqual([]);
   });
+  it("ends a line at a lone CR as at LF and CRLF, at any chunk boundary, numbering lines as an editor does", async () => {
+    const content = '{"prompt":"a"}\r{"prompt":"b"}\r\n\r\n{"prompt":"c"}\n\r{"prompt":"d"}\r';
+    for (const chunk of [1, 2, 3, 15, 16, 1024]) {
+      const items = await read(content, chunk);
+      expect(items.map((i) => (i.kind === "record" ? [i.record.line, i.record.prompt] : i))).toEqual([
+        [1, "a"],
+        [2, "b"],
+        [4, "c"],
+        [6, "d"],
+      ]);
+    }
+  });
+
+  it("skips only ASCII-blank lines: U+00A0, U+3000 or a BOM alone mid-file is an invalid line naming what it holds", async () => {
+    const items = await read('{"prompt":"a"}\n \t \n\u00a0\n\u3000 \n\ufeff\n\ufeff{"prompt":"after a BOM"}\n');
+    expect(records(items).map((r) => [r.line, r.prompt])).toEqual([
+      [1, "a"],
+      [6, "after a BOM"],
+    ]);
+    expect(invalids(items).map((i) => [i.line, i.message.replace(/^invalid JSON: .*? \(/, "(")])).toEqual([
+      [3, "(the line holds only U+00A0: it looks blank but is not; only lines of ASCII spaces and tabs are skipped)"],
+      [4, "(the line holds only U+3000, U+0020: it looks blank but is not; only lines of ASCII spaces and tabs are skipped)"],
+      [5, "(the line holds only U+FEFF: it looks blank but is not; only lines of ASCII spaces and tabs are skipped)"],
+    ]);
+  });
+
+  it("refuses a record nested deeper than 1,000 levels, with its id; 1,000 levels and brackets inside strings are fine", async () => {
+    const nest = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    const brackets = JSON.stringify("[{".repeat(5000));
+    const items = await read([`{"id":"ok","d":${nest(999)}}`, `{"id":"deep","d":${nest(1000)}}`, `{"id":"text","d":${brackets}}`, `{"id":"far","d":${nest(50_000)}}`].join("\n"));
+    expect(records(items).map((r) => r.id)).toEqual(["ok", "text"]);
+    const message = "field \"d\" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)";
+    expect(invalids(items)).toEqual([
+      { id: "deep", line: 2, message },
+      { id: "far", line: 4, message },
+    ]);
+  });
+
+  it("refuses a lone surrogate in any string or key, naming the field; an escaped pair is a character", async () => {
+    const items = await read(
+      [
+        '{"id":"pair","prompt":"\\ud83d\\ude00"}',
+        '{"id":"p","prompt":"a\\ud800b"}',
+        '{"id":"m","messages":[{"role":"user","content":"\\uDFFF"}]}',
+        '{"id":"k","meta":{"\\udc00":1}}',
+        '{"id":"\\ud800","prompt":"x"}',
+        '{"id":"lit","prompt":"a literal \\\\ud800 is text"}',
+      ].join("\n"),
+    );
+    expect(records(items).map((r) => [r.id, r.prompt])).toEqual([
+      ["pair", "\u{1f600}"],
+      ["lit", "a literal \\ud800 is text"],
+    ]);
+    expect(invalids(items).map((i) => [i.id, i.line, i.message.split(" holds")[0]])).toEqual([
+      ["p", 2, "prompt"],
+      ["m", 3, "messages[0].content"],
+      ["k", 4, 'the key of meta["\ufffd"]'],
+      // An id UTF-8 cannot hold cannot name the output line: the line number does.
+      ["5", 5, "id"],
+    ]);
+  });
 });

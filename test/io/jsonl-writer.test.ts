@@ -10,6 +10,20 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe("JSONL result writer", () => {
+  it("writes well-formed UTF-8 JSON: a lone surrogate from a provider's answer becomes U+FFFD", async () => {
+    const path = join(tmp.dir, "surrogates.jsonl");
+    const writer = await createResultWriter({ path });
+    await writer.write(result({ output: { "label\ud800": ["broken \udc00 reply"] } }));
+    await writer.write(result({ id: "43", output: "plain \ud83d\ude00 and \ud800" }));
+    await writer.close();
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
+    // `jq` aborts the whole stream on a lone-surrogate escape such as \ud800.
+    expect(text).not.toMatch(/\\ud[89a-f]/i);
+    const [first, second] = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(first.output).toEqual({ "label\ufffd": ["broken \ufffd reply"] });
+    expect(second.output).toBe("plain \u{1f600} and \ufffd");
+  });
+
   it("writes one line per result with the contract's key order, leaving out undefined keys", async () => {
     const path = join(tmp.dir, "out.jsonl");
     const writer = await createResultWriter({ path });

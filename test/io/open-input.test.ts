@@ -1,9 +1,11 @@
-import { chmodSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, createWriteStream } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { openInput } from "../../src/io/open-input.js";
+import { canReadTwice, openInput } from "../../src/io/open-input.js";
 import { collect, records, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -31,7 +33,7 @@ describe("openInput", () => {
     expect(() => openInput(txt)).toThrow(`cannot tell the format of input "${txt}" from the extension ".txt": expected .jsonl, .ndjson, .json, .csv, .tsv, or pass --format jsonl|csv|tsv`);
     const missing = join(tmp.dir, "missing.jsonl");
     expect(() => openInput(missing)).toThrow(`cannot read input "${missing}": no such file`);
-    expect(() => openInput(tmp.dir)).toThrow(/is not a file/);
+    expect(() => openInput(tmp.dir)).toThrow(`input "${tmp.dir}" is a directory, not something to read records from`);
     expect(() => openInput(txt, { format: "xml" as "csv" })).toThrow('--format must be one of jsonl, csv, tsv, got "xml"');
   });
 
@@ -59,6 +61,31 @@ describe("openInput", () => {
       let n = 0;
       for await (const _ of openInput(path).items) if (++n === 3) break;
       expect(n).toBe(3);
+    }
+  });
+  it.skipIf(process.platform === "win32")("reads a named pipe once, as JSONL when its name has no known extension", async () => {
+    const fifo = join(tmp.dir, "63");
+    execFileSync("mkfifo", [fifo]);
+    const input = openInput(fifo);
+    expect(input.format).toBe("jsonl");
+    expect(canReadTwice(fifo)).toBe(false);
+    createWriteStream(fifo).end('{"prompt":"piped"}\n');
+    expect(records(await collect(input.items)).map((r) => r.prompt)).toEqual(["piped"]);
+    const csvFifo = join(tmp.dir, "rows.csv");
+    execFileSync("mkfifo", [csvFifo]);
+    expect(openInput(csvFifo).format).toBe("csv");
+    expect(canReadTwice(tmp.file("plain.jsonl", "{}\n"))).toBe(true);
+    expect(canReadTwice("-")).toBe(false);
+  });
+
+  it.skipIf(process.platform === "win32")("refuses a socket, which cannot be read as a stream of records", async () => {
+    const path = join(tmp.dir, "s.jsonl");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      expect(() => openInput(path)).toThrow(`input "${path}" is a socket, not something to read records from`);
+    } finally {
+      server.close();
     }
   });
 });
