@@ -2,7 +2,7 @@ import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
 import { stepModel } from "../config/run-options.js";
 import { roundUsd } from "../providers/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../types.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { prepareConvert } from "./steps/convert.js";
 import { prepareExtract } from "./steps/extract.js";
@@ -69,6 +69,7 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   let model: string | undefined;
   let provider: string | undefined;
   let finishReason: string | undefined;
+  let details: ReplyDetails | undefined;
   let error: ResultError | undefined;
 
   for (const p of prepared.steps) {
@@ -92,6 +93,8 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     if (outcome.providerName !== undefined) {
       model = r.model;
       provider = outcome.providerName;
+      // finish_reason, tool calls and choices describe one and the same reply: the last one received.
+      if (outcome.finishReason !== undefined) details = outcome.details;
       finishReason = outcome.finishReason ?? finishReason;
     }
     if (r.ok) {
@@ -123,5 +126,6 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   if (error) result.error = error;
   else result.output = stepOutputs[prepared.outputStep]?.output ?? null;
   if (finishReason !== undefined) result.finish_reason = finishReason;
+  if (details !== undefined) Object.assign(result, details);
   return { result, notSent: error !== undefined && notSent && error.type !== "invalid_input" };
 }

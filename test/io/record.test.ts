@@ -35,10 +35,7 @@ describe("toRecord: plain records", () => {
     expect(toRecord({ messages: [{ role: "user", content: "a" }, { role: "bot", content: "b" }] }, 1)).toBe(
       'messages[1].role must be one of system, developer, user, assistant, tool, got "bot"',
     );
-    expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string, got nothing");
-    expect(toRecord({ messages: [{ role: "user", content: [{ type: "text", text: "x" }] }] }, 1)).toBe(
-      "messages[0].content must be a string, got an array (1 items)",
-    );
+    expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got nothing");
   });
 
   it("clips long values in messages", () => {
@@ -53,9 +50,10 @@ describe("toRecord: OpenAI Batch API request lines", () => {
     expect(toRecord(line, 4)).toEqual({
       id: "req-1",
       line: 4,
+      body: "batch",
       messages: [{ role: "user", content: "Hello" }],
       model: "gpt-4o-mini",
-      params: { max_tokens: 50, temperature: 0, top_p: 0.5, seed: 7, stop: ["\n"], response_format: { type: "json_object" } },
+      params: { max_tokens: 50, max_tokens_field: "max_completion_tokens", temperature: 0, top_p: 0.5, seed: 7, n: 1, stop: ["\n"], response_format: { type: "json_object" } },
       vars: line,
     });
   });
@@ -73,7 +71,7 @@ describe("toRecord: OpenAI Batch API request lines", () => {
     expect(toRecord(batchLine({ method: "GET" }), 1)).toBe('method must be "POST", got "GET"');
     expect(toRecord(batchLine({ body: "x" }), 1)).toBe('body must be an object, got "x"');
     expect(toRecord(batchLine({}, { messages: undefined }), 1)).toBe("body.messages is required in a Batch API request line");
-    expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string, got 1");
+    expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string or an array of content parts, got 1");
     expect(toRecord(batchLine({}, { temperature: "hot" }), 1)).toBe('body.temperature must be a number, got "hot"');
     expect(toRecord(batchLine({}, { max_completion_tokens: 0 }), 1)).toBe("body.max_completion_tokens must be a positive integer, got 0");
     expect(toRecord(batchLine({}, { response_format: { type: "xml" } }), 1)).toBe(
