@@ -33,7 +33,8 @@ function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
   switch (step.method) {
     case "generate": {
       const { provider, model } = stepModel(step, pipeline);
-      return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params });
+      const modelGiven = step.model !== undefined || pipeline.model !== undefined;
+      return prepareGenerate(step, provider, model, { ...pipeline.params, ...step.params }, modelGiven);
     }
     case "extract":
       return prepareExtract(step);

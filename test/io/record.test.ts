@@ -87,3 +87,53 @@ describe("toRecord: OpenAI Batch API request lines", () => {
     });
   });
 });
+
+describe("toRecord: request bodies keep every key", () => {
+  const messages = [{ role: "user", content: "Classify: great dress" }];
+
+  it("reads a line with model and messages as a chat-completions body; id and metadata stay llmbatch's", () => {
+    const line = { id: "r7", model: "gpt-4o", messages, temperature: 0, max_tokens: 5, logit_bias: { "1734": -100 }, metadata: { row_id: 7 } };
+    expect(toRecord(line, 3)).toEqual({
+      id: "r7",
+      line: 3,
+      vars: line,
+      body: "chat",
+      messages,
+      model: "gpt-4o",
+      params: { temperature: 0, max_tokens: 5, max_tokens_field: "max_tokens" },
+      extra: { logit_bias: { "1734": -100 } },
+      metadata: { row_id: 7 },
+    });
+  });
+
+  it("sends metadata of a stored completion, and a plain record with only one of model and messages stays plain", () => {
+    expect(toRecord({ model: "gpt-4o", messages, store: true, metadata: { k: "v" } }, 1)).toMatchObject({ extra: { store: true, metadata: { k: "v" } }, metadata: { k: "v" } });
+    expect(toRecord({ messages, model_name: "x" }, 1)).not.toHaveProperty("body");
+    expect(toRecord({ prompt: "p", model: "gpt-4o" }, 1)).not.toHaveProperty("body");
+  });
+
+  it("passes every other Batch body key on, the second output cap included, and refuses streaming", () => {
+    const rec = toRecord(batchLine({}, { n: 2, tools: [], user: "u-1", max_tokens: 9, stream: false, metadata: { a: "b" } }), 1);
+    expect(rec).toMatchObject({ body: "batch", params: { n: 2, max_tokens: 50, max_tokens_field: "max_completion_tokens" }, metadata: { a: "b" } });
+    expect((rec as { extra: unknown }).extra).toEqual({ tools: [], user: "u-1", max_tokens: 9, metadata: { a: "b" } });
+    expect(toRecord(batchLine({}, { stream: true }), 1)).toBe("body.stream must be false or absent (llmbatch reads each reply whole), got true");
+    expect(toRecord(batchLine({}, { n: 0 }), 1)).toBe("body.n must be a positive integer, got 0");
+  });
+
+  it("keeps message keys and content parts as they are, and checks the parts it reads", () => {
+    const chat = [
+      { role: "user", name: "ana", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA==", detail: "low" } }, { type: "input_audio", input_audio: { data: "..", format: "wav" } }] },
+      { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_1", content: "42" },
+    ];
+    const rec = toRecord({ id: "c", messages: chat }, 1) as { messages: unknown[] };
+    expect(rec.messages).toEqual([chat[0], { ...chat[1], content: null }, chat[2]]);
+    expect(rec.messages[0]).toBe(chat[0]);
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "text" }] }] }, 1)).toBe("messages[0].content[0].text must be a string, got nothing");
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "image_url", image_url: "x" }] }] }, 1)).toBe(
+      'messages[0].content[0].image_url must be an object with a string url, got "x"',
+    );
+    expect(toRecord({ messages: [{ role: "user", content: ["hi"] }] }, 1)).toBe('messages[0].content[0] must be a content part {"type": …}, got "hi"');
+    expect(toRecord({ messages: [{ role: "user", content: null }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got null");
+  });
+});

@@ -25,13 +25,15 @@ export interface PreparedGenerate extends PreparedStep {
   templates: Templates;
   /** The templates read the record's `messages` (`{{messages}}`): then those are data, not a conversation. */
   readsMessages: boolean;
+  /** `model` was asked for (`--model`, the pipeline's or the step's), not the built-in default. */
+  modelGiven: boolean;
 }
 
 export function isPreparedGenerate(p: PreparedStep): p is PreparedGenerate {
   return p.step.method === "generate";
 }
 
-export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams): PreparedGenerate {
+export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams, modelGiven: boolean): PreparedGenerate {
   const system = step.system !== undefined ? compileTemplate(step.system) : undefined;
   const prompt = step.prompt !== undefined && !step.usesRecordMessages ? compileTemplate(step.prompt) : undefined;
   const messages = step.messages?.map((m) => ({ role: m.role, content: compileTemplate(m.content) }));
@@ -46,6 +48,7 @@ export function prepareGenerate(step: GenerateStep, provider: ProviderName, mode
     params: sent,
     templates,
     readsMessages: readsRecordMessages(refs),
+    modelGiven,
     run: (input, deps) => runGenerate(p, templates, structured, input, deps),
   };
   return p;
@@ -70,10 +73,11 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   // A field the provider has no equivalent for fails the record before it waits at any gate.
   const refused = provider.check?.(request(built));
   if (refused !== undefined) return notSent(resultError("bad_request", `line ${record.line}: ${refused}`, { retriable: false }));
-  if (record.model !== undefined && record.model !== p.model) {
+  // Without a model asked for, a line's own is simply the one to use; against one, say so once.
+  if (p.modelGiven && record.model !== undefined && record.model !== p.model) {
     deps.warnOnce?.(
       "own-model",
-      `line ${record.line} names its own model "${record.model}", which is sent instead of "${p.model}": a line's own model wins over --model and the pipeline's (other lines may name theirs too)`,
+      `line ${record.line} names its own model "${record.model}", which is sent instead of "${p.model}": a line's own model wins over --model (other lines may name theirs too)`,
     );
   }
   const repairAttempts = step.repair_attempts ?? 1;
