@@ -189,7 +189,7 @@ function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: 
 
 function outputAssumption(steps: readonly PreparedGenerate[], assume: number | undefined): string {
   if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens`;
-  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}`);
+  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}${s.step.usesRecordMessages ? ", or a request line's own, times its n" : ""}`);
   return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
 }
 

@@ -25,17 +25,6 @@ export interface ChatMessage {
   [key: string]: unknown;
 }
 
-/** The text of a message's content: a string, or its text parts joined by `separator`. */
-export function contentText(content: ChatMessage["content"], separator = ""): string {
-  if (typeof content === "string") return content;
-  if (content === null) return "";
-  let text = "";
-  for (const part of content) {
-    if (part.type === "text" && typeof part.text === "string") text += text === "" ? part.text : separator + part.text;
-  }
-  return text;
-}
-
 /** Structured-output request, in OpenAI's shape; the Ollama provider maps it to `format`. */
 export type ResponseFormat =
   | { type: "text" }
@@ -45,7 +34,7 @@ export type ResponseFormat =
 /** Generation parameters. Only the ones a provider understands are sent. */
 export interface LlmParams {
   temperature?: number;
-  /** Upper bound on output tokens (sent as `max_completion_tokens` to OpenAI, `num_predict` to Ollama). */
+  /** Upper bound on output tokens, per choice (to OpenAI under `max_tokens_field`, else the field `maxTokensFieldFor` picks; `num_predict` to Ollama). */
   max_tokens?: number;
   top_p?: number;
   seed?: number;

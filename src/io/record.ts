@@ -10,9 +10,9 @@ import { describeValue } from "./describe.js";
  *   other fields, and only the engine knows whether it does.
  * - an OpenAI Batch API request line (`custom_id` + `body`), so files prepared for
  *   `/v1/batches` run unchanged: id = custom_id, and `body` is the request.
- * - a whole chat-completions body (`model` and `messages` on the line itself: the request
- *   files of OpenAI's cookbook `api_request_parallel_processor.py`): the line is the request,
- *   except `id` and `metadata`, which are llmbatch's.
+ * - a whole chat-completions body (`messages` with `model` or a parameter on the line itself:
+ *   the request files of OpenAI's cookbook `api_request_parallel_processor.py`): the line is the
+ *   request, except `id` and `metadata`, which are llmbatch's.
  *
  * A request body is sent as it is: its model and parameters are the record's own, and every key
  * llmbatch does not read itself travels in `extra`, for the provider to judge.
@@ -53,11 +53,27 @@ function isBatchRequest(obj: Record<string, unknown>): boolean {
 }
 
 /**
- * A line naming both its `model` and its `messages` is a chat-completions body. A plain record
- * never needed `model` (the run sets it), so this cannot mistake a data record for a request.
+ * The request fields of Chat Completions besides `model` and `messages` (openai-node's
+ * `ChatCompletionCreateParamsBase`).
+ */
+export const CHAT_COMPLETIONS_PARAMS: ReadonlySet<string> = new Set([
+  "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens",
+  "max_tokens", "metadata", "modalities", "moderation", "n", "parallel_tool_calls", "prediction", "presence_penalty",
+  "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning_effort", "response_format",
+  "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+  "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+]);
+
+/**
+ * A line with `messages` and its `model` or any Chat Completions parameter is a chat-completions
+ * body: its parameters must be sent, not read as template data. A plain record with `messages`
+ * (a chat export, a fine-tuning file) has neither.
  */
 function isChatBody(obj: Record<string, unknown>): boolean {
-  return obj.messages !== undefined && obj.model !== undefined;
+  if (obj.messages === undefined) return false;
+  if (obj.model !== undefined) return true;
+  for (const key in obj) if (CHAT_COMPLETIONS_PARAMS.has(key)) return true;
+  return false;
 }
 
 function fromPlain(obj: Record<string, unknown>, line: number): InputRecord {

@@ -3,6 +3,7 @@
  * with OpenAI's 400 wording for what is wrong. Only fields that change the simulated
  * behaviour are read; the rest are accepted and ignored, as the API does.
  */
+import { CHAT_COMPLETIONS_PARAMS } from "../io/record.js";
 import { isRecord } from "./http.js";
 import { type OpenAIError, openaiErrors } from "./openai-errors.js";
 import type { ReplyFormat } from "./replies.js";
@@ -10,15 +11,8 @@ import type { CountableMessage } from "./tokens.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
-/** The request fields of Chat Completions (openai-node's `ChatCompletionCreateParamsBase`); others are refused. */
-const KNOWN_FIELDS = new Set([
-  "messages", "model", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
-  "max_completion_tokens", "max_tokens", "metadata", "modalities", "moderation", "n", "parallel_tool_calls",
-  "prediction", "presence_penalty", "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention",
-  "reasoning_effort", "response_format", "safety_identifier", "seed", "service_tier", "stop", "store", "stream",
-  "stream_options", "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
-  "web_search_options",
-]);
+/** OpenAI refuses a field its Chat Completions endpoint does not have. */
+const KNOWN_FIELDS = new Set(["messages", "model", ...CHAT_COMPLETIONS_PARAMS]);
 
 /** Parameters OpenAI's reasoning models refuse with 400 `unsupported_parameter`. */
 const REASONING_UNSUPPORTED = ["logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "top_p"];

@@ -15,7 +15,8 @@ describe("run: a line's own request against --template, -p, --model and paramete
   it("fails request-body lines under --template as invalid_input naming both, and sends nothing", async () => {
     sim().resetStats();
     for (const file of [COOKBOOK, BATCH]) {
-      const r = await runCli(["run", file, "--template", "Summarize: {{text}}", "-q"], { env: env() });
+      // Even a template that reads the line's messages: a request body is a request, not data.
+      const r = await runCli(["run", file, "--template", "Reply to: {{messages}}", "-q"], { env: env() });
       expect(r.code).toBe(1);
       for (const line of jsonLines(r.stdout)) {
         expect(line).toMatchObject({ ok: false, error: { type: "invalid_input" } });

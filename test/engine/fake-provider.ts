@@ -1,4 +1,4 @@
-import { contentText, type LlmRequest, type LlmResponse, type Provider } from "../../src/types.js";
+import type { LlmRequest, LlmResponse, Provider } from "../../src/types.js";
 
 /** A provider of our own interface, scripted per request: the engine's unit tests need no HTTP. */
 export class FakeProvider implements Provider {
@@ -14,7 +14,7 @@ export class FakeProvider implements Provider {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await this.behave(contentText(request.messages.at(-1)!.content), this.calls, request);
+      return await this.behave(String(request.messages.at(-1)!.content), this.calls, request);
     } finally {
       this.inFlight--;
     }

@@ -108,8 +108,11 @@ describe("toRecord: request bodies keep every key", () => {
 
   it("sends metadata of a stored completion, and a plain record with only one of model and messages stays plain", () => {
     expect(toRecord({ model: "gpt-4o", messages, store: true, metadata: { k: "v" } }, 1)).toMatchObject({ extra: { store: true, metadata: { k: "v" } }, metadata: { k: "v" } });
-    expect(toRecord({ messages, model_name: "x" }, 1)).not.toHaveProperty("body");
+    expect(toRecord({ messages, model_name: "x", category: "billing" }, 1)).not.toHaveProperty("body");
     expect(toRecord({ prompt: "p", model: "gpt-4o" }, 1)).not.toHaveProperty("body");
+    // A body without a model still sends its parameters (the run's model applies).
+    expect(toRecord({ messages, max_tokens: 9, tools: [] }, 1)).toMatchObject({ body: "chat", params: { max_tokens: 9 }, extra: { tools: [] } });
+    expect(toRecord({ messages, max_tokens: 9 }, 1)).not.toHaveProperty("model");
   });
 
   it("passes every other Batch body key on, the second output cap included, and refuses streaming", () => {
