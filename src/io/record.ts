@@ -155,6 +155,10 @@ function readMessages(value: unknown, field: string): ChatMessage[] {
   if (!Array.isArray(value)) fail(`${field} must be an array of {role, content}, got ${describeValue(value)}`);
   if (value.length === 0) fail(`${field} must not be empty`);
   let messages = value as ChatMessage[];
+  const withNullContent = (i: number, m: Record<string, unknown>): void => {
+    if (messages === value) messages = [...messages]; // the input's own array stays as it was read
+    messages[i] = { ...m, content: null } as ChatMessage;
+  };
   value.forEach((m: unknown, i) => {
     const at = `${field}[${i}]`;
     if (!isPlainObject(m)) fail(`${at} must be an object with role and content, got ${describeValue(m)}`);
@@ -166,7 +170,7 @@ function readMessages(value: unknown, field: string): ChatMessage[] {
     if (Array.isArray(content)) return content.forEach((part: unknown, j) => checkPart(part, `${at}.content[${j}]`));
     // OpenAI's assistant turn that called tools has no text; exporters write null or leave it out.
     if (content == null && m.role === "assistant" && (m.tool_calls != null || m.function_call != null)) {
-      if (content === undefined) (messages = messages === value ? [...messages] : messages)[i] = { ...m, content: null } as ChatMessage;
+      if (content === undefined) withNullContent(i, m);
       return;
     }
     fail(`${at}.content must be a string or an array of content parts, got ${describeValue(content)}`);

@@ -185,7 +185,13 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
       "integer_above_max_value",
     );
   }
-  const given = new Set(Object.keys(body).filter((k) => body[k] !== null && body[k] !== undefined));
+  const given = new Set<string>();
+  let unknownField: string | undefined;
+  for (const key in body) {
+    if (body[key] === null || body[key] === undefined) continue;
+    given.add(key);
+    if (unknownField === undefined && !KNOWN_FIELDS.has(key)) unknownField = key;
+  }
   const tier = body["service_tier"];
   return {
     model,
@@ -203,7 +209,7 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     logprobs: logprobs === true,
     topLogprobs: typeof topLogprobs === "number" ? topLogprobs : 0,
     given,
-    unknownField: [...given].find((k) => !KNOWN_FIELDS.has(k)),
+    unknownField,
     stored: body["store"] === true,
   };
 }
