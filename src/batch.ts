@@ -137,6 +137,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     inputName: input.name,
     maxErrors: config.maxErrors,
     observer: monitor.observer,
+    onWarning: config.onWarning,
     onUnpricedModel: (model) => {
       if (warned.has(model)) return;
       warned.add(model);

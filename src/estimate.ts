@@ -123,7 +123,7 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
   const calls: Call[] = [];
   for (const p of steps) {
-    const { model, params } = requestSettings(p, record);
+    const { model, params, extra } = requestSettings(p, record);
     let messages = buildMessages(p, p.templates, record, scope);
     if (!Array.isArray(messages)) {
       if (messages.type === "invalid_input") return undefined;
@@ -131,7 +131,8 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
       // until the run, so count the template without its placeholders (plus the assumed output below).
       messages = strippedMessages(p, record);
     }
-    const est = estimateRequestTokens({ model, messages, params });
+    // A body's `tools` count as prompt, and its `n` multiplies the output, as in a run.
+    const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params });
     const fromSteps = stepRefs(p).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
     const assumed = Math.min(assume ?? est.maxOutput, est.maxOutput);
     calls.push({ stepId: p.step.id, provider: p.provider, model, prompt: est.prompt + fromSteps, assumed, maxOutput: est.maxOutput });
@@ -188,7 +189,7 @@ function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: 
 
 function outputAssumption(steps: readonly PreparedGenerate[], assume: number | undefined): string {
   if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens`;
-  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}`);
+  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}${s.step.usesRecordMessages ? ", or a request line's own, times its n" : ""}`);
   return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
 }
 

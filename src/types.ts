@@ -5,9 +5,24 @@
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
+/**
+ * One part of a message's content, in OpenAI's shape: `{"type": "text", "text": "…"}`,
+ * `{"type": "image_url", "image_url": {"url": "…"}}`, or any other type (`input_audio`, `file`, …),
+ * which is kept as the input had it.
+ */
+export interface ContentPart {
+  type: string;
+  text?: string;
+  image_url?: { url: string; detail?: string };
+  [key: string]: unknown;
+}
+
 export interface ChatMessage {
   role: Role;
-  content: string;
+  /** Text, or content parts; `null` only on an assistant message that carries `tool_calls`. */
+  content: string | ContentPart[] | null;
+  /** A record's message may carry more (`name`, `tool_calls`, `tool_call_id`, …): sent to OpenAI as it is. */
+  [key: string]: unknown;
 }
 
 /** Structured-output request, in OpenAI's shape; the Ollama provider maps it to `format`. */
@@ -19,18 +34,60 @@ export type ResponseFormat =
 /** Generation parameters. Only the ones a provider understands are sent. */
 export interface LlmParams {
   temperature?: number;
-  /** Upper bound on output tokens (sent as `max_completion_tokens` to OpenAI, `num_predict` to Ollama). */
+  /** Upper bound on output tokens, per choice (to OpenAI under `max_tokens_field`, else the field `maxTokensFieldFor` picks; `num_predict` to Ollama). */
   max_tokens?: number;
   top_p?: number;
   seed?: number;
   stop?: string | string[];
   response_format?: ResponseFormat;
+  /** Number of choices (OpenAI `n`); the TPM reservation covers all of them. Set from a record's own body. */
+  n?: number;
+  /**
+   * The field a record's own body gave the output cap in, sent under that name to OpenAI. Unset:
+   * the provider picks (see `maxTokensFieldFor`).
+   */
+  max_tokens_field?: "max_tokens" | "max_completion_tokens";
 }
 
 export interface LlmRequest {
   model: string;
   messages: ChatMessage[];
   params: LlmParams;
+  /**
+   * The other fields of a record's own request body (`tools`, `logprobs`, `logit_bias`, `user`, …),
+   * which llmbatch does not interpret: OpenAI gets them as they are, Ollama maps what has an
+   * equivalent and refuses the request for what has none.
+   */
+  extra?: Record<string, unknown>;
+}
+
+/** A tool call as OpenAI returns it: `{id, type: "function", function: {name, arguments}}`, `arguments` a JSON string. */
+export interface ToolCall {
+  id?: string;
+  type: string;
+  function?: { name: string; arguments: string };
+  [key: string]: unknown;
+}
+
+/** One choice of a reply with several (`n > 1`), as written to the output record. */
+export interface ReplyChoice {
+  index: number;
+  text: string;
+  finish_reason: string;
+  tool_calls?: ToolCall[];
+  /** As the provider sent it, when asked for (`logprobs: true`). */
+  logprobs?: unknown;
+  refusal?: string;
+}
+
+/** What a reply carries beyond its first text: written to the output record as they are named. */
+export interface ReplyDetails {
+  /** The first choice's tool calls. */
+  tool_calls?: ToolCall[];
+  /** The first choice's log probabilities, as the provider sent them. */
+  logprobs?: unknown;
+  /** Every choice, when there is more than one. */
+  choices?: ReplyChoice[];
 }
 
 export interface Usage {
@@ -70,6 +127,8 @@ export interface LlmResponse {
    * concurrency.
    */
   serverQueueMs?: number;
+  /** Tool calls, logprobs and further choices, when the reply has any. */
+  details?: ReplyDetails;
 }
 
 /**
@@ -144,7 +203,7 @@ export interface StepResult {
 }
 
 /** The value every input record ends as. Never thrown. */
-export interface GenerationResult {
+export interface GenerationResult extends ReplyDetails {
   id: string;
   ok: boolean;
   output?: unknown;
@@ -159,6 +218,8 @@ export interface GenerationResult {
   latency_ms: number;
   steps: StepResult[];
   finish_reason?: string;
+  /** A request-body line's own `metadata`, copied as it is (a join key, as with OpenAI's cookbook). */
+  metadata?: unknown;
   /** The input record's fields, with `--include-input`. */
   input?: Record<string, unknown>;
 }
@@ -172,9 +233,18 @@ export interface InputRecord {
   messages?: ChatMessage[];
   /** Every field of the record (template variables). */
   vars: Record<string, unknown>;
-  /** Request overrides from an OpenAI Batch API line (`body.model`, `body.temperature`, …). */
+  /**
+   * Set when the line is a request body: an OpenAI Batch API line (`batch`) or a whole
+   * chat-completions body (`chat`, the format of OpenAI's cookbook). Its model and parameters are
+   * the record's own and win over the run's.
+   */
+  body?: "batch" | "chat";
   model?: string;
   params?: LlmParams;
+  /** The body's other fields, sent as they are (see `LlmRequest.extra`). */
+  extra?: Record<string, unknown>;
+  /** The line's `metadata`, copied into its result. */
+  metadata?: unknown;
 }
 
 /** A line the reader could not turn into a record; it still produces one output line. */
@@ -199,6 +269,12 @@ export interface ProviderCallOptions {
  */
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * Why this provider cannot send the request as it is (a field or content part it has no
+   * equivalent for), or undefined. Asked before the call path, so a refused request waits at no
+   * gate and counts no attempt.
+   */
+  check?(request: LlmRequest): string | undefined;
   generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse>;
   close?(): Promise<void>;
 }

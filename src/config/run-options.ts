@@ -35,7 +35,11 @@ export interface RunOptionsInput {
 }
 
 export interface ResolvedRunOptions {
-  /** A copy with flags applied; `model` is always set. The caller's pipeline is not modified. */
+  /**
+   * A copy with flags applied. `model` is the flag's or the pipeline's; absent when neither gives
+   * one, and then `stepModel` applies `DEFAULT_MODEL` (kept apart so a line's own model can be
+   * told from a model the user asked for). The caller's pipeline is not modified.
+   */
   pipeline: Pipeline;
   /** @default 16 */
   concurrency: number;
@@ -62,7 +66,7 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
   const resolved: Pipeline = structuredClone(pipeline ?? defaultPipeline());
   if (flags.template !== undefined) applyTemplate(resolved, flags.template, pipeline === undefined);
 
-  resolved.model = flags.model ?? resolved.model ?? DEFAULT_MODEL;
+  if (flags.model !== undefined) resolved.model = flags.model;
   if (flags.provider !== undefined) resolved.provider = flags.provider;
   if (flags.baseUrl !== undefined) resolved.base_url = flags.baseUrl;
   if (flags.maxTokens !== undefined) resolved.params.max_tokens = flags.maxTokens;

@@ -99,6 +99,10 @@ export class AdaptiveConcurrencyProvider implements Provider {
     this.#limit = limit;
   }
 
+  check(request: LlmRequest): string | undefined {
+    return this.#inner.check?.(request);
+  }
+
   async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {
     // Waiting here is bounded by the requests in flight, which all end (timeout or cancel).
     const ticket = await this.#limit.acquire();

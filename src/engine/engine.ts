@@ -56,6 +56,8 @@ export interface EngineOptions {
   observer?: AttemptObserver;
   /** Called once per model that has no price. */
   onUnpricedModel?(model: string): void;
+  /** Warnings about the records, each kind said once (a line's own model replacing the run's). */
+  onWarning?(message: string): void;
   /** Name of the input, used in invalid-input messages. */
   inputName?: string;
   /**
@@ -211,6 +213,7 @@ export class GenerationEngine {
     const { result, notSent } = outcome;
     const out = notSent && this.#stopReason !== undefined ? this.#notAttempted(record) : result;
     if (this.#opts.includeInput) out.input = record.vars;
+    if (record.metadata !== undefined) out.metadata = record.metadata;
     return out;
   }
 
@@ -234,6 +237,7 @@ export class GenerationEngine {
       observer: this.#opts.observer,
       prices: this.#opts.prices,
       onUnpricedModel: this.#opts.onUnpricedModel,
+      onWarning: this.#opts.onWarning,
       budgetGate: this.#opts.budgetGate,
       provider: (name) => this.#provider(name),
     });
@@ -248,6 +252,7 @@ export class GenerationEngine {
     const reason = this.#stopReason ?? "the run stopped";
     const result = failedResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
     if (this.#opts.includeInput) result.input = record.vars;
+    if (record.metadata !== undefined) result.metadata = record.metadata;
     return result;
   }
 }

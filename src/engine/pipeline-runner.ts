@@ -2,7 +2,7 @@ import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
 import { stepModel } from "../config/run-options.js";
 import { roundUsd } from "../providers/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../types.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { prepareConvert } from "./steps/convert.js";
 import { prepareExtract } from "./steps/extract.js";
@@ -34,7 +34,8 @@ function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
     case "generate": {
       const { provider, model } = stepModel(step, pipeline);
       const onTruncated = step.on_truncated ?? pipeline.on_truncated;
-      return prepareGenerate(onTruncated === undefined ? step : { ...step, on_truncated: onTruncated }, provider, model, { ...pipeline.params, ...step.params });
+      const modelGiven = step.model !== undefined || pipeline.model !== undefined;
+      return prepareGenerate(onTruncated === undefined ? step : { ...step, on_truncated: onTruncated }, provider, model, { ...pipeline.params, ...step.params }, modelGiven);
     }
     case "extract":
       return prepareExtract(step);
@@ -70,6 +71,7 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   let model: string | undefined;
   let provider: string | undefined;
   let finishReason: string | undefined;
+  let details: ReplyDetails | undefined;
   let error: ResultError | undefined;
 
   for (const p of prepared.steps) {
@@ -93,6 +95,8 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     if (outcome.providerName !== undefined) {
       model = r.model;
       provider = outcome.providerName;
+      // finish_reason, tool calls and choices describe one and the same reply: the last one received.
+      if (outcome.finishReason !== undefined) details = outcome.details;
       finishReason = outcome.finishReason ?? finishReason;
     }
     if (r.ok) {
@@ -124,5 +128,6 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   if (error) result.error = error;
   else result.output = stepOutputs[prepared.outputStep]?.output ?? null;
   if (finishReason !== undefined) result.finish_reason = finishReason;
+  if (details !== undefined) Object.assign(result, details);
   return { result, notSent: error !== undefined && notSent && error.type !== "invalid_input" };
 }

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
-import { NO_PROMPT } from "./steps/generate.js";
+import { NO_PROMPT, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
@@ -46,19 +46,24 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   const sendsRecordMessages = checked.some((s) => s.usesRecordMessages === true);
   // One single-variable template per record variable the pipeline reads: rendering it is the check.
   const vars = new Map<string, CompiledTemplate>();
+  // Steps that render their own prompt, and whether their templates read the record's messages.
+  const templated: { id: string; readsMessages: boolean }[] = [];
   for (const step of checked) {
     const sources = [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
-    for (const source of sources) {
-      if (source === undefined) continue;
-      for (const ref of compileTemplate(source).refs) {
-        if (ref === "id" || ref === "steps" || ref.startsWith("steps.")) continue;
-        if (!vars.has(ref)) vars.set(ref, compileTemplate(`{{${ref}}}`));
-      }
+    const refs = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).refs));
+    if (step.usesRecordMessages !== true) templated.push({ id: step.id, readsMessages: readsRecordMessages(refs) });
+    for (const ref of refs) {
+      if (ref === "id" || ref === "steps" || ref.startsWith("steps.")) continue;
+      if (!vars.has(ref)) vars.set(ref, compileTemplate(`{{${ref}}}`));
     }
   }
   return (record) => {
     if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined) {
       return { line: record.line, message: NO_PROMPT };
+    }
+    for (const step of templated) {
+      const conflict = ownMessagesConflict(step.id, step.readsMessages, record);
+      if (conflict !== undefined) return { line: record.line, message: conflict };
     }
     for (const template of vars.values()) {
       try {

@@ -36,6 +36,8 @@ export interface StepDepsOptions {
   /** `--max-cost`: each attempt holds its worst-case cost here. */
   budgetGate?: BudgetGate | undefined;
   provider(name: ProviderName): Provider;
+  /** Hears each kind of warning about the records once (a line's own model replacing the run's). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export function createStepDeps(o: StepDepsOptions): StepDeps {
@@ -56,5 +58,15 @@ export function createStepDeps(o: StepDepsOptions): StepDeps {
     call.budget = { gate: o.budgetGate, priceOf };
     call.onBudgetExhausted = (error) => o.halt(error.message, "budget_exceeded");
   }
-  return { call, provider: o.provider, cost: createPricing(priceOf) };
+  const deps: StepDeps = { call, provider: o.provider, cost: createPricing(priceOf) };
+  const { onWarning } = o;
+  if (onWarning) {
+    const warned = new Set<string>();
+    deps.warnOnce = (key, message) => {
+      if (warned.has(key)) return;
+      warned.add(key);
+      onWarning(message);
+    };
+  }
+  return deps;
 }

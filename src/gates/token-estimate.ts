@@ -4,7 +4,7 @@
  * prime the reply (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  * The simulator counts with the same rules, so estimate and server count agree.
  */
-import { type EncodingName, bpeEncoding } from "./bpe.js";
+import { type BpeEncoding, type EncodingName, bpeEncoding } from "./bpe.js";
 import type { ChatMessage, LlmRequest } from "../types.js";
 
 /**
@@ -28,12 +28,38 @@ export function encodingForModel(model: string): EncodingName {
   return /^gpt-(3\.5|4)(-|$)/.test(base) ? "cl100k_base" : "o200k_base";
 }
 
-export function estimatePromptTokens(model: string, messages: readonly ChatMessage[]): number {
+/**
+ * A rough figure per image part: OpenAI's charge for a 1024×1024 image at high detail (85 + 4 tiles
+ * × 170), or 85 with `detail: "low"`. The real figure depends on the image's size and the model;
+ * the gate reconciles with the usage the provider reports. Audio and file parts are not counted.
+ */
+export const IMAGE_PART_TOKENS = 765;
+export const LOW_DETAIL_IMAGE_TOKENS = 85;
+
+/**
+ * Text and text parts as OpenAI counts them; a message's `name` costs its tokens plus one, and the
+ * JSON text of `tool_calls` (in messages) and of `tools` (the request's) stands in for OpenAI's own,
+ * undocumented rendering of them.
+ */
+export function estimatePromptTokens(model: string, messages: readonly ChatMessage[], tools?: unknown): number {
   // Loaded on first use: a run that never estimates (unlimited TPM, `--help`) pays nothing.
   const enc = bpeEncoding(encodingForModel(model));
   let total = TOKENS_REPLY_PRIMING;
   for (const m of messages) {
-    total += TOKENS_PER_MESSAGE + enc.count(m.role) + enc.count(m.content);
+    total += TOKENS_PER_MESSAGE + enc.count(m.role) + contentTokens(enc, m.content);
+    if (typeof m.name === "string" && m.name !== "") total += enc.count(m.name) + 1;
+    if (m.tool_calls != null) total += enc.count(JSON.stringify(m.tool_calls));
+  }
+  if (tools != null) total += enc.count(JSON.stringify(tools));
+  return total;
+}
+
+function contentTokens(enc: BpeEncoding, content: ChatMessage["content"]): number {
+  if (typeof content === "string") return enc.count(content);
+  let total = 0;
+  for (const part of content ?? []) {
+    if (part.type === "text" && typeof part.text === "string") total += enc.count(part.text);
+    else if (part.type === "image_url") total += part.image_url?.detail === "low" ? LOW_DETAIL_IMAGE_TOKENS : IMAGE_PART_TOKENS;
   }
   return total;
 }
@@ -41,14 +67,15 @@ export function estimatePromptTokens(model: string, messages: readonly ChatMessa
 export interface RequestTokenEstimate {
   /** Prompt tokens including chat framing. */
   prompt: number;
-  /** `params.max_tokens`, or `DEFAULT_OUTPUT_TOKENS` when unset. */
+  /** `params.max_tokens` (or `DEFAULT_OUTPUT_TOKENS` when unset) for each of the `n` choices. */
   maxOutput: number;
   /** What the TPM gate reserves: prompt + maxOutput. */
   total: number;
 }
 
 export function estimateRequestTokens(req: LlmRequest): RequestTokenEstimate {
-  const prompt = estimatePromptTokens(req.model, req.messages);
-  const maxOutput = req.params.max_tokens ?? DEFAULT_OUTPUT_TOKENS;
+  const prompt = estimatePromptTokens(req.model, req.messages, req.extra?.tools);
+  // Every choice may write up to the cap, and all of them are billed.
+  const maxOutput = (req.params.max_tokens ?? DEFAULT_OUTPUT_TOKENS) * (req.params.n ?? 1);
   return { prompt, maxOutput, total: prompt + maxOutput };
 }

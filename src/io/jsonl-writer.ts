@@ -20,6 +20,10 @@ export const RESULT_KEYS = [
   "backoff",
   "latency_ms",
   "finish_reason",
+  "tool_calls",
+  "logprobs",
+  "choices",
+  "metadata",
   "steps",
 ] as const satisfies readonly (keyof GenerationResult)[];
 

@@ -4,18 +4,25 @@ import { describeValue } from "./describe.js";
 /**
  * Turns one parsed JSON object into an `InputRecord`, or says (as a string) why it cannot.
  *
- * Two shapes are accepted:
+ * Three shapes are accepted:
  * - a plain record: optional `id`, optional `prompt` or `messages`, any other fields. Having
  *   neither prompt nor messages is fine here: a pipeline template may build the prompt from
  *   other fields, and only the engine knows whether it does.
  * - an OpenAI Batch API request line (`custom_id` + `body`), so files prepared for
- *   `/v1/batches` run unchanged: id = custom_id, messages/model/params from `body`.
+ *   `/v1/batches` run unchanged: id = custom_id, and `body` is the request.
+ * - a whole chat-completions body (`messages` with `model` or a parameter on the line itself:
+ *   the request files of OpenAI's cookbook `api_request_parallel_processor.py`): the line is the
+ *   request, except `id` and `metadata`, which are llmbatch's.
+ *
+ * A request body is sent as it is: its model and parameters are the record's own, and every key
+ * llmbatch does not read itself travels in `extra`, for the provider to judge.
  *
  * Messages name the field and the value received; the caller adds file and line.
  */
 export function toRecord(obj: Record<string, unknown>, line: number): InputRecord | string {
   try {
-    return isBatchRequest(obj) ? fromBatchRequest(obj, line) : fromPlain(obj, line);
+    if (isBatchRequest(obj)) return fromBatchRequest(obj, line);
+    return isChatBody(obj) ? fromChatBody(obj, line) : fromPlain(obj, line);
   } catch (err) {
     if (err instanceof FieldError) return err.message;
     throw err;
@@ -45,6 +52,30 @@ function isBatchRequest(obj: Record<string, unknown>): boolean {
   return "custom_id" in obj && "body" in obj;
 }
 
+/**
+ * The request fields of Chat Completions besides `model` and `messages` (openai-node's
+ * `ChatCompletionCreateParamsBase`).
+ */
+export const CHAT_COMPLETIONS_PARAMS: ReadonlySet<string> = new Set([
+  "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens",
+  "max_tokens", "metadata", "modalities", "moderation", "n", "parallel_tool_calls", "prediction", "presence_penalty",
+  "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning_effort", "response_format",
+  "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+  "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+]);
+
+/**
+ * A line with `messages` and its `model` or any Chat Completions parameter is a chat-completions
+ * body: its parameters must be sent, not read as template data. A plain record with `messages`
+ * (a chat export, a fine-tuning file) has neither.
+ */
+function isChatBody(obj: Record<string, unknown>): boolean {
+  if (obj.messages === undefined) return false;
+  if (obj.model !== undefined) return true;
+  for (const key in obj) if (CHAT_COMPLETIONS_PARAMS.has(key)) return true;
+  return false;
+}
+
 function fromPlain(obj: Record<string, unknown>, line: number): InputRecord {
   const record: InputRecord = { id: readId(obj.id, "id", line), line, vars: obj };
   if (obj.prompt !== undefined) {
@@ -64,13 +95,46 @@ function fromBatchRequest(obj: Record<string, unknown>, line: number): InputReco
   const body = obj.body;
   if (!isPlainObject(body)) fail(`body must be an object, got ${describeValue(body)}`);
   if (body.messages === undefined) fail("body.messages is required in a Batch API request line");
-  const record: InputRecord = { id, line, vars: obj, messages: readMessages(body.messages, "body.messages") };
+  // The Batch API sends the body as it is, `metadata` included; it is also copied into the result.
+  return readBody({ id, line, vars: obj, body: "batch" }, body, "body.", NOTHING_OWNED);
+}
+
+/**
+ * The cookbook's script pops `metadata` before sending and hands it back with the result; OpenAI
+ * accepts `metadata` only with `store: true` (and only string values), so it is sent only then.
+ */
+function fromChatBody(obj: Record<string, unknown>, line: number): InputRecord {
+  const record: InputRecord = { id: readId(obj.id, "id", line), line, vars: obj, body: "chat" };
+  return readBody(record, obj, "", obj.store === true ? ID_OWNED : ID_AND_METADATA_OWNED);
+}
+
+const NOTHING_OWNED: ReadonlySet<string> = new Set();
+const ID_OWNED: ReadonlySet<string> = new Set(["id"]);
+const ID_AND_METADATA_OWNED: ReadonlySet<string> = new Set(["id", "metadata"]);
+
+/**
+ * Keys of a request body that llmbatch reads itself (the output caps are read too, but sent under
+ * their own name). `stream` is refused when true: llmbatch reads each reply whole.
+ */
+const READ_KEYS: ReadonlySet<string> = new Set(["model", "messages", "stream", "temperature", "top_p", "seed", "stop", "response_format", "n"]);
+
+/** Fills a record from a request body; `at` prefixes field names in messages (`body.`). */
+function readBody(record: InputRecord, body: Record<string, unknown>, at: string, owned: ReadonlySet<string>): InputRecord {
+  record.messages = readMessages(body.messages, `${at}messages`);
   if (body.model !== undefined && body.model !== null) {
-    if (typeof body.model !== "string" || body.model === "") fail(`body.model must be a non-empty string, got ${describeValue(body.model)}`);
+    if (typeof body.model !== "string" || body.model === "") fail(`${at}model must be a non-empty string, got ${describeValue(body.model)}`);
     record.model = body.model;
   }
-  const params = readParams(body);
+  if (body.stream != null && body.stream !== false) fail(`${at}stream must be false or absent (llmbatch reads each reply whole), got ${describeValue(body.stream)}`);
+  const params = readParams(body, at);
   if (Object.keys(params).length > 0) record.params = params;
+  let extra: Record<string, unknown> | undefined;
+  for (const key of Object.keys(body)) {
+    if (READ_KEYS.has(key) || owned.has(key) || key === params.max_tokens_field || body[key] === undefined) continue;
+    (extra ??= {})[key] = body[key];
+  }
+  if (extra) record.extra = extra;
+  if (body.metadata !== undefined) record.metadata = body.metadata;
   return record;
 }
 
@@ -83,55 +147,88 @@ function readId(value: unknown, field: string, line: number): string {
   return fail(`${field} must be a string or a number, got ${describeValue(value)}`);
 }
 
+/**
+ * Validates a chat array and returns it as it is: every key of a message (`name`, `tool_calls`,
+ * `tool_call_id`, …) and every content part (`image_url`, `input_audio`, …) is sent on unchanged.
+ */
 function readMessages(value: unknown, field: string): ChatMessage[] {
   if (!Array.isArray(value)) fail(`${field} must be an array of {role, content}, got ${describeValue(value)}`);
   if (value.length === 0) fail(`${field} must not be empty`);
-  return value.map((m: unknown, i) => {
+  let messages = value as ChatMessage[];
+  const withNullContent = (i: number, m: Record<string, unknown>): void => {
+    if (messages === value) messages = [...messages]; // the input's own array stays as it was read
+    messages[i] = { ...m, content: null } as ChatMessage;
+  };
+  value.forEach((m: unknown, i) => {
     const at = `${field}[${i}]`;
     if (!isPlainObject(m)) fail(`${at} must be an object with role and content, got ${describeValue(m)}`);
     if (typeof m.role !== "string" || !(ROLES as readonly string[]).includes(m.role)) {
       fail(`${at}.role must be one of ${ROLES.join(", ")}, got ${describeValue(m.role)}`);
     }
-    // Content parts (images, audio) have no equivalent in every provider, so only text is accepted.
-    if (typeof m.content !== "string") fail(`${at}.content must be a string, got ${describeValue(m.content)}`);
-    return { role: m.role as Role, content: m.content };
+    const content = m.content;
+    if (typeof content === "string") return;
+    if (Array.isArray(content)) return content.forEach((part: unknown, j) => checkPart(part, `${at}.content[${j}]`));
+    // OpenAI's assistant turn that called tools has no text; exporters write null or leave it out.
+    if (content == null && m.role === "assistant" && (m.tool_calls != null || m.function_call != null)) {
+      if (content === undefined) withNullContent(i, m);
+      return;
+    }
+    fail(`${at}.content must be a string or an array of content parts, got ${describeValue(content)}`);
   });
+  return messages;
 }
 
-/** The generation parameters of a Batch API body that llmbatch sends on; `null` means unset, as in OpenAI's API. */
-function readParams(body: Record<string, unknown>): LlmParams {
+/** Text parts need their text and image parts their URL; other part types are the provider's to judge. */
+function checkPart(part: unknown, at: string): void {
+  if (!isPlainObject(part) || typeof part.type !== "string") fail(`${at} must be a content part {"type": …}, got ${describeValue(part)}`);
+  if (part.type === "text" && typeof part.text !== "string") fail(`${at}.text must be a string, got ${describeValue(part.text)}`);
+  if (part.type === "image_url" && !(isPlainObject(part.image_url) && typeof part.image_url.url === "string")) {
+    fail(`${at}.image_url must be an object with a string url, got ${describeValue(part.image_url)}`);
+  }
+}
+
+/**
+ * The parameters of a request body that llmbatch reads (for the output cap, the TPM estimate and
+ * `--max-cost`, and Ollama's mapping); `null` means unset, as in OpenAI's API. When both caps are
+ * given, `max_completion_tokens` is the one read and `max_tokens` is sent on beside it.
+ */
+function readParams(body: Record<string, unknown>, at: string): LlmParams {
   const params: LlmParams = {};
   const maxKey = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
   const max = body[maxKey];
   if (max != null) {
-    if (!Number.isInteger(max) || (max as number) <= 0) fail(`body.${maxKey} must be a positive integer, got ${describeValue(max)}`);
+    if (!Number.isInteger(max) || (max as number) <= 0) fail(`${at}${maxKey} must be a positive integer, got ${describeValue(max)}`);
     params.max_tokens = max as number;
+    params.max_tokens_field = maxKey;
   }
   for (const key of ["temperature", "top_p"] as const) {
     const v = body[key];
     if (v == null) continue;
-    if (typeof v !== "number" || !Number.isFinite(v)) fail(`body.${key} must be a number, got ${describeValue(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}${key} must be a number, got ${describeValue(v)}`);
     params[key] = v;
   }
-  if (body.seed != null) {
-    if (!Number.isInteger(body.seed)) fail(`body.seed must be an integer, got ${describeValue(body.seed)}`);
-    params.seed = body.seed as number;
+  for (const key of ["seed", "n"] as const) {
+    const v = body[key];
+    if (v == null) continue;
+    if (!Number.isInteger(v) || (key === "n" && (v as number) < 1)) fail(`${at}${key} must be ${key === "n" ? "a positive integer" : "an integer"}, got ${describeValue(v)}`);
+    params[key] = v as number;
   }
-  if (body.stop != null) params.stop = readStop(body.stop);
-  if (body.response_format != null) params.response_format = readResponseFormat(body.response_format);
+  if (body.stop != null) params.stop = readStop(body.stop, at);
+  if (body.response_format != null) params.response_format = readResponseFormat(body.response_format, at);
   return params;
 }
 
-function readStop(stop: unknown): string | string[] {
+function readStop(stop: unknown, at: string): string | string[] {
   if (typeof stop === "string") return stop;
   if (Array.isArray(stop) && stop.every((s) => typeof s === "string")) return stop as string[];
-  return fail(`body.stop must be a string or an array of strings, got ${describeValue(stop)}`);
+  return fail(`${at}stop must be a string or an array of strings, got ${describeValue(stop)}`);
 }
 
-function readResponseFormat(value: unknown): ResponseFormat {
-  const field = "body.response_format";
+/** Checked for what Ollama's `format` needs; the object itself (a `description` too) is what is sent. */
+function readResponseFormat(value: unknown, at: string): ResponseFormat {
+  const field = `${at}response_format`;
   if (!isPlainObject(value)) fail(`${field} must be an object, got ${describeValue(value)}`);
-  if (value.type === "text" || value.type === "json_object") return { type: value.type };
+  if (value.type === "text" || value.type === "json_object") return value as ResponseFormat;
   if (value.type !== "json_schema") {
     fail(`${field}.type must be one of text, json_object, json_schema, got ${describeValue(value.type)}`);
   }
@@ -139,16 +236,9 @@ function readResponseFormat(value: unknown): ResponseFormat {
   if (!isPlainObject(schema) || typeof schema.name !== "string") {
     fail(`${field}.json_schema must be an object with a string name, got ${describeValue(schema)}`);
   }
-  const out: ResponseFormat = { type: "json_schema", json_schema: { name: schema.name } };
-  if (schema.schema !== undefined) {
-    if (!isPlainObject(schema.schema)) fail(`${field}.json_schema.schema must be an object, got ${describeValue(schema.schema)}`);
-    out.json_schema.schema = schema.schema;
-  }
-  if (schema.strict !== undefined) {
-    if (typeof schema.strict !== "boolean") fail(`${field}.json_schema.strict must be a boolean, got ${describeValue(schema.strict)}`);
-    out.json_schema.strict = schema.strict;
-  }
-  return out;
+  if (schema.schema !== undefined && !isPlainObject(schema.schema)) fail(`${field}.json_schema.schema must be an object, got ${describeValue(schema.schema)}`);
+  if (schema.strict !== undefined && typeof schema.strict !== "boolean") fail(`${field}.json_schema.strict must be a boolean, got ${describeValue(schema.strict)}`);
+  return value as ResponseFormat;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -8,11 +8,12 @@
  * AsyncLocalStorage. The constructor only formats the host string: measured at ~1.5 µs per
  * instance on Node 20 (100 000 constructions), noise next to one HTTP round trip.
  */
-import type { ChatRequest, ChatResponse, Message, Ollama, Options } from "ollama";
+import type { ChatResponse, Ollama } from "ollama";
 import { ProviderError } from "../errors.js";
 import { lazyModule } from "../lazy-module.js";
-import type { ChatMessage, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ResponseFormat } from "../types.js";
+import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyDetails, ToolCall } from "../types.js";
 import { callSignal } from "./call-signal.js";
+import { toOllamaChat } from "./ollama-chat-request.js";
 import { classifyOllamaError } from "./classify-ollama.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { parseRetryAfter } from "./rate-limit-headers.js";
@@ -36,7 +37,14 @@ export class OllamaProvider implements Provider {
     this.host = options.host;
   }
 
+  check(request: LlmRequest): string | undefined {
+    const body = toOllamaChat(request);
+    return typeof body === "string" ? body : undefined;
+  }
+
   async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {
+    const body = toOllamaChat(request);
+    if (typeof body === "string") throw new ProviderError({ type: "bad_request", message: body, retriable: false });
     const call = callSignal(options);
     let retryAfterMs: number | undefined;
     const fetchForCall: typeof fetch = async (input, init) => {
@@ -48,7 +56,7 @@ export class OllamaProvider implements Provider {
     };
     const client: Ollama = new this.#Ollama({ host: this.host, fetch: fetchForCall });
     try {
-      const response = await client.chat({ ...buildChatRequest(request), stream: false });
+      const response = await client.chat({ ...body, stream: false });
       return parseChatResponse(response, request.model);
     } catch (err) {
       throw classifyOllamaError(err, { aborted: call.cause, timeoutMs: options.timeoutMs, retryAfterMs });
@@ -82,35 +90,6 @@ async function asJsonError(response: Response): Promise<Response> {
   });
 }
 
-/** The `/api/chat` body for a request: only the parameters the caller set. */
-function buildChatRequest(request: LlmRequest): ChatRequest {
-  const p = request.params;
-  const options: Partial<Options> = {};
-  if (p.max_tokens !== undefined) options.num_predict = p.max_tokens;
-  if (p.temperature !== undefined) options.temperature = p.temperature;
-  if (p.top_p !== undefined) options.top_p = p.top_p;
-  if (p.seed !== undefined) options.seed = p.seed;
-  if (p.stop !== undefined) options.stop = typeof p.stop === "string" ? [p.stop] : p.stop;
-  const body: ChatRequest = { model: request.model, messages: request.messages.map(toOllamaMessage) };
-  if (Object.keys(options).length > 0) body.options = options;
-  const format = formatOf(p.response_format);
-  if (format !== undefined) body.format = format;
-  return body;
-}
-
-// Ollama's roles are system/user/assistant/tool; it has no `developer` (OpenAI's newer name for
-// the system role), and its chat templates would drop an unknown role silently.
-function toOllamaMessage(m: ChatMessage): Message {
-  return { role: m.role === "developer" ? "system" : m.role, content: m.content };
-}
-
-/** OpenAI's response_format → Ollama's `format`: `"json"` or a JSON Schema object (PROTOCOLS §6.1). */
-function formatOf(rf: ResponseFormat | undefined): string | object | undefined {
-  if (rf === undefined || rf.type === "text") return undefined;
-  if (rf.type === "json_object") return "json";
-  return rf.json_schema.schema ?? "json";
-}
-
 /** Checks the 2xx body at run time: the client returns whatever JSON the server sent. */
 function parseChatResponse(data: ChatResponse | undefined, requestedModel: string): LlmResponse {
   const response = data as Partial<ChatResponse> | undefined;
@@ -121,12 +100,37 @@ function parseChatResponse(data: ChatResponse | undefined, requestedModel: strin
   // The metric fields are `omitempty`: a cached prompt may leave out prompt_eval_count (PROTOCOLS §6.2).
   const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : 0);
   const doneReason = response?.done_reason;
+  const details = detailsOf(response);
+  // Ollama's own OpenAI layer reports a reply that called tools as `tool_calls`, as OpenAI does.
+  const stopped = typeof doneReason === "string" && doneReason !== "" ? doneReason : response?.done === true ? "stop" : "unknown";
   return {
     text: content,
-    finishReason: typeof doneReason === "string" && doneReason !== "" ? doneReason : response?.done === true ? "stop" : "unknown",
+    finishReason: details?.tool_calls !== undefined && stopped === "stop" ? "tool_calls" : stopped,
+    ...(details !== undefined ? { details } : {}),
     usage: { input_tokens: count(response?.prompt_eval_count), output_tokens: count(response?.eval_count), cached_tokens: 0 },
     model: typeof response?.model === "string" && response.model !== "" ? response.model : requestedModel,
     // Nanoseconds; it covers the scheduler queue (and a model load), the signal that the server is full.
     ...(typeof response?.load_duration === "number" && response.load_duration >= 0 ? { serverQueueMs: response.load_duration / 1e6 } : {}),
   };
+}
+
+/**
+ * Tool calls in OpenAI's shape (`arguments` as JSON text), so an output line reads the same whichever
+ * provider answered; logprobs as OpenAI's `{content: [...]}`, whose entries Ollama's already match.
+ */
+function detailsOf(response: Partial<ChatResponse> | undefined): ReplyDetails | undefined {
+  const calls = response?.message?.tool_calls;
+  const logprobs = response?.logprobs;
+  let details: ReplyDetails | undefined;
+  if (Array.isArray(calls) && calls.length > 0) {
+    details = {
+      tool_calls: calls.map((c): ToolCall => {
+        const id = (c as { id?: unknown }).id;
+        const out: ToolCall = { type: "function", function: { name: c.function?.name ?? "", arguments: JSON.stringify(c.function?.arguments ?? {}) } };
+        return typeof id === "string" && id !== "" ? { id, ...out } : out;
+      }),
+    };
+  }
+  if (Array.isArray(logprobs)) (details ??= {}).logprobs = { content: logprobs };
+  return details;
 }

@@ -6,7 +6,7 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { ProviderError } from "../errors.js";
-import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, Usage } from "../types.js";
+import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
@@ -110,16 +110,20 @@ export class OpenAIProvider implements Provider {
     }
   }
 
-  /** The request body, with only the parameters the caller set. */
+  /**
+   * The request body: a record's own body fields as they are (the server is the judge of what it
+   * accepts), then the parameters the caller set. Messages go as they came: content parts, `name`,
+   * `tool_calls` and the like are the server's to accept or reject (400 bad_request).
+   */
   #buildBody(request: LlmRequest): ChatCompletionCreateParamsNonStreaming {
     const p = request.params;
     const body: ChatCompletionCreateParamsNonStreaming = {
+      ...request.extra,
       model: request.model,
-      // Our ChatMessage is the plain {role, content} subset; a `tool` message without
-      // tool_call_id is the server's to reject (400 bad_request), not ours to rewrite.
       messages: request.messages as ChatCompletionMessageParam[],
     };
-    if (p.max_tokens !== undefined) body[this.#maxTokensField ?? maxTokensFieldFor(this.baseURL, request.model)] = p.max_tokens;
+    if (p.max_tokens !== undefined) body[p.max_tokens_field ?? this.#maxTokensField ?? maxTokensFieldFor(this.baseURL, request.model)] = p.max_tokens;
+    if (p.n !== undefined) body.n = p.n;
     if (p.temperature !== undefined) body.temperature = p.temperature;
     if (p.top_p !== undefined) body.top_p = p.top_p;
     if (p.seed !== undefined) body.seed = p.seed;
@@ -172,7 +176,42 @@ function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
     model: typeof completion.model === "string" && completion.model !== "" ? completion.model : requestedModel,
   };
   if (typeof completion.id === "string" && completion.id !== "") result.providerId = completion.id;
+  const details = detailsOf(completion.choices as unknown[]);
+  if (details !== undefined) result.details = details;
   return result;
+}
+
+/**
+ * What the output's one `output` string cannot hold: the first choice's tool calls and logprobs,
+ * and every choice when there are several (`n > 1`). Usage already counts all of them.
+ */
+function detailsOf(choices: unknown[]): ReplyDetails | undefined {
+  // The common reply (one choice, text only) allocates nothing here.
+  const only = choices.length === 1 ? (choices[0] as Partial<ChatCompletion.Choice>) : undefined;
+  if (only && only.logprobs == null && !(Array.isArray(only.message?.tool_calls) && only.message.tool_calls.length > 0)) return undefined;
+  const first = choiceOf(choices[0], 0);
+  let details: ReplyDetails | undefined;
+  if (first.tool_calls !== undefined) (details ??= {}).tool_calls = first.tool_calls;
+  if (first.logprobs !== undefined) (details ??= {}).logprobs = first.logprobs;
+  if (choices.length > 1) (details ??= {}).choices = choices.map((c, i) => (i === 0 ? first : choiceOf(c, i)));
+  return details;
+}
+
+function choiceOf(raw: unknown, i: number): ReplyChoice {
+  const choice = raw as Partial<ChatCompletion.Choice> | null;
+  const message = choice?.message;
+  if (typeof message !== "object" || message === null) return throwInvalid(`response has no choices[${i}].message`);
+  const content = message.content;
+  if (content !== null && content !== undefined && typeof content !== "string") return throwInvalid(`choices[${i}].message.content is not a string`);
+  const out: ReplyChoice = {
+    index: typeof choice?.index === "number" ? choice.index : i,
+    text: content ?? "",
+    finish_reason: typeof choice?.finish_reason === "string" ? choice.finish_reason : "unknown",
+  };
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = message.tool_calls as ToolCall[];
+  if (choice?.logprobs != null) out.logprobs = choice.logprobs;
+  if (typeof message.refusal === "string" && message.refusal !== "") out.refusal = message.refusal;
+  return out;
 }
 
 function throwInvalid(message: string): never {

@@ -11,10 +11,10 @@ import { ModelQueue } from "./ollama-queue.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { hashString, mulberry32 } from "./rng.js";
 import { createSimulatorServer, listen, shutdown } from "./server.js";
-import { type SimulatorStats, StatsRecorder } from "./stats.js";
+import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stats.js";
 import type { SimContext } from "./context.js";
 
-export type { SimulatorStats } from "./stats.js";
+export type { ReceivedRequest, SimulatorStats } from "./stats.js";
 export { formatGoDuration } from "./go-duration.js";
 export { DEFAULT_MODELS } from "./models.js";
 
@@ -70,6 +70,8 @@ export interface SimulatorOptions {
   ollama?: { numParallel?: number; maxQueue?: number };
   /** Do not log internal errors to stderr. @default false */
   quiet?: boolean;
+  /** Keep every generation request's body for `requests()` (tests: what was sent). @default false */
+  recordRequests?: boolean;
 }
 
 export interface SimulatorHandle {
@@ -80,6 +82,8 @@ export interface SimulatorHandle {
   /** `url`, for `new Ollama({ host })`. */
   ollamaHost: string;
   stats(): SimulatorStats;
+  /** The bodies received since the start or the last `resetStats()`; empty unless `recordRequests`. */
+  requests(): ReceivedRequest[];
   resetStats(): void;
   /** Closes the server and destroys open sockets (hung requests too). Idempotent. */
   close(): Promise<void>;
@@ -116,7 +120,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     defaultMaxOutput: positive(options.defaultMaxOutput, "defaultMaxOutput") ?? 4096,
     latencyMs: latencyRange(options.latencyMs),
     catalog: new ModelCatalog(options.models ?? DEFAULT_MODELS),
-    stats: new StatsRecorder(),
+    stats: new StatsRecorder(options.recordRequests),
     limiter: new RateLimiter({
       rpm: positive(options.rpm, "rpm"),
       tpm: positive(options.tpm, "tpm"),
@@ -147,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     openaiBaseUrl: `${url}/v1`,
     ollamaHost: url,
     stats: () => ctx.stats.snapshot(),
+    requests: () => ctx.stats.received(),
     resetStats: () => ctx.stats.reset(),
     close: () => (closing ??= shutdown(server)),
   };

@@ -20,8 +20,15 @@ export function rfc3339Nano(): string {
   return `${seconds}.${String(ns % 1_000_000_000n).padStart(9, "0")}Z`;
 }
 
-function part(route: "chat" | "generate", text: string): Record<string, unknown> {
-  return route === "chat" ? { message: { role: "assistant", content: text } } : { response: text };
+function part(route: "chat" | "generate", text: string, toolCalls?: unknown[]): Record<string, unknown> {
+  if (route === "generate") return { response: text };
+  return { message: toolCalls ? { role: "assistant", content: text, tool_calls: toolCalls } : { role: "assistant", content: text } };
+}
+
+/** What a chat reply carries besides text: `message.tool_calls`, and `logprobs` when asked for. */
+export interface OllamaReplyExtras {
+  toolCalls?: unknown[];
+  logprobs?: unknown[];
 }
 
 /** The non-streaming body; metrics are omitted when absent, as Go's `omitempty` does. */
@@ -31,11 +38,13 @@ export function ollamaBody(
   text: string,
   doneReason: string,
   metrics: Partial<OllamaMetrics>,
+  extras: OllamaReplyExtras = {},
 ): Record<string, unknown> {
   return {
     model: request.model,
     created_at: rfc3339Nano(),
-    ...part(route, text),
+    ...part(route, text, extras.toolCalls),
+    ...(extras.logprobs ? { logprobs: extras.logprobs } : {}),
     done: true,
     done_reason: doneReason,
     ...(route === "generate" ? { context: [] } : {}),

@@ -21,6 +21,10 @@ export interface OllamaRequest {
   promptTokens: number;
   /** Identifies the content for deterministic replies. */
   contentKey: string;
+  /** The first function of `tools`: Ollama has no `tool_choice`, and the simulated model always calls it. */
+  callTool: { name: string; parameters: Record<string, unknown> | undefined } | undefined;
+  logprobs: boolean;
+  topLogprobs: number;
 }
 
 function parseFormat(format: unknown): ReplyFormat | string {
@@ -47,12 +51,26 @@ function parseMessages(raw: unknown): CountableMessage[] | string {
   return messages;
 }
 
+function firstTool(raw: unknown): OllamaRequest["callTool"] | string {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) return "json: cannot unmarshal tools into Go struct field ChatRequest.tools of type api.Tools";
+  for (const tool of raw) {
+    const fn = isRecord(tool) ? tool["function"] : undefined;
+    if (isRecord(fn) && typeof fn["name"] === "string") return { name: fn["name"], parameters: isRecord(fn["parameters"]) ? fn["parameters"] : undefined };
+  }
+  return undefined;
+}
+
 /** The request, or the message of a 400. */
 export function parseOllamaRequest(body: Record<string, unknown>, route: "chat" | "generate"): OllamaRequest | string {
   const model = body["model"];
   if (typeof model !== "string" || model.length === 0) return "model is required";
   const format = parseFormat(body["format"]);
   if (typeof format === "string") return format;
+  const callTool = route === "chat" ? firstTool(body["tools"]) : undefined;
+  if (typeof callTool === "string") return callTool;
+  const top = body["top_logprobs"];
+  if (top !== undefined && top !== null && !(typeof top === "number" && top >= 0 && top <= 20)) return "top_logprobs must be between 0 and 20";
 
   const options = isRecord(body["options"]) ? body["options"] : {};
   const numPredict = options["num_predict"];
@@ -61,6 +79,9 @@ export function parseOllamaRequest(body: Record<string, unknown>, route: "chat" 
     stream: body["stream"] !== false,
     format,
     numPredict: typeof numPredict === "number" && numPredict > 0 ? Math.floor(numPredict) : undefined,
+    callTool,
+    logprobs: body["logprobs"] === true,
+    topLogprobs: typeof top === "number" ? top : 0,
   };
 
   if (route === "chat") {
@@ -74,7 +95,7 @@ export function parseOllamaRequest(body: Record<string, unknown>, route: "chat" 
       promptText: "",
       messageCount: messages.length,
       lastUserText: lastUser?.content ?? "",
-      promptTokens: countChatTokens(messages),
+      promptTokens: countChatTokens(messages, body["tools"]),
       contentKey: `${model}\u0000${JSON.stringify(messages)}\u0000${JSON.stringify(format)}`,
     };
   }

@@ -13,7 +13,8 @@ import { acquireSlot } from "./ollama-queue.js";
 import { type OllamaRequest, parseOllamaRequest } from "./ollama-request.js";
 import { type Reply, makeReply } from "./replies.js";
 import { hashString } from "./rng.js";
-import { type OllamaMetrics, encodeStream, ollamaBody } from "./ollama-bodies.js";
+import { type OllamaMetrics, type OllamaReplyExtras, encodeStream, ollamaBody } from "./ollama-bodies.js";
+import { makeToolCall, tokenLogprobs } from "./tool-replies.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const BUSY = "server busy, please try again.  maximum pending requests exceeded";
@@ -38,6 +39,7 @@ export async function handleOllamaGenerate(
   if (body.kind === "aborted") return;
   if (body.kind === "empty") return sendError(ctx, res, 400, "missing request body");
   if (body.kind !== "json" || !isRecord(body.value)) return sendError(ctx, res, 400, "invalid character in request body");
+  ctx.stats.receive(`/api/${route}`, body.value);
   const request = parseOllamaRequest(body.value, route);
   if (typeof request === "string") return sendError(ctx, res, 400, request);
   const model = ctx.catalog.resolve(request.model);
@@ -77,7 +79,7 @@ export async function handleOllamaGenerate(
       ctx.stats.rateLimited();
       return sendError(ctx, res, 429, "too many requests", { "retry-after-ms": String(DIRECTIVE_RETRY_MS), "retry-after": "1" });
     }
-    const reply = replyFor(ctx, request, directives);
+    const { reply, extras } = replyFor(ctx, request, directives);
     const endNs = process.hrtime.bigint();
     const metrics = timings(startedNs, grantedNs, endNs, request.promptTokens, reply.tokens);
     const doneReason = reply.finishReason === "length" ? "length" : "stop";
@@ -94,7 +96,7 @@ export async function handleOllamaGenerate(
       res.end(lines);
       return;
     }
-    const full = ollamaBody(request, route, reply.text, doneReason, metrics);
+    const full = ollamaBody(request, route, reply.text, doneReason, metrics, extras);
     if (outcome === "truncated") {
       ctx.stats.fault("truncated");
       ctx.stats.status(200);
@@ -108,15 +110,30 @@ export async function handleOllamaGenerate(
   }
 }
 
-function replyFor(ctx: SimContext, request: OllamaRequest, directives: Directives | undefined): Reply {
+/** The reply: a call of the first offered tool (Ollama's arguments are an object), else text. */
+function replyFor(ctx: SimContext, request: OllamaRequest, directives: Directives | undefined): { reply: Reply; extras: OllamaReplyExtras } {
+  if (request.callTool) {
+    const call = makeToolCall(ctx.seed, request.contentKey, request.callTool, 0, request.numPredict);
+    let args: unknown = {};
+    try {
+      args = JSON.parse(call.arguments);
+    } catch {
+      args = {}; // cut off at num_predict: Ollama's parser would find no call arguments either
+    }
+    const reply: Reply = { text: "", tokens: call.tokens, finishReason: call.finishReason === "length" ? "length" : "stop" };
+    return { reply, extras: { toolCalls: [{ function: { name: call.name, arguments: args } }] } };
+  }
   const invalidJson = request.format.kind !== "text" && wantsInvalidJson(ctx, directives, request.lastUserText);
-  return makeReply({
+  const reply = makeReply({
     seed: ctx.seed,
     contentKey: request.contentKey,
     format: request.format,
     maxTokens: request.numPredict,
     invalidJson,
   });
+  // Ollama's entries are OpenAI's without `bytes`.
+  const logprobs = request.logprobs ? tokenLogprobs(ctx.seed, reply.text, request.topLogprobs).map(({ token, logprob, top_logprobs }) => ({ token, logprob, top_logprobs: top_logprobs.map((t) => ({ token: t.token, logprob: t.logprob })) })) : undefined;
+  return { reply, extras: logprobs ? { logprobs } : {} };
 }
 
 /**

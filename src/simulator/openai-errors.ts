@@ -108,14 +108,17 @@ export const openaiErrors = {
       null,
     ),
 
-  unsupportedParameter: (param: string, replacement: string) =>
+  unsupportedParameter: (param: string, replacement?: string) =>
     error(
       400,
-      `Unsupported parameter: '${param}' is not supported with this model. Use '${replacement}' instead.`,
+      `Unsupported parameter: '${param}' is not supported with this model.${replacement ? ` Use '${replacement}' instead.` : ""}`,
       "invalid_request_error",
       param,
       "unsupported_parameter",
     ),
+
+  /** A field Chat Completions does not have. */
+  unrecognizedArgument: (field: string) => error(400, `Unrecognized request argument supplied: ${field}`, "invalid_request_error", null, null),
 
   unsupportedValue: (param: string, value: unknown) =>
     error(

@@ -3,12 +3,25 @@
  * with OpenAI's 400 wording for what is wrong. Only fields that change the simulated
  * behaviour are read; the rest are accepted and ignored, as the API does.
  */
+import { CHAT_COMPLETIONS_PARAMS } from "../io/record.js";
 import { isRecord } from "./http.js";
 import { type OpenAIError, openaiErrors } from "./openai-errors.js";
 import type { ReplyFormat } from "./replies.js";
 import type { CountableMessage } from "./tokens.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
+
+/** OpenAI refuses a field its Chat Completions endpoint does not have. */
+const KNOWN_FIELDS = new Set(["messages", "model", ...CHAT_COMPLETIONS_PARAMS]);
+
+/** Parameters OpenAI's reasoning models refuse with 400 `unsupported_parameter`. */
+const REASONING_UNSUPPORTED = ["logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "top_p"];
+
+/** A function the request offers (`tools: [{type: "function", function: {name, parameters}}]`). */
+export interface OfferedTool {
+  name: string;
+  parameters: Record<string, unknown> | undefined;
+}
 
 export interface ChatRequest {
   model: string;
@@ -24,18 +37,40 @@ export interface ChatRequest {
   stream: boolean;
   /** Text of the last user message: where directives are read from. */
   lastUserText: string;
+  /** The `tools` array as sent (its JSON text counts as prompt). */
+  rawTools: unknown[] | undefined;
+  /** The function the reply calls: `tool_choice`'s, else the first offered; none with `tool_choice: "none"`. */
+  callTool: OfferedTool | undefined;
+  logprobs: boolean;
+  topLogprobs: number;
+  /** Non-null parameters given, for model-specific refusals. */
+  given: Set<string>;
+  /** A field Chat Completions does not have (OpenAI refuses it; Ollama's /v1 ignores it). */
+  unknownField: string | undefined;
+  /** `store: true`. */
+  stored: boolean;
 }
 
-/** A string, or the text parts of a content-part array; images and audio count as nothing. */
-function contentText(content: unknown): string | undefined {
-  if (typeof content === "string") return content;
-  if (content === null || content === undefined) return "";
-  if (!Array.isArray(content)) return undefined;
-  let text = "";
-  for (const part of content) {
-    if (isRecord(part) && part["type"] === "text" && typeof part["text"] === "string") text += part["text"];
-  }
-  return text;
+/** A message for counting: a string, or a content-part array's text parts and images. */
+function countable(role: string, raw: Record<string, unknown>): CountableMessage | undefined {
+  const content = raw["content"];
+  const message: CountableMessage = { role, content: "" };
+  if (typeof content === "string") message.content = content;
+  else if (Array.isArray(content)) {
+    const textParts: string[] = [];
+    const images = { low: 0, other: 0 };
+    for (const part of content) {
+      if (!isRecord(part)) return undefined;
+      if (part["type"] === "text" && typeof part["text"] === "string") textParts.push(part["text"]);
+      else if (part["type"] === "image_url") images[isRecord(part["image_url"]) && part["image_url"]["detail"] === "low" ? "low" : "other"]++;
+    }
+    message.content = textParts.join("");
+    message.textParts = textParts;
+    if (images.low + images.other > 0) message.images = images;
+  } else if (content !== null && content !== undefined) return undefined;
+  if (typeof raw["name"] === "string") message.name = raw["name"];
+  if (Array.isArray(raw["tool_calls"])) message.toolCalls = JSON.stringify(raw["tool_calls"]);
+  return message;
 }
 
 function positiveInt(body: Record<string, unknown>, key: string): number | OpenAIError | undefined {
@@ -107,12 +142,12 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
         "invalid_value",
       );
     }
-    const content = contentText(isRecord(raw) ? raw["content"] : undefined);
-    if (content === undefined) {
+    const message = countable(role, raw as Record<string, unknown>);
+    if (message === undefined) {
       return openaiErrors.badRequest(`Invalid type for 'messages[${i}].content'.`, `messages[${i}].content`, "invalid_type");
     }
-    const name = isRecord(raw) && typeof raw["name"] === "string" ? raw["name"] : undefined;
-    messages.push(name ? { role, content, name } : { role, content });
+    messages.push(message);
+    const content = message.content;
     // A repair turn (a pipeline re-asking after invalid JSON) appends a user message without the
     // directive; the directive's message stays the one read, so its attempt count carries on.
     if (role === "user" && (content.includes("[[sim:") || !lastUserText.includes("[[sim:"))) lastUserText = content;
@@ -136,6 +171,27 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
       "decimal_above_max_value",
     );
   }
+  const tools = parseTools(body);
+  if ("status" in tools) return tools;
+  const logprobs = body["logprobs"];
+  if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean") {
+    return openaiErrors.badRequest(`Invalid type for 'logprobs': expected a boolean, but got ${typeof logprobs} instead.`, "logprobs", "invalid_type");
+  }
+  const topLogprobs = body["top_logprobs"];
+  if (topLogprobs !== undefined && topLogprobs !== null && !(Number.isInteger(topLogprobs) && (topLogprobs as number) >= 0 && (topLogprobs as number) <= 20)) {
+    return openaiErrors.badRequest(
+      `Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got ${String(topLogprobs)} instead.`,
+      "top_logprobs",
+      "integer_above_max_value",
+    );
+  }
+  const given = new Set<string>();
+  let unknownField: string | undefined;
+  for (const key in body) {
+    if (body[key] === null || body[key] === undefined) continue;
+    given.add(key);
+    if (unknownField === undefined && !KNOWN_FIELDS.has(key)) unknownField = key;
+  }
   const tier = body["service_tier"];
   return {
     model,
@@ -148,5 +204,54 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     serviceTier: typeof tier === "string" && tier !== "auto" ? tier : "default",
     stream: body["stream"] === true,
     lastUserText,
+    rawTools: tools.raw,
+    callTool: tools.call,
+    logprobs: logprobs === true,
+    topLogprobs: typeof topLogprobs === "number" ? topLogprobs : 0,
+    given,
+    unknownField,
+    stored: body["store"] === true,
   };
+}
+
+/** `tools` and `tool_choice`, with OpenAI's 400s for the common mistakes. */
+function parseTools(body: Record<string, unknown>): { raw: unknown[] | undefined; call: OfferedTool | undefined } | OpenAIError {
+  const raw = body["tools"];
+  const choice = body["tool_choice"];
+  if (raw === undefined || raw === null) {
+    if (choice !== undefined && choice !== null) {
+      return openaiErrors.badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice");
+    }
+    return { raw: undefined, call: undefined };
+  }
+  if (!Array.isArray(raw)) return openaiErrors.badRequest("Invalid type for 'tools': expected an array of objects.", "tools", "invalid_type");
+  const offered: OfferedTool[] = [];
+  for (const [i, tool] of raw.entries()) {
+    if (!isRecord(tool)) return openaiErrors.badRequest(`Invalid type for 'tools[${i}]': expected an object.`, `tools[${i}]`, "invalid_type");
+    if (tool["type"] !== "function") continue; // custom tools are accepted, never called here
+    const fn = tool["function"];
+    if (!isRecord(fn) || typeof fn["name"] !== "string") return openaiErrors.missingParameter(`tools[${i}].function.name`);
+    offered.push({ name: fn["name"], parameters: isRecord(fn["parameters"]) ? fn["parameters"] : undefined });
+  }
+  if (choice === "none") return { raw, call: undefined };
+  const named = isRecord(choice) && isRecord(choice["function"]) ? choice["function"]["name"] : undefined;
+  return { raw, call: offered.find((t) => t.name === named) ?? offered[0] };
+}
+
+/** The first sampling parameter a reasoning model refuses (`logprobs: false` is no request for them). */
+export function reasoningRefusal(request: ChatRequest): string | undefined {
+  return REASONING_UNSUPPORTED.find((k) => request.given.has(k) && !(k === "logprobs" && !request.logprobs));
+}
+
+/**
+ * OpenAI's checks of fields its Chat Completions endpoint does not take as given: an unknown
+ * field, and `metadata` without `store: true` (metadata labels stored completions; the 400 is
+ * observed in openai-node users' reports, e.g. tmc/langchaingo#1484).
+ */
+export function openaiFieldError(request: ChatRequest): OpenAIError | undefined {
+  if (request.unknownField !== undefined) return openaiErrors.unrecognizedArgument(request.unknownField);
+  if (request.given.has("metadata") && !request.stored) {
+    return openaiErrors.badRequest("The 'metadata' parameter is only allowed when 'store' is enabled.", "metadata");
+  }
+  return undefined;
 }

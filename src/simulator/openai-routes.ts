@@ -13,10 +13,11 @@ import { formatGoDuration } from "./go-duration.js";
 import { readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
 import { type OpenAIError, maskApiKey, openaiErrors } from "./openai-errors.js";
-import { type ChatRequest, parseChatRequest } from "./openai-request.js";
+import { type ChatRequest, openaiFieldError, parseChatRequest, reasoningRefusal } from "./openai-request.js";
 import { makeReply } from "./replies.js";
 import { hashString } from "./rng.js";
 import { countChatTokens } from "./tokens.js";
+import { makeToolCall, tokenLogprobs } from "./tool-replies.js";
 
 /** Directive-driven 429s ask for a short wait so tests that honour it stay fast. */
 const DIRECTIVE_RETRY_MS = 50;
@@ -121,13 +122,17 @@ export function checkAuth(ctx: SimContext, req: IncomingMessage): OpenAIError | 
 }
 
 /** Model-specific rules the real API enforces before doing any work. */
-function modelRuleError(request: ChatRequest, reasoning: boolean): OpenAIError | undefined {
-  if (!reasoning) return undefined;
+function modelRuleError(request: ChatRequest, model: { reasoning: boolean; local: boolean }): OpenAIError | undefined {
+  if (model.local) return undefined;
+  // "Unrecognized request argument supplied: reasoning_effort" is what a non-reasoning model answers.
+  if (!model.reasoning && request.given.has("reasoning_effort")) return openaiErrors.unrecognizedArgument("reasoning_effort");
+  if (!model.reasoning) return undefined;
   if (request.usedLegacyMaxTokens) return openaiErrors.unsupportedParameter("max_tokens", "max_completion_tokens");
   if (request.temperature !== undefined && request.temperature !== 1) {
     return openaiErrors.unsupportedValue("temperature", request.temperature);
   }
-  return undefined;
+  const refused = reasoningRefusal(request);
+  return refused === undefined ? undefined : openaiErrors.unsupportedParameter(refused);
 }
 
 export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,6 +144,7 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   const body = await readJsonBody(req);
   if (body.kind === "aborted") return;
   if (body.kind !== "json") return out.fail(openaiErrors.invalidJsonBody());
+  ctx.stats.receive("/v1/chat/completions", body.value);
   const request = parseChatRequest(body.value);
   if ("status" in request) return out.fail(request);
 
@@ -146,7 +152,10 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   if (!model) return out.fail(openaiErrors.modelNotFound(request.model));
   out.family = model.family;
   if (request.stream) return out.fail(openaiErrors.badRequest("streaming not supported by the simulator", "stream"));
-  const ruleError = modelRuleError(request, model.reasoning && !model.local);
+  // Ollama's /v1 decodes into a Go struct, which ignores fields it does not know.
+  const fieldError = model.local ? undefined : openaiFieldError(request);
+  if (fieldError) return out.fail(fieldError);
+  const ruleError = modelRuleError(request, model);
   if (ruleError) return out.fail(ruleError);
 
   const directives = parseDirectives(request.lastUserText);
@@ -155,7 +164,7 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   if (directives?.badRequest) {
     return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"));
   }
-  const promptTokens = countChatTokens(request.messages);
+  const promptTokens = countChatTokens(request.messages, request.rawTools);
   if (directives?.contextLength) {
     const refusal = contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens);
     return out.send(refusal.status, refusal.body);
@@ -229,6 +238,18 @@ async function answer(
   let completionTokens = 0;
   const choices = [];
   for (let index = 0; index < request.n; index++) {
+    if (request.callTool && !directives?.contentFilter) {
+      const call = makeToolCall(ctx.seed, contentKey, request.callTool, index, request.maxTokens);
+      completionTokens += call.tokens;
+      const toolCall = { id: toolCallId(contentKey, index), type: "function", function: { name: call.name, arguments: call.arguments } };
+      choices.push({
+        index,
+        message: { role: "assistant", content: null, tool_calls: [toolCall], refusal: null, annotations: [] },
+        logprobs: request.logprobs ? { content: null, refusal: null } : null,
+        finish_reason: call.finishReason,
+      });
+      continue;
+    }
     const reply = directives?.contentFilter
       ? { text: "", tokens: 0, finishReason: "content_filter" }
       : makeReply({ seed: ctx.seed, contentKey, format: request.format, maxTokens: request.maxTokens, choiceIndex: index, invalidJson });
@@ -236,7 +257,7 @@ async function answer(
     choices.push({
       index,
       message: { role: "assistant", content: reply.text, refusal: null, annotations: [] },
-      logprobs: null,
+      logprobs: request.logprobs ? { content: tokenLogprobs(ctx.seed + index, reply.text, request.topLogprobs), refusal: null } : null,
       finish_reason: reply.finishReason,
     });
   }
@@ -265,6 +286,13 @@ async function answer(
   ctx.stats.ok(promptTokens, completionTokens);
   out.settle(promptTokens + completionTokens);
   out.send(200, body);
+}
+
+/** `call_` + 24 characters, stable per request content and choice, like OpenAI's tool call ids. */
+function toolCallId(contentKey: string, index: number): string {
+  let id = "call_";
+  for (let i = 0; id.length < 29; i++) id += hashString(`${contentKey}#${index}#${i}`).toString(36).padStart(7, "0").slice(0, 6);
+  return id.slice(0, 29);
 }
 
 export function handleListModels(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {

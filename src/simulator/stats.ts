@@ -20,9 +20,31 @@ export interface SimulatorStats {
   maxInFlight: number;
 }
 
+/** A generation request's body as the simulator received it (with `recordRequests`). */
+export interface ReceivedRequest {
+  /** `/v1/chat/completions`, `/api/chat` or `/api/generate`. */
+  path: string;
+  body: unknown;
+}
+
 export class StatsRecorder {
   #stats: SimulatorStats = StatsRecorder.#empty();
   #inFlight = 0;
+  /** Kept only when asked for: a benchmark's million bodies would otherwise pile up. */
+  readonly #received: ReceivedRequest[] | undefined;
+
+  constructor(recordRequests = false) {
+    if (recordRequests) this.#received = [];
+  }
+
+  /** Call with each parsed JSON body of a generation route. */
+  receive(path: string, body: unknown): void {
+    this.#received?.push({ path, body });
+  }
+
+  received(): ReceivedRequest[] {
+    return [...(this.#received ?? [])];
+  }
 
   static #empty(): SimulatorStats {
     return {
@@ -76,6 +98,7 @@ export class StatsRecorder {
 
   /** Requests still in flight keep counting toward the next peak. */
   reset(): void {
+    this.#received?.splice(0);
     this.#stats = StatsRecorder.#empty();
     this.#stats.maxInFlight = this.#inFlight;
   }

@@ -4,6 +4,7 @@
  * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  */
 import { bpeEncoding } from "../gates/bpe.js";
+import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS } from "../gates/token-estimate.js";
 
 // Loaded on first use, and shared with the client's estimator in a process that runs both.
 // Special-token text in user content is just text to the API, never a control token, and the
@@ -43,18 +44,39 @@ export function countTextTokensUncached(text: string): number {
 
 export interface CountableMessage {
   role: string;
+  /** The text: a string, or the text parts joined (where directives are read from). */
   content: string;
+  /** A content-part array's text parts, each counted on its own. */
+  textParts?: string[];
+  /** A content-part array's image parts, by whether they asked for `detail: "low"`. */
+  images?: { low: number; other: number };
   name?: string;
+  /** The JSON text of an assistant message's `tool_calls`. */
+  toolCalls?: string;
 }
 
-/** Prompt tokens of a chat request, as OpenAI reports them in `usage.prompt_tokens`. */
-export function countChatTokens(messages: readonly CountableMessage[]): number {
+/**
+ * Prompt tokens of a chat request, as OpenAI reports them in `usage.prompt_tokens`. Images cost a
+ * fixed figure each and `tools` and `tool_calls` their JSON text: OpenAI's own rendering of them is
+ * not published, and these are the client estimator's rules too, so both agree.
+ */
+export function countChatTokens(messages: readonly CountableMessage[], tools?: unknown): number {
   let total = REPLY_PRIMING;
   for (const message of messages) {
-    total += PER_MESSAGE_OVERHEAD + countTextTokens(message.role) + countTextTokens(message.content);
+    total += PER_MESSAGE_OVERHEAD + countTextTokens(message.role);
+    if (message.textParts) for (const part of message.textParts) total += countTextTokens(part);
+    else total += countTextTokens(message.content);
+    if (message.images) total += message.images.low * LOW_DETAIL_IMAGE_TOKENS + message.images.other * IMAGE_PART_TOKENS;
     if (message.name) total += countTextTokens(message.name) + 1;
+    if (message.toolCalls) total += countTextTokens(message.toolCalls);
   }
+  if (tools != null) total += countTextTokens(JSON.stringify(tools));
   return total;
+}
+
+/** A reply's text as its tokens' texts (for `logprobs`). */
+export function splitTokens(text: string): string[] {
+  return o200k().encode(text).map((token) => o200k().decode([token]));
 }
 
 /** The longest prefix of `text` that is at most `maxTokens` tokens. */

@@ -28,7 +28,7 @@ describe("resolveRunOptions precedence: flags > pipeline > defaults", () => {
   it("uses built-in defaults when nothing is given", () => {
     const r = resolveRunOptions({}, undefined);
     expect(r).toEqual({
-      pipeline: { ...defaultPipeline(), model: "gpt-4o-mini" },
+      pipeline: defaultPipeline(),
       concurrency: 16,
       maxRetries: 5,
       timeoutMs: 120_000,

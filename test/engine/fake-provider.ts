@@ -14,7 +14,7 @@ export class FakeProvider implements Provider {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await this.behave(request.messages.at(-1)!.content, this.calls, request);
+      return await this.behave(String(request.messages.at(-1)!.content), this.calls, request);
     } finally {
       this.inFlight--;
     }

@@ -4,6 +4,8 @@ import {
   encodingForModel,
   estimatePromptTokens,
   estimateRequestTokens,
+  IMAGE_PART_TOKENS,
+  LOW_DETAIL_IMAGE_TOKENS,
 } from "../../src/gates/token-estimate.js";
 import type { ChatMessage } from "../../src/types.js";
 
@@ -53,5 +55,38 @@ describe("token estimate", () => {
       maxOutput: DEFAULT_OUTPUT_TOKENS,
       total: 19 + 4096,
     });
+  });
+});
+
+describe("token estimate: content parts, tools and n", () => {
+  it("counts text parts as their text and images at the documented rough figure", () => {
+    const asText = estimatePromptTokens("gpt-4o", [{ role: "user", content: "Hello!" }, { role: "user", content: " How are you?" }]);
+    const asParts = estimatePromptTokens("gpt-4o", [
+      { role: "user", content: [{ type: "text", text: "Hello!" }] },
+      { role: "user", content: [{ type: "text", text: " How are you?" }, { type: "input_audio", input_audio: {} }] },
+    ]);
+    expect(asParts).toBe(asText);
+    const image = (detail?: string): ChatMessage[] => [{ role: "user", content: [{ type: "image_url", image_url: detail ? { url: "u", detail } : { url: "u" } }] }];
+    const empty = estimatePromptTokens("gpt-4o", [{ role: "user", content: "" }]);
+    expect(estimatePromptTokens("gpt-4o", image())).toBe(empty + IMAGE_PART_TOKENS);
+    expect(estimatePromptTokens("gpt-4o", image("low"))).toBe(empty + LOW_DETAIL_IMAGE_TOKENS);
+  });
+
+  it("counts a request's tools and a message's name and tool calls", () => {
+    const base = estimateRequestTokens({ model: "gpt-4o", messages: HELLO, params: {} }).prompt;
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
+    expect(estimateRequestTokens({ model: "gpt-4o", messages: HELLO, params: {}, extra: { tools } }).prompt).toBeGreaterThan(base + 5);
+    expect(estimatePromptTokens("gpt-4o", [{ role: "user", content: "Hello!", name: "ana" }])).toBeGreaterThan(estimatePromptTokens("gpt-4o", [{ role: "user", content: "Hello!" }]));
+    expect(estimatePromptTokens("gpt-4o", [{ role: "assistant", content: null, tool_calls: [{ id: "c", function: { name: "f", arguments: "{}" } }] }])).toBeGreaterThan(
+      estimatePromptTokens("gpt-4o", [{ role: "assistant", content: "" }]),
+    );
+  });
+
+  it("reserves the output cap once per choice", () => {
+    const one = estimateRequestTokens({ model: "gpt-4o", messages: HELLO, params: { max_tokens: 30 } });
+    const three = estimateRequestTokens({ model: "gpt-4o", messages: HELLO, params: { max_tokens: 30, n: 3 } });
+    expect(three.maxOutput).toBe(90);
+    expect(three.total).toBe(one.total + 60);
+    expect(estimateRequestTokens({ model: "gpt-4o", messages: HELLO, params: { n: 2 } }).maxOutput).toBe(2 * DEFAULT_OUTPUT_TOKENS);
   });
 });

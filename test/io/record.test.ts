@@ -35,10 +35,7 @@ describe("toRecord: plain records", () => {
     expect(toRecord({ messages: [{ role: "user", content: "a" }, { role: "bot", content: "b" }] }, 1)).toBe(
       'messages[1].role must be one of system, developer, user, assistant, tool, got "bot"',
     );
-    expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string, got nothing");
-    expect(toRecord({ messages: [{ role: "user", content: [{ type: "text", text: "x" }] }] }, 1)).toBe(
-      "messages[0].content must be a string, got an array (1 items)",
-    );
+    expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got nothing");
   });
 
   it("clips long values in messages", () => {
@@ -53,9 +50,10 @@ describe("toRecord: OpenAI Batch API request lines", () => {
     expect(toRecord(line, 4)).toEqual({
       id: "req-1",
       line: 4,
+      body: "batch",
       messages: [{ role: "user", content: "Hello" }],
       model: "gpt-4o-mini",
-      params: { max_tokens: 50, temperature: 0, top_p: 0.5, seed: 7, stop: ["\n"], response_format: { type: "json_object" } },
+      params: { max_tokens: 50, max_tokens_field: "max_completion_tokens", temperature: 0, top_p: 0.5, seed: 7, n: 1, stop: ["\n"], response_format: { type: "json_object" } },
       vars: line,
     });
   });
@@ -73,7 +71,7 @@ describe("toRecord: OpenAI Batch API request lines", () => {
     expect(toRecord(batchLine({ method: "GET" }), 1)).toBe('method must be "POST", got "GET"');
     expect(toRecord(batchLine({ body: "x" }), 1)).toBe('body must be an object, got "x"');
     expect(toRecord(batchLine({}, { messages: undefined }), 1)).toBe("body.messages is required in a Batch API request line");
-    expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string, got 1");
+    expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string or an array of content parts, got 1");
     expect(toRecord(batchLine({}, { temperature: "hot" }), 1)).toBe('body.temperature must be a number, got "hot"');
     expect(toRecord(batchLine({}, { max_completion_tokens: 0 }), 1)).toBe("body.max_completion_tokens must be a positive integer, got 0");
     expect(toRecord(batchLine({}, { response_format: { type: "xml" } }), 1)).toBe(
@@ -87,5 +85,58 @@ describe("toRecord: OpenAI Batch API request lines", () => {
       line: 2,
       vars: { url: "https://example.com", body: "<html>" },
     });
+  });
+});
+
+describe("toRecord: request bodies keep every key", () => {
+  const messages = [{ role: "user", content: "Classify: great dress" }];
+
+  it("reads a line with model and messages as a chat-completions body; id and metadata stay llmbatch's", () => {
+    const line = { id: "r7", model: "gpt-4o", messages, temperature: 0, max_tokens: 5, logit_bias: { "1734": -100 }, metadata: { row_id: 7 } };
+    expect(toRecord(line, 3)).toEqual({
+      id: "r7",
+      line: 3,
+      vars: line,
+      body: "chat",
+      messages,
+      model: "gpt-4o",
+      params: { temperature: 0, max_tokens: 5, max_tokens_field: "max_tokens" },
+      extra: { logit_bias: { "1734": -100 } },
+      metadata: { row_id: 7 },
+    });
+  });
+
+  it("sends metadata of a stored completion, and a plain record with only one of model and messages stays plain", () => {
+    expect(toRecord({ model: "gpt-4o", messages, store: true, metadata: { k: "v" } }, 1)).toMatchObject({ extra: { store: true, metadata: { k: "v" } }, metadata: { k: "v" } });
+    expect(toRecord({ messages, model_name: "x", category: "billing" }, 1)).not.toHaveProperty("body");
+    expect(toRecord({ prompt: "p", model: "gpt-4o" }, 1)).not.toHaveProperty("body");
+    // A body without a model still sends its parameters (the run's model applies).
+    expect(toRecord({ messages, max_tokens: 9, tools: [] }, 1)).toMatchObject({ body: "chat", params: { max_tokens: 9 }, extra: { tools: [] } });
+    expect(toRecord({ messages, max_tokens: 9 }, 1)).not.toHaveProperty("model");
+  });
+
+  it("passes every other Batch body key on, the second output cap included, and refuses streaming", () => {
+    const rec = toRecord(batchLine({}, { n: 2, tools: [], user: "u-1", max_tokens: 9, stream: false, metadata: { a: "b" } }), 1);
+    expect(rec).toMatchObject({ body: "batch", params: { n: 2, max_tokens: 50, max_tokens_field: "max_completion_tokens" }, metadata: { a: "b" } });
+    expect((rec as { extra: unknown }).extra).toEqual({ tools: [], user: "u-1", max_tokens: 9, metadata: { a: "b" } });
+    expect(toRecord(batchLine({}, { stream: true }), 1)).toBe("body.stream must be false or absent (llmbatch reads each reply whole), got true");
+    expect(toRecord(batchLine({}, { n: 0 }), 1)).toBe("body.n must be a positive integer, got 0");
+  });
+
+  it("keeps message keys and content parts as they are, and checks the parts it reads", () => {
+    const chat = [
+      { role: "user", name: "ana", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA==", detail: "low" } }, { type: "input_audio", input_audio: { data: "..", format: "wav" } }] },
+      { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_1", content: "42" },
+    ];
+    const rec = toRecord({ id: "c", messages: chat }, 1) as { messages: unknown[] };
+    expect(rec.messages).toEqual([chat[0], { ...chat[1], content: null }, chat[2]]);
+    expect(rec.messages[0]).toBe(chat[0]);
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "text" }] }] }, 1)).toBe("messages[0].content[0].text must be a string, got nothing");
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "image_url", image_url: "x" }] }] }, 1)).toBe(
+      'messages[0].content[0].image_url must be an object with a string url, got "x"',
+    );
+    expect(toRecord({ messages: [{ role: "user", content: ["hi"] }] }, 1)).toBe('messages[0].content[0] must be a content part {"type": …}, got "hi"');
+    expect(toRecord({ messages: [{ role: "user", content: null }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got null");
   });
 });

@@ -6,7 +6,7 @@
 import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { roundUsd } from "../../providers/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type ProviderName, type ResultError, type StepResult } from "../../types.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type ProviderName, type ResultError, type StepResult } from "../../types.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { callUnderTruncationPolicy } from "./truncation.js";
@@ -23,25 +23,32 @@ export interface PreparedGenerate extends PreparedStep {
   params: LlmParams;
   /** The compiled message templates (the estimate renders them as a run would). */
   templates: Templates;
+  /** The templates read the record's `messages` (`{{messages}}`): then those are data, not a conversation. */
+  readsMessages: boolean;
+  /** `model` was asked for (`--model`, the pipeline's or the step's), not the built-in default. */
+  modelGiven: boolean;
 }
 
 export function isPreparedGenerate(p: PreparedStep): p is PreparedGenerate {
   return p.step.method === "generate";
 }
 
-export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams): PreparedGenerate {
+export function prepareGenerate(step: GenerateStep, provider: ProviderName, model: string, params: LlmParams, modelGiven: boolean): PreparedGenerate {
   const system = step.system !== undefined ? compileTemplate(step.system) : undefined;
   const prompt = step.prompt !== undefined && !step.usesRecordMessages ? compileTemplate(step.prompt) : undefined;
   const messages = step.messages?.map((m) => ({ role: m.role, content: compileTemplate(m.content) }));
   const structured = step.schema !== undefined ? structuredOutput(step.id, step.schema) : undefined;
   const sent: LlmParams = structured ? { ...params, response_format: structured.responseFormat } : params;
   const templates: Templates = { system, prompt, messages };
+  const refs = [system, prompt, ...(messages ?? []).map((m) => m.content)].flatMap((t) => t?.refs ?? []);
   const p: PreparedGenerate = {
     step,
     provider,
     model,
     params: sent,
     templates,
+    readsMessages: readsRecordMessages(refs),
+    modelGiven,
     run: (input, deps) => runGenerate(p, templates, structured, input, deps),
   };
   return p;
@@ -56,13 +63,23 @@ export interface Templates {
 async function runGenerate(p: PreparedGenerate, t: Templates, structured: StructuredOutput | undefined, { record, scope }: StepInput, deps: StepDeps): Promise<StepOutcome> {
   const started = performance.now();
   const { step } = p;
-  const { model, params } = requestSettings(p, record);
+  const { model, params, extra } = requestSettings(p, record);
   const built = buildMessages(p, t, record, scope);
-  if (!Array.isArray(built)) {
-    return { result: { id: step.id, ok: false, error: built, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() };
-  }
+  const notSent = (error: ResultError): StepOutcome => ({ result: { id: step.id, ok: false, error, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() });
+  if (!Array.isArray(built)) return notSent(built);
   const call = step.retries !== undefined ? { ...deps.call, maxRetries: step.retries } : deps.call;
   const provider = deps.provider(p.provider);
+  const request = (messages: ChatMessage[]): LlmRequest => (extra ? { model, messages, params, extra } : { model, messages, params });
+  // A field the provider has no equivalent for fails the record before it waits at any gate.
+  const refused = provider.check?.(request(built));
+  if (refused !== undefined) return notSent(resultError("bad_request", `line ${record.line}: ${refused}`, { retriable: false }));
+  // Without a model asked for, a line's own is simply the one to use; against one, say so once.
+  if (p.modelGiven && record.model !== undefined && record.model !== p.model) {
+    deps.warnOnce?.(
+      "own-model",
+      `line ${record.line} names its own model "${record.model}", which is sent instead of "${p.model}": a line's own model wins over --model (other lines may name theirs too)`,
+    );
+  }
   const repairAttempts = step.repair_attempts ?? 1;
 
   const usage = emptyUsage();
@@ -71,7 +88,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   let cost: number | null = 0;
   let messages = built;
   for (let repairs = 0; ; repairs++) {
-    const { outcome, finishReason } = await callUnderTruncationPolicy(step.id, step.on_truncated ?? "accept", provider, { model, messages, params }, call);
+    const { outcome, finishReason } = await callUnderTruncationPolicy(step.id, step.on_truncated ?? "accept", provider, request(messages), call);
     attempts += outcome.attempts;
     addBackoff(backoff, outcome.backoff);
     const result = (ok: boolean, extra: Partial<StepResult>): StepOutcome => {
@@ -92,10 +109,10 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
     const { response } = outcome;
     addUsage(usage, response.usage);
     cost = addCost(cost, deps.cost(p.provider, response.model || model, response.usage));
-    if (structured === undefined) return result(true, { output: response.text });
+    if (structured === undefined) return withDetails(result(true, { output: response.text }), response.details);
 
     const checked = structured.check(response.text, response.finishReason);
-    if (checked.ok) return result(true, { output: checked.value });
+    if (checked.ok) return withDetails(result(true, { output: checked.value }), response.details);
     if (repairs >= repairAttempts) {
       const calls = repairs + 1;
       const error = resultError("invalid_response", `step "${step.id}": the reply ${checked.problem} (after ${calls} call${calls === 1 ? "" : "s"}, ${repairs} repair${repairs === 1 ? "" : "s"})`, {
@@ -108,10 +125,37 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   }
 }
 
-/** The model and params of this record's call: a Batch API line's own `model` and `body` params win over the step's. */
-export function requestSettings(p: PreparedGenerate, record: InputRecord): { model: string; params: LlmParams } {
+/**
+ * The model, params and other body fields of this record's call. A record that brings its own
+ * conversation (a request body, `messages`) brings its own model and parameters too: they win over
+ * the step's, which fill in only what the record leaves unset.
+ */
+export function requestSettings(p: PreparedGenerate, record: InputRecord): { model: string; params: LlmParams; extra?: Record<string, unknown> } {
   if (!p.step.usesRecordMessages) return { model: p.model, params: p.params };
-  return { model: record.model || p.model, params: record.params ? { ...p.params, ...record.params } : p.params };
+  const params = record.params ? { ...p.params, ...record.params } : p.params;
+  return record.extra ? { model: record.model || p.model, params, extra: record.extra } : { model: record.model || p.model, params };
+}
+
+/** Whether template references read the record's `messages` field. */
+export function readsRecordMessages(refs: readonly string[]): boolean {
+  return refs.some((r) => r === "messages" || r.startsWith("messages."));
+}
+
+/**
+ * Why a step that renders its own prompt cannot take this record, or undefined. A request body
+ * (its own messages, model and parameters) or a record's own `messages` the templates do not read
+ * would otherwise be replaced silently; guessing an order to merge them in would be no better.
+ */
+export function ownMessagesConflict(stepId: string, readsMessages: boolean, record: InputRecord): string | undefined {
+  const by = `step "${stepId}" builds its own prompt (--template, or the pipeline's prompt or messages)`;
+  if (record.body !== undefined) {
+    const kind = record.body === "batch" ? "an OpenAI Batch API request" : "a chat-completions request body";
+    return `the line is ${kind} with its own messages, model and parameters, but ${by}; run request files without --template and -p, so each line is sent as it is`;
+  }
+  if (record.messages !== undefined && !readsMessages) {
+    return `the record has its own "messages", but ${by} and would drop them; run without the template to send them as they are, or read them in it as {{messages}}`;
+  }
+  return undefined;
 }
 
 /** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */
@@ -128,6 +172,9 @@ export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRe
       if (record.messages) messages.push(...record.messages);
       else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
       else return invalidInput(record, NO_PROMPT);
+    } else {
+      const conflict = ownMessagesConflict(p.step.id, p.readsMessages, record);
+      if (conflict !== undefined) return invalidInput(record, conflict);
     }
     for (const m of t.messages ?? []) messages.push({ role: m.role, content: m.content.render(scope) });
     if (t.prompt) messages.push({ role: "user", content: t.prompt.render(scope) });
@@ -142,4 +189,9 @@ export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRe
 
 function invalidInput(record: InputRecord, message: string): ResultError {
   return resultError("invalid_input", `line ${record.line}: ${message}`, { line: record.line });
+}
+
+/** A successful step's outcome with the reply's tool calls, logprobs and other choices, when it had any. */
+function withDetails(o: StepOutcome, details: StepOutcome["details"]): StepOutcome {
+  return details === undefined ? o : { ...o, details };
 }

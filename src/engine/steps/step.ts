@@ -4,7 +4,7 @@
  */
 import type { PipelineStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
-import { emptyBackoff, type BackoffStats, type InputRecord, type Provider, type ProviderName, type StepResult, type Usage } from "../../types.js";
+import { emptyBackoff, type BackoffStats, type InputRecord, type Provider, type ProviderName, type ReplyDetails, type StepResult, type Usage } from "../../types.js";
 import type { CallContext } from "../llm-call.js";
 
 /** What a step needs from the run: providers, pricing and the shared call context. */
@@ -12,6 +12,8 @@ export interface StepDeps {
   call: CallContext;
   provider(name: ProviderName): Provider;
   cost(provider: ProviderName, model: string, usage: Usage): number | null;
+  /** A warning for the user (stderr), said once per `key` in a run. */
+  warnOnce?(key: string, message: string): void;
 }
 
 export interface StepInput {
@@ -29,6 +31,8 @@ export interface StepOutcome {
   /** Set by LLM steps only: the provider they called. */
   providerName?: ProviderName;
   finishReason?: string;
+  /** Tool calls, logprobs and further choices of the reply, set with `finishReason`. */
+  details?: ReplyDetails;
   backoff: BackoffStats;
 }
 
