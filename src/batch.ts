@@ -97,7 +97,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   for (const [flag, path] of [["--summary", config.summaryPath], ["--report", config.reportPath], ["--metrics-file", config.metricsFile]] as const) {
     if (path !== undefined) await checkWritableFolder(path, flag);
   }
-  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
+  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, includeInput: config.includeInput, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
@@ -128,7 +128,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   });
 
   const started = performance.now();
-  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append });
+  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append, csvLayout: resumed.csvLayout });
   monitor.start(() => ({
     queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),

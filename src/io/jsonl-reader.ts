@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { describeValue } from "./describe.js";
+import { keepExactIds } from "./exact-id.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
 import { NOT_UTF8 } from "./utf8-lines.js";
@@ -60,13 +61,15 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       yield invalid(line, `expected a JSON object, got ${describeValue(value)}`);
       continue;
     }
+    keepExactIds(value, text);
     const record = toRecord(value, line);
     if (typeof record === "string") yield invalid(line, record, recordId(value, line));
     else yield { kind: "record", record };
   }
 }
 
-function invalid(line: number, message: string, id = String(line)): ReadItem {
+/** `id` "" is "none readable": the id registry (dedupe.ts) makes it `#line-<n>`. */
+function invalid(line: number, message: string, id = ""): ReadItem {
   return { kind: "invalid", invalid: { id, line, message } };
 }
 

