@@ -102,7 +102,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
-  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
+  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, includeInput: config.includeInput, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
@@ -146,7 +146,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   });
 
   const started = performance.now();
-  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append });
+  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append, csvLayout: resumed.csvLayout });
   monitor.start(() => ({
     queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),

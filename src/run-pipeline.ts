@@ -5,6 +5,7 @@
 import { loadPipeline, type Pipeline } from "./config/pipeline.js";
 import { resolveRunOptions } from "./config/run-options.js";
 import { GenerationEngine, type EngineOptions } from "./engine/engine.js";
+import { dedupeIds } from "./io/dedupe.js";
 import { tooDeepMessage, valueNestingProblem } from "./io/nesting-depth.js";
 import { recordId, toRecord } from "./io/record.js";
 import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
@@ -23,8 +24,10 @@ export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipelin
  * Runs every record through the pipeline (an object, or the path of a YAML file) and yields one
  * result per record as it completes (in input order with `ordered: true`). Records are
  * `InputRecord`s or plain objects such as `{id: "1", text: "…"}`, whose fields become template
- * variables; an object that cannot be a record yields an `invalid_input` result. The pipeline's
- * `limits` apply unless the options say otherwise.
+ * variables; an object that cannot be a record yields an `invalid_input` result. Ids follow the
+ * CLI's rule: an object without an id gets its content id (`c:<16 hex>`), and a repeated id makes
+ * the later record an `invalid_input` result under `<id>#line-<n>` (n counts records from 1).
+ * The pipeline's `limits` apply unless the options say otherwise.
  */
 export async function* runPipeline(
   pipeline: Pipeline | string,
@@ -45,7 +48,7 @@ export async function* runPipeline(
     prices: options.prices ?? loadPriceTable(),
     provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
   });
-  yield* engine.run(asItems(records));
+  yield* engine.run(dedupeIds(asItems(records)));
 }
 
 async function* asItems(records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>): AsyncGenerator<ReadItem> {

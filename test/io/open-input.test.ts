@@ -46,9 +46,9 @@ describe("openInput", () => {
   it("reads stdin as JSONL by default, or as the given format", async () => {
     const jsonl = openInput("-", { stdin: Readable.from([Buffer.from('{"prompt":"a"}\n{"pro'), Buffer.from('mpt":"b"}\n')]) });
     expect(jsonl).toMatchObject({ format: "jsonl", name: "<stdin>" });
-    expect(records(await collect(jsonl.items)).map((r) => [r.id, r.prompt])).toEqual([
-      ["1", "a"],
-      ["2", "b"],
+    expect(records(await collect(jsonl.items)).map((r) => [r.line, r.prompt])).toEqual([
+      [1, "a"],
+      [2, "b"],
     ]);
     const csv = openInput("-", { format: "csv", stdin: Readable.from(["prompt\n", "from csv\n"]) });
     expect(records(await collect(csv.items)).map((r) => r.prompt)).toEqual(["from csv"]);

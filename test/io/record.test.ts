@@ -11,19 +11,19 @@ const batchLine = (over: Record<string, unknown> = {}, body: Record<string, unkn
 
 describe("toRecord: plain records", () => {
   it("accepts prompt, messages, or neither (a template may build the prompt)", () => {
-    expect(toRecord({ prompt: "p" }, 3)).toEqual({ id: "3", line: 3, prompt: "p", vars: { prompt: "p" } });
+    expect(toRecord({ prompt: "p" }, 3)).toEqual({ id: "", line: 3, prompt: "p", vars: { prompt: "p" } });
     const messages = [
       { role: "system", content: "Be brief." },
       { role: "user", content: "Hi" },
     ];
     expect(toRecord({ id: "m", messages }, 1)).toMatchObject({ id: "m", messages });
-    expect(toRecord({ text: "only vars" }, 9)).toEqual({ id: "9", line: 9, vars: { text: "only vars" } });
+    expect(toRecord({ text: "only vars" }, 9)).toEqual({ id: "", line: 9, vars: { text: "only vars" } });
   });
 
   it("turns numeric ids into strings and treats null or empty ids as absent", () => {
     expect(toRecord({ id: 42, prompt: "x" }, 1)).toMatchObject({ id: "42" });
-    expect(toRecord({ id: null, prompt: "x" }, 5)).toMatchObject({ id: "5" });
-    expect(toRecord({ id: "", prompt: "x" }, 6)).toMatchObject({ id: "6" });
+    expect(toRecord({ id: null, prompt: "x" }, 5)).toMatchObject({ id: "" });
+    expect(toRecord({ id: "", prompt: "x" }, 6)).toMatchObject({ id: "" });
     expect(toRecord({ id: true }, 1)).toBe("id must be a string or a number, got true");
   });
 
@@ -81,7 +81,7 @@ describe("toRecord: OpenAI Batch API request lines", () => {
 
   it("treats url and body without custom_id as ordinary fields", () => {
     expect(toRecord({ url: "https://example.com", body: "<html>" }, 2)).toEqual({
-      id: "2",
+      id: "",
       line: 2,
       vars: { url: "https://example.com", body: "<html>" },
     });
