@@ -20,6 +20,7 @@ import { interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
 import type { RunFlags } from "./options.js";
+import { unsetMaxTokensWarning } from "./tpm-advice.js";
 
 export type { RunFlags } from "./options.js";
 
@@ -52,6 +53,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     else log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
+
+  const tpmWarning = unsetMaxTokensWarning(options, flags.tpm !== undefined);
+  if (tpmWarning) log.warn(tpmWarning);
 
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
