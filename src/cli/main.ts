@@ -98,6 +98,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option("--fail-rate <p>", "fraction of requests answered with a 500 server_error (0 to 1)")
     .option("--seed <n>", "seed for replies and faults (default 1)")
     .option("--api-key <key>", "require this key; anything else gets 401 invalid_api_key")
+    .option("--models <a,b>", "serve only these models (and their dated snapshots and :tags); others get 404 model_not_found (default: any name)")
     .action(async (flags: SimulateFlags) => {
       exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
     });
