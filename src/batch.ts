@@ -10,6 +10,7 @@ import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { checkWritableFolder, writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
+import { stopReadingOn } from "./io/stop-reading.js";
 import { createResultWriter } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
@@ -22,6 +23,11 @@ import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
+
+const STDIN_NOT_READ = "stdin not read past the interrupt; the records after it are not in the output";
+const STDIN_STOPPED =
+  "stdin: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from stdin again " +
+  "(pipe the same input again with --resume -o <file>, or give the input as a file)";
 
 export interface BatchConfig {
   /** Input file, or "-" for `stdin`. */
@@ -50,7 +56,10 @@ export interface BatchConfig {
   /** `--report`: a self-contained HTML report of the run. */
   reportPath?: string;
   retryTiming?: RetryTiming;
-  /** Aborting it stops admission (first Ctrl-C); in-flight records finish. */
+  /**
+   * Aborting it stops admission (first Ctrl-C); in-flight records finish. The rest of a file is
+   * read and written as `not_attempted`; `stdin` (when given) is not read past it.
+   */
   stopSignal?: AbortSignal;
   /** Aborting it cancels in-flight requests (second Ctrl-C). */
   cancelSignal?: AbortSignal;
@@ -92,7 +101,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     budget = new BudgetGate({ maxUsd: config.maxCostUsd });
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
-  const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  // stdin is not read past an interrupt (a pipe may never end); a file is read to its end.
+  const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
+  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
   for (const [flag, path] of [["--summary", config.summaryPath], ["--report", config.reportPath], ["--metrics-file", config.metricsFile]] as const) {
     if (path !== undefined) await checkWritableFolder(path, flag);
@@ -163,7 +174,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     const stopReason = engine.stopReason;
     built = summary.build({
       exitCode: 0,
-      stoppedReason: stopReason ?? null,
+      stoppedReason: stdin?.stopped ? `${stopReason}: ${STDIN_NOT_READ}` : (stopReason ?? null),
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
       skipped: resumed.skipped.count,
