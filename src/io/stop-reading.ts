@@ -22,30 +22,15 @@ export function stopReadingOn(stream: NodeJS.ReadableStream, signal: AbortSignal
   const state = { stopped: false };
   async function* chunks(): AsyncGenerator<Uint8Array | string> {
     const it = stream[Symbol.asyncIterator]();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<"aborted">((resolve) => {
-      onAbort = () => resolve("aborted");
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      while (!signal.aborted) {
-        const read = it.next();
-        const r = await Promise.race([read, aborted]);
-        if (r === "aborted") {
-          // The read in progress is abandoned with the stream: it ends or fails once the stream is
-          // destroyed below, and its outcome is of no use to anyone.
-          read.catch(() => undefined);
-          break;
-        }
-        if (r.done) return;
-        yield r.value as Uint8Array | string;
-      }
-      state.stopped = true;
-      (stream as Partial<Readable>).destroy?.();
-      onStop();
-    } finally {
-      if (onAbort) signal.removeEventListener("abort", onAbort);
+    while (!signal.aborted) {
+      const r = await nextOrAbort(it, signal);
+      if (r === ABORTED) break;
+      if (r.done) return;
+      yield r.value as Uint8Array | string;
     }
+    state.stopped = true;
+    (stream as Partial<Readable>).destroy?.();
+    onStop();
   }
   return {
     stream: Readable.from(chunks(), { objectMode: true, highWaterMark: 1 }),
@@ -53,4 +38,29 @@ export function stopReadingOn(stream: NodeJS.ReadableStream, signal: AbortSignal
       return state.stopped;
     },
   };
+}
+
+const ABORTED = Symbol("aborted");
+
+/**
+ * The next chunk, or ABORTED if the signal aborts first. One listener per read, removed when the
+ * read settles: a single promise raced against every read would keep every chunk reachable.
+ */
+function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | typeof ABORTED> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    it.next().then(
+      (r) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        // After an abort this promise is settled already (the stream is destroyed and its pending
+        // read may fail): the rejection then changes nothing, and there is no one left to tell.
+        reject(err);
+      },
+    );
+  });
 }
