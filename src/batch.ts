@@ -11,6 +11,7 @@ import { writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
 import { checkRunPaths } from "./io/output-paths.js";
+import { stopReadingOn } from "./io/stop-reading.js";
 import { createResultWriter } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
@@ -24,6 +25,11 @@ import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
+
+const STDIN_NOT_READ = "stdin not read past the interrupt; the records after it are not in the output";
+const STDIN_STOPPED =
+  "stdin: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from stdin again " +
+  "(pipe the same input again with --resume -o <file>, or give the input as a file)";
 
 export interface BatchConfig {
   /** Input file, or "-" for `stdin`. */
@@ -52,7 +58,10 @@ export interface BatchConfig {
   /** `--report`: a self-contained HTML report of the run. */
   reportPath?: string;
   retryTiming?: RetryTiming;
-  /** Aborting it stops admission (first Ctrl-C); in-flight records finish. */
+  /**
+   * Aborting it stops admission (first Ctrl-C); in-flight records finish. The rest of a file is
+   * read and written as `not_attempted`; `stdin` (when given) is not read past it.
+   */
   stopSignal?: AbortSignal;
   /** Aborting it cancels in-flight requests (second Ctrl-C). */
   cancelSignal?: AbortSignal;
@@ -98,7 +107,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     pipeline = budgeted.pipeline;
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
-  const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  // stdin is not read past an interrupt (a pipe may never end); a file is read to its end.
+  const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
+  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
@@ -194,7 +205,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     if (incomplete !== undefined) config.onWarning?.(`the input was not read to its end: ${incomplete}`);
     built = summary.build({
       exitCode: 0,
-      stoppedReason: stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`),
+      stoppedReason: stdin?.stopped ? `${stopReason}: ${STDIN_NOT_READ}` : (stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`)),
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
       skipped: resumed.skipped.count,

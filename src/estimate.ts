@@ -23,7 +23,7 @@ export interface EstimateConfig {
   options: ResolvedRunOptions;
   prices?: PriceTable;
   priceOverrides?: PriceOverrides;
-  /** `--assume-output`: output tokens per call for the expected cost. @default each call's max_tokens */
+  /** `--assume-output`: output tokens per call for the expected cost. @default `typicalOutputTokens` of each call's max_tokens */
   assumeOutputTokens?: number;
 }
 
@@ -50,6 +50,19 @@ export interface BatchEstimate extends Omit<EstimateLine, "cost_usd"> {
   assumptions: { output: string; wall: string };
   by_model: Record<string, EstimateLine>;
   by_step: Record<string, EstimateLine>;
+}
+
+/**
+ * With no `--assume-output`, the expected cost assumes each call writes half its `max_tokens`, at
+ * most 500 tokens: answers rarely fill their cap, and a chat answer of a few paragraphs is a few
+ * hundred tokens, whereas an unset cap counts as 4,096. A stated guess, not a measurement; `max`
+ * keeps the worst case.
+ */
+export const TYPICAL_OUTPUT = { fraction: 0.5, atMost: 500 } as const;
+
+/** The output tokens the expected cost assumes for a call whose cap is `maxOutput`. */
+export function typicalOutputTokens(maxOutput: number): number {
+  return Math.max(1, Math.min(Math.ceil(maxOutput * TYPICAL_OUTPUT.fraction), TYPICAL_OUTPUT.atMost));
 }
 
 const emptyLine = (): EstimateLine => ({ calls: 0, input_tokens: 0, output_tokens_assumed: 0, output_tokens_max: 0, cost_usd: { expected: 0, max: 0 } });
@@ -134,7 +147,7 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
     // A body's `tools` count as prompt, and its `n` multiplies the output, as in a run.
     const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params });
     const fromSteps = stepRefs(p).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
-    const assumed = Math.min(assume ?? est.maxOutput, est.maxOutput);
+    const assumed = Math.min(assume ?? typicalOutputTokens(est.maxOutput), est.maxOutput);
     calls.push({ stepId: p.step.id, provider: p.provider, model, prompt: est.prompt + fromSteps, assumed, maxOutput: est.maxOutput });
     outputs[p.step.id] = { output: "" };
     assumedOf[p.step.id] = assumed;
@@ -189,8 +202,12 @@ function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: 
 
 function outputAssumption(steps: readonly PreparedGenerate[], assume: number | undefined): string {
   if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens`;
-  const caps = steps.map((s) => `${s.step.id}: ${s.params.max_tokens ?? `unset, so ${DEFAULT_OUTPUT_TOKENS}`}${s.step.usesRecordMessages ? ", or a request line's own, times its n" : ""}`);
-  return `every call writes its max_tokens (${caps.join(", ")}); pass --assume-output <n> for a typical length`;
+  const caps = steps.map((s) => {
+    const cap = s.params.max_tokens;
+    const own = s.step.usesRecordMessages ? ", or a request line's own, times its n" : "";
+    return cap === undefined ? `${s.step.id}: ${typicalOutputTokens(DEFAULT_OUTPUT_TOKENS)} of ${DEFAULT_OUTPUT_TOKENS}, max_tokens unset${own}` : `${s.step.id}: ${typicalOutputTokens(cap)} of ${cap}${own}`;
+  });
+  return `each call writes ${TYPICAL_OUTPUT.fraction * 100}% of its max_tokens, at most ${TYPICAL_OUTPUT.atMost} tokens (${caps.join("; ")}); the max assumes every call writes its max_tokens; pass --assume-output <n> for your answers' real length`;
 }
 
 function roundLines(lines: Record<string, EstimateLine>): Record<string, EstimateLine> {

@@ -1,19 +1,22 @@
 import { estimateBatch } from "../estimate.js";
 import type { CliIO } from "./main.js";
+import type { Logger } from "./logger.js";
 import { formatEstimate } from "./estimate-table.js";
-import { loadRunSettings, type RunFlags } from "./run-command.js";
+import type { RunFlags } from "./options.js";
+import { loadRunSettings } from "./run-command.js";
 
-export interface EstimateFlags extends RunFlags {
-  json?: boolean;
-}
+/** `estimate` takes every flag of `run` (see options.ts). */
+export type EstimateFlags = RunFlags;
 
 /**
  * `llmbatch estimate <input>`: records, tokens, cost range and time for a batch, with nothing sent.
  * The estimate is this command's data, so it goes to stdout: a table, or one JSON object with `--json`.
+ * `ignored`: the flags of `run` given that do not change an estimate, named in one note on stderr.
  */
-export async function estimateCommand(input: string, flags: EstimateFlags, io: CliIO): Promise<number> {
+export async function estimateCommand(input: string, flags: EstimateFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
   const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
-  const estimate = await estimateBatch({ input, format, stdin: io.stdin, options, priceOverrides, assumeOutputTokens: assumeOutput });
+  if (ignored.length > 0) log.info(`note: estimate ignores ${ignored.join(", ")}: ${ignored.length === 1 ? "it does" : "they do"} not change what the batch would cost or take`);
+  const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
   io.stdout.write(flags.json ? `${JSON.stringify(estimate)}\n` : formatEstimate(estimate));
   return 0;
 }

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { debugEnabled, internalErrorLines } from "./internal-error.js";
 import { createLogger, type Logger } from "./logger.js";
-import type { RunFlags } from "./run-command.js";
+import { addOptions, ESTIMATE_HELP_AFTER, ignoredFlagsGiven, INPUT_ARGUMENT, RUN_OPTIONS, type RunFlags } from "./options.js";
 import type { SignalSource } from "./signals.js";
 import type { SimulateFlags } from "./simulate-command.js";
-import type { EstimateFlags } from "./estimate-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -61,68 +60,25 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run with --help for usage)");
 
-  program
+  const run = program
     .command("run")
     .description("run every record of <input> through the pipeline; one JSON result line per record")
-    .argument("<input>", ".jsonl / .csv / .tsv file, or - for stdin")
-    .option("--format <format>", "input format: jsonl | csv | tsv (default: from the file extension; stdin: jsonl)")
-    .option("-p, --pipeline <file>", "pipeline YAML (default: one generate step with the record's prompt)")
-    .option("-m, --model <name>", "gpt-4o-mini | ollama:llama3.2 | openai:any-name (the prefix picks the provider)")
-    .addOption(new Option("--provider <name>", "openai | ollama (overrides detection)").choices(["openai", "ollama"]))
-    .option("--base-url <url>", "provider endpoint (env: OPENAI_BASE_URL, OLLAMA_HOST)")
-    .option("-o, --output <file>", "results file, .jsonl or .csv (default: JSONL on stdout)")
-    .option("--summary <file>", "also write the run summary as JSON")
-    .option("-c, --concurrency <n>", "requests in flight (default 16)")
-    .option("--rpm <n>", "client-side requests-per-minute gate")
-    .option("--tpm <n>", "client-side tokens-per-minute gate")
-    .option("--max-retries <n>", "retries per request after the first attempt (default 5)")
-    .option("--timeout <seconds>", "per-request timeout in seconds (default 120)")
-    .option("--template <text>", "prompt template, e.g. 'Summarize: {{text}}' ({{field}} from the record)")
-    .option("--max-tokens <n>", "maximum output tokens per request")
-    .option("--temperature <x>", "sampling temperature, 0 to 2")
-    .option("--resume", "continue -o <file>: skip records it has a successful line for, run the rest, append")
-    .option("--retry-failed", "like --resume, but run only the records whose lines in -o <file> all failed")
-    .option("--force", "resume even if -o <file> came from another pipeline or model")
-    .option("--strict", "check the whole input first; refuse to start (exit 2) if any record is bad")
-    .option("--max-errors <n|p%>", "stop (exit 1) once n records, or p% of those finished, failed for good")
-    .option("--grace <seconds>", "after Ctrl-C, how long requests in flight may finish before they are cancelled (default 30)")
-    .option("--ordered", "write results in input order (bounded reorder buffer) instead of completion order")
-    .option("--include-input", "copy each input record's fields into its result (a CSV in gives a CSV out)")
-    .option("--simulate", "run against the bundled simulator, started in-process (no network, no key)")
-    .option("--no-progress", "no progress bar (it is shown only when stderr is a terminal)")
-    .option("-q, --quiet", "no progress bar and no summary table; errors and warnings only")
-    .option("-v, --verbose", "one stderr line per failed record (its id, error type and message)")
-    .option("--dry-run", "estimate records, tokens, cost and time (on stderr) and send nothing")
-    .option("--assume-output <n>", "with --dry-run: output tokens per call for the expected cost (default: max_tokens)")
-    .option("--max-cost <usd>", "never spend more than this (USD), in-flight requests included; the rest are budget_exceeded")
-    .option("--prices <file>", "YAML or JSON prices (USD per 1M tokens) that override or add to the bundled table")
-    .option("--metrics-file <path>", "append live metrics, one JSON line per interval (tail -f it)")
-    .option("--metrics-interval <seconds>", "seconds between --metrics-file lines (default 5)")
-    .option("--report <file.html>", "write a self-contained HTML report with charts at the end")
-    .action(async (input: string, flags: RunFlags) => {
-      exitCode = io.runThread
-        ? await io.runThread(argv)
-        : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
-    });
+    .argument(INPUT_ARGUMENT.name, INPUT_ARGUMENT.help);
+  addOptions(run, RUN_OPTIONS, "run").action(async (input: string, flags: RunFlags) => {
+    exitCode = io.runThread
+      ? await io.runThread(argv)
+      : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
+  });
 
-  program
+  const estimate = program
     .command("estimate")
     .description("estimate records, tokens, cost and time of a batch without sending anything")
-    .argument("<input>", ".jsonl / .csv / .tsv file, or - for stdin")
-    .option("--format <format>", "input format: jsonl | csv | tsv (default: from the file extension; stdin: jsonl)")
-    .option("-p, --pipeline <file>", "pipeline YAML (default: one generate step with the record's prompt)")
-    .option("-m, --model <name>", "gpt-4o-mini | ollama:llama3.2 | openai:any-name")
-    .addOption(new Option("--provider <name>", "openai | ollama (overrides detection)").choices(["openai", "ollama"]))
-    .option("--template <text>", "prompt template, e.g. 'Summarize: {{text}}'")
-    .option("--max-tokens <n>", "maximum output tokens per request")
-    .option("--assume-output <n>", "output tokens per call for the expected cost (default: max_tokens)")
-    .option("--rpm <n>", "requests-per-minute limit the time estimate assumes")
-    .option("--tpm <n>", "tokens-per-minute limit the time estimate assumes")
-    .option("--prices <file>", "YAML or JSON prices that override or add to the bundled table")
-    .option("--json", "print one JSON object instead of a table")
-    .action(async (input: string, flags: EstimateFlags) => {
-      exitCode = await (await import("./estimate-command.js")).estimateCommand(input, flags, io);
-    });
+    .argument(INPUT_ARGUMENT.name, INPUT_ARGUMENT.help)
+    .addHelpText("after", ESTIMATE_HELP_AFTER);
+  addOptions(estimate, RUN_OPTIONS, "estimate").action(async (input: string, flags: RunFlags, command: Command) => {
+    const ignored = ignoredFlagsGiven(command, RUN_OPTIONS);
+    exitCode = await (await import("./estimate-command.js")).estimateCommand(input, flags, io, logFor(flags), ignored);
+  });
 
   program
     .command("validate")
@@ -143,6 +99,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option("--fail-rate <p>", "fraction of requests answered with a 500 server_error (0 to 1)")
     .option("--seed <n>", "seed for replies and faults (default 1)")
     .option("--api-key <key>", "require this key; anything else gets 401 invalid_api_key")
+    .option("--models <a,b>", "serve only these models (and their dated snapshots and :tags); others get 404 model_not_found (default: any name)")
     .action(async (flags: SimulateFlags) => {
       exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
     });

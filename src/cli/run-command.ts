@@ -11,7 +11,6 @@ import type { ResolvedRunOptions } from "../config/run-options.js";
 import { estimateBatch } from "../estimate.js";
 import { UsageError } from "../errors.js";
 import type { SimulatorHandle } from "../simulator/index.js";
-import type { ProviderName } from "../types.js";
 import type { RunSummary } from "../metrics/summary.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
@@ -21,44 +20,10 @@ import { formatSummary, truncatedBySteps } from "./summary-table.js";
 import { GRACE_MS, interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
+import type { RunFlags } from "./options.js";
+import { unsetMaxTokensWarning } from "./tpm-advice.js";
 
-/** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
-export interface RunFlags {
-  format?: string;
-  pipeline?: string;
-  model?: string;
-  provider?: ProviderName;
-  baseUrl?: string;
-  output?: string;
-  summary?: string;
-  concurrency?: string;
-  rpm?: string;
-  tpm?: string;
-  maxRetries?: string;
-  timeout?: string;
-  template?: string;
-  maxTokens?: string;
-  temperature?: string;
-  ordered?: boolean;
-  includeInput?: boolean;
-  resume?: boolean;
-  retryFailed?: boolean;
-  force?: boolean;
-  strict?: boolean;
-  maxErrors?: string;
-  grace?: string;
-  simulate?: boolean;
-  progress?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  dryRun?: boolean;
-  assumeOutput?: string;
-  maxCost?: string;
-  prices?: string;
-  metricsFile?: string;
-  metricsInterval?: string;
-  report?: string;
-}
+export type { RunFlags } from "./options.js";
 
 const FORMATS = ["jsonl", "csv", "tsv"] as const;
 
@@ -81,11 +46,17 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
+  if (flags.json && !flags.dryRun) throw new UsageError("--json goes with --dry-run (it prints the estimate as JSON); a run's results are JSON lines already");
   if (flags.dryRun) {
     const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
-    log.stream.write(formatEstimate(estimate, { color: log.color }));
+    // The table is for a human next to a run's stderr; with --json the estimate is data, so stdout.
+    if (flags.json) io.stdout.write(`${JSON.stringify(estimate)}\n`);
+    else log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
+
+  const tpmWarning = unsetMaxTokensWarning(options, flags.tpm !== undefined);
+  if (tpmWarning) log.warn(tpmWarning);
 
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);

@@ -12,6 +12,7 @@ export interface SimulateFlags {
   failRate?: string;
   seed?: string;
   apiKey?: string;
+  models?: string;
 }
 
 /** `llmbatch simulate`: serves until SIGINT/SIGTERM, then prints what it served. */
@@ -22,6 +23,7 @@ export async function simulateCommand(flags: SimulateFlags, io: CliIO, log: Logg
   log.info(`llmbatch simulator listening on ${sim.url}`);
   log.info(`  OpenAI-compatible: OPENAI_BASE_URL=${sim.openaiBaseUrl}  (any OPENAI_API_KEY${options.apiKey ? " equal to --api-key" : ""})`);
   log.info(`  Ollama-compatible: OLLAMA_HOST=${sim.ollamaHost}`);
+  log.info(options.models ? `  models: only ${options.models.join(", ")} (others get 404 model_not_found)` : "  models: any name");
   log.info("  press Ctrl-C to stop");
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -42,7 +44,14 @@ export function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
   if (flags.failRate !== undefined) options.faults = { server500: parseNumberInRange("--fail-rate", flags.failRate, 0, 1) };
   if (flags.seed !== undefined) options.seed = parseNumberInRange("--seed", flags.seed, 0, 2 ** 32 - 1);
   if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+  if (flags.models !== undefined) options.models = parseModelList(flags.models);
   return options;
+}
+
+function parseModelList(raw: string): string[] {
+  const names = raw.split(",").map((n) => n.trim());
+  if (names.some((n) => n === "")) throw new UsageError(`--models must be a comma-separated list of model names, got "${raw}"`);
+  return names;
 }
 
 function parseRange(name: string, raw: string): [number, number] {

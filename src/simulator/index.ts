@@ -6,7 +6,7 @@
  */
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
-import { DEFAULT_MODELS, ModelCatalog } from "./models.js";
+import { ModelCatalog } from "./models.js";
 import { ModelQueue } from "./ollama-queue.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { hashString, mulberry32 } from "./rng.js";
@@ -59,9 +59,11 @@ export interface SimulatorOptions {
   /** Random faults. @default none */
   faults?: SimulatorFaults;
   /**
-   * Known model names. Dated snapshots (`gpt-4o-mini-2024-07-18`) and Ollama tags
-   * (`llama3.2:latest`) of a known name are accepted; anything else is a 404.
-   * @default DEFAULT_MODELS (gpt-4o-mini … gpt-5-nano, llama3.2, llama3.1, qwen2.5, mistral)
+   * Restricts the models served to these names (for tests of `model_not_found`): their dated
+   * snapshots (`gpt-4o-mini-2024-07-18`) and Ollama tags (`llama3.2:latest`) are accepted, anything
+   * else is a 404. Without it any model name is served, as a real OpenAI-compatible server serves
+   * its own models, and `/v1/models` and `/api/tags` list DEFAULT_MODELS.
+   * @default undefined (any name; DEFAULT_MODELS listed: gpt-4o-mini … gpt-5-nano, llama3.2, llama3.1, qwen2.5, mistral)
    */
   models?: string[];
   /** Tokens reserved against TPM when a request sets no max tokens. @default 4096 */
@@ -119,7 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     apiKey: options.apiKey,
     defaultMaxOutput: positive(options.defaultMaxOutput, "defaultMaxOutput") ?? 4096,
     latencyMs: latencyRange(options.latencyMs),
-    catalog: new ModelCatalog(options.models ?? DEFAULT_MODELS),
+    catalog: new ModelCatalog(options.models),
     stats: new StatsRecorder(options.recordRequests),
     limiter: new RateLimiter({
       rpm: positive(options.rpm, "rpm"),

@@ -62,27 +62,35 @@ function contextWindowOf(family: string): number {
 }
 
 export class ModelCatalog {
+  /** What `/v1/models` and `/api/tags` list. */
   readonly names: readonly string[];
   readonly #known: ReadonlySet<string>;
+  /** Only the listed names (and their snapshots and tags) are served; anything else is a 404. */
+  readonly #restricted: boolean;
 
-  constructor(names: readonly string[] = DEFAULT_MODELS) {
-    this.names = [...names];
-    this.#known = new Set(names);
+  /**
+   * `restrictTo`: the only names served. Without it any name is served, as an OpenAI-compatible
+   * server serves its own models (`gpt-3.5-turbo-0125`, a fine-tune, a vLLM model path), and
+   * DEFAULT_MODELS are what the listings show.
+   */
+  constructor(restrictTo?: readonly string[]) {
+    this.names = [...(restrictTo ?? DEFAULT_MODELS)];
+    this.#known = new Set(this.names);
+    this.#restricted = restrictTo !== undefined;
   }
 
-  /** Accepts a known name, a dated snapshot of one, or an Ollama `name:tag`. */
+  /** Accepts a known name, a dated snapshot of one, or an Ollama `name:tag`; any other name too unless restricted. */
   resolve(requested: string): ResolvedModel | undefined {
     let family: string | undefined;
     let responseName = requested;
+    const dated = DATED_SNAPSHOT.exec(requested)?.[1];
+    const tagged = requested.includes(":") ? requested.slice(0, requested.indexOf(":")) : undefined;
     if (this.#known.has(requested)) {
       family = requested;
       responseName = SNAPSHOTS[requested] ?? requested;
-    } else {
-      const dated = DATED_SNAPSHOT.exec(requested)?.[1];
-      const tagged = requested.includes(":") ? requested.slice(0, requested.indexOf(":")) : undefined;
-      if (dated !== undefined && this.#known.has(dated)) family = dated;
-      else if (tagged !== undefined && this.#known.has(tagged)) family = tagged;
-    }
+    } else if (dated !== undefined && this.#known.has(dated)) family = dated;
+    else if (tagged !== undefined && this.#known.has(tagged)) family = tagged;
+    else if (!this.#restricted) return unlistedModel(requested, dated, tagged);
     if (family === undefined) return undefined;
     return {
       family,
@@ -96,4 +104,16 @@ export class ModelCatalog {
   isLocal(name: string): boolean {
     return !OPENAI_FAMILY.test(name);
   }
+}
+
+/**
+ * A name outside the catalogue, served as it is named: a dated snapshot counts against its
+ * family's limits, and only an Ollama-style `name:tag` is a local model (queued like Ollama's
+ * `/v1`); anything else is a hosted model such as a vLLM server's.
+ */
+function unlistedModel(requested: string, dated: string | undefined, tagged: string | undefined): ResolvedModel {
+  const openai = OPENAI_FAMILY.test(requested);
+  const local = !openai && tagged !== undefined;
+  const family = dated ?? (local ? tagged : requested);
+  return { family, responseName: requested, contextWindow: contextWindowOf(family), reasoning: REASONING_FAMILY.test(family), local };
 }

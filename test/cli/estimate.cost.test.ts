@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
@@ -22,7 +22,8 @@ describe("llmbatch estimate", () => {
     const e = JSON.parse(est.stdout);
     expect(Object.keys(e)).toEqual(expect.arrayContaining(["records", "input_tokens", "output_tokens_assumed", "cost_usd", "est_wall_s", "by_model", "by_step"]));
     expect(e.records).toBe(36);
-    expect(e.output_tokens_assumed).toBe(36 * 60); // pipelines/demo.yaml: max_tokens 60
+    expect(e.output_tokens_max).toBe(36 * 60); // pipelines/demo.yaml: max_tokens 60
+    expect(e.output_tokens_assumed).toBe(36 * 30); // half of it
     expect(e.est_wall_s).toBeCloseTo((36 / 300) * 60, 5); // limits.rpm 300 binds
     expect(Object.keys(e.by_model)).toEqual(["gpt-4o-mini"]);
     expect(e.by_step.summary.calls).toBe(36);
@@ -33,7 +34,7 @@ describe("llmbatch estimate", () => {
     expect(run.code).toBe(0);
     const s = JSON.parse(readFileSync(summaryPath, "utf8"));
     expect(Math.abs(e.input_tokens - s.usage.input_tokens) / s.usage.input_tokens).toBeLessThanOrEqual(0.02);
-    expect(s.usage.output_tokens).toBeLessThanOrEqual(e.output_tokens_assumed);
+    expect(s.usage.output_tokens).toBeLessThanOrEqual(e.output_tokens_max);
     expect(s.cost_usd).toBeLessThanOrEqual(e.cost_usd.max);
   });
 
@@ -41,7 +42,7 @@ describe("llmbatch estimate", () => {
     const table = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml"], { env });
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("nothing was sent");
-    expect(table.stdout).toMatch(/every call writes its max_tokens \(summary: 60\)/);
+    expect(table.stdout).toMatch(/each call writes 50% of its max_tokens, at most 500 tokens \(summary: 30 of 60\)/);
     const r = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json", "--assume-output", "10"], { env });
     const e = JSON.parse(r.stdout);
     expect(e.output_tokens_assumed).toBe(360);
@@ -71,7 +72,7 @@ steps:
     expect(e.records).toBe(2);
     expect(e.invalid_records).toBe(2);
     expect(e.calls).toBe(4);
-    expect(e.by_step.polish.input_tokens).toBeGreaterThan(2 * 100); // the draft's 100 assumed tokens each
+    expect(e.by_step.polish.input_tokens).toBeGreaterThan(2 * 50); // the draft's 50 assumed tokens each (half its max_tokens)
     expect(Object.keys(e.by_model)).toEqual(["gpt-4o", "gpt-4o-mini"]);
     expect(e.est_wall_s).toBeNull();
   });
@@ -82,6 +83,76 @@ steps:
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("llmbatch estimate (nothing was sent)");
+    expect(sim.stats().requests).toBe(before);
+  });
+});
+
+describe("the expected cost assumes a typical output length, stated", () => {
+  it("without --assume-output: half of each call's max_tokens, at most 500 tokens; max stays the worst case", async () => {
+    const dir = tempDir();
+    const pipeline = writeTemp(
+      dir,
+      "p.yaml",
+      `name: capped-and-open
+model: gpt-4o-mini
+steps:
+  - {id: short, method: generate, prompt: "Label: {{text}}", params: {max_tokens: 40}}
+  - {id: long, method: generate, prompt: "Explain: {{text}}"}
+`,
+    );
+    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: "a", text: "refund please" }, { id: "b", text: "app crashes on login" }]));
+    const r = await runCli(["estimate", input, "-p", pipeline, "--json"], { env });
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout);
+    expect(e.by_step.short.output_tokens_assumed).toBe(2 * 20);
+    expect(e.by_step.long.output_tokens_assumed).toBe(2 * 500); // max_tokens unset counts as 4096; 500 is the typical cap
+    expect(e.output_tokens_max).toBe(2 * (40 + 4096));
+    expect(e.cost_usd.expected).toBeLessThan(e.cost_usd.max);
+    expect(e.cost_usd.expected).toBeCloseTo((e.input_tokens * 0.15 + 1040 * 0.6) / 1e6, 12);
+    expect(e.assumptions.output).toContain("50% of its max_tokens, at most 500 tokens (short: 20 of 40; long: 500 of 4096, max_tokens unset)");
+  });
+});
+
+describe("estimate takes run's command line; run --dry-run --json", () => {
+  it("estimate accepts every flag of run, ignores those that do not change an estimate, and says so once", async () => {
+    const dir = tempDir();
+    const out = join(dir, "results.jsonl");
+    const plain = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json"], { env });
+    const before = sim.stats().requests;
+    const runLine = ["samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "-o", out, "--base-url", "http://127.0.0.1:9/v1", "-c", "4", "--resume", "--summary", join(dir, "s.json"), "--no-progress", "-v", "--json"];
+    const r = await runCli(["estimate", ...runLine], { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(plain.stdout));
+    expect(r.stderr.trim().split("\n")).toEqual(["note: estimate ignores --base-url, --output, --summary, --concurrency, --resume: they do not change what the batch would cost or take"]);
+    expect(existsSync(out)).toBe(false);
+    expect(sim.stats().requests).toBe(before);
+    const quiet = await runCli(["estimate", ...runLine, "-q"], { env });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe("");
+  });
+
+  it("estimate still checks the values of the flags it ignores (a bad command line stays a usage error)", async () => {
+    const r = await runCli(["estimate", "samples/tickets.jsonl", "--concurrency", "lots"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--concurrency");
+  });
+
+  it("run --dry-run --json prints the estimate as one JSON object on stdout, the same as estimate --json", async () => {
+    const before = sim.stats().requests;
+    const r = await runCli(["run", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--dry-run", "--json"], { env });
+    expect(r.code).toBe(0);
+    expect(sim.stats().requests).toBe(before);
+    const est = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json"], { env });
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(est.stdout));
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toBe("");
+  });
+
+  it("run --json without --dry-run is a usage error before anything is sent", async () => {
+    const before = sim.stats().requests;
+    const r = await runCli(["run", "samples/tickets.jsonl", "--json"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--json goes with --dry-run");
     expect(sim.stats().requests).toBe(before);
   });
 });

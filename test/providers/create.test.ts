@@ -4,11 +4,12 @@ import { UsageError } from "../../src/errors.js";
 import { createProvider, MISSING_OPENAI_KEY } from "../../src/providers/create.js";
 import { OllamaProvider } from "../../src/providers/ollama-provider.js";
 import { maxTokensFieldFor, OpenAIProvider } from "../../src/providers/openai-provider.js";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
+import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 
 let sim: SimulatorHandle;
 beforeAll(async () => {
-  sim = await startSimulator({ apiKey: "sk-sim-key-abcdefgh", quiet: true });
+  // Restricted to the listed models, so "nope" is a 404 (by default the simulator serves any name).
+  sim = await startSimulator({ apiKey: "sk-sim-key-abcdefgh", quiet: true, models: [...DEFAULT_MODELS] });
 });
 afterAll(() => sim.close());
 

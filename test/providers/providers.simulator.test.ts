@@ -8,7 +8,7 @@ import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
 import { OllamaProvider } from "../../src/providers/ollama-provider.js";
 import { OpenAIProvider } from "../../src/providers/openai-provider.js";
-import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
+import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import type { LlmRequest, Provider, ProviderCallOptions } from "../../src/types.js";
 
 const SIM_KEY = "sk-sim-correct-key-0123456789";
@@ -28,7 +28,8 @@ const opts = (over: Partial<ProviderCallOptions> = {}): ProviderCallOptions => (
 const failure = (provider: Provider, req: LlmRequest, o: ProviderCallOptions = opts()): Promise<ProviderError> => providerFailure(provider, req, o);
 
 beforeAll(async () => {
-  sim = await startSimulator({ rpm: 100_000, tpm: 100_000_000, apiKey: SIM_KEY, seed: 7, quiet: true });
+  // Restricted to the listed models, for the model_not_found tests (by default any name is served).
+  sim = await startSimulator({ rpm: 100_000, tpm: 100_000_000, apiKey: SIM_KEY, seed: 7, quiet: true, models: [...DEFAULT_MODELS] });
   openai = new OpenAIProvider({ apiKey: SIM_KEY, baseURL: sim.openaiBaseUrl });
   ollama = new OllamaProvider({ host: sim.ollamaHost });
 });

@@ -1,7 +1,7 @@
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SimulatorHandle, startSimulator } from "../../src/simulator/index.js";
+import { DEFAULT_MODELS, type SimulatorHandle, startSimulator } from "../../src/simulator/index.js";
 import { postJson } from "./helpers.js";
 
 interface OllamaResponseError {
@@ -21,7 +21,8 @@ describe("Ollama native API with the ollama client", () => {
   let sim: SimulatorHandle;
   let ollama: Ollama;
   beforeAll(async () => {
-    sim = await startSimulator({ quiet: true });
+    // Restricted to the listed models, for the 404 test (by default any name is served).
+    sim = await startSimulator({ quiet: true, models: [...DEFAULT_MODELS] });
     ollama = new Ollama({ host: sim.ollamaHost });
   });
   afterAll(() => sim.close());

@@ -1,7 +1,7 @@
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { AuthenticationError, BadRequestError, NotFoundError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SimulatorHandle, startSimulator } from "../../src/simulator/index.js";
+import { DEFAULT_MODELS, type SimulatorHandle, startSimulator } from "../../src/simulator/index.js";
 import { RATE_LIMIT_HEADERS, openaiFixture, parseGoDuration, postJson } from "./helpers.js";
 import type OpenAI from "openai";
 
@@ -13,7 +13,8 @@ const HELLO = [
 describe("POST /v1/chat/completions with the openai client", () => {
   let sim: SimulatorHandle;
   let client: OpenAI;
-  beforeAll(async () => ({ sim, client } = await openaiFixture()));
+  // Restricted to the listed models, for the model_not_found tests (by default any name is served).
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ models: [...DEFAULT_MODELS] })));
   afterAll(() => sim.close());
 
   it("answers in the PROTOCOLS §1.2 shape, counting the spec example as 19 prompt tokens", async () => {
