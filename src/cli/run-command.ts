@@ -21,6 +21,7 @@ import { formatSummary, truncatedBySteps } from "./summary-table.js";
 import { GRACE_MS, interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
+import { parseOutputFormat, resultFormat } from "../io/result-writer.js";
 
 /** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
 export interface RunFlags {
@@ -30,6 +31,10 @@ export interface RunFlags {
   provider?: ProviderName;
   baseUrl?: string;
   output?: string;
+  outputFormat?: string;
+  /** false with `--no-csv-guard`. */
+  csvGuard?: boolean;
+  bom?: boolean;
   summary?: string;
   concurrency?: string;
   rpm?: string;
@@ -81,6 +86,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
+  const outputFormat = flags.outputFormat === undefined ? undefined : parseOutputFormat(flags.outputFormat);
   if (flags.dryRun) {
     const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
     log.stream.write(formatEstimate(estimate, { color: log.color }));
@@ -90,8 +96,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
   if (flags.simulate) {
-    // A missing or unreadable input is a usage error before the simulator is started for it.
+    // A missing or unreadable input, or results it cannot write, is a usage error before the simulator is started for it.
     if (input !== "-") checkInputFile(input, format);
+    resultFormat({ path: flags.output, format: outputFormat, bom: flags.bom });
     // Loaded only when asked for: a real run should not carry the simulator's code.
     const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });
@@ -110,6 +117,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       // Touched only when used: in the run thread, each opens its file descriptor on first use.
       stdin: input === "-" ? io.stdin : undefined,
       output: flags.output,
+      outputFormat,
+      csvGuard: flags.csvGuard,
+      bom: flags.bom,
       stdout: flags.output === undefined || flags.output === "-" ? io.stdout : undefined,
       summaryPath: flags.summary,
       options,
