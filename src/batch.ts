@@ -12,7 +12,7 @@ import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
 import { checkRunPaths } from "./io/output-paths.js";
 import { stopReadingOn } from "./io/stop-reading.js";
-import { createResultWriter } from "./io/result-writer.js";
+import { createResultWriter, resultFormat, type OutputFormat } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import { SummaryBuilder, type BudgetSummary, type RunSummary } from "./metrics/summary.js";
@@ -36,8 +36,14 @@ export interface BatchConfig {
   input: string;
   format?: "jsonl" | "csv" | "tsv";
   stdin?: NodeJS.ReadableStream;
-  /** Results file (.jsonl or .csv); undefined or "-" writes JSONL to `stdout`. */
+  /** Results file (.jsonl, .csv or .tsv); undefined or "-" writes to `stdout`. */
   output?: string;
+  /** `--output-format`: what the results are written as, whatever `output`'s name. @default from the extension; stdout: jsonl */
+  outputFormat?: OutputFormat;
+  /** CSV and TSV output: text a spreadsheet would run as a formula gets a leading `'` (`--no-csv-guard` turns it off). @default true */
+  csvGuard?: boolean;
+  /** CSV and TSV output: start with a UTF-8 byte-order mark, for Excel (`--bom`). @default false */
+  bom?: boolean;
   stdout?: NodeJS.WritableStream;
   /** Also write the summary as JSON here. */
   summaryPath?: string;
@@ -110,10 +116,19 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   // stdin is not read past an interrupt (a pipe may never end); a file is read to its end.
   const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
   const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin });
+  const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
-  const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, includeInput: config.includeInput, onWarning: config.onWarning });
+  const resumed = await prepareOutput(config.output, {
+    resume: config.resume,
+    force: config.force,
+    pipeline: config.options.pipeline,
+    includeInput: config.includeInput,
+    format: outputFormat,
+    csvGuard: config.csvGuard,
+    onWarning: config.onWarning,
+  });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;
   const summary = new SummaryBuilder();
@@ -157,7 +172,16 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   });
 
   const started = performance.now();
-  const writer = await createResultWriter({ path: config.output, stdout: config.stdout, includeInput: config.includeInput, append: resumed.append, csvLayout: resumed.csvLayout });
+  const writer = await createResultWriter({
+    path: config.output,
+    format: outputFormat,
+    stdout: config.stdout,
+    includeInput: config.includeInput,
+    append: resumed.append,
+    csvLayout: resumed.csvLayout,
+    csvGuard: config.csvGuard,
+    bom: config.bom,
+  });
   monitor.start(() => ({
     queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),

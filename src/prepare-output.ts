@@ -8,7 +8,7 @@ import { runIdentity } from "./config/fingerprint.js";
 import { UsageError } from "./errors.js";
 import { resumeLayout, type CsvLayout } from "./io/csv-writer.js";
 import { isSpecialFile } from "./io/output-paths.js";
-import { outputFormatFor } from "./io/result-writer.js";
+import type { OutputFormat } from "./io/result-writer.js";
 import { cutPartialLine, hasResults, readResumeState, skipFinished } from "./io/resume-journal.js";
 import { checkIdRule, checkSameRun, ID_RULE, readRunMeta, writeRunMeta, type RunMeta } from "./io/run-meta.js";
 import type { ReadItem } from "./types.js";
@@ -21,6 +21,10 @@ export interface OutputOptions {
   pipeline: Pipeline;
   /** `--include-input`: a CSV resume checks that the file has the input columns. @default false */
   includeInput?: boolean;
+  /** The results file's format (see `resultFormat`). */
+  format: OutputFormat;
+  /** See `BatchConfig.csvGuard`: how a CSV or TSV file's id cells are read back. @default true */
+  csvGuard?: boolean;
   onWarning?(message: string): void;
 }
 
@@ -59,7 +63,7 @@ export async function prepareOutput(path: string | undefined, config: OutputOpti
     const existing = await hasResults(output);
     const meta = existing ? await readRunMeta(output) : undefined;
     if (existing) checkSameRun(output, meta, identity, force);
-    const state = await readResumeState(output, outputFormatFor(output));
+    const state = await readResumeState(output, config.format, { csvGuard: config.csvGuard });
     if (state !== undefined) {
       checkIdRule(output, meta, state.numericId, force);
       const csvLayout = state.header === undefined ? undefined : resumeLayout(output, state.header, config.includeInput === true);

@@ -22,6 +22,7 @@ import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
 import type { RunFlags } from "./options.js";
 import { unsetMaxTokensWarning } from "./tpm-advice.js";
+import { parseOutputFormat, resultFormat } from "../io/result-writer.js";
 
 export type { RunFlags } from "./options.js";
 
@@ -47,6 +48,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   if (flags.json && !flags.dryRun) throw new UsageError("--json goes with --dry-run (it prints the estimate as JSON); a run's results are JSON lines already");
+  const outputFormat = flags.outputFormat === undefined ? undefined : parseOutputFormat(flags.outputFormat);
   if (flags.dryRun) {
     const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
     // The table is for a human next to a run's stderr; with --json the estimate is data, so stdout.
@@ -61,8 +63,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   let simulator: SimulatorHandle | undefined;
   let connections = connectionsFromEnv(io.env);
   if (flags.simulate) {
-    // A missing or unreadable input is a usage error before the simulator is started for it.
+    // A missing or unreadable input, or results it cannot write, is a usage error before the simulator is started for it.
     if (input !== "-") checkInputFile(input, format);
+    resultFormat({ path: flags.output, format: outputFormat, bom: flags.bom });
     // Loaded only when asked for: a real run should not carry the simulator's code.
     const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });
@@ -81,6 +84,9 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       // Touched only when used: in the run thread, each opens its file descriptor on first use.
       stdin: input === "-" ? io.stdin : undefined,
       output: flags.output,
+      outputFormat,
+      csvGuard: flags.csvGuard,
+      bom: flags.bom,
       stdout: flags.output === undefined || flags.output === "-" ? io.stdout : undefined,
       summaryPath: flags.summary,
       options,

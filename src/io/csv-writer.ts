@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { GenerationResult } from "../types.js";
+import { guardFormula } from "./formula-guard.js";
 import type { OutputSink } from "./output-sink.js";
 import type { ResultWriter } from "./result-writer.js";
 import { wellFormedJson } from "./well-formed.js";
@@ -20,12 +21,35 @@ export const CSV_COLUMNS = [
   "latency_ms",
 ] as const;
 
-/** RFC 4180 line ending. */
+/** RFC 4180 line ending (Excel's and Python's `csv` too, for TSV as for CSV). */
 const EOL = "\r\n";
+const BOM = "\ufeff";
+
+/** How cells are written: the delimiter, and whether formula-like text gets the `'` guard. */
+export interface CellFormat {
+  /** `,` for CSV, a tab for TSV. */
+  delimiter: "," | "\t";
+  /** Prefix text that a spreadsheet would run as a formula with `'` (see `formula-guard.ts`). */
+  guard: boolean;
+}
+
+/** RFC 4180 cells, unguarded: what `csvField` writes by default. */
+export const PLAIN_CSV: CellFormat = { delimiter: ",", guard: false };
+
+export interface CsvWriterOptions extends CellFormat {
+  /** See `CsvResultWriter`. */
+  includeInput: boolean;
+  /** Start a new file (or stdout) with a UTF-8 byte-order mark, for Excel. */
+  bom: boolean;
+}
 
 /**
- * CSV results, for spreadsheets. Backoff, steps and error details beyond type and message
+ * CSV (or TSV) results, for spreadsheets. Backoff, steps and error details beyond type and message
  * are only in JSONL.
+ *
+ * TSV is written as Excel writes it and as pandas and Python's `csv` read it (`excel_tab`): the
+ * same columns and quoting rules as the CSV, with a tab between cells; a cell holding a tab, a
+ * quote or a line break is quoted, its quotes doubled.
  *
  * With `includeInput`, the input fields follow as extra columns named after the fields; a field
  * whose name is already a result column (`id`, `output`, …) becomes `input.<field>`, so no
@@ -39,13 +63,13 @@ const EOL = "\r\n";
  */
 export class CsvResultWriter implements ResultWriter {
   readonly #sink: OutputSink;
-  readonly #includeInput: boolean;
+  readonly #opts: CsvWriterOptions;
   readonly #resultIndexes: number[] | undefined;
   #inputColumns: string[] | undefined;
 
-  constructor(sink: OutputSink, includeInput: boolean, layout?: CsvLayout) {
+  constructor(sink: OutputSink, opts: CsvWriterOptions, layout?: CsvLayout) {
     this.#sink = sink;
-    this.#includeInput = includeInput;
+    this.#opts = opts;
     if (layout && !sink.fresh) {
       this.#resultIndexes = layout.resultColumns.map((c) => (CSV_COLUMNS as readonly string[]).indexOf(c));
       this.#inputColumns = layout.inputFields;
@@ -56,18 +80,18 @@ export class CsvResultWriter implements ResultWriter {
     if (this.#resultIndexes) {
       const all = resultCells(result);
       const input = result.input ?? {};
-      return this.#sink.write(csvLine([...this.#resultIndexes.map((i) => all[i]), ...this.#inputColumns!.map((c) => input[c])]));
+      return this.#sink.write(csvLine([...this.#resultIndexes.map((i) => all[i]), ...this.#inputColumns!.map((c) => input[c])], this.#opts));
     }
     let header = "";
     if (this.#inputColumns === undefined) {
-      this.#inputColumns = this.#includeInput && result.input ? Object.keys(result.input) : [];
-      // Appending to a file that already has rows (resume): its header is already there.
-      if (this.#sink.fresh) header = csvLine([...CSV_COLUMNS, ...this.#inputColumns.map(inputColumnName)]);
+      this.#inputColumns = this.#opts.includeInput && result.input ? Object.keys(result.input) : [];
+      // Appending to a file that already has rows (resume): its header (and BOM) is already there.
+      if (this.#sink.fresh) header = (this.#opts.bom ? BOM : "") + csvLine([...CSV_COLUMNS, ...this.#inputColumns.map(inputColumnName)], this.#opts);
     }
     const input = result.input ?? {};
     const cells = [...resultCells(result), ...this.#inputColumns.map((c) => input[c])];
     // Header and first row in one write, so the file never holds a header alone mid-run.
-    return this.#sink.write(header + csvLine(cells));
+    return this.#sink.write(header + csvLine(cells, this.#opts));
   }
 
   close(): Promise<void> {
@@ -146,18 +170,23 @@ function resultCells(r: GenerationResult): unknown[] {
   ];
 }
 
-export function csvLine(cells: readonly unknown[]): string {
-  return cells.map(csvField).join(",") + EOL;
+export function csvLine(cells: readonly unknown[], format: CellFormat = PLAIN_CSV): string {
+  return cells.map((cell) => csvField(cell, format)).join(format.delimiter) + EOL;
 }
 
+const NEEDS_QUOTES = { ",": /[",\r\n]/, "\t": /["\t\r\n]/ } as const;
+
 /**
- * One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with quotes doubled.
+ * One RFC 4180 field: quoted when it holds the delimiter, a quote, CR or LF, with quotes doubled.
  * Missing values and null are empty; objects and arrays (structured output) are JSON. A lone
  * surrogate becomes U+FFFD (Node's UTF-8 encoder does that for strings; `wellFormedJson` for
- * JSON, which would otherwise hold a `\ud800` escape).
+ * JSON, which would otherwise hold a `\ud800` escape). With `guard`, only string values (text from
+ * the input or a model) can get the formula guard's `'`: numbers, booleans and JSON cannot be formulas.
  */
-export function csvField(value: unknown): string {
+export function csvField(value: unknown, format: CellFormat = PLAIN_CSV): string {
   if (value === undefined || value === null) return "";
-  const text = typeof value === "object" ? wellFormedJson(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  let text: string;
+  if (typeof value === "string") text = format.guard ? guardFormula(value) : value;
+  else text = typeof value === "object" ? wellFormedJson(value) : String(value);
+  return NEEDS_QUOTES[format.delimiter].test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

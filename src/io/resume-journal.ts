@@ -3,6 +3,7 @@ import { open, stat, truncate } from "node:fs/promises";
 import { parse } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
+import { unguardFormula } from "./formula-guard.js";
 import { IdMap } from "./id-map.js";
 import { splitLines } from "./line-splitter.js";
 import type { OutputFormat } from "./result-writer.js";
@@ -47,11 +48,14 @@ const QUOTE = 0x22;
  *
  * A whole line that is not a result (edited by hand, another tool's file) is a `UsageError`
  * naming `path:line`: guessing would risk paying for records twice or skipping them.
+ *
+ * A CSV or TSV file's id cells are read through the formula guard when `csvGuard` (the writer's
+ * setting, on by default) says the file was written with it: `'=x` is the id `=x`.
  */
-export async function readResumeState(path: string, format: OutputFormat): Promise<ResumeState | undefined> {
+export async function readResumeState(path: string, format: OutputFormat, opts: { csvGuard?: boolean } = {}): Promise<ResumeState | undefined> {
   const size = await sizeOf(path);
   if (size === 0) return undefined;
-  const end = format === "csv" ? await lastCsvRowEnd(path) : await lastLineEnd(path, size);
+  const end = format === "jsonl" ? await lastLineEnd(path, size) : await lastCsvRowEnd(path);
   const state: ResumeState = { ids: new IdMap(255), cutBytes: size - end, end };
   if (end === 0) return state;
   const add = (id: string, ok: boolean, line: number): void => {
@@ -59,8 +63,8 @@ export async function readResumeState(path: string, format: OutputFormat): Promi
     else if (state.ids.get(id) === undefined) state.ids.set(id, FAILED);
     if (state.numericId === undefined && isLineNumber(id)) state.numericId = { id, line };
   };
-  if (format === "csv") state.header = await readCsvResults(path, end, add);
-  else await readJsonlResults(path, end, add);
+  if (format === "jsonl") await readJsonlResults(path, end, add);
+  else state.header = await readCsvResults(path, end, add, format === "tsv" ? "\t" : ",", opts.csvGuard ?? true);
   return state;
 }
 
@@ -117,7 +121,7 @@ async function lastLineEnd(path: string, size: number): Promise<number> {
 }
 
 /**
- * Offset just past the last row ending of a CSV file. A `\n` inside a quoted cell is not a row
+ * Offset just past the last row ending of a CSV (or TSV) file. A `\n` inside a quoted cell is not a row
  * ending, so the file is scanned forwards keeping track of quotes (`""` toggles twice: no change).
  */
 async function lastCsvRowEnd(path: string): Promise<number> {
@@ -154,11 +158,15 @@ async function readJsonlResults(path: string, end: number, add: AddResult): Prom
   }
 }
 
-/** Reads the rows of a CSV results file into `add`; returns its header row. */
-async function readCsvResults(path: string, end: number, add: AddResult): Promise<string[]> {
+/**
+ * Reads the rows of a CSV results file, or of a TSV one (`delimiter` a tab: llmbatch writes TSV
+ * with CSV's quoting), into `add`; returns its header row.
+ */
+async function readCsvResults(path: string, end: number, add: AddResult, delimiter: "," | "\t", guarded: boolean): Promise<string[]> {
   let columns: string[] = [];
   const parser = createReadStream(path, { end: end - 1 }).pipe(
     parse({
+      delimiter,
       bom: true,
       columns: (header: string[]) => {
         if (!header.includes("id") || !header.includes("ok")) throw notAResult(path, 1, 'its header has no "id" and "ok" columns');
@@ -172,7 +180,7 @@ async function readCsvResults(path: string, end: number, add: AddResult): Promis
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     const id = record.id;
     if (id === undefined || (record.ok !== "true" && record.ok !== "false")) throw notAResult(path, info.lines, 'its "ok" cell is not true or false');
-    add(id, record.ok === "true", info.lines);
+    add(guarded ? unguardFormula(id) : id, record.ok === "true", info.lines);
   }
   return columns;
 }

@@ -25,6 +25,8 @@ export interface Directives {
   invalidJson?: number;
   /** `[[sim:latency:MS]]`: overrides the latency draw. */
   latencyMs?: number;
+  /** `[[sim:echo]]`: a text reply is the message itself, without its directives (see `echoText`). */
+  echo?: boolean;
 }
 
 const DIRECTIVE = /\[\[sim:([a-z_]+)(?::([^\]:]+))?(?::([^\]:]+))?\]\]/g;
@@ -76,9 +78,17 @@ export function parseDirectives(text: string): Directives | undefined {
       case "latency":
         found.latencyMs = nonNegativeInt(arg, 0);
         break;
+      case "echo":
+        found.echo = true;
+        break;
     }
   }
   return found;
+}
+
+/** What `[[sim:echo]]` answers: `text` without its directives, trimmed (so tests choose the reply's exact text). */
+export function echoText(text: string): string {
+  return text.replace(DIRECTIVE, "").trim();
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
-import { type Directives, parseDirectives } from "./directives.js";
+import { type Directives, echoText, parseDirectives } from "./directives.js";
 import { resetConnection, sendTruncated } from "./faults.js";
 import { isRecord, readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
@@ -130,6 +130,7 @@ function replyFor(ctx: SimContext, request: OllamaRequest, directives: Directive
     format: request.format,
     maxTokens: request.numPredict,
     invalidJson,
+    echo: directives?.echo ? echoText(request.lastUserText) : undefined,
   });
   // Ollama's entries are OpenAI's without `bytes`.
   const logprobs = request.logprobs ? tokenLogprobs(ctx.seed, reply.text, request.topLogprobs).map(({ token, logprob, top_logprobs }) => ({ token, logprob, top_logprobs: top_logprobs.map((t) => ({ token: t.token, logprob: t.logprob })) })) : undefined;

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { contextLengthError } from "./compat-errors.js";
-import { type Directives, parseDirectives } from "./directives.js";
+import { type Directives, echoText, parseDirectives } from "./directives.js";
 import { resetConnection, sendTruncated } from "./faults.js";
 import { formatGoDuration } from "./go-duration.js";
 import { readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
@@ -252,7 +252,7 @@ async function answer(
     }
     const reply = directives?.contentFilter
       ? { text: "", tokens: 0, finishReason: "content_filter" }
-      : makeReply({ seed: ctx.seed, contentKey, format: request.format, maxTokens: request.maxTokens, choiceIndex: index, invalidJson });
+      : makeReply({ seed: ctx.seed, contentKey, format: request.format, maxTokens: request.maxTokens, choiceIndex: index, invalidJson, echo: directives?.echo ? echoText(request.lastUserText) : undefined });
     completionTokens += reply.tokens;
     choices.push({
       index,

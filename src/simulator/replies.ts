@@ -25,6 +25,8 @@ export interface ReplyRequest {
   choiceIndex?: number;
   /** `[[sim:invalid_json:N]]`: return broken JSON for a structured request. */
   invalidJson?: boolean;
+  /** `[[sim:echo]]`: a text reply is this text (cut at `maxTokens` like any other). */
+  echo?: string;
 }
 
 export interface Reply {
@@ -65,6 +67,13 @@ function textReply(rng: Rng, maxTokens: number | undefined): Reply {
   return { text: kept.join(""), tokens: kept.length, finishReason: cut ? "length" : "stop" };
 }
 
+function fixedReply(text: string, maxTokens: number | undefined): Reply {
+  const tokens = countTextTokensUncached(text);
+  if (maxTokens === undefined || tokens <= maxTokens) return { text, tokens, finishReason: "stop" };
+  const cut = truncateToTokens(text, maxTokens);
+  return { text: cut, tokens: countTextTokensUncached(cut), finishReason: "length" };
+}
+
 /** A prefix of an object is never valid JSON; guard the odd scalar root anyway. */
 function breakJson(json: string): string {
   const prefix = json.slice(0, Math.max(1, Math.floor(json.length / 2)));
@@ -79,6 +88,7 @@ function breakJson(json: string): string {
 export function makeReply(request: ReplyRequest): Reply {
   const rng = mulberry32(hashString(request.contentKey, request.seed) + (request.choiceIndex ?? 0) * 7919);
   const { format, maxTokens } = request;
+  if (format.kind === "text" && request.echo !== undefined) return fixedReply(request.echo, maxTokens);
   if (format.kind === "text") return textReply(rng, maxTokens);
 
   const json = format.kind === "json_schema" ? jsonForSchema(format.schema, rng) : freeformJson(rng);

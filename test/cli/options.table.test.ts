@@ -42,7 +42,7 @@ describe("run's options, declared once", () => {
 
   it("--include-input says what the output really is; --assume-output states the typical length the estimate uses", () => {
     expect(RUN_OPTIONS.includeInput.help).not.toContain("a CSV in gives a CSV out");
-    expect(RUN_OPTIONS.includeInput.help).toContain("stdout is JSONL");
+    expect(RUN_OPTIONS.includeInput.help).toContain("never the input");
     expect(RUN_OPTIONS.assumeOutput.help).toContain(`at most ${TYPICAL_OUTPUT.atMost}`);
     expect(TYPICAL_OUTPUT.fraction).toBe(0.5); // the help says "half"
     expect(RUN_OPTIONS.assumeOutput.help).toContain("half of each call's max_tokens");

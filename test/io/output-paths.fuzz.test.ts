@@ -213,6 +213,8 @@ describe("generated path collisions", () => {
             for (const [flag, value] of [["-o", paths.output], ["--summary", paths.summary], ["--report", paths.report], ["--metrics-file", paths.metricsFile]] as const) {
               if (value !== undefined) args.push(flag, value);
             }
+            // -o may be any pool name (r.html): its format is said, not taken from a name llmbatch cannot write.
+            if (paths.output !== undefined) args.push("--output-format", "jsonl");
             simulator.sim().resetStats();
             const r = await runCli(args, { env: simulator.env(), cwd: ws.root });
             if (expected.length === 0) {

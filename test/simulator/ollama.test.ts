@@ -90,6 +90,11 @@ describe("Ollama native API with the ollama client", () => {
     expect(response.headers.get("x-ratelimit-limit-requests")).toBeNull();
   });
 
+  it("answers [[sim:echo]] with the message itself, without its directives", async () => {
+    const response = await ollama.chat({ model: "llama3.2", messages: [{ role: "user", content: "@support: refund? [[sim:echo]]" }] });
+    expect(response.message.content).toBe("@support: refund?");
+  });
+
   it("fails the first attempts on [[sim:fail:N]] with Ollama's error shape", async () => {
     const messages = [{ role: "user", content: "flaky [[sim:fail:1]]" }];
     const error = responseError(await ollama.chat({ model: "llama3.2", messages }).catch((e: unknown) => e));

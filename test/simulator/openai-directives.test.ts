@@ -136,6 +136,18 @@ describe("[[sim:…]] directives on the OpenAI route", () => {
     expect(JSON.parse(fixed.choices[0]?.message.content ?? "")).toEqual(expect.any(Object));
   });
 
+  it("echo answers with the message itself, without its directives, its tokens counted and cut at max_tokens", async () => {
+    const text = '=HYPERLINK("https://example.com","x")';
+    const reply = await ask(client, `${text} [[sim:echo]]`);
+    expect(reply.choices[0]!.message.content).toBe(text);
+    expect(reply.choices[0]!.finish_reason).toBe("stop");
+    expect(reply.usage!.completion_tokens).toBeGreaterThan(3);
+    const cut = await ask(client, `${text} [[sim:echo]]`, { max_completion_tokens: 2 });
+    expect(cut.choices[0]!.finish_reason).toBe("length");
+    expect(cut.usage!.completion_tokens).toBe(2);
+    expect(text.startsWith(cut.choices[0]!.message.content!)).toBe(true);
+  });
+
   it("latency:MS delays just that request", async () => {
     await expect(ask(client, "take your time [[sim:latency:30]]")).resolves.toMatchObject({ object: "chat.completion" });
   });
