@@ -3,6 +3,7 @@ import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import { budgetedPipeline } from "./engine/budget-setup.js";
 import { GenerationEngine } from "./engine/engine.js";
 import type { MaxErrors } from "./engine/error-limit.js";
+import { checkColumns } from "./engine/header-check.js";
 import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
@@ -63,6 +64,8 @@ export interface BatchConfig {
    */
   graceMs?: number;
   onWarning?(message: string): void;
+  /** What reading the input decided that a user may want to know (a sniffed delimiter). */
+  onInfo?(message: string): void;
   /**
    * Continue the results file `output`: records it already has a successful line for are
    * skipped, the others run and their lines are appended. `"failed"` (`--retry-failed`) runs
@@ -98,10 +101,12 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     pipeline = budgeted.pipeline;
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
-  const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  // A CSV's header is checked against the pipeline's templates before any row is sent.
+  const onHeader = (columns: readonly string[]) => checkColumns(options.pipeline, columns, input.name);
+  const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...options.input, onInfo: config.onInfo, onHeader });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
-  if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
+  if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline, options.input);
   const resumed = await prepareOutput(config.output, { resume: config.resume, force: config.force, pipeline: config.options.pipeline, onWarning: config.onWarning });
   const monitor = new RunMonitor({ metricsFile: config.metricsFile, intervalMs: config.metricsIntervalMs, reportPath: config.reportPath, title: input.name });
   const metrics = monitor.metrics;

@@ -2,7 +2,8 @@ import { getHeapStatistics } from "node:v8";
 import { isMainThread, resourceLimits } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
-import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { parseDelimiterFlag, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { parseEncoding } from "../io/text-encoding.js";
 import { runBatch } from "../batch.js";
 import { OUTPUT_CLOSED } from "../exit-codes.js";
 import type { ProviderConnections } from "../providers/create.js";
@@ -25,6 +26,8 @@ import { checkInputFile } from "../io/open-input.js";
 /** Flags of `llmbatch run` as commander hands them over: raw strings, validated here. */
 export interface RunFlags {
   format?: string;
+  delimiter?: string;
+  encoding?: string;
   pipeline?: string;
   model?: string;
   provider?: ProviderName;
@@ -68,6 +71,7 @@ export async function loadRunSettings(flags: RunFlags): Promise<{ options: Resol
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
+  if (flags.delimiter !== undefined && flags.format === "jsonl") throw new UsageError("--delimiter is for CSV and TSV input, but --format jsonl reads JSON Lines");
   const assumeOutput = flags.assumeOutput === undefined ? undefined : parsePositiveInt("--assume-output", flags.assumeOutput);
   const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
   const options = resolveRunOptions(runInput, pipeline);
@@ -82,7 +86,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   if (flags.dryRun) {
-    const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput, onInfo: (m) => log.info(m) });
     log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
   }
@@ -129,6 +133,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       cancelSignal: signals.cancel,
       graceMs: graceMs ?? GRACE_MS,
       onWarning: (m) => log.warn(m),
+      onInfo: (m) => log.info(m),
       onResult: (result, metrics, skipped) => {
         progress.update(() => metrics.snapshot(), skipped);
         if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
@@ -212,6 +217,8 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     template: f.template,
     maxTokens: int("--max-tokens", f.maxTokens),
     temperature: f.temperature === undefined ? undefined : parseNumberInRange("--temperature", f.temperature, 0, 2),
+    delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
+    encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
   };
 }
 
