@@ -3,6 +3,7 @@
  * what is about to be read as JSON Lines is in fact a CSV. Only the first few lines are held
  * (`peek`), then handed on, so a file or stdin is still read once, as a stream.
  */
+import { toBuffer } from "./text-encoding.js";
 
 /** Delimiters a CSV is sniffed for, in the order that breaks a tie. */
 export const SNIFFED_DELIMITERS = [",", "\t", ";", "|"] as const;
@@ -230,11 +231,6 @@ export function delimiterName(delimiter: string): string {
     default:
       return JSON.stringify(delimiter);
   }
-}
-
-function toBuffer(chunk: Uint8Array | string): Buffer {
-  if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** What `--delimiter` and a pipeline's `input.delimiter` accept, in words. */

@@ -4,11 +4,11 @@
  * same way. Spreadsheets on Windows save CSV as Windows-1252 ("ANSI") or UTF-16LE ("Unicode text").
  *
  * No `TextDecoder` and no ICU data: Windows-1252 is Latin-1 (which Node decodes natively) with 27
- * other characters in 0x80–0x9F, and UTF-16 is decoded by Node's `StringDecoder`. Loading ICU's
- * converters pages in megabytes of data a run does not otherwise need.
+ * other characters in 0x80–0x9F, and UTF-16LE is decoded natively too. Loading ICU's converters
+ * pages in megabytes of data a run does not otherwise need (and a Node built without full ICU
+ * decodes "windows-1252" as Latin-1, dropping the curly quotes).
  */
 import { isAscii } from "node:buffer";
-import { StringDecoder } from "node:string_decoder";
 import { UsageError } from "../errors.js";
 
 /** What `--encoding` and a pipeline's `input.encoding` resolve to. */
@@ -104,24 +104,21 @@ export async function* toUtf8(source: AsyncIterable<Uint8Array | string>, encodi
     }
     return;
   }
-  const decoder = new StringDecoder("utf16le");
-  let carry: number | undefined; // big-endian: an odd byte left from the previous chunk
+  // Held back for the next chunk: an odd byte, or a high surrogate whose low half is still to come.
+  // (Node's StringDecoder emits a high surrogate alone when a chunk also ends on an odd byte.)
+  let held = Buffer.alloc(0);
   for await (const chunk of source) {
-    let bytes = toBuffer(chunk);
-    if (encoding === "utf-16be") ({ bytes, carry } = swapPairs(bytes, carry));
-    const text = decoder.write(bytes);
-    if (text !== "") yield utf8Marking(text);
+    const bytes = held.length === 0 ? Buffer.from(toBuffer(chunk)) : Buffer.concat([held, toBuffer(chunk)]);
+    let end = bytes.length & ~1;
+    if (encoding === "utf-16be") bytes.subarray(0, end).swap16();
+    if (end >= 2 && (bytes[end - 1]! & 0xfc) === 0xd8) end -= 2;
+    held = Buffer.from(bytes.subarray(end));
+    // Byte-swapped in place above: a held pair must go back to big-endian, as the next chunk is.
+    if (encoding === "utf-16be" && held.length >= 2) held.subarray(0, 2).swap16();
+    if (end > 0) yield utf8Marking(bytes.toString("utf16le", 0, end));
   }
-  const rest = decoder.end() + (carry === undefined ? "" : "\ufffd");
-  if (rest !== "") yield utf8Marking(rest);
-}
-
-/** Big-endian UTF-16 as little-endian: each byte pair swapped, an odd last byte kept for the next chunk. */
-function swapPairs(bytes: Buffer, carry: number | undefined): { bytes: Buffer; carry: number | undefined } {
-  const joined = carry === undefined ? Buffer.from(bytes) : Buffer.concat([Buffer.from([carry]), bytes]);
-  const even = joined.length & ~1;
-  const next = even < joined.length ? joined[even] : undefined;
-  return { bytes: joined.subarray(0, even).swap16(), carry: next };
+  // A high surrogate or an odd byte at the very end: a damaged file, marked as such.
+  if (held.length > 0) yield NOT_UTF8_BYTE;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -164,7 +161,8 @@ export function notUtf8Message(bytes: Uint8Array | undefined): string {
   return `not valid UTF-8: save the file as UTF-8, or name its encoding with --encoding (${ENCODING_NAMES})`;
 }
 
-function toBuffer(chunk: Uint8Array | string): Buffer {
+/** A chunk of a byte stream as a Buffer, without a copy when it is one. */
+export function toBuffer(chunk: Uint8Array | string): Buffer {
   if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }

@@ -287,13 +287,13 @@ describe("UTF-16, as Excel's 'Unicode Text' saves", () => {
     for (const [file, encoding] of [
       [le, "utf-16le"],
       [be, "utf-16be"],
-    ]) {
-      const ok = await runCli(["run", file, "--encoding", encoding!, "--template", "{{name}}: {{note}}", "-m", MODEL, "--ordered", "-q"], { env: simulator.env() });
+    ] as const) {
+      const ok = await runCli(["run", file, "--encoding", encoding, "--template", "{{name}}: {{note}}", "-m", MODEL, "--ordered", "-q"], { env: simulator.env() });
       expect(ok.code).toBe(0);
       expect(jsonLines(ok.stdout).map((l) => l.output)).toEqual(expected);
-      const missing = await runCli(["run", file!, "--template", "{{name}}", "-m", MODEL], { env: simulator.env() });
+      const missing = await runCli(["run", file, "--template", "{{name}}", "-m", MODEL], { env: simulator.env() });
       expect(missing.code).toBe(2);
-      expect(missing.stderr).toContain(`${file}: the input looks like ${encoding!.toUpperCase()} text without a byte order mark (every other byte is 0); run with --encoding ${encoding}`);
+      expect(missing.stderr).toContain(`${file}: the input looks like ${encoding.toUpperCase()} text without a byte order mark (every other byte is 0); run with --encoding ${encoding}`);
     }
   });
 
