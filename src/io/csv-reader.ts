@@ -107,7 +107,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ? record.id : String(line), line, message: utf8.message } };
       const cells = info.index;
       if (cells < columns.named.length) {
-        if (cells === 1 && columnCount > 1 && isAsciiBlank(record[columns.named[0]!]!)) return null;
+        // A quoted blank cell (`"  "`) was written on purpose: only an unquoted one is a blank line.
+        if (cells === 1 && columnCount > 1 && isAsciiBlank(record[columns.named[0]!]!) && !raw.includes('"')) return null;
         for (let i = cells; i < columns.named.length; i++) record[columns.named[i]!] = "";
       }
       if (cells > columns.named.length) {

@@ -32,11 +32,12 @@ describe("CSV reader: spreadsheet exports", () => {
     ]);
   });
 
-  it("skips a line of spaces in a file of several columns (it is blank, not a row of empty cells)", async () => {
-    const items = await read("a,b\n1,2\n   \n\t\n3,4\n");
+  it("skips a line of spaces in a file of several columns (it is blank, not a row of empty cells); a quoted blank cell is a row", async () => {
+    const items = await read('a,b\n1,2\n   \n\t\n3,4\n"  "\n');
     expect(items.map((i) => (i.kind === "record" ? [i.record.line, i.record.vars.a] : i.kind))).toEqual([
       [2, "1"],
       [5, "3"],
+      [6, "  "],
     ]);
   });
 
