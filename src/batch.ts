@@ -3,6 +3,7 @@ import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import { budgetedPipeline } from "./engine/budget-setup.js";
 import { GenerationEngine } from "./engine/engine.js";
 import type { MaxErrors } from "./engine/error-limit.js";
+import { checkColumns } from "./engine/header-check.js";
 import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
@@ -78,6 +79,8 @@ export interface BatchConfig {
    */
   graceMs?: number;
   onWarning?(message: string): void;
+  /** What reading the input decided that a user may want to know (a sniffed delimiter). */
+  onInfo?(message: string): void;
   /**
    * Continue the results file `output`: records it already has a successful line for are
    * skipped, the others run and their lines are appended. `"failed"` (`--retry-failed`) runs
@@ -115,11 +118,13 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }
   // stdin is not read past an interrupt (a pipe may never end); a file is read to its end.
   const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
-  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin });
+  // A CSV's header is checked against the pipeline's templates before any row is sent.
+  const onHeader = (columns: readonly string[]) => checkColumns(options.pipeline, columns, input.name);
+  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onHeader });
   const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
-  if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline);
+  if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline, options.input);
   const resumed = await prepareOutput(config.output, {
     resume: config.resume,
     force: config.force,

@@ -5,6 +5,7 @@
  */
 import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
+import { checkColumns } from "./engine/header-check.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
 import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
@@ -25,6 +26,8 @@ export interface EstimateConfig {
   priceOverrides?: PriceOverrides;
   /** `--assume-output`: output tokens per call for the expected cost. @default `typicalOutputTokens` of each call's max_tokens */
   assumeOutputTokens?: number;
+  /** What reading the input decided that a user may want to know (a sniffed delimiter). */
+  onInfo?(message: string): void;
 }
 
 export interface EstimateLine {
@@ -79,7 +82,8 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
   let records = 0;
   let invalid = 0;
 
-  const input = openInput(config.input, { format: config.format, stdin: config.stdin });
+  const onHeader = (columns: readonly string[]) => checkColumns(pipeline, columns, input.name);
+  const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...config.options.input, onInfo: config.onInfo, onHeader });
   for await (const item of dedupeIds(input.items)) {
     if (item.kind === "invalid") {
       invalid++;
@@ -159,7 +163,7 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
 function stepRefs(p: PreparedGenerate): string[] {
   const t = p.templates;
   const templates = [t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)];
-  return templates.flatMap((x) => x?.placeholders ?? []).flatMap((ph) => /^steps\.([^.]+)\.output(\.|$)/.exec(ph.path)?.[1] ?? []);
+  return templates.flatMap((x) => x?.placeholders ?? []).flatMap(({ segments: s }) => (s[0] === "steps" && s[2] === "output" ? [s[1]!] : []));
 }
 
 function strippedMessages(p: PreparedGenerate, record: InputRecord): ChatMessage[] {

@@ -34,6 +34,8 @@ const TYPICAL_OUTPUT_HELP = "default: half of each call's max_tokens, at most 50
  */
 export const RUN_OPTIONS = {
   format: { flags: "--format <format>", help: "input format: jsonl | csv | tsv (default: from the file extension; stdin: jsonl)" },
+  delimiter: { flags: "--delimiter <char>", help: "CSV cell delimiter: , ; | or \\t (default: sniffed from the header row; a tab for .tsv)" },
+  encoding: { flags: "--encoding <name>", help: "input encoding: utf-8 (default), windows-1252, latin1, utf-16, utf-16le, utf-16be (a byte order mark decides)" },
   pipeline: { flags: "-p, --pipeline <file>", help: "pipeline YAML (default: one generate step with the record's prompt)" },
   model: { flags: "-m, --model <name>", help: "gpt-4o-mini | ollama:llama3.2 | openai:any-name (the prefix picks the provider)" },
   provider: { flags: "--provider <name>", help: "openai | ollama (overrides detection)", choices: ["openai", "ollama"] },

@@ -2,7 +2,8 @@ import { getHeapStatistics } from "node:v8";
 import { isMainThread, resourceLimits } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors } from "../engine/error-limit.js";
-import { parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { parseDelimiterFlag, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
+import { parseEncoding } from "../io/text-encoding.js";
 import { runBatch } from "../batch.js";
 import { OUTPUT_CLOSED } from "../exit-codes.js";
 import type { ProviderConnections } from "../providers/create.js";
@@ -34,6 +35,7 @@ export async function loadRunSettings(flags: RunFlags): Promise<{ options: Resol
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
+  if (flags.delimiter !== undefined && flags.format === "jsonl") throw new UsageError("--delimiter is for CSV and TSV input, but --format jsonl reads JSON Lines");
   const assumeOutput = flags.assumeOutput === undefined ? undefined : parsePositiveInt("--assume-output", flags.assumeOutput);
   const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
   const options = resolveRunOptions(runInput, pipeline);
@@ -50,7 +52,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   if (flags.json && !flags.dryRun) throw new UsageError("--json goes with --dry-run (it prints the estimate as JSON); a run's results are JSON lines already");
   const outputFormat = flags.outputFormat === undefined ? undefined : parseOutputFormat(flags.outputFormat);
   if (flags.dryRun) {
-    const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
+    const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput, onInfo: (m) => log.info(m) });
     // The table is for a human next to a run's stderr; with --json the estimate is data, so stdout.
     if (flags.json) io.stdout.write(`${JSON.stringify(estimate)}\n`);
     else log.stream.write(formatEstimate(estimate, { color: log.color }));
@@ -106,6 +108,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       cancelSignal: signals.cancel,
       graceMs: graceMs ?? GRACE_MS,
       onWarning: (m) => log.warn(m),
+      onInfo: (m) => log.info(m),
       onResult: (result, metrics, skipped) => {
         progress.update(() => metrics.snapshot(), skipped);
         if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
@@ -189,6 +192,8 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     template: f.template,
     maxTokens: int("--max-tokens", f.maxTokens),
     temperature: f.temperature === undefined ? undefined : parseNumberInRange("--temperature", f.temperature, 0, 2),
+    delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
+    encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
   };
 }
 

@@ -2,6 +2,8 @@
  * Pipeline files: the typed shape, and loading YAML into it with every problem reported together
  * at its `file:line:column`.
  */
+import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
+import { ENCODING_NAMES, parseEncoding, isEncodingName, type InputEncoding } from "../io/text-encoding.js";
 import { PROVIDER_NAMES } from "../providers/detect.js";
 import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
@@ -24,6 +26,14 @@ export interface Limits {
   concurrency?: number;
 }
 
+/** How the pipeline's input files are read, when the command line does not say (`--delimiter`, `--encoding`). */
+export interface InputSettings {
+  /** The CSV cell delimiter, one character; JSON Lines input ignores it. @default sniffed from the header row (a tab for .tsv) */
+  delimiter?: string;
+  /** The input's text encoding (a byte order mark decides over it). @default "utf-8" */
+  encoding?: InputEncoding;
+}
+
 export interface Pipeline {
   name: string;
   /** Absent: detected from the model name by the providers module. */
@@ -42,11 +52,14 @@ export interface Pipeline {
   prices?: PriceOverrides;
   /** The default `on_truncated` of every generate step (see `GenerateStep.on_truncated`). @default "accept" */
   on_truncated?: OnTruncated;
+  /** How input files are read. @default {} */
+  input?: InputSettings;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices", "on_truncated"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices", "on_truncated", "input"] as const;
+const INPUT_KEYS = ["delimiter", "encoding"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
 export function parsePipeline(text: string, file: string): Pipeline {
@@ -104,6 +117,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
       case "on_truncated":
         setIfDefined(pipeline, "on_truncated", r.oneOf(f, ON_TRUNCATED));
         break;
+      case "input":
+        pipeline.input = readInputSettings(r, f);
+        break;
     }
   }
   // Checked after the steps, against every id the file declares, even steps with problems of
@@ -147,6 +163,27 @@ function readBaseUrl(r: ConfigReader, f: Field): string | undefined {
     return undefined;
   }
   return raw;
+}
+
+/** Reads an `input` mapping; invalid entries are reported and left out. */
+function readInputSettings(r: ConfigReader, f: Field): InputSettings {
+  const input: InputSettings = {};
+  const fields = r.map(f.value, f.path, f.path, INPUT_KEYS);
+  if (fields === undefined) return input;
+  for (const field of fields.values()) {
+    const raw = r.string(field, { nonEmpty: true });
+    if (raw === undefined) continue;
+    if (field.name === "delimiter") {
+      const delimiter = parseDelimiter(raw);
+      if (delimiter === undefined) r.report(field.value, `${field.path} must be ${DELIMITER_RULE}, got ${JSON.stringify(raw)}`);
+      else input.delimiter = delimiter;
+    } else if (!isEncodingName(raw)) {
+      r.report(field.value, `${field.path} must be one of ${ENCODING_NAMES}, got ${JSON.stringify(raw)}`);
+    } else {
+      input.encoding = parseEncoding(field.path, raw);
+    }
+  }
+  return input;
 }
 
 /** yaml names no key in "Map keys must be unique"; in a long file the key is worth showing. */

@@ -4,9 +4,11 @@
  */
 import { compileTemplate, TemplateError } from "../engine/template.js";
 import { UsageError } from "../errors.js";
+import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
+import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
 import { resolveModel, type ResolvedModel } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
-import { defaultPipeline, type Pipeline } from "./pipeline.js";
+import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
 
 /** Settings the CLI parsed from flags. Every field is optional: absent means "not given". */
 export interface RunOptionsInput {
@@ -32,6 +34,10 @@ export interface RunOptionsInput {
   maxTokens?: number;
   /** `--temperature`: overrides the pipeline's top-level `params.temperature`. */
   temperature?: number;
+  /** `--delimiter`: the CSV cell delimiter, one character; overrides the pipeline's `input.delimiter`. */
+  delimiter?: string;
+  /** `--encoding`: the input's text encoding; overrides the pipeline's `input.encoding`. */
+  encoding?: InputEncoding;
 }
 
 export interface ResolvedRunOptions {
@@ -49,6 +55,8 @@ export interface ResolvedRunOptions {
   maxRetries: number;
   /** @default 120_000 */
   timeoutMs: number;
+  /** How the input is read: the pipeline's `input` with `--delimiter` and `--encoding` applied. @default {} */
+  input: InputSettings;
 }
 
 export const DEFAULT_MODEL = "gpt-4o-mini";
@@ -74,12 +82,15 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
   if (flags.rpm !== undefined) resolved.limits.rpm = flags.rpm;
   if (flags.tpm !== undefined) resolved.limits.tpm = flags.tpm;
   if (flags.concurrency !== undefined) resolved.limits.concurrency = flags.concurrency;
+  if (flags.delimiter !== undefined) resolved.input = { ...resolved.input, delimiter: parseDelimiter(flags.delimiter) };
+  if (flags.encoding !== undefined) resolved.input = { ...resolved.input, encoding: parseEncoding("encoding", flags.encoding) };
 
   const out: ResolvedRunOptions = {
     pipeline: resolved,
     concurrency: resolved.limits.concurrency ?? DEFAULT_CONCURRENCY,
     maxRetries: flags.maxRetries ?? DEFAULT_MAX_RETRIES,
     timeoutMs: flags.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : Math.round(flags.timeoutSeconds * 1000),
+    input: { ...resolved.input },
   };
   if (resolved.limits.rpm !== undefined) out.rpm = resolved.limits.rpm;
   if (resolved.limits.tpm !== undefined) out.tpm = resolved.limits.tpm;
@@ -87,16 +98,16 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
 }
 
 function applyTemplate(p: Pipeline, template: string, isDefault: boolean): void {
-  let refs: string[];
+  let placeholders;
   try {
-    refs = compileTemplate(template).refs;
+    placeholders = compileTemplate(template).placeholders;
   } catch (e) {
     if (e instanceof TemplateError) throw new UsageError(`--template: ${e.message}`);
     throw e;
   }
   // The template becomes the first (only) step, so there is no earlier step output to read.
-  const stepRef = refs.find((r) => r === "steps" || r.startsWith("steps."));
-  if (stepRef !== undefined) throw new UsageError(`--template cannot reference {{${stepRef}}}: it replaces the only step`);
+  const stepRef = placeholders.find((p) => p.segments[0] === "steps");
+  if (stepRef !== undefined) throw new UsageError(`--template cannot reference {{${stepRef.path}}}: it replaces the only step`);
   const [step, ...rest] = p.steps;
   if (step === undefined || rest.length > 0) {
     throw new UsageError(
@@ -124,6 +135,7 @@ function checkFlagValues(flags: RunOptionsInput): void {
   if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new UsageError(`timeoutSeconds must be a positive number, got ${String(t)}`);
   const temp = flags.temperature;
   if (temp !== undefined && !(temp >= 0 && temp <= 2)) throw new UsageError(`temperature must be a number between 0 and 2, got ${String(temp)}`);
+  if (flags.delimiter !== undefined && parseDelimiter(flags.delimiter) === undefined) throw new UsageError(`delimiter must be ${DELIMITER_RULE}, got ${JSON.stringify(flags.delimiter)}`);
   for (const [name, v] of Object.entries({ model: flags.model, baseUrl: flags.baseUrl })) {
     if (v !== undefined && v.trim() === "") throw new UsageError(`${name} must be a non-empty string, got ""`);
   }
@@ -152,6 +164,13 @@ export function parseNumberInRange(name: string, raw: string, min: number, max: 
   const v = DECIMAL.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!(v >= min && v <= max)) throw new UsageError(`${name} must be a number between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   return v;
+}
+
+/** Parses `--delimiter`: `;`, `|`, `\t` or `tab`. */
+export function parseDelimiterFlag(name: string, raw: string): string {
+  const delimiter = parseDelimiter(raw);
+  if (delimiter === undefined) throw new UsageError(`${name} must be ${DELIMITER_RULE}, got ${JSON.stringify(raw)}`);
+  return delimiter;
 }
 
 /** Parses a positive number flag such as `--timeout 2.5`. */

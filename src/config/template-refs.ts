@@ -31,10 +31,9 @@ export function checkTemplate(r: ConfigReader, node: YamlNode, text: string, pat
     return;
   }
   for (const ph of placeholders) {
-    const segments = ph.path.split(".");
     // `steps` is the reserved root for step outputs; every other root is a record field.
-    if (segments[0] !== "steps") continue;
-    const problem = stepRefProblem(segments, order);
+    if (ph.segments[0] !== "steps") continue;
+    const problem = stepRefProblem(ph.segments, order);
     if (problem === undefined) continue;
     const token = text.slice(ph.start, ph.end);
     r.reportAt(locate(r, node, text, ph.start, token), `${path} references ${token}, ${problem}`);
@@ -66,7 +65,7 @@ export function checkCondition(r: ConfigReader, node: YamlNode, text: string, pa
   return ok;
 }
 
-function stepRefProblem(segments: string[], order: StepOrder, what = "a template"): string | undefined {
+function stepRefProblem(segments: readonly string[], order: StepOrder, what = "a template"): string | undefined {
   const id = segments[1];
   if (id === undefined || segments[2] !== "output") {
     return what === "a template" ? `but step outputs are referenced as {{steps.<id>.output}}` : `but step outputs are referenced as steps.<id>.output`;

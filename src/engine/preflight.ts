@@ -1,9 +1,10 @@
-import type { Pipeline } from "../config/pipeline.js";
+import type { InputSettings, Pipeline } from "../config/pipeline.js";
 import { UsageError } from "../errors.js";
 import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { NO_PROMPT, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
+import { checkColumns } from "./header-check.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
@@ -50,11 +51,11 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   const templated: { id: string; readsMessages: boolean }[] = [];
   for (const step of checked) {
     const sources = [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
-    const refs = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).refs));
-    if (step.usesRecordMessages !== true) templated.push({ id: step.id, readsMessages: readsRecordMessages(refs) });
-    for (const ref of refs) {
-      if (ref === "id" || ref === "steps" || ref.startsWith("steps.")) continue;
-      if (!vars.has(ref)) vars.set(ref, compileTemplate(`{{${ref}}}`));
+    const placeholders = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).placeholders));
+    if (step.usesRecordMessages !== true) templated.push({ id: step.id, readsMessages: readsRecordMessages(placeholders.map((p) => p.path)) });
+    for (const { path, segments } of placeholders) {
+      if (path === "id" || segments[0] === "steps") continue;
+      if (!vars.has(path)) vars.set(path, compileTemplate(`{{${path}}}`));
     }
   }
   return (record) => {
@@ -78,9 +79,9 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
 }
 
 /** `--strict`: a second pass over the input before the run; stdin cannot be read twice. */
-export async function refuseBadInput(path: string, format: InputFormat | undefined, pipeline: Pipeline): Promise<void> {
+export async function refuseBadInput(path: string, format: InputFormat | undefined, pipeline: Pipeline, settings: InputSettings = {}): Promise<void> {
   if (!canReadTwice(path)) throw new UsageError("--strict reads the input twice (check, then run), so it needs a regular file, not stdin or a pipe");
-  const input = openInput(path, { format });
+  const input = openInput(path, { format, ...settings, onHeader: (columns) => checkColumns(pipeline, columns, input.name) });
   const found = await findInputProblems(dedupeIds(input.items), pipeline, input.name);
   if (found.count === 0) return;
   const more = found.count > found.listed.length ? `\n  … and ${found.count - found.listed.length} more` : "";

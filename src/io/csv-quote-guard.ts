@@ -7,7 +7,8 @@ const BOM = [0xef, 0xbb, 0xbf];
 const CLOSING_QUOTE = Buffer.from('"');
 
 export interface CsvQuoteGuardOptions {
-  delimiter: "," | "\t";
+  /** One ASCII character. */
+  delimiter: string;
   /** csv-parse's `relax_quotes`: a quote that does not close a cell properly is text. */
   relaxQuotes: boolean;
   /** Longest quoted cell passed on; past it the rest of the input is dropped (see `truncated`). */

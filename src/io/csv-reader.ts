@@ -4,12 +4,13 @@ import { UsageError } from "../errors.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { CrlfToLf } from "./crlf-to-lf.js";
 import { CsvQuoteGuard } from "./csv-quote-guard.js";
+import { delimiterName } from "./input-sniff.js";
 import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.js";
-import { NOT_UTF8, Utf8LineCheck } from "./utf8-lines.js";
+import { Utf8LineCheck } from "./utf8-lines.js";
 
 export interface CsvReadOptions {
-  /** `,` for CSV, `\t` for TSV. @default "," */
-  delimiter?: "," | "\t";
+  /** One ASCII character: `,` for CSV, `\t` for TSV, `;` as European spreadsheets export. @default "," */
+  delimiter?: string;
   /** File name for header errors (row errors carry only the line; the engine adds the file). */
   name?: string;
   /** Longest quoted cell read; a quote still open past it ends the input. @default 64 MiB, as a JSONL line */
@@ -19,6 +20,11 @@ export interface CsvReadOptions {
    * was left unread, in words, for the summary and stderr. The reader's last item says it too.
    */
   onIncomplete?(message: string): void;
+  /**
+   * Called with the column names once the header row is read, before any row is handed on
+   * (unnamed columns named as below, empty trailing ones left out). A throw ends the read.
+   */
+  onHeader?(columns: readonly string[]): void;
 }
 
 /**
@@ -36,6 +42,16 @@ export interface CsvReadOptions {
  * A header row that cannot be parsed, or names a column twice, throws `UsageError` on the first
  * pull: without column names no row means anything.
  *
+ * Spreadsheet exports, read as pandas reads them:
+ * - Empty header cells at the end of the header (`a,b,,`: Excel keeps columns that were once
+ *   touched) are unnamed columns: their cells are dropped when empty, and a row with text in one is
+ *   an invalid item (the text has no name a template could use, and is not dropped unseen).
+ * - An empty header cell before the last named one (`,Clothing ID,…`, a pandas index) is named
+ *   `Unnamed: <i>`, its 0-based position, as pandas names it.
+ * - A row with fewer cells than the header (Excel leaves out trailing empty cells) has the missing
+ *   cells empty. A row of one blank cell (only spaces or tabs) is skipped as a blank line. A row
+ *   with more cells than the header is an invalid item.
+ *
  * Bad rows. csv-parse runs with `skip_records_with_error`, so a row it rejects is reported
  * through `on_skip` and parsing goes on. Those reports are pushed into the parser's own output
  * stream, which keeps them in file order with the records and under the same backpressure.
@@ -48,7 +64,7 @@ export interface CsvReadOptions {
  */
 export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts: CsvReadOptions = {}): AsyncGenerator<ReadItem> {
   const delimiter = opts.delimiter ?? ",";
-  const name = opts.name ?? (delimiter === "," ? "<csv>" : "<tsv>");
+  const name = opts.name ?? (delimiter === "\t" ? "<tsv>" : "<csv>");
   // TSV writers (spreadsheets, `cut`, databases) seldom quote, and a prompt starting with a quote
   // is common: in TSV a quote that does not close a cell properly is kept as text.
   const relaxQuotes = delimiter === "\t";
@@ -57,6 +73,7 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
   let headerRead = false;
   let idColumn = -1;
   let columnCount = 0;
+  let columns: HeaderColumns = { named: [], keys: [] };
   const utf8 = new Utf8LineCheck();
   const guard = new CsvQuoteGuard({ delimiter, relaxQuotes, maxCellBytes });
   const describe = (err: CsvError, line: number) => describeCsvError(err, { line, lastLine: utf8.lines, columnCount, delimiter, truncated: guard.truncated, maxCellBytes });
@@ -65,17 +82,21 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     delimiter,
     columns: (header: string[]) => {
       // Column names with replaced bytes would never match a template's {{field}}.
-      if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${NOT_UTF8}`);
+      if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${utf8.message}`);
       headerRead = true;
       idColumn = header.indexOf("id");
       columnCount = header.length;
-      return checkHeader(header, name);
+      columns = headerColumns(header, name);
+      opts.onHeader?.(columns.named);
+      return columns.keys;
     },
     bom: true,
     // After CrlfToLf, every `\n` and `\r` left is a line end (csv-parse would otherwise pick
     // whichever it meets first and read the other as text).
     record_delimiter: ["\n", "\r"],
     relax_column_count: false,
+    // Short rows are read (their missing cells made empty below); long ones stay errors.
+    relax_column_count_less: true,
     relax_quotes: relaxQuotes,
     skip_empty_lines: true,
     skip_records_with_error: true,
@@ -84,7 +105,17 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
       const line = startLine(info.lines, raw);
-      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: NOT_UTF8 } };
+      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.message } };
+      const cells = info.index;
+      if (cells < columns.named.length) {
+        // A quoted blank cell (`"  "`) was written on purpose: only an unquoted one is a blank line.
+        if (cells === 1 && columnCount > 1 && isAsciiBlank(record[columns.named[0]!]!) && !raw.includes('"')) return null;
+        for (let i = cells; i < columns.named.length; i++) record[columns.named[i]!] = "";
+      }
+      if (cells > columns.named.length) {
+        const problem = unnamedCellProblem(record, columns, cells);
+        if (problem !== undefined) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: problem } };
+      }
       return { kind: "record", record: toCsvRecord(record, line) };
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
@@ -123,7 +154,7 @@ interface ErrorContext {
   /** The input's last line (known once the parser has reached the end). */
   lastLine: number;
   columnCount: number;
-  delimiter: "," | "\t";
+  delimiter: string;
   truncated: boolean;
   maxCellBytes: number;
 }
@@ -134,7 +165,7 @@ interface ErrorContext {
  */
 function describeCsvError(err: CsvError, at: ErrorContext): string {
   const column = typeof err.column === "string" ? ` in column ${JSON.stringify(err.column)}` : "";
-  const delimiter = at.delimiter === "," ? "a comma" : "a tab";
+  const delimiter = delimiterName(at.delimiter);
   switch (err.code) {
     case "CSV_RECORD_INCONSISTENT_COLUMNS": {
       const got = Array.isArray(err.record) ? err.record.length : undefined;
@@ -181,12 +212,50 @@ function startLine(currentLine: number, raw: string | undefined): number {
   return currentLine - breaks;
 }
 
-/** Duplicate column names would silently lose all but one cell per row, so they stop the run. */
-function checkHeader(header: string[], name: string): string[] {
+interface HeaderColumns {
+  /** The columns rows are read into, in order: the header's names, `Unnamed: <i>` for an empty one. */
+  named: string[];
+  /** What csv-parse names each cell: `named`, then a key for each unnamed trailing column. */
+  keys: string[];
+}
+
+/**
+ * The columns of a header row (see `readCsv` for the rules on empty cells). Duplicate names would
+ * silently lose all but one cell per row, so they stop the run.
+ */
+function headerColumns(header: string[], name: string): HeaderColumns {
+  let end = header.length;
+  while (end > 0 && header[end - 1] === "") end--;
+  if (end === 0) throw new UsageError(`${name}: the header row names no columns (every cell of it is empty)`);
+  const named = header.slice(0, end).map((column, i) => (column === "" ? `Unnamed: ${i}` : column));
   const seen = new Set<string>();
-  for (const column of header) {
+  for (const column of named) {
     if (seen.has(column)) throw new UsageError(`${name}: the header row names column ${JSON.stringify(column)} twice`);
     seen.add(column);
   }
-  return header;
+  // The NUL keeps these keys apart from any name a header row can hold.
+  const keys = [...named];
+  for (let i = end; i < header.length; i++) keys.push(`\u0000unnamed ${i}`);
+  return { named, keys };
+}
+
+/**
+ * A row with cells under unnamed trailing columns: the first one holding text is a problem; the
+ * empty ones are removed from the record. They are deleted last-added first, which V8 undoes as
+ * a shape transition, so the record stays a fast object.
+ */
+function unnamedCellProblem(record: Record<string, string>, columns: HeaderColumns, cells: number): string | undefined {
+  for (let i = columns.named.length; i < cells; i++) {
+    const text = record[columns.keys[i]!]!;
+    if (text === "") continue;
+    const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+    return `cell ${i + 1} holds ${JSON.stringify(shown)}, but column ${i + 1} has no name in the header row (an empty header cell at the end of the header, as spreadsheets export unused columns, is read only when its cells are empty): name the column, or empty the cell`;
+  }
+  for (let i = cells - 1; i >= columns.named.length; i--) delete record[columns.keys[i]!];
+  return undefined;
+}
+
+/** Only spaces and tabs: a line that is blank to the eye. */
+function isAsciiBlank(text: string): boolean {
+  return /^[ \t]+$/.test(text);
 }

@@ -5,7 +5,7 @@ import { keepExactIds } from "./exact-id.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { jsonNestsDeeperThan, tooDeepMessage } from "./nesting-depth.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
-import { NOT_UTF8 } from "./utf8-lines.js";
+import { notUtf8Message } from "./text-encoding.js";
 import { loneSurrogateMessage, loneSurrogatePath } from "./well-formed.js";
 
 export interface JsonlReadOptions extends SplitOptions {
@@ -53,7 +53,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       text = decoder.decode(bytes);
     } catch {
       // The decoder's TypeError says only "The encoded data was not valid for encoding utf-8".
-      yield invalid(line, NOT_UTF8);
+      yield invalid(line, notUtf8Message(bytes));
       continue;
     }
 

@@ -3,7 +3,9 @@ import { extname } from "node:path";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { readCsv } from "./csv-reader.js";
+import { csvHeaderInJsonl, delimiterName, hasLines, jsonlEnough, peek, sniffDelimiter, sniffEnough } from "./input-sniff.js";
 import { readJsonl } from "./jsonl-reader.js";
+import { bomEncoding, toUtf8, utf16WithoutBom, type InputEncoding } from "./text-encoding.js";
 
 export type InputFormat = "jsonl" | "csv" | "tsv";
 export const INPUT_FORMATS: readonly InputFormat[] = ["jsonl", "csv", "tsv"];
@@ -15,6 +17,25 @@ export interface OpenInputOptions {
   stdin?: NodeJS.ReadableStream;
   /** Longest JSONL line held in memory (see `splitLines`). @default 64 MiB */
   maxLineBytes?: number;
+  /**
+   * The CSV cell delimiter, one ASCII character (`--delimiter`, a pipeline's `input.delimiter`).
+   * Input of no known format (stdin, a pipe) with a delimiter is read as CSV; JSON Lines ignores it.
+   * @default a tab for TSV; for CSV, sniffed from the header row (see `sniffDelimiter`)
+   */
+  delimiter?: string;
+  /**
+   * The input's text encoding. A byte order mark at the start decides over it, as in the WHATWG
+   * Encoding Standard: a file that starts with one says what it is.
+   * @default "utf-8"
+   */
+  encoding?: InputEncoding;
+  /** Told what reading decided that a user may not expect (a sniffed delimiter other than a comma, a byte order mark overriding `encoding`). */
+  onInfo?(message: string): void;
+  /**
+   * Called with a CSV's column names once its header row is read, before any row is handed on.
+   * What it throws (a `UsageError`: a template reads no such column) ends the read there.
+   */
+  onHeader?(columns: readonly string[]): void;
 }
 
 export interface OpenedInput {
@@ -57,13 +78,13 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
     throw new UsageError(`--format must be one of ${INPUT_FORMATS.join(", ")}, got ${JSON.stringify(opts.format)}`);
   }
   let incomplete: string | undefined;
-  const reader: ReaderOptions = { maxLineBytes: opts.maxLineBytes, onIncomplete: (m) => (incomplete ??= m) };
+  const reader: ReaderOptions = { ...opts, onIncomplete: (m) => (incomplete ??= m) };
   if (path === "-") {
-    const format = opts.format ?? "jsonl";
+    const format = opts.format ?? (opts.delimiter !== undefined ? "csv" : "jsonl");
     const stdin = opts.stdin ?? process.stdin;
     return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", reader), incomplete: () => incomplete };
   }
-  const format = checkInputFile(path, opts.format);
+  const format = checkInputFile(path, opts.format, opts.delimiter);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
     yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, reader);
@@ -75,11 +96,12 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
  * What `openInput` checks before reading a file (it exists, can be read, has a known format):
  * `UsageError` if not, else the format. For callers with work to do before opening it.
  */
-export function checkInputFile(path: string, format?: InputFormat): InputFormat {
+export function checkInputFile(path: string, format?: InputFormat, delimiter?: string): InputFormat {
   const regular = checkReadable(path);
   if (format !== undefined) return format;
   // `<(generate)` is a path such as /dev/fd/63: no extension, read as stdin would be.
-  return regular || knownExtension(path) ? formatFromExtension(path) : "jsonl";
+  if (regular || knownExtension(path)) return formatFromExtension(path);
+  return delimiter !== undefined ? "csv" : "jsonl";
 }
 
 /** False for stdin, pipes and devices: what can be read only once (`--strict` reads its input twice). */
@@ -106,14 +128,60 @@ function knownExtension(path: string): boolean {
   return EXTENSIONS[extname(path).toLowerCase()] !== undefined;
 }
 
-interface ReaderOptions {
-  maxLineBytes?: number;
+interface ReaderOptions extends Pick<OpenInputOptions, "maxLineBytes" | "delimiter" | "encoding" | "onInfo" | "onHeader"> {
   onIncomplete(message: string): void;
 }
 
-function readAs(format: InputFormat, source: AsyncIterable<Uint8Array | string>, name: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
-  if (format === "jsonl") return readJsonl(source, { maxLineBytes: opts.maxLineBytes, name });
-  return readCsv(source, { delimiter: format === "tsv" ? "\t" : ",", name, onIncomplete: opts.onIncomplete });
+/**
+ * The input's items: its first bytes are looked at (encoding, delimiter, a CSV where JSON Lines
+ * is expected) before the reader gets them, all at the first pull, so nothing is read before the
+ * caller asks and a `UsageError` from a look comes before any item.
+ */
+async function* readAs(format: InputFormat, source: AsyncIterable<Uint8Array | string>, name: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
+  const raw = await peek(source, hasLines(1), 512);
+  try {
+    const text = decoded(raw.head, raw.source, name, opts);
+    if (format === "jsonl") {
+      if (opts.delimiter !== undefined) opts.onInfo?.(`${name} is read as JSON Lines: the delimiter ${JSON.stringify(opts.delimiter)} does not apply to it`);
+      const start = await peek(text, jsonlEnough);
+      const csv = csvHeaderInJsonl(start.head, start.complete);
+      if (csv !== undefined) throw new UsageError(csvAsJsonlMessage(name, csv));
+      yield* readJsonl(start.source, { maxLineBytes: opts.maxLineBytes, name });
+      return;
+    }
+    let delimiter = opts.delimiter ?? (format === "tsv" ? "\t" : undefined);
+    let rows = text;
+    if (delimiter === undefined) {
+      const start = await peek(text, sniffEnough);
+      delimiter = sniffDelimiter(start.head.toString("utf8"), start.complete).delimiter;
+      if (delimiter !== ",") opts.onInfo?.(`${name}: cells are separated by ${delimiterName(delimiter)}, as sniffed from the header row (--delimiter sets it)`);
+      rows = start.source;
+    }
+    yield* readCsv(rows, { delimiter, name, onIncomplete: opts.onIncomplete, onHeader: opts.onHeader });
+  } finally {
+    await raw.close();
+  }
+}
+
+/** The input as UTF-8, from its byte order mark, else `opts.encoding`, else UTF-8. */
+function decoded(head: Buffer, source: AsyncIterable<Buffer>, name: string, opts: ReaderOptions): AsyncIterable<Buffer> {
+  const bom = bomEncoding(head);
+  let encoding = opts.encoding ?? "utf-8";
+  if (bom !== undefined && bom !== encoding) {
+    if (opts.encoding !== undefined) opts.onInfo?.(`${name} starts with a ${bom} byte order mark, so it is read as ${bom}, not ${opts.encoding}`);
+    encoding = bom;
+  }
+  if (bom === undefined && encoding === "utf-8") {
+    const utf16 = utf16WithoutBom(head);
+    if (utf16 !== undefined) throw new UsageError(`${name}: the input looks like ${utf16.toUpperCase()} text without a byte order mark (every other byte is 0); run with --encoding ${utf16}`);
+  }
+  return encoding === "utf-8" ? source : toUtf8(source, encoding);
+}
+
+function csvAsJsonlMessage(name: string, csv: { header: string; delimiter: string }): string {
+  const preview = csv.header.length > 80 ? `${csv.header.slice(0, 77)}...` : csv.header;
+  const format = csv.delimiter === "\t" ? "--format tsv" : "--format csv";
+  return `${name} is read as JSON Lines, but its first line is not JSON and looks like a CSV header (${JSON.stringify(preview)}): add ${format}; nothing was sent`;
 }
 
 /** Throws `UsageError` unless `path` can be read as a stream of bytes; true for a regular file. */

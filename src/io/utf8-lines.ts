@@ -1,8 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import { Transform, type TransformCallback } from "node:stream";
+import { notUtf8Message } from "./text-encoding.js";
 
-/** What a record with bytes that are not UTF-8 is told, in JSONL and CSV alike. */
-export const NOT_UTF8 = "not valid UTF-8 (save the file as UTF-8; Latin-1 and UTF-16 are not read)";
+/** What a record with bytes that are not UTF-8 is told when nothing more is known of its bytes. */
+export const NOT_UTF8 = notUtf8Message(undefined);
 
 /**
  * Passes a byte stream through unchanged and notes the lines (1-based) whose bytes are not valid
@@ -16,6 +17,7 @@ export const NOT_UTF8 = "not valid UTF-8 (save the file as UTF-8; Latin-1 and UT
  */
 export class Utf8LineCheck extends Transform {
   readonly #bad = new Set<number>();
+  #message: string | undefined;
   /** Parts of the current line from earlier chunks. */
   #pieces: Buffer[] = [];
   #line = 1;
@@ -26,6 +28,11 @@ export class Utf8LineCheck extends Transform {
     if (this.#bad.size === 0) return false;
     for (let line = first; line <= last; line++) if (this.#bad.has(line)) return true;
     return false;
+  }
+
+  /** What a bad line is told: the first bad line's bytes say whether they look like Windows-1252. */
+  get message(): string {
+    return this.#message ?? NOT_UTF8;
   }
 
   /** Lines seen so far; once the input has ended, how many lines it had. */
@@ -57,7 +64,10 @@ export class Utf8LineCheck extends Transform {
   #endLine(tail: Buffer): void {
     const bytes = this.#pieces.length === 0 ? tail : Buffer.concat([...this.#pieces, tail]);
     this.#pieces = [];
-    if (!isUtf8(bytes)) this.#bad.add(this.#line);
+    if (!isUtf8(bytes)) {
+      this.#bad.add(this.#line);
+      this.#message ??= notUtf8Message(bytes);
+    }
     this.#line++;
   }
 }

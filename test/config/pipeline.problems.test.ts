@@ -177,11 +177,11 @@ describe("template checks", () => {
   it("report template syntax errors in system, prompt and messages at the placeholder", () => {
     expect(
       problemsOf(
-        yaml("name: x", "steps:", "  - id: a", "    method: generate", "    system: 'be {{}}'", "    messages:", "      - role: user", '        content: "x {{a b}}"'),
+        yaml("name: x", "steps:", "  - id: a", "    method: generate", "    system: 'be {{}}'", "    messages:", "      - role: user", '        content: "x {{[a b]}}"'),
       ),
     ).toEqual([
-      '5:17: steps[0].system: template has an empty placeholder in {{}}; use {{name}} or {{a.b.c}} with letters, digits, "_" and "-"',
-      '8:21: steps[0].messages[0].content: template has an invalid variable path "a b" in {{a b}}; use {{name}} or {{a.b.c}} with letters, digits, "_" and "-"',
+      '5:17: steps[0].system: template has an empty placeholder in {{}}; use {{name}}, {{a.b.c}} or {{["a field name"]}}',
+      `8:21: steps[0].messages[0].content: template has an invalid path "[a b]" in {{[a b]}}; a key in brackets is written ["a key"], ['a key'] or [0]`,
     ]);
   });
 });

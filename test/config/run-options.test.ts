@@ -32,6 +32,7 @@ describe("resolveRunOptions precedence: flags > pipeline > defaults", () => {
       concurrency: 16,
       maxRetries: 5,
       timeoutMs: 120_000,
+      input: {},
     });
     expect((r.pipeline.steps[0] as GenerateStep).usesRecordMessages).toBe(true);
   });

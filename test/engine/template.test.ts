@@ -72,20 +72,23 @@ describe("compile errors and metadata", () => {
     expect(t.source).toBe("{{a}} {{ b.c }} {{a}}");
     expect(t.refs).toEqual(["a", "b.c"]);
     expect(t.placeholders).toEqual([
-      { path: "a", start: 0, end: 5 },
-      { path: "b.c", start: 6, end: 15 },
-      { path: "a", start: 16, end: 21 },
+      { path: "a", segments: ["a"], start: 0, end: 5 },
+      { path: "b.c", segments: ["b", "c"], start: 6, end: 15 },
+      { path: "a", segments: ["a"], start: 16, end: 21 },
     ]);
   });
 
-  it("rejects empty placeholders and invalid paths at compile time, with their offset", () => {
+  it("rejects empty placeholders, broken brackets and step references, and Mustache tags at compile time, with their offset", () => {
     for (const [source, index, token] of [
       ["ab {{}}", 3, "{{}}"],
       ["{{ }}", 0, "{{ }}"],
-      ["x {{a b}}", 2, "{{a b}}"],
-      ["{{a..b}}", 0, "{{a..b}}"],
-      ["{{1st}}", 0, "{{1st}}"],
-      ["{{a.}}", 0, "{{a.}}"],
+      ['x {{["a b"}}', 2, '{{["a b"}}'],
+      ["{{[a]}}", 0, "{{[a]}}"],
+      ["{{steps.sumary..output}}", 0, "{{steps.sumary..output}}"],
+      ["{{steps.x.output.a b}}", 0, "{{steps.x.output.a b}}"],
+      ["{{#if x}}", 0, "{{#if x}}"],
+      ["a {{/if}}", 2, "{{/if}}"],
+      ["{{> partial}}", 0, "{{> partial}}"],
     ] as const) {
       try {
         compileTemplate(source);
@@ -101,5 +104,37 @@ describe("compile errors and metadata", () => {
 
   it("allows hyphens, underscores and numeric indexes after the first segment", () => {
     expect(compileTemplate("{{_a.step-1.0}}").refs).toEqual(["_a.step-1.0"]);
+  });
+});
+
+describe("field names that are not paths (CSV headers as spreadsheets write them)", () => {
+  it("reads a field whose name has spaces, colons or other signs, the inside trimmed", () => {
+    const row = { "Review Text": "Lovely dress", "Unnamed: 0": "7", "Price (USD)": "30", "No.": "4", "1st choice": "red", "a..b": "x" };
+    expect(compileTemplate("{{Review Text}} / {{ Unnamed: 0 }} / {{Price (USD)}} / {{No.}} / {{1st choice}} / {{a..b}}").render(row)).toBe("Lovely dress / 7 / 30 / 4 / red / x");
+  });
+
+  it("names the field in the missing-variable error as written", () => {
+    expect(() => compileTemplate("{{Review Text}}").render({ "Review text": "x" })).toThrow('template variable "Review Text" is missing from the record');
+  });
+
+  it("reads keys in brackets anywhere on a path, with double or single quotes and escapes", () => {
+    const rec = { customer: { "first name": "Ada", tags: ["vip"] }, 'say "hi"': "hello" };
+    expect(compileTemplate('{{customer["first name"]}} {{ customer[\'first name\'] }} {{customer.tags[0]}} {{["say \\"hi\\""]}}').render(rec)).toBe("Ada Ada vip hello");
+    expect(compileTemplate('{{steps.x.output["a key"]}}').placeholders[0]!.segments).toEqual(["steps", "x", "output", "a key"]);
+  });
+
+  it("gives an exact field name precedence over the path, with brackets to choose either", () => {
+    const rec = { "a.b": "flat", a: { b: "nested" } };
+    expect(compileTemplate("{{a.b}}").render(rec)).toBe("flat");
+    expect(compileTemplate('{{a["b"]}}').render(rec)).toBe("nested");
+    expect(compileTemplate('{{["a.b"]}}').render(rec)).toBe("flat");
+    expect(() => compileTemplate('{{["a.b"]}}').render({ a: { b: "nested" } })).toThrow('template variable "[\"a.b\"]" is missing');
+    // A field named like the whole inside wins over the bracket walk too.
+    expect(compileTemplate('{{a["b"]}}').render({ 'a["b"]': "odd", a: { b: "nested" } })).toBe("odd");
+  });
+
+  it("writes a field whose name starts with a Mustache sign in brackets", () => {
+    expect(compileTemplate('{{["# of items"]}}').render({ "# of items": 3 })).toBe("3");
+    expect(() => compileTemplate("{{# of items}}")).toThrow('a field whose name starts with "#" is written {{["# of items"]}}');
   });
 });

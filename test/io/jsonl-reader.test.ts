@@ -87,9 +87,14 @@ describe("JSONL reader", () => {
     ]);
   });
 
-  it("stops with a UsageError on a UTF-16 file", async () => {
-    const path = tmp.file("utf16.jsonl", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"prompt":"x"}\n', "utf16le")]));
-    await expect(collect(openInput(path).items)).rejects.toThrow(`${path}: the file is UTF-16 encoded; JSON Lines must be UTF-8`);
+  it("reads a UTF-16 file by its byte order mark (readJsonl alone, given raw UTF-16, still refuses it)", async () => {
+    for (const [bom, encoding] of [[[0xff, 0xfe], "utf16le"], [[0xfe, 0xff], "be"]] as const) {
+      const le = Buffer.from('{"prompt":"caf\u00e9 \u{1f600}"}\n{"prompt":"two"}\n', "utf16le");
+      const path = tmp.file(`utf16-${encoding}.jsonl`, Buffer.concat([Buffer.from(bom), encoding === "be" ? Buffer.from(le).swap16() : le]));
+      expect(records(await collect(openInput(path).items)).map((r) => r.prompt)).toEqual(["caf\u00e9 \u{1f600}", "two"]);
+    }
+    const raw = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"prompt":"x"}\n', "utf16le")]);
+    await expect(collect(readJsonl(chunked(raw, 1024), { name: "in.jsonl" }))).rejects.toThrow("in.jsonl: the file is UTF-16 encoded; JSON Lines must be UTF-8");
   });
 
   it("yields nothing for an empty file", async () => {
