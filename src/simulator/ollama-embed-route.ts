@@ -6,13 +6,12 @@
  * model's scheduler like `/api/chat`, with the same directives and faults.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decideOutcome, drawLatency, type SimContext } from "./context.js";
+import { brokeTransport, decideOutcome, drawLatency, type SimContext } from "./context.js";
 import { parseDirectives } from "./directives.js";
 import { directiveText, embeddingVector, itemTokens } from "./embeddings.js";
-import { resetConnection, sendTruncated } from "./faults.js";
+import { sendTruncated } from "./faults.js";
 import { isRecord, readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
-import { acquireSlot } from "./ollama-queue.js";
-import { BUSY, failedByOutcome, JSON_TYPE, sendError } from "./ollama-routes.js";
+import { failedByOutcome, JSON_TYPE, schedulerSlot, sendError } from "./ollama-routes.js";
 
 export async function handleOllamaEmbed(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const startedNs = process.hrtime.bigint();
@@ -36,15 +35,9 @@ export async function handleOllamaEmbed(ctx: SimContext, req: IncomingMessage, r
   const counts = input.map((text) => itemTokens(name, text));
   if (request["truncate"] === false && counts.some((n) => n > facts.maxInputTokens)) return sendError(ctx, res, 400, "the input length exceeds the context length");
   const outcome = decideOutcome(ctx, directives, directiveText(input));
-  if (outcome === "hang") return ctx.stats.fault("hang");
-  if (outcome === "reset") {
-    ctx.stats.fault("reset");
-    return resetConnection(res);
-  }
-
-  const slot = await acquireSlot(ctx.queue(model.family), res);
-  if (slot === "closed") return;
-  if (slot === "full") return sendError(ctx, res, 503, BUSY);
+  if (brokeTransport(ctx, res, outcome)) return;
+  const slot = await schedulerSlot(ctx, res, model.family);
+  if (slot === undefined) return;
   const grantedNs = process.hrtime.bigint();
   try {
     if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;

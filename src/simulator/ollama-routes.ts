@@ -5,9 +5,9 @@
  * ollama-js needs to unwrap them. No auth and no rate-limit headers, like a local server.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Outcome, type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { type Directives, parseDirectives } from "./directives.js";
-import { resetConnection, sendTruncated } from "./faults.js";
+import { sendTruncated } from "./faults.js";
 import { isRecord, readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
 import { type OllamaRequest, parseOllamaRequest } from "./ollama-request.js";
@@ -17,7 +17,7 @@ import { type OllamaMetrics, type OllamaReplyExtras, encodeStream, ollamaBody } 
 import { makeToolCall, tokenLogprobs } from "./tool-replies.js";
 
 export const JSON_TYPE = "application/json; charset=utf-8";
-export const BUSY = "server busy, please try again.  maximum pending requests exceeded";
+const BUSY = "server busy, please try again.  maximum pending requests exceeded";
 const RUNNER_CRASHED = "llama runner process has terminated: exit status 2";
 const DIRECTIVE_RETRY_MS = 50;
 
@@ -55,15 +55,9 @@ export async function handleOllamaGenerate(
 
   // Connection-level faults happen before the scheduler: a dead socket holds no runner slot.
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
-  if (outcome === "hang") return ctx.stats.fault("hang");
-  if (outcome === "reset") {
-    ctx.stats.fault("reset");
-    return resetConnection(res);
-  }
-
-  const slot = await acquireSlot(ctx.queue(model.family), res);
-  if (slot === "closed") return;
-  if (slot === "full") return sendError(ctx, res, 503, BUSY);
+  if (brokeTransport(ctx, res, outcome)) return;
+  const slot = await schedulerSlot(ctx, res, model.family);
+  if (slot === undefined) return;
   const grantedNs = process.hrtime.bigint();
   try {
     if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
@@ -97,6 +91,14 @@ export async function handleOllamaGenerate(
   } finally {
     slot();
   }
+}
+
+/** A runner slot of the model's scheduler queue, or undefined once a full queue's 503 is sent (or the client left). */
+export async function schedulerSlot(ctx: SimContext, res: ServerResponse, family: string): Promise<(() => void) | undefined> {
+  const slot = await acquireSlot(ctx.queue(family), res);
+  if (slot === "closed") return undefined;
+  if (slot === "full") sendError(ctx, res, 503, BUSY);
+  return slot === "full" ? undefined : slot;
 }
 
 /** The faults that are ordinary answers (a crashed runner, a full queue, a 429): sent here, and true when one was. */

@@ -6,14 +6,14 @@
  * and refuses what OpenAI refuses, in its words.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decideOutcome, drawLatency, type SimContext } from "./context.js";
+import { brokeTransport, decideOutcome, drawLatency, type SimContext } from "./context.js";
 import { parseDirectives } from "./directives.js";
 import { base64Floats, directiveText, embeddingVector, itemTokens, type EmbedItem } from "./embeddings.js";
-import { resetConnection, sendTruncated } from "./faults.js";
-import { isRecord, readJsonBody, sleepUnlessClosed } from "./http.js";
+import { sendTruncated } from "./faults.js";
+import { isRecord, sleepUnlessClosed } from "./http.js";
 import type { EmbeddingFacts } from "./models.js";
 import { type OpenAIError, openaiErrors } from "./openai-errors.js";
-import { Responder, admit, checkAuth, failedByOutcome, localSlot } from "./openai-routes.js";
+import { admit, failedByOutcome, localSlot, openaiRequest } from "./openai-routes.js";
 
 /** OpenAI's limits per request: inputs in a list, and tokens across all of them. */
 const MAX_INPUTS = 2048;
@@ -33,15 +33,10 @@ interface EmbeddingsRequest {
 }
 
 export async function handleEmbeddings(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  res.once("close", ctx.stats.begin());
-  const out = new Responder(ctx, res);
-  const authError = checkAuth(ctx, req);
-  if (authError) return out.fail(authError);
-  const body = await readJsonBody(req);
-  if (body.kind === "aborted") return;
-  if (body.kind !== "json") return out.fail(openaiErrors.invalidJsonBody());
-  ctx.stats.receive("/v1/embeddings", body.value);
-  const request = parseEmbeddingsRequest(body.value);
+  const started = await openaiRequest(ctx, req, res, "/v1/embeddings");
+  if (started === undefined) return;
+  const { out } = started;
+  const request = parseEmbeddingsRequest(started.body);
   if ("status" in request) return out.fail(request);
 
   const model = ctx.catalog.resolve(request.model);
@@ -75,11 +70,7 @@ export async function handleEmbeddings(ctx: SimContext, req: IncomingMessage, re
   out.reserve(promptTokens, promptTokens);
   try {
     const outcome = decideOutcome(ctx, directives, directiveText(request.items));
-    if (outcome === "hang") return ctx.stats.fault("hang");
-    if (outcome === "reset") {
-      ctx.stats.fault("reset");
-      return resetConnection(res);
-    }
+    if (brokeTransport(ctx, res, outcome)) return;
     if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
     if (failedByOutcome(out, outcome)) return;
     const data = request.items.map((item, index) => {

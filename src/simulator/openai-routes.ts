@@ -5,10 +5,10 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Outcome, type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { contextLengthError } from "./compat-errors.js";
 import { type Directives, parseDirectives } from "./directives.js";
-import { resetConnection, sendTruncated } from "./faults.js";
+import { sendTruncated } from "./faults.js";
 import { formatGoDuration } from "./go-duration.js";
 import { readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
@@ -135,17 +135,29 @@ function modelRuleError(request: ChatRequest, model: { reasoning: boolean; local
   return refused === undefined ? undefined : openaiErrors.unsupportedParameter(refused);
 }
 
-export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * How every request on a generation route begins: counted, authenticated, its JSON body read (and
+ * kept, with `recordRequests`). Undefined when it has been answered already (or the client left).
+ */
+export async function openaiRequest(ctx: SimContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<{ out: Responder; body: unknown } | undefined> {
   res.once("close", ctx.stats.begin());
   const out = new Responder(ctx, res);
+  const error = checkAuth(ctx, req);
+  const body = error ? undefined : await readJsonBody(req);
+  if (body?.kind === "aborted") return undefined;
+  if (body?.kind !== "json") {
+    out.fail(error ?? openaiErrors.invalidJsonBody());
+    return undefined;
+  }
+  ctx.stats.receive(path, body.value);
+  return { out, body: body.value };
+}
 
-  const authError = checkAuth(ctx, req);
-  if (authError) return out.fail(authError);
-  const body = await readJsonBody(req);
-  if (body.kind === "aborted") return;
-  if (body.kind !== "json") return out.fail(openaiErrors.invalidJsonBody());
-  ctx.stats.receive("/v1/chat/completions", body.value);
-  const request = parseChatRequest(body.value);
+export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = await openaiRequest(ctx, req, res, "/v1/chat/completions");
+  if (started === undefined) return;
+  const { out } = started;
+  const request = parseChatRequest(started.body);
   if ("status" in request) return out.fail(request);
 
   const model = ctx.catalog.resolve(request.model);
@@ -250,11 +262,7 @@ async function answer(
 ): Promise<void> {
   const { res } = out;
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
-  if (outcome === "hang") return ctx.stats.fault("hang");
-  if (outcome === "reset") {
-    ctx.stats.fault("reset");
-    return resetConnection(res);
-  }
+  if (brokeTransport(ctx, res, outcome)) return;
   if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
   if (failedByOutcome(out, outcome)) return;
 
