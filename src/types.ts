@@ -326,6 +326,16 @@ export interface Provider {
   close?(): Promise<void>;
 }
 
+/** Whether an input is a list (of texts, or of token arrays), rather than one text or one token array. */
+export function isEmbedList(input: EmbedInput): input is string[] | number[][] {
+  return typeof input !== "string" && typeof input[0] !== "number";
+}
+
+/** How many vectors an input asks for: one per item of a list, else one. */
+export function embedInputCount(input: EmbedInput): number {
+  return isEmbedList(input) ? input.length : 1;
+}
+
 export function emptyUsage(): Usage {
   return { input_tokens: 0, output_tokens: 0, cached_tokens: 0 };
 }

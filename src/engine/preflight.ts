@@ -5,7 +5,7 @@ import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { ownRequestConflict } from "./steps/embed.js";
-import { NO_PROMPT, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
+import { noPromptMessage, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
@@ -65,7 +65,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   }
   return (record) => {
     if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined && record.embedding === undefined) {
-      return { line: record.line, message: NO_PROMPT };
+      return { line: record.line, message: noPromptMessage(record) };
     }
     for (const step of templated) {
       const conflict = step.conflict(record);

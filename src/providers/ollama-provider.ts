@@ -11,7 +11,7 @@
 import type { ChatResponse, EmbedResponse as OllamaEmbedResponse, Ollama } from "ollama";
 import { ProviderError } from "../errors.js";
 import { lazyModule } from "../lazy-module.js";
-import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyDetails, ToolCall } from "../types.js";
+import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type ReplyDetails, type ToolCall } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { toOllamaChat } from "./ollama-chat-request.js";
 import { toOllamaEmbed } from "./ollama-embed-request.js";
@@ -57,7 +57,7 @@ export class OllamaProvider implements Provider {
   async embed(request: EmbedRequest, options: ProviderCallOptions): Promise<EmbedResponse> {
     const body = toOllamaEmbed(request);
     if (typeof body === "string") throw new ProviderError({ type: "bad_request", message: body, retriable: false });
-    const expected = typeof body.input === "string" ? 1 : body.input.length;
+    const expected = embedInputCount(request.input);
     return this.#call(options, async (client) => parseEmbedResponse(await client.embed(body), expected, request.model));
   }
 

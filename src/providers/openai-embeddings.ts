@@ -6,7 +6,7 @@
  */
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import { ProviderError } from "../errors.js";
-import type { EmbedRequest, EmbedResponse, Embedding } from "../types.js";
+import { embedInputCount, type EmbedRequest, type EmbedResponse, type Embedding } from "../types.js";
 
 /**
  * The body: a record's own fields as they are, then what llmbatch read. Without a format asked for,
@@ -22,7 +22,7 @@ export function embeddingsBody(request: EmbedRequest): EmbeddingCreateParams {
 export function parseEmbeddings(data: unknown, request: EmbedRequest): Omit<EmbedResponse, "rateLimits"> {
   const reply = (typeof data === "object" && data !== null ? data : {}) as Partial<CreateEmbeddingResponse>;
   if (!Array.isArray(reply.data)) return invalid("expected an embeddings list with data[], got none");
-  const expected = typeof request.input === "string" || typeof request.input[0] === "number" ? 1 : request.input.length;
+  const expected = embedInputCount(request.input);
   if (reply.data.length !== expected) return invalid(`expected ${expected} embedding${expected === 1 ? "" : "s"}, got ${reply.data.length}`);
   const keepBase64 = request.encoding_format === "base64";
   const embeddings: Embedding[] = new Array<Embedding>(expected);

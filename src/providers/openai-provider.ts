@@ -118,7 +118,8 @@ export class OpenAIProvider implements Provider {
         .create(embeddingsBody(request), { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
         .withResponse();
       const parsed: EmbedResponse = parseEmbeddings(data, request);
-      parsed.providerId = response.headers.get("x-request-id") ?? undefined;
+      const requestId = response.headers.get("x-request-id");
+      if (requestId) parsed.providerId = requestId;
       const rateLimits = parseRateLimitHeaders((name) => response.headers.get(name));
       if (hasRateLimitInfo(rateLimits)) parsed.rateLimits = rateLimits;
       return parsed;

@@ -196,6 +196,14 @@ describe("run: a file mixing chat and embeddings lines", () => {
     expect(out[3]!.cost_usd).toBeGreaterThan(0);
   });
 
+  it("says how to make a line with input but no model an embeddings request, instead of hinting at a template", async () => {
+    const r = await runCli(["run", "-", "-q", "-m", "text-embedding-3-small"], { env: env(), stdin: jsonl([{ input: "Linen duvet cover" }]) });
+    expect(r.code).toBe(1);
+    const [line] = jsonLines(r.stdout);
+    expect(line).toMatchObject({ ok: false, attempts: 0, error: { type: "invalid_input" } });
+    expect(line!.error.message).toContain('a line with "input" is an embeddings request only when it names its "model" too');
+  });
+
   it("refuses an embeddings line under a template pipeline, naming the line", async () => {
     const r = await runCli(["run", COOKBOOK, "-q", "--template", "Describe: {{input}}", "--strict"], { env: env() });
     expect(r.code).toBe(2);

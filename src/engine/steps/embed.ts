@@ -9,7 +9,7 @@
  */
 import type { EmbedStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
-import { emptyBackoff, type EmbedInput, type EmbedRequest, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../../types.js";
+import { emptyBackoff, emptyUsage, isEmbedList, type EmbedRequest, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../../types.js";
 import { callEmbed } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
 import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
@@ -65,23 +65,17 @@ async function embed(stepId: string, providerName: ProviderName, request: EmbedR
   const refused = provider.checkEmbed?.(request);
   if (refused !== undefined) return notSent(stepId, providerName, model, resultError("bad_request", `line ${line}: ${refused}`, { retriable: false }));
   const outcome = await callEmbed(provider, request, call);
-  const result: StepResult = { id: stepId, ok: outcome.ok, ms: elapsed(started), model, attempts: outcome.attempts };
+  // What was billed: the answer's usage, or what a failed call was still charged (none known for embeddings today).
+  const billed = outcome.ok ? outcome.response.usage : outcome.usage;
+  const cost = billed === undefined ? 0 : deps.cost(providerName, (outcome.ok && outcome.response.model) || model, billed);
+  const result: StepResult = { id: stepId, ok: outcome.ok, ms: elapsed(started), model, usage: billed ?? emptyUsage(), cost_usd: cost, attempts: outcome.attempts };
   if (!outcome.ok) {
     result.error = outcome.error;
-    // What a failed call was still billed for (none known for embeddings today), so cost adds up.
-    if (outcome.usage) Object.assign(result, { usage: outcome.usage, cost_usd: deps.cost(providerName, model, outcome.usage) });
     return { result, notSent: outcome.notSent, providerName, backoff: outcome.backoff };
   }
-  const { response } = outcome;
-  result.usage = response.usage;
-  result.cost_usd = deps.cost(providerName, response.model || model, response.usage);
-  result.output = isSingle(request.input) ? response.embeddings[0] : response.embeddings;
+  // As the API takes it: one input (a text, a token array) gives one vector, a list gives a list.
+  result.output = isEmbedList(request.input) ? outcome.response.embeddings : outcome.response.embeddings[0];
   return { result, notSent: false, providerName, backoff: outcome.backoff };
-}
-
-/** One text or one token array is one input; a list of either is several. */
-export function isSingle(input: EmbedInput): boolean {
-  return typeof input === "string" || typeof input[0] === "number";
 }
 
 function renderInput(p: PreparedEmbed, scope: Record<string, unknown>, record: InputRecord): string | string[] | ResultError {

@@ -16,6 +16,15 @@ import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepIn
 /** Why a record cannot be sent by the default pipeline; `--strict` reports the same words. */
 export const NO_PROMPT = 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template';
 
+/**
+ * `NO_PROMPT` for this record. A line with `input` but no `model` is most likely an embeddings
+ * request missing its model: a template would run it as a chat prompt instead, so say that.
+ */
+export function noPromptMessage(record: InputRecord): string {
+  if (record.vars.input === undefined) return NO_PROMPT;
+  return `${NO_PROMPT}; a line with "input" is an embeddings request only when it names its "model" too ({"model": "text-embedding-3-small", "input": …})`;
+}
+
 /** A generate step with its templates compiled and its model resolved, once per run. */
 export interface PreparedGenerate extends PreparedStep {
   step: GenerateStep;
@@ -181,7 +190,7 @@ export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRe
     if (p.step.usesRecordMessages) {
       if (record.messages) messages.push(...record.messages);
       else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
-      else return invalidInput(record, NO_PROMPT);
+      else return invalidInput(record, noPromptMessage(record));
     } else {
       const conflict = ownMessagesConflict(p.step.id, p.readsMessages, record);
       if (conflict !== undefined) return invalidInput(record, conflict);
