@@ -1,16 +1,18 @@
 /**
  * `llmbatch estimate` and `run --dry-run`: what a batch would cost and take, with nothing sent.
  * Every record goes through the same templates and the same tokenizer as a real run, so the input
- * token count is the one the run would reserve; output tokens are an assumption, stated.
+ * token count is the one the run would reserve; output tokens are an assumption, stated. Embeddings
+ * calls (embed steps, embeddings request lines) count their input tokens and write no output.
  */
 import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { checkColumns } from "./engine/header-check.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
 import { createPriceLookup } from "./engine/pricing.js";
+import { isPreparedEmbed, OWN_EMBEDDING_STEP, ownRequestConflict, type PreparedEmbed } from "./engine/steps/embed.js";
 import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
-import type { CompiledTemplate } from "./engine/template.js";
-import { DEFAULT_OUTPUT_TOKENS, estimateRequestTokens } from "./gates/token-estimate.js";
+import { TemplateError, type CompiledTemplate } from "./engine/template.js";
+import { DEFAULT_OUTPUT_TOKENS, embedInputTokens, estimateRequestTokens } from "./gates/token-estimate.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
 import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
@@ -72,8 +74,8 @@ const emptyLine = (): EstimateLine => ({ calls: 0, input_tokens: 0, output_token
 
 export async function estimateBatch(config: EstimateConfig): Promise<BatchEstimate> {
   const { pipeline } = config.options;
-  // Only generate steps call a model; local steps (extract, convert, validate) cost nothing.
-  const steps = preparePipeline(pipeline).steps.filter(isPreparedGenerate);
+  // Only generate and embed steps call a model; local steps (extract, convert, validate) cost nothing.
+  const steps = preparePipeline(pipeline).steps.filter((s): s is PreparedGenerate | PreparedEmbed => isPreparedGenerate(s) || isPreparedEmbed(s));
   const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
   const byModel: Record<string, EstimateLine> = {};
   const byStep: Record<string, EstimateLine> = Object.fromEntries(steps.map((s) => [s.step.id, emptyLine()]));
@@ -81,6 +83,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
   const unpriced = new Set<string>();
   let records = 0;
   let invalid = 0;
+  let embeddings = false;
 
   const onHeader = (columns: readonly string[]) => checkColumns(pipeline, columns, input.name);
   const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...config.options.input, onInfo: config.onInfo, onHeader });
@@ -96,6 +99,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     }
     records++;
     for (const c of calls) {
+      embeddings ||= c.embedding === true;
       const price = priceOf(c.provider, c.model);
       if (!price) unpriced.add(c.model);
       const cost = {
@@ -104,7 +108,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
       };
       add(total, c, cost, true);
       add((byModel[c.model] ??= emptyLine()), c, cost, false);
-      add(byStep[c.stepId]!, c, cost, false);
+      add((byStep[c.stepId] ??= emptyLine()), c, cost, false);
     }
   }
   const wall = wallTime(total, config.options);
@@ -118,7 +122,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     cost_usd: { expected: roundUsdTotal(total.cost_usd.expected ?? 0), max: roundUsdTotal(total.cost_usd.max ?? 0) },
     unpriced_models: [...unpriced].sort(),
     est_wall_s: wall.seconds,
-    assumptions: { output: outputAssumption(steps, config.assumeOutputTokens), wall: wall.text },
+    assumptions: { output: outputAssumption(steps, config.assumeOutputTokens, embeddings), wall: wall.text },
     by_model: roundLines(byModel),
     by_step: roundLines(byStep),
   };
@@ -131,15 +135,40 @@ interface Call {
   prompt: number;
   assumed: number;
   maxOutput: number;
+  /** An embeddings call, which writes no output. */
+  embedding?: true;
 }
 
 /** The calls one record makes; an earlier step's output counts as its assumed output tokens. */
-function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume: number | undefined): Call[] | undefined {
+function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: InputRecord, assume: number | undefined): Call[] | undefined {
   const outputs: Record<string, { output: string }> = {};
   const assumedOf: Record<string, number> = {};
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
   const calls: Call[] = [];
+  const fromStepsOf = (templates: readonly (CompiledTemplate | undefined)[]): number => stepRefs(templates).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
   for (const p of steps) {
+    if (isPreparedEmbed(p)) {
+      if (ownRequestConflict(p.step.id, record) !== undefined) return undefined;
+      const templates = [p.inputs].flat();
+      let input: string[];
+      try {
+        input = templates.map((t) => t.render(scope));
+      } catch (err) {
+        if (!(err instanceof TemplateError) || !err.missing.startsWith("steps.")) return undefined;
+        // As for generate steps: an earlier step's output is unknown until the run; its assumed length stands in.
+        input = templates.map(strip);
+      }
+      calls.push({ stepId: p.step.id, provider: p.provider, model: p.model, prompt: embedInputTokens(p.model, input) + fromStepsOf(templates), assumed: 0, maxOutput: 0, embedding: true });
+      outputs[p.step.id] = { output: "" };
+      assumedOf[p.step.id] = 0;
+      continue;
+    }
+    // The default pipeline sends an embeddings request line as it is: its input is all it is charged for.
+    if (p.step.usesRecordMessages && record.embedding !== undefined) {
+      const model = record.model || p.model;
+      calls.push({ stepId: OWN_EMBEDDING_STEP, provider: p.provider, model, prompt: embedInputTokens(model, record.embedding.input), assumed: 0, maxOutput: 0, embedding: true });
+      continue;
+    }
     const { model, params, extra } = requestSettings(p, record);
     let messages = buildMessages(p, p.templates, record, scope);
     if (!Array.isArray(messages)) {
@@ -150,7 +179,8 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
     }
     // A body's `tools` count as prompt, and its `n` multiplies the output, as in a run.
     const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params });
-    const fromSteps = stepRefs(p).reduce((n, id) => n + (assumedOf[id] ?? 0), 0);
+    const t = p.templates;
+    const fromSteps = fromStepsOf([t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)]);
     const assumed = Math.min(assume ?? typicalOutputTokens(est.maxOutput), est.maxOutput);
     calls.push({ stepId: p.step.id, provider: p.provider, model, prompt: est.prompt + fromSteps, assumed, maxOutput: est.maxOutput });
     outputs[p.step.id] = { output: "" };
@@ -160,22 +190,22 @@ function callsOf(steps: readonly PreparedGenerate[], record: InputRecord, assume
 }
 
 /** `{{steps.<id>.output}}` occurrences in a step's templates, one entry per occurrence. */
-function stepRefs(p: PreparedGenerate): string[] {
-  const t = p.templates;
-  const templates = [t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)];
+function stepRefs(templates: readonly (CompiledTemplate | undefined)[]): string[] {
   return templates.flatMap((x) => x?.placeholders ?? []).flatMap(({ segments: s }) => (s[0] === "steps" && s[2] === "output" ? [s[1]!] : []));
 }
 
+/** A template's text without its placeholders. */
+function strip(t: CompiledTemplate): string {
+  let out = "";
+  let at = 0;
+  for (const ph of t.placeholders) {
+    out += t.source.slice(at, ph.start);
+    at = ph.end;
+  }
+  return out + t.source.slice(at);
+}
+
 function strippedMessages(p: PreparedGenerate, record: InputRecord): ChatMessage[] {
-  const strip = (t: CompiledTemplate): string => {
-    let out = "";
-    let at = 0;
-    for (const ph of t.placeholders) {
-      out += t.source.slice(at, ph.start);
-      at = ph.end;
-    }
-    return out + t.source.slice(at);
-  };
   const t = p.templates;
   const messages: ChatMessage[] = [];
   if (t.system) messages.push({ role: "system", content: strip(t.system) });
@@ -204,14 +234,17 @@ function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: 
   return { seconds, text: `at least ${seconds} s: ${bound} (the provider's latency comes on top)` };
 }
 
-function outputAssumption(steps: readonly PreparedGenerate[], assume: number | undefined): string {
-  if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens`;
-  const caps = steps.map((s) => {
+function outputAssumption(steps: readonly (PreparedGenerate | PreparedEmbed)[], assume: number | undefined, sawEmbeddings: boolean): string {
+  const generates = steps.filter(isPreparedGenerate);
+  if (generates.length === 0) return "embeddings calls write no output tokens";
+  const embeddings = sawEmbeddings ? "; embeddings calls write no output tokens" : "";
+  if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens${embeddings}`;
+  const caps = generates.map((s) => {
     const cap = s.params.max_tokens;
     const own = s.step.usesRecordMessages ? ", or a request line's own, times its n" : "";
     return cap === undefined ? `${s.step.id}: ${typicalOutputTokens(DEFAULT_OUTPUT_TOKENS)} of ${DEFAULT_OUTPUT_TOKENS}, max_tokens unset${own}` : `${s.step.id}: ${typicalOutputTokens(cap)} of ${cap}${own}`;
   });
-  return `each call writes ${TYPICAL_OUTPUT.fraction * 100}% of its max_tokens, at most ${TYPICAL_OUTPUT.atMost} tokens (${caps.join("; ")}); the max assumes every call writes its max_tokens; pass --assume-output <n> for your answers' real length`;
+  return `each call writes ${TYPICAL_OUTPUT.fraction * 100}% of its max_tokens, at most ${TYPICAL_OUTPUT.atMost} tokens (${caps.join("; ")}); the max assumes every call writes its max_tokens; pass --assume-output <n> for your answers' real length${embeddings}`;
 }
 
 function roundLines(lines: Record<string, EstimateLine>): Record<string, EstimateLine> {

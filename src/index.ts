@@ -10,7 +10,7 @@ export { compileCondition, ConditionError, type CompiledCondition } from "./engi
 export { compileJsonPath, JsonPathError, type CompiledJsonPath } from "./engine/json-path.js";
 export { runBatch, EXIT, type BatchConfig, type BatchOutcome, type ProviderConnections } from "./batch.js";
 export { GenerationEngine, type EngineOptions } from "./engine/engine.js";
-export { callLlm, type CallContext, type CallOutcome } from "./engine/llm-call.js";
+export { callLlm, callEmbed, type CallContext, type CallOutcome } from "./engine/llm-call.js";
 export { parseMaxErrors, ErrorLimit, type MaxErrors } from "./engine/error-limit.js";
 export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
 export { RpmGate } from "./gates/rpm-gate.js";
@@ -20,12 +20,12 @@ export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLi
 export { liveLine, MetricsFile, type LiveLine } from "./metrics/live-metrics.js";
 export { renderReport, type ReportInput } from "./report/html-report.js";
 export { loadPriceOverrides, type PriceOverrides } from "./config/prices.js";
-export { estimatePromptTokens, estimateRequestTokens, DEFAULT_OUTPUT_TOKENS } from "./gates/token-estimate.js";
+export { estimatePromptTokens, estimateRequestTokens, estimateEmbedTokens, DEFAULT_OUTPUT_TOKENS } from "./gates/token-estimate.js";
 export { systemClock, FakeClock, type Clock } from "./gates/clock.js";
 export { MetricsRecorder, type MetricsSnapshot } from "./metrics/metrics-recorder.js";
 export { SummaryBuilder, type RunSummary, type BudgetSummary } from "./metrics/summary.js";
 export { LatencyHistogram } from "./metrics/latency-histogram.js";
-export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type ExtractStep, type ConvertStep, type ConvertOp, type ValidateStep, type OnError, type Limits } from "./config/pipeline.js";
+export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type EmbedStep, type ExtractStep, type ConvertStep, type ConvertOp, type ValidateStep, type OnError, type Limits } from "./config/pipeline.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
 export { ConfigError, formatProblem, type ConfigProblem } from "./config/config-error.js";
 export { openInput } from "./io/open-input.js";

@@ -61,6 +61,40 @@ export interface LlmRequest {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * What an embeddings request embeds, as OpenAI's `/v1/embeddings` takes it: one text, several texts
+ * (one vector each, in order), or the same as token ids (one array, or a list of them).
+ */
+export type EmbedInput = string | string[] | number[] | number[][];
+
+/** An embeddings request: OpenAI `/v1/embeddings`, Ollama `/api/embed`. */
+export interface EmbedRequest {
+  model: string;
+  input: EmbedInput;
+  /** Length of the returned vectors, for models that can shorten theirs (text-embedding-3-*). */
+  dimensions?: number;
+  /** `base64`: each vector comes back as the base64 text of its little-endian float32 values. Unset: floats. */
+  encoding_format?: "float" | "base64";
+  /** The other fields of a record's own body (`user`, …), sent as they are; Ollama refuses what it has no equivalent for. */
+  extra?: Record<string, unknown>;
+}
+
+/** One vector: floats, or its base64 text when the request asked for `encoding_format: "base64"`. */
+export type Embedding = number[] | string;
+
+export interface EmbedResponse {
+  /** One per input, in input order. */
+  embeddings: Embedding[];
+  /** `input_tokens` as the provider counted them (`prompt_tokens`); `output_tokens` is always 0. */
+  usage: Usage;
+  /** Model name the provider reported. */
+  model: string;
+  providerId?: string;
+  rateLimits?: RateLimitInfo;
+  /** As `LlmResponse.serverQueueMs` (Ollama's `load_duration`). */
+  serverQueueMs?: number;
+}
+
 /** A tool call as OpenAI returns it: `{id, type: "function", function: {name, arguments}}`, `arguments` a JSON string. */
 export interface ToolCall {
   id?: string;
@@ -235,15 +269,21 @@ export interface InputRecord {
   /** Every field of the record (template variables). */
   vars: Record<string, unknown>;
   /**
-   * Set when the line is a request body: an OpenAI Batch API line (`batch`) or a whole
-   * chat-completions body (`chat`, the format of OpenAI's cookbook). Its model and parameters are
-   * the record's own and win over the run's.
+   * Set when the line is a request body: an OpenAI Batch API line (`batch`), a whole
+   * chat-completions body (`chat`, the format of OpenAI's cookbook) or a whole embeddings body
+   * (`embeddings`: `model` and `input`, the cookbook's embeddings format). Its model and parameters
+   * are the record's own and win over the run's.
    */
-  body?: "batch" | "chat";
+  body?: "batch" | "chat" | "embeddings";
   model?: string;
   params?: LlmParams;
   /** The body's other fields, sent as they are (see `LlmRequest.extra`). */
   extra?: Record<string, unknown>;
+  /**
+   * Set when the line is an embeddings request (`body: "embeddings"`, or a Batch API line for
+   * `/v1/embeddings`): what llmbatch reads of it. Its other fields are in `extra`.
+   */
+  embedding?: Omit<EmbedRequest, "model" | "extra">;
   /** The line's `metadata`, copied into its result. */
   metadata?: unknown;
 }
@@ -277,7 +317,24 @@ export interface Provider {
    */
   check?(request: LlmRequest): string | undefined;
   generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse>;
+  /**
+   * Embeds the request's input: one HTTP attempt, as `generate`. A provider without it cannot run
+   * embeddings requests (the record fails with `bad_request`).
+   */
+  embed?(request: EmbedRequest, options: ProviderCallOptions): Promise<EmbedResponse>;
+  /** As `check`, for an embeddings request. */
+  checkEmbed?(request: EmbedRequest): string | undefined;
   close?(): Promise<void>;
+}
+
+/** Whether an input is a list (of texts, or of token arrays), rather than one text or one token array. */
+export function isEmbedList(input: EmbedInput): input is string[] | number[][] {
+  return typeof input !== "string" && typeof input[0] !== "number";
+}
+
+/** How many vectors an input asks for: one per item of a list, else one. */
+export function embedInputCount(input: EmbedInput): number {
+  return isEmbedList(input) ? input.length : 1;
 }
 
 export function emptyUsage(): Usage {

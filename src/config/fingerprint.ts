@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Pipeline } from "./pipeline.js";
 import { stepModel } from "./run-options.js";
+import { callsModel } from "./step-types.js";
 
 /** What produced a results file, as far as the results depend on it. */
 export interface RunIdentity {
@@ -22,7 +23,7 @@ export interface RunIdentity {
  */
 export function runIdentity(pipeline: Pipeline): RunIdentity {
   const models = pipeline.steps.flatMap((step) => {
-    if (step.method !== "generate") return [];
+    if (!callsModel(step)) return [];
     const { provider, model } = stepModel(step, pipeline);
     return `${provider}:${model}`;
   });

@@ -14,7 +14,7 @@ import { didYouMean } from "./suggest.js";
 import { ON_TRUNCATED, type GenerateStep, type OnTruncated, type PipelineStep } from "./step-types.js";
 import { ConfigReader, parseYamlText, yamlErrorMessage, type Field } from "./yaml-reader.js";
 
-export type { ConvertOp, ConvertStep, ExtractStep, GenerateStep, OnError, OnTruncated, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
+export type { ConvertOp, ConvertStep, EmbedStep, ExtractStep, GenerateStep, OnError, OnTruncated, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
 /** Client-side rate limits. Absent means "not limited by us" (the provider may still limit). */
 export interface Limits {

@@ -70,6 +70,26 @@ export interface GenerateStep extends StepCommon {
   usesRecordMessages?: boolean;
 }
 
+/** The vector formats of an embeddings request (`encoding_format`). */
+export const ENCODING_FORMATS = ["float", "base64"] as const;
+
+export interface EmbedStep extends StepCommon {
+  method: "embed";
+  /**
+   * Text template to embed: its output is one vector. A list of templates makes one request with
+   * all of them, and its output is the list of their vectors, in order.
+   */
+  input: string | string[];
+  /** The embeddings model (`text-embedding-3-small`, `ollama:nomic-embed-text`); the pipeline's chat model is never assumed. */
+  model: string;
+  /** Length of the vectors, for models that can shorten theirs (text-embedding-3-*). */
+  dimensions?: number;
+  /** `base64`: each vector is the base64 text of its little-endian float32 values. @default "float" */
+  encoding_format?: (typeof ENCODING_FORMATS)[number];
+  /** Retries of the call after the first attempt; overrides the run's `--max-retries` for this step. */
+  retries?: number;
+}
+
 export interface ExtractStep extends StepCommon, FromStep {
   method: "extract";
   /** JSONPath-like path into the (parsed) output: `$`, `$.label`, `$.items[0].name`, `$.tags[*]`. */
@@ -111,4 +131,9 @@ export interface ValidateStep extends StepCommon, FromStep {
 }
 
 /** Every step method; each member has one validator in `steps/registry.ts`. */
-export type PipelineStep = GenerateStep | ExtractStep | ConvertStep | ValidateStep;
+export type PipelineStep = GenerateStep | EmbedStep | ExtractStep | ConvertStep | ValidateStep;
+
+/** The steps that call a model (and so have a provider, a price and gates to pass). */
+export function callsModel(step: PipelineStep): step is GenerateStep | EmbedStep {
+  return step.method === "generate" || step.method === "embed";
+}

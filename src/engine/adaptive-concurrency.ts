@@ -17,7 +17,7 @@
  */
 import { ProviderError } from "../errors.js";
 import { WaiterQueue, type QueueNode } from "../gates/waiter-queue.js";
-import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions } from "../types.js";
+import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions } from "../types.js";
 
 /** What one finished request says about the server. */
 export type Congestion = "free" | "queued" | "busy" | "none";
@@ -81,35 +81,48 @@ export class AdaptiveConcurrency {
  * A response queued when its wait on the server was more than a tenth of its own service time
  * (and above 5 ms, so loopback noise never counts). A provider that reports no wait gives no signal.
  */
-export function congestionOf(response: LlmResponse, latencyMs: number): Congestion {
+export function congestionOf(response: Pick<LlmResponse, "serverQueueMs" | "usage">, latencyMs: number): Congestion {
   const wait = response.serverQueueMs;
   if (wait === undefined) return "none";
   return wait > Math.max(5, 0.1 * (latencyMs - wait)) ? "queued" : "free";
 }
 
-/** Wraps a provider so its calls pass through an `AdaptiveConcurrency` limit. */
+/** Wraps a provider so its calls (chat and embeddings alike: Ollama queues both) pass through an `AdaptiveConcurrency` limit. */
 export class AdaptiveConcurrencyProvider implements Provider {
   readonly name;
   readonly #inner: Provider;
   readonly #limit: AdaptiveConcurrency;
 
+  /** Present exactly when the wrapped provider can embed (an optional method of `Provider`). */
+  readonly embed?: (request: EmbedRequest, options: ProviderCallOptions) => Promise<EmbedResponse>;
+
   constructor(inner: Provider, limit: AdaptiveConcurrency) {
     this.name = inner.name;
     this.#inner = inner;
     this.#limit = limit;
+    const embed = inner.embed?.bind(inner);
+    if (embed) this.embed = (request, options) => this.#limited(() => embed(request, options));
   }
 
   check(request: LlmRequest): string | undefined {
     return this.#inner.check?.(request);
   }
 
-  async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {
+  generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {
+    return this.#limited(() => this.#inner.generate(request, options));
+  }
+
+  checkEmbed(request: EmbedRequest): string | undefined {
+    return this.#inner.checkEmbed?.(request);
+  }
+
+  async #limited<R extends Pick<LlmResponse, "serverQueueMs" | "usage">>(send: () => Promise<R>): Promise<R> {
     // Waiting here is bounded by the requests in flight, which all end (timeout or cancel).
     const ticket = await this.#limit.acquire();
     const started = performance.now();
     let seen: Congestion = "none";
     try {
-      const response = await this.#inner.generate(request, options);
+      const response = await send();
       seen = congestionOf(response, performance.now() - started);
       return response;
     } catch (err) {

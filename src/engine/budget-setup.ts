@@ -9,6 +9,7 @@ import { DEFAULT_OUTPUT_TOKENS } from "../gates/token-estimate.js";
 import type { PriceTable } from "../providers/prices.js";
 import { findPrice } from "../providers/prices.js";
 import { stepModel } from "../config/run-options.js";
+import { callsModel } from "../config/step-types.js";
 
 export interface BudgetedPipeline {
   pipeline: Pipeline;
@@ -18,7 +19,7 @@ export interface BudgetedPipeline {
 
 export function budgetedPipeline(pipeline: Pipeline, prices: PriceTable, maxCostUsd: number): BudgetedPipeline {
   const unpriced = pipeline.steps.flatMap((step) => {
-    if (step.method !== "generate") return [];
+    if (!callsModel(step)) return [];
     const { provider, model } = stepModel(step, pipeline);
     return findPrice(prices, model, provider) === undefined ? [`"${model}" (step ${step.id})`] : [];
   });

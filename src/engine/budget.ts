@@ -7,7 +7,7 @@ import type { ProviderError } from "../errors.js";
 import type { BudgetGate, BudgetHold } from "../gates/budget-gate.js";
 import type { RequestTokenEstimate } from "../gates/token-estimate.js";
 import { costOf, type ModelPrice } from "../providers/prices.js";
-import type { LlmRequest, ProviderName, Usage } from "../types.js";
+import type { ProviderName, Usage } from "../types.js";
 import type { PriceLookup } from "./pricing.js";
 
 export interface BudgetContext {
@@ -37,12 +37,12 @@ export function worstCaseUsd(price: ModelPrice, estimate: RequestTokenEstimate):
 export async function holdBudget(
   ctx: BudgetContext,
   provider: ProviderName,
-  request: LlmRequest,
+  model: string,
   estimate: RequestTokenEstimate,
   signal: AbortSignal,
 ): Promise<HeldBudget> {
-  const price = ctx.priceOf(provider, request.model);
-  if (price === undefined) throw new UnpricedUnderBudgetError(request.model);
+  const price = ctx.priceOf(provider, model);
+  if (price === undefined) throw new UnpricedUnderBudgetError(model);
   const { hold, waitedMs } = await ctx.gate.acquire(worstCaseUsd(price, estimate), signal);
   return { hold, price, waitedMs };
 }

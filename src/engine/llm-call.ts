@@ -2,8 +2,23 @@ import { ProviderError } from "../errors.js";
 import { BudgetExceededError } from "../gates/budget-gate.js";
 import type { RpmGate } from "../gates/rpm-gate.js";
 import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
-import { estimateRequestTokens, type RequestTokenEstimate } from "../gates/token-estimate.js";
-import { addUsage, emptyBackoff, emptyUsage, type BackoffStats, type LlmRequest, type LlmResponse, type Provider, type ResultError, type Usage } from "../types.js";
+import { estimateEmbedTokens, estimateRequestTokens, type RequestTokenEstimate } from "../gates/token-estimate.js";
+import {
+  addUsage,
+  emptyBackoff,
+  emptyUsage,
+  type BackoffStats,
+  type EmbedRequest,
+  type EmbedResponse,
+  type LlmRequest,
+  type LlmResponse,
+  type Provider,
+  type ProviderCallOptions,
+  type ProviderName,
+  type RateLimitInfo,
+  type ResultError,
+  type Usage,
+} from "../types.js";
 import { billUnknown, holdBudget, neverSent, settleBudget, UnpricedUnderBudgetError, worstCaseUsd, type BudgetContext, type HeldBudget } from "./budget.js";
 import type { WaitKind } from "../metrics/metrics-recorder.js";
 import type { ModelPrice } from "../providers/prices.js";
@@ -13,7 +28,7 @@ import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
 /** Observers the engine reports each HTTP attempt to (live metrics, progress). */
 export interface AttemptObserver {
   attemptStarted(): void;
-  attemptFinished(response: LlmResponse | undefined, error: ProviderError | undefined): void;
+  attemptFinished(response: ProviderReply | undefined, error: ProviderError | undefined): void;
   /** A wait ended: at a gate (client side) or backing off before a retry (server side). */
   waited?(kind: WaitKind, ms: number): void;
   /**
@@ -45,8 +60,25 @@ export interface CallContext {
   onBudgetExhausted?(error: BudgetExceededError): void;
 }
 
-export type CallOutcome =
-  | { ok: true; response: LlmResponse; attempts: number; backoff: BackoffStats }
+/** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
+export interface ProviderReply {
+  usage: Usage;
+  rateLimits?: RateLimitInfo;
+}
+
+/**
+ * One kind of provider call as the call path sees it: the model it is billed and limited under,
+ * the tokens it reserves, and one HTTP attempt of it.
+ */
+export interface ProviderOperation<R extends ProviderReply> {
+  provider: ProviderName;
+  model: string;
+  estimate: RequestTokenEstimate;
+  attempt(options: ProviderCallOptions): Promise<R>;
+}
+
+export type CallOutcome<R extends ProviderReply = LlmResponse> =
+  | { ok: true; response: R; attempts: number; backoff: BackoffStats }
   | {
       ok: false;
       error: ResultError;
@@ -62,12 +94,32 @@ export type CallOutcome =
  * One logical LLM call: gates, then one provider attempt, then the retry policy of the error's
  * type, until success, a final error, or the run stopping. Never throws.
  */
-export async function callLlm(provider: Provider, request: LlmRequest, ctx: CallContext): Promise<CallOutcome> {
+export function callLlm(provider: Provider, request: LlmRequest, ctx: CallContext): Promise<CallOutcome> {
+  const operation = { provider: provider.name, model: request.model, estimate: estimateRequestTokens(request) };
+  return callProvider({ ...operation, attempt: (options) => provider.generate(request, options) }, ctx);
+}
+
+/**
+ * One embeddings call, through the same gates, budget, retries and settlement as `callLlm`; it
+ * reserves its input tokens only (an embedding writes no output tokens). Never throws.
+ */
+export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallContext): Promise<CallOutcome<EmbedResponse>> {
+  const embed = provider.embed?.bind(provider);
+  if (embed === undefined) {
+    const error: ResultError = { type: "bad_request", message: `the ${provider.name} provider cannot run embeddings requests`, retriable: false };
+    return Promise.resolve({ ok: false, error, attempts: 0, backoff: emptyBackoff(), notSent: true });
+  }
+  const operation = { provider: provider.name, model: request.model, estimate: estimateEmbedTokens(request) };
+  return callProvider({ ...operation, attempt: (options) => embed(request, options) }, ctx);
+}
+
+/** The call path itself, whatever the operation: see `callLlm`. */
+export async function callProvider<R extends ProviderReply>(op: ProviderOperation<R>, ctx: CallContext): Promise<CallOutcome<R>> {
   const backoff = emptyBackoff();
   if (ctx.budget) Object.assign(backoff, { budget_waits: 0, budget_wait_ms: 0 });
   // Usage billed for attempts that still failed (content filter stops), so cost adds up.
   let billed: Usage | undefined;
-  const estimate = estimateRequestTokens(request);
+  const { estimate } = op;
   let attempts = 0;
   let lastError: ProviderError | undefined;
 
@@ -78,7 +130,7 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
     try {
       // The budget first: a request waiting for money must not sit on RPM/TPM capacity meanwhile.
       if (ctx.budget) {
-        held = await holdBudget(ctx.budget, provider.name, request, estimate, ctx.stop);
+        held = await holdBudget(ctx.budget, op.provider, op.model, estimate, ctx.stop);
         noteWait(backoff, "budget", held.waitedMs, ctx.observer);
       }
       const rpm = await ctx.rpmGate.acquire(ctx.stop);
@@ -103,7 +155,7 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
     attempts++;
     ctx.observer?.attemptStarted();
     try {
-      const response = await provider.generate(request, { signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
+      const response = await op.attempt({ signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
       ctx.observer?.attemptFinished(response, undefined);
       if (held && ctx.budget) settleBudget(ctx.budget, held, { usage: response.usage });
       ctx.tpmGate.reconcile(reservation, response.usage.input_tokens + response.usage.output_tokens);
@@ -116,7 +168,7 @@ export async function callLlm(provider: Provider, request: LlmRequest, ctx: Call
     } catch (err) {
       const error = asProviderError(err);
       ctx.observer?.attemptFinished(undefined, error);
-      if (billUnknown(error)) ctx.observer?.attemptBillUnknown?.(held ? held.hold.usd : worstCaseOf(ctx.priceOf?.(provider.name, request.model), estimate));
+      if (billUnknown(error)) ctx.observer?.attemptBillUnknown?.(held ? held.hold.usd : worstCaseOf(ctx.priceOf?.(op.provider, op.model), estimate));
       if (held && ctx.budget) settleBudget(ctx.budget, held, { error });
       if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
       settleFailedReservation(ctx.tpmGate, reservation, error, estimate.prompt);
@@ -171,12 +223,12 @@ function sumUsage(a: Usage, b: Usage): Usage {
   return total;
 }
 
-function withUsage(outcome: CallOutcome, billed: Usage | undefined): CallOutcome {
+function withUsage<R extends ProviderReply>(outcome: CallOutcome<R>, billed: Usage | undefined): CallOutcome<R> {
   if (billed && !outcome.ok) outcome.usage = billed;
   return outcome;
 }
 
-function stopped(lastError: ProviderError | undefined, attempts: number, backoff: BackoffStats): CallOutcome {
+function stopped(lastError: ProviderError | undefined, attempts: number, backoff: BackoffStats): CallOutcome<never> {
   if (lastError) return { ok: false, error: lastError.toResultError(), attempts, backoff, notSent: false };
   return {
     ok: false,

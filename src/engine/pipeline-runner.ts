@@ -5,6 +5,7 @@ import { roundUsd } from "../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { prepareConvert } from "./steps/convert.js";
+import { prepareEmbed } from "./steps/embed.js";
 import { prepareExtract } from "./steps/extract.js";
 import { prepareGenerate } from "./steps/generate.js";
 import type { PreparedStep, StepDeps } from "./steps/step.js";
@@ -36,6 +37,10 @@ function prepareStep(step: PipelineStep, pipeline: Pipeline): PreparedStep {
       const onTruncated = step.on_truncated ?? pipeline.on_truncated;
       const modelGiven = step.model !== undefined || pipeline.model !== undefined;
       return prepareGenerate(onTruncated === undefined ? step : { ...step, on_truncated: onTruncated }, provider, model, { ...pipeline.params, ...step.params }, modelGiven);
+    }
+    case "embed": {
+      const { provider, model } = stepModel(step, pipeline);
+      return prepareEmbed(step, provider, model);
     }
     case "extract":
       return prepareExtract(step);

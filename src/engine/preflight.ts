@@ -1,9 +1,11 @@
 import type { InputSettings, Pipeline } from "../config/pipeline.js";
+import { callsModel } from "../config/step-types.js";
 import { UsageError } from "../errors.js";
 import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
-import { NO_PROMPT, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
+import { ownRequestConflict } from "./steps/embed.js";
+import { noPromptMessage, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
 import { checkColumns } from "./header-check.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
@@ -43,27 +45,31 @@ type Problem = { line: number; message: string } | undefined;
 function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   // Only steps that always run and fail their record on error can make a record bad: a step
   // with `when` may never run for it, one with `on_error: skip|continue` lets it carry on.
-  const checked = pipeline.steps.flatMap((s) => (s.method === "generate" && s.when === undefined && (s.on_error ?? "fail") === "fail" ? [s] : []));
-  const sendsRecordMessages = checked.some((s) => s.usesRecordMessages === true);
+  const checked = pipeline.steps.flatMap((s) => (callsModel(s) && s.when === undefined && (s.on_error ?? "fail") === "fail" ? [s] : []));
+  const sendsRecordMessages = checked.some((s) => s.method === "generate" && s.usesRecordMessages === true);
   // One single-variable template per record variable the pipeline reads: rendering it is the check.
   const vars = new Map<string, CompiledTemplate>();
-  // Steps that render their own prompt, and whether their templates read the record's messages.
-  const templated: { id: string; readsMessages: boolean }[] = [];
+  // Steps that render their own prompt or input, and what they say of a line that brings its own request.
+  const templated: { conflict(record: InputRecord): string | undefined }[] = [];
   for (const step of checked) {
-    const sources = [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
+    const sources = step.method === "embed" ? [step.input].flat() : [step.system, step.usesRecordMessages ? undefined : step.prompt, ...(step.messages ?? []).map((m) => m.content)];
     const placeholders = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).placeholders));
-    if (step.usesRecordMessages !== true) templated.push({ id: step.id, readsMessages: readsRecordMessages(placeholders.map((p) => p.path)) });
+    if (step.method === "embed") templated.push({ conflict: (record) => ownRequestConflict(step.id, record) });
+    else if (step.usesRecordMessages !== true) {
+      const readsMessages = readsRecordMessages(placeholders.map((p) => p.path));
+      templated.push({ conflict: (record) => ownMessagesConflict(step.id, readsMessages, record) });
+    }
     for (const { path, segments } of placeholders) {
       if (path === "id" || segments[0] === "steps") continue;
       if (!vars.has(path)) vars.set(path, compileTemplate(`{{${path}}}`));
     }
   }
   return (record) => {
-    if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined) {
-      return { line: record.line, message: NO_PROMPT };
+    if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined && record.embedding === undefined) {
+      return { line: record.line, message: noPromptMessage(record) };
     }
     for (const step of templated) {
-      const conflict = ownMessagesConflict(step.id, step.readsMessages, record);
+      const conflict = step.conflict(record);
       if (conflict !== undefined) return { line: record.line, message: conflict };
     }
     for (const template of vars.values()) {

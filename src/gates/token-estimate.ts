@@ -5,7 +5,7 @@
  * The simulator counts with the same rules, so estimate and server count agree.
  */
 import { type BpeEncoding, type EncodingName, bpeEncoding } from "./bpe.js";
-import type { ChatMessage, LlmRequest } from "../types.js";
+import type { ChatMessage, EmbedInput, EmbedRequest, LlmRequest } from "../types.js";
 
 /**
  * Output tokens assumed when a request sets no `max_tokens`. OpenAI reserves the model's maximum
@@ -18,14 +18,15 @@ const TOKENS_PER_MESSAGE = 3;
 const TOKENS_REPLY_PRIMING = 3;
 
 /**
- * cl100k_base for gpt-4 and gpt-3.5 (incl. dated and -turbo variants); o200k_base for gpt-4o,
- * gpt-4.1, gpt-4.5, o-series, gpt-5, and anything unknown (Ollama models, future OpenAI models):
- * for a rate-limit estimate the newest encoding is the better guess.
+ * cl100k_base for gpt-4 and gpt-3.5 (incl. dated and -turbo variants) and OpenAI's embedding
+ * models (text-embedding-3-*, ada-002); o200k_base for gpt-4o, gpt-4.1, gpt-4.5, o-series, gpt-5,
+ * and anything unknown (Ollama models, future OpenAI models): for a rate-limit estimate the newest
+ * encoding is the better guess.
  */
 export function encodingForModel(model: string): EncodingName {
   // "ft:gpt-3.5-turbo:org::id" and "openai/gpt-4" name the base model after a prefix.
   const base = model.toLowerCase().replace(/^ft:/, "").split("/").pop() ?? "";
-  return /^gpt-(3\.5|4)(-|$)/.test(base) ? "cl100k_base" : "o200k_base";
+  return /^(gpt-(3\.5|4)(-|$)|text-embedding-)/.test(base) ? "cl100k_base" : "o200k_base";
 }
 
 /**
@@ -78,4 +79,26 @@ export function estimateRequestTokens(req: LlmRequest): RequestTokenEstimate {
   // Every choice may write up to the cap, and all of them are billed.
   const maxOutput = (req.params.max_tokens ?? DEFAULT_OUTPUT_TOKENS) * (req.params.n ?? 1);
   return { prompt, maxOutput, total: prompt + maxOutput };
+}
+
+/**
+ * An embeddings request reserves its input tokens only: an embedding writes no output tokens, and
+ * OpenAI counts the input alone against TPM. Texts are counted as they are (no chat framing); a
+ * token array is its own length.
+ */
+export function estimateEmbedTokens(req: Pick<EmbedRequest, "model" | "input">): RequestTokenEstimate {
+  const prompt = embedInputTokens(req.model, req.input);
+  return { prompt, maxOutput: 0, total: prompt };
+}
+
+/** The tokens of an embeddings input, as OpenAI counts `prompt_tokens` (the simulator counts the same way). */
+export function embedInputTokens(model: string, input: EmbedInput): number {
+  const enc = bpeEncoding(encodingForModel(model));
+  if (typeof input === "string") return enc.count(input);
+  let total = 0;
+  for (const item of input) {
+    if (typeof item === "number") return input.length; // one token array
+    total += typeof item === "string" ? enc.count(item) : item.length;
+  }
+  return total;
 }

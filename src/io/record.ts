@@ -1,18 +1,21 @@
-import type { ChatMessage, InputRecord, LlmParams, ResponseFormat, Role } from "../types.js";
+import type { ChatMessage, EmbedInput, EmbedRequest, InputRecord, LlmParams, ResponseFormat, Role } from "../types.js";
 import { describeValue } from "./describe.js";
 
 /**
  * Turns one parsed JSON object into an `InputRecord`, or says (as a string) why it cannot.
  *
- * Three shapes are accepted:
+ * Four shapes are accepted:
  * - a plain record: optional `id`, optional `prompt` or `messages`, any other fields. Having
  *   neither prompt nor messages is fine here: a pipeline template may build the prompt from
  *   other fields, and only the engine knows whether it does.
  * - an OpenAI Batch API request line (`custom_id` + `body`), so files prepared for
- *   `/v1/batches` run unchanged: id = custom_id, and `body` is the request.
+ *   `/v1/batches` run unchanged: id = custom_id, and `body` is the request (for
+ *   `/v1/chat/completions` or `/v1/embeddings`, by its `url`).
  * - a whole chat-completions body (`messages` with `model` or a parameter on the line itself:
  *   the request files of OpenAI's cookbook `api_request_parallel_processor.py`): the line is the
  *   request, except `id` and `metadata`, which are llmbatch's.
+ * - a whole embeddings body (`model` and `input`, with neither `messages` nor `prompt`: the same
+ *   script's headline example): the line is the request, except `id` and `metadata`.
  *
  * A request body is sent as it is: its model and parameters are the record's own, and every key
  * llmbatch does not read itself travels in `extra`, for the provider to judge.
@@ -22,6 +25,7 @@ import { describeValue } from "./describe.js";
 export function toRecord(obj: Record<string, unknown>, line: number): InputRecord | string {
   try {
     if (isBatchRequest(obj)) return fromBatchRequest(obj, line);
+    if (isEmbeddingsBody(obj)) return fromEmbeddingsBody(obj, line);
     return isChatBody(obj) ? fromChatBody(obj, line) : fromPlain(obj, line);
   } catch (err) {
     if (err instanceof FieldError) return err.message;
@@ -41,8 +45,9 @@ export function recordId(obj: Record<string, unknown>, _line: number): string {
 }
 
 export const ROLES: readonly Role[] = ["system", "developer", "user", "assistant", "tool"];
-/** The only Batch API endpoint whose requests llmbatch can run. */
+/** The Batch API endpoints whose requests llmbatch can run. */
 export const CHAT_COMPLETIONS_URL = "/v1/chat/completions";
+export const EMBEDDINGS_URL = "/v1/embeddings";
 
 /** Validation failure inside this module; `toRecord` turns it into its return value. */
 class FieldError extends Error {}
@@ -88,15 +93,86 @@ function fromPlain(obj: Record<string, unknown>, line: number): InputRecord {
 
 function fromBatchRequest(obj: Record<string, unknown>, line: number): InputRecord {
   const id = readId(obj.custom_id, "custom_id", line);
-  if (obj.url !== CHAT_COMPLETIONS_URL) {
-    fail(`url must be "${CHAT_COMPLETIONS_URL}" (the only Batch API endpoint llmbatch runs), got ${describeValue(obj.url)}`);
+  if (obj.url !== CHAT_COMPLETIONS_URL && obj.url !== EMBEDDINGS_URL) {
+    fail(`url must be "${CHAT_COMPLETIONS_URL}" or "${EMBEDDINGS_URL}" (the Batch API endpoints llmbatch runs), got ${describeValue(obj.url)}`);
   }
   if (obj.method !== undefined && obj.method !== "POST") fail(`method must be "POST", got ${describeValue(obj.method)}`);
   const body = obj.body;
   if (!isPlainObject(body)) fail(`body must be an object, got ${describeValue(body)}`);
-  if (body.messages === undefined) fail("body.messages is required in a Batch API request line");
+  const record: InputRecord = { id, line, vars: obj, body: "batch" };
   // The Batch API sends the body as it is, `metadata` included; it is also copied into the result.
-  return readBody({ id, line, vars: obj, body: "batch" }, body, "body.", NOTHING_OWNED);
+  if (obj.url === EMBEDDINGS_URL) {
+    if (body.input === undefined) fail(`body.input is required in a Batch API request line for ${EMBEDDINGS_URL}`);
+    return readEmbeddingsBody(record, body, "body.", NOTHING_OWNED);
+  }
+  if (body.messages === undefined) fail("body.messages is required in a Batch API request line");
+  return readBody(record, body, "body.", NOTHING_OWNED);
+}
+
+/**
+ * A line with `model` and `input` and neither `messages` nor `prompt` is an embeddings body (the
+ * cookbook's `{"model": "text-embedding-3-small", "input": "…"}`): a chat line or a plain record
+ * has one of the two.
+ */
+function isEmbeddingsBody(obj: Record<string, unknown>): boolean {
+  return obj.input !== undefined && obj.model !== undefined && obj.messages === undefined && obj.prompt === undefined;
+}
+
+/** As with chat bodies, `id` and `metadata` are llmbatch's: `/v1/embeddings` has no `metadata` field at all. */
+function fromEmbeddingsBody(obj: Record<string, unknown>, line: number): InputRecord {
+  return readEmbeddingsBody({ id: readId(obj.id, "id", line), line, vars: obj, body: "embeddings" }, obj, "", ID_AND_METADATA_OWNED);
+}
+
+/** Keys of an embeddings body that llmbatch reads itself; the others travel in `extra`. */
+const EMBED_READ_KEYS: ReadonlySet<string> = new Set(["model", "input", "dimensions", "encoding_format"]);
+const ENCODING_FORMATS = ["float", "base64"] as const;
+
+/** Fills a record from an embeddings body; `at` prefixes field names in messages (`body.`). */
+function readEmbeddingsBody(record: InputRecord, body: Record<string, unknown>, at: string, owned: ReadonlySet<string>): InputRecord {
+  if (typeof body.model !== "string" || body.model === "") fail(`${at}model must be a non-empty string, got ${describeValue(body.model)}`);
+  record.model = body.model;
+  const embedding: NonNullable<InputRecord["embedding"]> = { input: readEmbedInput(body.input, `${at}input`) };
+  // `null` means unset, as in OpenAI's API.
+  if (body.dimensions != null) {
+    if (!Number.isSafeInteger(body.dimensions) || (body.dimensions as number) <= 0) fail(`${at}dimensions must be a positive integer, got ${describeValue(body.dimensions)}`);
+    embedding.dimensions = body.dimensions as number;
+  }
+  if (body.encoding_format != null) {
+    if (!(ENCODING_FORMATS as readonly unknown[]).includes(body.encoding_format)) {
+      fail(`${at}encoding_format must be one of ${ENCODING_FORMATS.join(", ")}, got ${describeValue(body.encoding_format)}`);
+    }
+    embedding.encoding_format = body.encoding_format as EmbedRequest["encoding_format"];
+  }
+  record.embedding = embedding;
+  let extra: Record<string, unknown> | undefined;
+  for (const key of Object.keys(body)) {
+    if (EMBED_READ_KEYS.has(key) || owned.has(key) || body[key] === undefined) continue;
+    (extra ??= {})[key] = body[key];
+  }
+  if (extra) record.extra = extra;
+  if (body.metadata !== undefined) record.metadata = body.metadata;
+  return record;
+}
+
+/**
+ * What `/v1/embeddings` takes: a string, a list of strings, a token array, or a list of token
+ * arrays. Emptiness is the server's to judge (OpenAI refuses `""` and `[]` with a 400).
+ */
+function readEmbedInput(value: unknown, field: string): EmbedInput {
+  const expected = "a string, a list of strings, or token ids (a list of integers, or a list of such lists)";
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) return fail(`${field} must be ${expected}, got ${describeValue(value)}`);
+  const first: unknown = value[0];
+  const kind = typeof first === "string" ? "string" : isTokenId(first) ? "token" : Array.isArray(first) ? "tokens" : undefined;
+  value.forEach((item: unknown, i) => {
+    const fits = kind === "string" ? typeof item === "string" : kind === "token" ? isTokenId(item) : Array.isArray(item) && item.every(isTokenId);
+    if (!fits) fail(`${field} must be ${expected}, but ${field}[${i}] is ${describeValue(item)}`);
+  });
+  return value as EmbedInput;
+}
+
+function isTokenId(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /**

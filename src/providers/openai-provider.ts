@@ -6,10 +6,11 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { ProviderError } from "../errors.js";
-import type { LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
+import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
+import { embeddingsBody, parseEmbeddings } from "./openai-embeddings.js";
 import { hasRateLimitInfo, parseRateLimitHeaders } from "./rate-limit-headers.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -105,6 +106,25 @@ export class OpenAIProvider implements Provider {
         maxTokens: request.params.max_tokens,
         secret: this.#apiKey,
       });
+    } finally {
+      call.dispose();
+    }
+  }
+
+  async embed(request: EmbedRequest, options: ProviderCallOptions): Promise<EmbedResponse> {
+    const call = callSignal(options);
+    try {
+      const { data, response } = await this.#client.embeddings
+        .create(embeddingsBody(request), { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
+        .withResponse();
+      const parsed: EmbedResponse = parseEmbeddings(data, request);
+      const requestId = response.headers.get("x-request-id");
+      if (requestId) parsed.providerId = requestId;
+      const rateLimits = parseRateLimitHeaders((name) => response.headers.get(name));
+      if (hasRateLimitInfo(rateLimits)) parsed.rateLimits = rateLimits;
+      return parsed;
+    } catch (err) {
+      throw classifyOpenAIError(err, { aborted: call.cause, timeoutMs: options.timeoutMs, secret: this.#apiKey });
     } finally {
       call.dispose();
     }

@@ -3,8 +3,9 @@
  * and the per-request decisions both protocols make the same way: latency, and whether
  * this attempt fails (a `[[sim:fail:N]]` directive first, then the random faults).
  */
+import type { ServerResponse } from "node:http";
 import type { AttemptCounter, Directives, FailKind } from "./directives.js";
-import type { FaultDrawer } from "./faults.js";
+import { type FaultDrawer, resetConnection } from "./faults.js";
 import type { ModelCatalog } from "./models.js";
 import type { ModelQueue } from "./ollama-queue.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -48,6 +49,23 @@ export function decideOutcome(ctx: SimContext, directives: Directives | undefine
   const fail = directives?.fail;
   if (fail && ctx.attempts.next(`fail\u0000${contentKey}`) <= fail.times) return FAIL_KIND_OUTCOME[fail.kind];
   return random ?? "ok";
+}
+
+/**
+ * The faults that leave a request without any answer (a hang, a reset): recorded and done here,
+ * true when `outcome` is one of them.
+ */
+export function brokeTransport(ctx: SimContext, res: ServerResponse, outcome: Outcome): boolean {
+  if (outcome === "hang") {
+    ctx.stats.fault("hang");
+    return true;
+  }
+  if (outcome === "reset") {
+    ctx.stats.fault("reset");
+    resetConnection(res);
+    return true;
+  }
+  return false;
 }
 
 /** True when this attempt should get broken JSON (`[[sim:invalid_json:N]]`). */

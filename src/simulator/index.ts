@@ -4,6 +4,7 @@
  * minute, latency, seeded fault injection and `[[sim:…]]` test directives.
  * It is a stand-in for a provider, never a silent replacement for one.
  */
+import { bpeEncoding } from "../gates/bpe.js";
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
 import { ModelCatalog } from "./models.js";
@@ -140,6 +141,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return queue;
     },
   };
+
+  // Token counts load an encoder on first use (tens of milliseconds, more for o200k). Under a rate
+  // limit that stall would hold the first requests back and then charge them all at once, which a
+  // real server never does; so a limited simulator loads both before it listens.
+  if (options.rpm !== undefined || options.tpm !== undefined) for (const name of ["o200k_base", "cl100k_base"] as const) bpeEncoding(name);
 
   const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const server = createSimulatorServer(ctx, log);

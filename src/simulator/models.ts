@@ -1,9 +1,9 @@
 /**
  * Which model names the simulator answers to, and what it knows about each: the dated
  * snapshot OpenAI reports back, the context window, whether it is a reasoning model
- * (which rejects `max_tokens` and non-default temperatures) and whether it is an
- * Ollama-style local model. These facts shape the simulated wire behaviour only;
- * prices live with the providers.
+ * (which rejects `max_tokens` and non-default temperatures), whether it is an
+ * Ollama-style local model, and what its embeddings look like. These facts shape the
+ * simulated wire behaviour only; prices live with the providers.
  */
 
 export const DEFAULT_MODELS: readonly string[] = [
@@ -18,10 +18,16 @@ export const DEFAULT_MODELS: readonly string[] = [
   "gpt-5",
   "gpt-5-mini",
   "gpt-5-nano",
+  "text-embedding-3-small",
+  "text-embedding-3-large",
+  "text-embedding-ada-002",
   "llama3.2",
   "llama3.1",
   "qwen2.5",
   "mistral",
+  "nomic-embed-text",
+  "mxbai-embed-large",
+  "all-minilm",
 ];
 
 /** The snapshot each alias resolved to at the time of writing, as `model` in responses. */
@@ -37,7 +43,33 @@ const SNAPSHOTS: Readonly<Record<string, string>> = {
   "gpt-5": "gpt-5-2025-08-07",
   "gpt-5-mini": "gpt-5-mini-2025-08-07",
   "gpt-5-nano": "gpt-5-nano-2025-08-07",
+  // OpenAI answers ada-002 requests with this name; the -3 models keep theirs.
+  "text-embedding-ada-002": "text-embedding-ada-002-v2",
 };
+
+/** What a model's embeddings look like. */
+export interface EmbeddingFacts {
+  /** The length of a vector when `dimensions` does not shorten it. */
+  dimensions: number;
+  /** Whether OpenAI lets `dimensions` shorten it (text-embedding-3-*, not ada-002); Ollama shortens any. */
+  shortens: boolean;
+  /** The longest input, in tokens. */
+  maxInputTokens: number;
+  /** Only embeds (a chat request is refused). */
+  only: boolean;
+}
+
+/** OpenAI's embedding models (8192 input tokens each) and Ollama's common ones (their default context). */
+const EMBEDDING_MODELS: Readonly<Record<string, EmbeddingFacts>> = {
+  "text-embedding-3-small": { dimensions: 1536, shortens: true, maxInputTokens: 8192, only: true },
+  "text-embedding-3-large": { dimensions: 3072, shortens: true, maxInputTokens: 8192, only: true },
+  "text-embedding-ada-002": { dimensions: 1536, shortens: false, maxInputTokens: 8192, only: true },
+  "nomic-embed-text": { dimensions: 768, shortens: true, maxInputTokens: 2048, only: true },
+  "mxbai-embed-large": { dimensions: 1024, shortens: true, maxInputTokens: 512, only: true },
+  "all-minilm": { dimensions: 384, shortens: true, maxInputTokens: 256, only: true },
+};
+/** Ollama embeds with a chat model too (its hidden state); a common size for the simulated ones. */
+const LOCAL_CHAT_EMBEDDING: EmbeddingFacts = { dimensions: 4096, shortens: true, maxInputTokens: 4096, only: false };
 
 const OPENAI_FAMILY = /^(gpt-|o\d|chatgpt-|text-|davinci|babbage)/;
 const REASONING_FAMILY = /^(o\d|gpt-5)/;
@@ -52,6 +84,8 @@ export interface ResolvedModel {
   reasoning: boolean;
   /** A local model in Ollama's catalogue (listed by `/api/tags`). */
   local: boolean;
+  /** Set for a model that can embed: every local model, and OpenAI's embedding models. */
+  embedding: EmbeddingFacts | undefined;
 }
 
 function contextWindowOf(family: string): number {
@@ -92,12 +126,14 @@ export class ModelCatalog {
     else if (tagged !== undefined && this.#known.has(tagged)) family = tagged;
     else if (!this.#restricted) return unlistedModel(requested, dated, tagged);
     if (family === undefined) return undefined;
+    const local = !OPENAI_FAMILY.test(family);
     return {
       family,
       responseName,
       contextWindow: contextWindowOf(family),
       reasoning: REASONING_FAMILY.test(family),
-      local: !OPENAI_FAMILY.test(family),
+      local,
+      embedding: EMBEDDING_MODELS[family] ?? (local ? LOCAL_CHAT_EMBEDDING : undefined),
     };
   }
 
@@ -115,5 +151,7 @@ function unlistedModel(requested: string, dated: string | undefined, tagged: str
   const openai = OPENAI_FAMILY.test(requested);
   const local = !openai && tagged !== undefined;
   const family = dated ?? (local ? tagged : requested);
-  return { family, responseName: requested, contextWindow: contextWindowOf(family), reasoning: REASONING_FAMILY.test(family), local };
+  // A model of one's own (an Ollama tag, a vLLM server's) can embed as Ollama's chat models do; an OpenAI family name cannot unless listed.
+  const embedding = EMBEDDING_MODELS[family] ?? (openai ? undefined : LOCAL_CHAT_EMBEDDING);
+  return { family, responseName: requested, contextWindow: contextWindowOf(family), reasoning: REASONING_FAMILY.test(family), local, embedding };
 }

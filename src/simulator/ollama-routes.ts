@@ -5,7 +5,7 @@
  * ollama-js needs to unwrap them. No auth and no rate-limit headers, like a local server.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { type Directives, echoText, parseDirectives } from "./directives.js";
 import { resetConnection, sendTruncated } from "./faults.js";
 import { isRecord, readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
@@ -16,12 +16,12 @@ import { hashString } from "./rng.js";
 import { type OllamaMetrics, type OllamaReplyExtras, encodeStream, ollamaBody } from "./ollama-bodies.js";
 import { makeToolCall, tokenLogprobs } from "./tool-replies.js";
 
-const JSON_TYPE = "application/json; charset=utf-8";
+export const JSON_TYPE = "application/json; charset=utf-8";
 const BUSY = "server busy, please try again.  maximum pending requests exceeded";
 const RUNNER_CRASHED = "llama runner process has terminated: exit status 2";
 const DIRECTIVE_RETRY_MS = 50;
 
-function sendError(ctx: SimContext, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(ctx: SimContext, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   ctx.stats.status(status);
   sendJson(res, status, { error: message }, headers, JSON_TYPE);
 }
@@ -55,30 +55,13 @@ export async function handleOllamaGenerate(
 
   // Connection-level faults happen before the scheduler: a dead socket holds no runner slot.
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
-  if (outcome === "hang") return ctx.stats.fault("hang");
-  if (outcome === "reset") {
-    ctx.stats.fault("reset");
-    return resetConnection(res);
-  }
-
-  const slot = await acquireSlot(ctx.queue(model.family), res);
-  if (slot === "closed") return;
-  if (slot === "full") return sendError(ctx, res, 503, BUSY);
+  if (brokeTransport(ctx, res, outcome)) return;
+  const slot = await schedulerSlot(ctx, res, model.family);
+  if (slot === undefined) return;
   const grantedNs = process.hrtime.bigint();
   try {
     if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
-    if (outcome === "server500") {
-      ctx.stats.fault("server500");
-      return sendError(ctx, res, 500, RUNNER_CRASHED);
-    }
-    if (outcome === "overloaded503") {
-      ctx.stats.fault("overloaded503");
-      return sendError(ctx, res, 503, BUSY);
-    }
-    if (outcome === "rate_limited") {
-      ctx.stats.rateLimited();
-      return sendError(ctx, res, 429, "too many requests", { "retry-after-ms": String(DIRECTIVE_RETRY_MS), "retry-after": "1" });
-    }
+    if (failedByOutcome(ctx, res, outcome)) return;
     const { reply, extras } = replyFor(ctx, request, directives);
     const endNs = process.hrtime.bigint();
     const metrics = timings(startedNs, grantedNs, endNs, request.promptTokens, reply.tokens);
@@ -108,6 +91,34 @@ export async function handleOllamaGenerate(
   } finally {
     slot();
   }
+}
+
+/** A runner slot of the model's scheduler queue, or undefined once a full queue's 503 is sent (or the client left). */
+export async function schedulerSlot(ctx: SimContext, res: ServerResponse, family: string): Promise<(() => void) | undefined> {
+  const slot = await acquireSlot(ctx.queue(family), res);
+  if (slot === "closed") return undefined;
+  if (slot === "full") sendError(ctx, res, 503, BUSY);
+  return slot === "full" ? undefined : slot;
+}
+
+/** The faults that are ordinary answers (a crashed runner, a full queue, a 429): sent here, and true when one was. */
+export function failedByOutcome(ctx: SimContext, res: ServerResponse, outcome: Outcome): boolean {
+  if (outcome === "server500") {
+    ctx.stats.fault("server500");
+    sendError(ctx, res, 500, RUNNER_CRASHED);
+    return true;
+  }
+  if (outcome === "overloaded503") {
+    ctx.stats.fault("overloaded503");
+    sendError(ctx, res, 503, BUSY);
+    return true;
+  }
+  if (outcome === "rate_limited") {
+    ctx.stats.rateLimited();
+    sendError(ctx, res, 429, "too many requests", { "retry-after-ms": String(DIRECTIVE_RETRY_MS), "retry-after": "1" });
+    return true;
+  }
+  return false;
 }
 
 /** The reply: a call of the first offered tool (Ollama's arguments are an object), else text. */

@@ -132,6 +132,48 @@ export const openaiErrors = {
   modelNotFound: (model: string) =>
     error(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
 
+  /** A chat request naming an embeddings model (or any model that cannot chat). */
+  notAChatModel: () =>
+    error(404, "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?", "invalid_request_error", "model", null),
+
+  missingModel: () => error(400, "you must provide a model parameter", "invalid_request_error", null, null),
+
+  /** `/v1/embeddings`: an input that is empty, holds an empty string, or is not text or token ids. */
+  invalidEmbeddingInput: () =>
+    error(400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "invalid_request_error", null, null),
+
+  /** `/v1/embeddings`: one input longer than the model takes (`at` is `input` or `input[3]`). */
+  embeddingInputTooLong: (at: string, maxTokens: number) =>
+    error(400, `Invalid '${at}': maximum context length is ${maxTokens} tokens.`, "invalid_request_error", null, null),
+
+  /** `/v1/embeddings`: more tokens across all inputs than one request may carry. */
+  tooManyTokensPerRequest: (requested: number, max: number) =>
+    error(400, `Requested ${requested} tokens, max ${max} tokens per request`, "invalid_request_error", null, "max_tokens_per_request"),
+
+  /** `/v1/embeddings`: `dimensions` on a model that cannot shorten its vectors (ada-002). */
+  dimensionsNotSupported: () => error(400, "This model does not support specifying dimensions.", "invalid_request_error", null, null),
+
+  integerOutOfRange: (param: string, value: number, bound: "min" | "max", limit: number) =>
+    error(
+      400,
+      `Invalid '${param}': integer ${bound === "min" ? "below minimum" : "above maximum"} value. Expected a value ${bound === "min" ? ">=" : "<="} ${limit}, but got ${value} instead.`,
+      "invalid_request_error",
+      param,
+      bound === "min" ? "integer_below_min_value" : "integer_above_max_value",
+    ),
+
+  invalidValue: (param: string, value: unknown, supported: readonly string[]) =>
+    error(
+      400,
+      `Invalid value: ${JSON.stringify(value)}. Supported values are: ${supported.map((v) => `'${v}'`).join(" and ")}.`,
+      "invalid_request_error",
+      param,
+      "invalid_value",
+    ),
+
+  /** `/v1/embeddings` with a chat model. */
+  cannotEmbed: () => error(403, "You are not allowed to generate embeddings from this model", "invalid_request_error", null, null),
+
   invalidUrl: (method: string, path: string) =>
     error(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, null),
 };

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type SimContext, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
+import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { contextLengthError } from "./compat-errors.js";
 import { type Directives, echoText, parseDirectives } from "./directives.js";
 import { resetConnection, sendTruncated } from "./faults.js";
@@ -47,7 +47,7 @@ function retryHeaders(waitMs: number): Record<string, string> {
 }
 
 /** One request's way of answering: the common headers and the stats, in one place. */
-class Responder {
+export class Responder {
   readonly requestId = `req_${randomUUID().replaceAll("-", "")}`;
   readonly #started = performance.now();
   /** Set once the model is known, so rate-limit headers describe that model's budget. */
@@ -135,22 +135,35 @@ function modelRuleError(request: ChatRequest, model: { reasoning: boolean; local
   return refused === undefined ? undefined : openaiErrors.unsupportedParameter(refused);
 }
 
-export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * How every request on a generation route begins: counted, authenticated, its JSON body read (and
+ * kept, with `recordRequests`). Undefined when it has been answered already (or the client left).
+ */
+export async function openaiRequest(ctx: SimContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<{ out: Responder; body: unknown } | undefined> {
   res.once("close", ctx.stats.begin());
   const out = new Responder(ctx, res);
+  const error = checkAuth(ctx, req);
+  const body = error ? undefined : await readJsonBody(req);
+  if (body?.kind === "aborted") return undefined;
+  if (body?.kind !== "json") {
+    out.fail(error ?? openaiErrors.invalidJsonBody());
+    return undefined;
+  }
+  ctx.stats.receive(path, body.value);
+  return { out, body: body.value };
+}
 
-  const authError = checkAuth(ctx, req);
-  if (authError) return out.fail(authError);
-  const body = await readJsonBody(req);
-  if (body.kind === "aborted") return;
-  if (body.kind !== "json") return out.fail(openaiErrors.invalidJsonBody());
-  ctx.stats.receive("/v1/chat/completions", body.value);
-  const request = parseChatRequest(body.value);
+export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = await openaiRequest(ctx, req, res, "/v1/chat/completions");
+  if (started === undefined) return;
+  const { out } = started;
+  const request = parseChatRequest(started.body);
   if ("status" in request) return out.fail(request);
 
   const model = ctx.catalog.resolve(request.model);
   if (!model) return out.fail(openaiErrors.modelNotFound(request.model));
   out.family = model.family;
+  if (model.embedding?.only && !model.local) return out.fail(openaiErrors.notAChatModel());
   if (request.stream) return out.fail(openaiErrors.badRequest("streaming not supported by the simulator", "stream"));
   // Ollama's /v1 decodes into a Go struct, which ignores fields it does not know.
   const fieldError = model.local ? undefined : openaiFieldError(request);
@@ -174,35 +187,68 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   if (directives?.rateLimit) return out.failRateLimitedByDirective();
 
   const tokenCost = promptTokens + (request.maxTokens ?? ctx.defaultMaxOutput) * request.n;
-  const admission = ctx.limiter.admit(model.family, tokenCost);
-  if (!admission.admitted) {
-    if (admission.reason === "too_large") {
-      return out.fail(openaiErrors.requestTooLarge(model.family, admission.limit, admission.requested));
-    }
-    const { reason, limit, used, requested, waitMs } = admission;
-    const retryIn = formatGoDuration(Math.max(1, Math.ceil(waitMs)));
-    return out.fail(openaiErrors.rateLimited(model.family, reason, limit, used, requested, retryIn), retryHeaders(waitMs));
-  }
-
-  // Local models queue like Ollama's /v1 endpoint does; a full queue is its 503.
-  let release: (() => void) | undefined;
-  if (model.local) {
-    const slot = await acquireSlot(ctx.queue(model.family), res);
-    if (slot === "closed") return;
-    if (slot === "full") {
-      return out.send(503, {
-        error: { message: "server busy, please try again.  maximum pending requests exceeded", type: "api_error", param: null, code: null },
-      });
-    }
-    release = slot;
-  }
+  if (!admit(out, model.family, tokenCost)) return;
+  const release = await localSlot(out, model);
+  if (release === undefined) return;
   out.reserve(tokenCost, promptTokens);
   try {
     await answer(ctx, out, request, model.responseName, model.local, promptTokens, directives);
   } finally {
-    release?.();
+    release();
     out.settle(); // hangs, resets and clients that left: charged their prompt
   }
+}
+
+/** Charges a request to its model's buckets; when they refuse, sends OpenAI's 429 and says false. */
+export function admit(out: Responder, family: string, tokenCost: number): boolean {
+  const admission = out.ctx.limiter.admit(family, tokenCost);
+  if (admission.admitted) return true;
+  if (admission.reason === "too_large") {
+    out.fail(openaiErrors.requestTooLarge(family, admission.limit, admission.requested));
+    return false;
+  }
+  const { reason, limit, used, requested, waitMs } = admission;
+  const retryIn = formatGoDuration(Math.max(1, Math.ceil(waitMs)));
+  out.fail(openaiErrors.rateLimited(family, reason, limit, used, requested, retryIn), retryHeaders(waitMs));
+  return false;
+}
+
+/**
+ * Local models queue like Ollama's /v1 endpoint does; a full queue is its 503 (sent here). The
+ * function that frees the slot (a no-op for OpenAI models), or undefined when there is none.
+ */
+export async function localSlot(out: Responder, model: { local: boolean; family: string }): Promise<(() => void) | undefined> {
+  if (!model.local) return () => {};
+  const slot = await acquireSlot(out.ctx.queue(model.family), out.res);
+  if (slot === "closed") return undefined;
+  if (slot === "full") {
+    out.send(503, { error: { message: "server busy, please try again.  maximum pending requests exceeded", type: "api_error", param: null, code: null } });
+    return undefined;
+  }
+  return slot;
+}
+
+/**
+ * The faults of an admitted attempt that are ordinary answers (500, 503, a directive's 429): sent
+ * here, after the latency, and true when one was. Hangs and resets are the caller's (they come first).
+ */
+export function failedByOutcome(out: Responder, outcome: Outcome): boolean {
+  const { ctx } = out;
+  if (outcome === "server500") {
+    ctx.stats.fault("server500");
+    out.fail(openaiErrors.serverError());
+    return true;
+  }
+  if (outcome === "overloaded503") {
+    ctx.stats.fault("overloaded503");
+    out.fail(openaiErrors.overloaded(out.requestId));
+    return true;
+  }
+  if (outcome === "rate_limited") {
+    out.failRateLimitedByDirective();
+    return true;
+  }
+  return false;
 }
 
 async function answer(
@@ -216,22 +262,9 @@ async function answer(
 ): Promise<void> {
   const { res } = out;
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
-  if (outcome === "hang") return ctx.stats.fault("hang");
-  if (outcome === "reset") {
-    ctx.stats.fault("reset");
-    return resetConnection(res);
-  }
+  if (brokeTransport(ctx, res, outcome)) return;
   if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
-
-  if (outcome === "server500") {
-    ctx.stats.fault("server500");
-    return out.fail(openaiErrors.serverError());
-  }
-  if (outcome === "overloaded503") {
-    ctx.stats.fault("overloaded503");
-    return out.fail(openaiErrors.overloaded(out.requestId));
-  }
-  if (outcome === "rate_limited") return out.failRateLimitedByDirective();
+  if (failedByOutcome(out, outcome)) return;
 
   const invalidJson = request.format.kind !== "text" && wantsInvalidJson(ctx, directives, request.lastUserText);
   const contentKey = `${responseModel}\u0000${JSON.stringify(request.messages)}\u0000${JSON.stringify(request.format)}`;

@@ -3,15 +3,19 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { SimContext } from "./context.js";
 import { sendJson, sendText } from "./http.js";
 import { handleChatCompletions, handleListModels, handleOpenAINotFound } from "./openai-routes.js";
+import { handleEmbeddings } from "./openai-embeddings-route.js";
+import { handleOllamaEmbed } from "./ollama-embed-route.js";
 import { handleOllamaGenerate, handleTags, handleVersion } from "./ollama-routes.js";
 
 type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 const ROUTES: Readonly<Record<string, Handler>> = {
   "POST /v1/chat/completions": handleChatCompletions,
+  "POST /v1/embeddings": handleEmbeddings,
   "GET /v1/models": handleListModels,
   "POST /api/chat": (ctx, req, res) => handleOllamaGenerate(ctx, req, res, "chat"),
   "POST /api/generate": (ctx, req, res) => handleOllamaGenerate(ctx, req, res, "generate"),
+  "POST /api/embed": handleOllamaEmbed,
   "GET /api/tags": (ctx, _req, res) => handleTags(ctx, res),
   "GET /api/version": (_ctx, _req, res) => handleVersion(res),
   "GET /": (_ctx, _req, res) => sendText(res, 200, "Ollama is running"),

@@ -22,7 +22,7 @@ export interface SimulatorStats {
 
 /** A generation request's body as the simulator received it (with `recordRequests`). */
 export interface ReceivedRequest {
-  /** `/v1/chat/completions`, `/api/chat` or `/api/generate`. */
+  /** `/v1/chat/completions`, `/v1/embeddings`, `/api/chat`, `/api/generate` or `/api/embed`. */
   path: string;
   body: unknown;
 }

@@ -39,7 +39,7 @@ describe("llmbatch validate", () => {
     expect(errors).toEqual([
       `error: ${bad}:3:5: steps[0] needs a "prompt" or "messages"`,
       `error: ${bad}:5:5: unknown key "promt" in steps[0] (did you mean "prompt"?)`,
-      `error: ${bad}:7:13: unknown step method "summarize"; expected one of: generate, extract, convert, validate`,
+      `error: ${bad}:7:13: unknown step method "summarize"; expected one of: generate, embed, extract, convert, validate`,
       `error: ${bad}:11:16: steps[2].template references {{steps.d.output}}, but step "d" runs after this one; a template can only use the output of an earlier step`,
       `error: ${bad}:14:13: steps[3].schema is not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf`,
     ]);

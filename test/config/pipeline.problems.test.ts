@@ -46,7 +46,7 @@ describe("parsePipeline reports every problem together, at its position", () => 
       "8:16: limits.concurrency must be a positive integer, got 0",
       '12:35: steps[0].prompt references {{steps.later.output}}, but step "later" runs after this one; a template can only use the output of an earlier step',
       '13:12: steps[0].model must be a non-empty string, got ""',
-      '15:13: unknown step method "summarise"; expected one of: generate, extract, convert, validate',
+      '15:13: unknown step method "summarise"; expected one of: generate, embed, extract, convert, validate',
       '16:5: unknown key "promt" in steps[1] (did you mean "prompt"?)',
       '17:9: duplicate step id "summary"; already used by steps[0]',
       '20:15: steps[2].messages[0].role must be one of: system, developer, user, assistant, got "robot"',

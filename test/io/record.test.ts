@@ -65,8 +65,8 @@ describe("toRecord: OpenAI Batch API request lines", () => {
   });
 
   it("rejects other endpoints and malformed bodies, naming the field", () => {
-    expect(toRecord(batchLine({ url: "/v1/embeddings" }), 1)).toBe(
-      'url must be "/v1/chat/completions" (the only Batch API endpoint llmbatch runs), got "/v1/embeddings"',
+    expect(toRecord(batchLine({ url: "/v1/responses" }), 1)).toBe(
+      'url must be "/v1/chat/completions" or "/v1/embeddings" (the Batch API endpoints llmbatch runs), got "/v1/responses"',
     );
     expect(toRecord(batchLine({ method: "GET" }), 1)).toBe('method must be "POST", got "GET"');
     expect(toRecord(batchLine({ body: "x" }), 1)).toBe('body must be an object, got "x"');
@@ -138,5 +138,59 @@ describe("toRecord: request bodies keep every key", () => {
     );
     expect(toRecord({ messages: [{ role: "user", content: ["hi"] }] }, 1)).toBe('messages[0].content[0] must be a content part {"type": …}, got "hi"');
     expect(toRecord({ messages: [{ role: "user", content: null }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got null");
+  });
+});
+
+describe("toRecord: embeddings requests", () => {
+  it("reads a line with model and input (no messages, no prompt) as an embeddings body; id and metadata stay llmbatch's", () => {
+    const line = { id: "p1", model: "text-embedding-3-small", input: "Linen duvet cover", dimensions: 256, encoding_format: "float", user: "indexer", metadata: { sku: "DV-1" } };
+    expect(toRecord(line, 4)).toEqual({
+      id: "p1",
+      line: 4,
+      vars: line,
+      body: "embeddings",
+      model: "text-embedding-3-small",
+      embedding: { input: "Linen duvet cover", dimensions: 256, encoding_format: "float" },
+      extra: { user: "indexer" },
+      metadata: { sku: "DV-1" },
+    });
+  });
+
+  it("reads a Batch API line for /v1/embeddings, sending its whole body", () => {
+    const line = { custom_id: "e-1", method: "POST", url: "/v1/embeddings", body: { model: "text-embedding-3-large", input: ["a", "b"], metadata: { k: "v" } } };
+    expect(toRecord(line, 2)).toEqual({
+      id: "e-1",
+      line: 2,
+      vars: line,
+      body: "batch",
+      model: "text-embedding-3-large",
+      embedding: { input: ["a", "b"] },
+      extra: { metadata: { k: "v" } },
+      metadata: { k: "v" },
+    });
+    expect(toRecord({ ...line, body: { model: "text-embedding-3-large" } }, 2)).toBe("body.input is required in a Batch API request line for /v1/embeddings");
+  });
+
+  it("accepts every input shape of /v1/embeddings, and leaves emptiness to the server", () => {
+    for (const input of ["text", ["a", "b"], [1734, 88], [[1734], [88, 9]], [], ""]) {
+      expect(toRecord({ model: "text-embedding-3-small", input }, 1)).toMatchObject({ body: "embeddings", embedding: { input } });
+    }
+  });
+
+  it("names the field and the value received", () => {
+    const body = (over: Record<string, unknown>) => toRecord({ model: "text-embedding-3-small", input: "x", ...over }, 1);
+    expect(body({ input: 42 })).toBe("input must be a string, a list of strings, or token ids (a list of integers, or a list of such lists), got 42");
+    expect(body({ input: ["a", 1] })).toBe("input must be a string, a list of strings, or token ids (a list of integers, or a list of such lists), but input[1] is 1");
+    expect(body({ input: [[1], [1.5]] })).toMatch(/but input\[1\] is an array/);
+    expect(body({ model: 7 })).toBe("model must be a non-empty string, got 7");
+    expect(body({ dimensions: 0 })).toBe("dimensions must be a positive integer, got 0");
+    expect(body({ encoding_format: "binary" })).toBe('encoding_format must be one of float, base64, got "binary"');
+    expect(body({ dimensions: null, encoding_format: null })).toMatchObject({ embedding: { input: "x" } });
+  });
+
+  it("leaves records with a prompt or messages, or without a model, as they were", () => {
+    expect(toRecord({ input: "text only" }, 1)).toEqual({ id: "", line: 1, vars: { input: "text only" } });
+    expect(toRecord({ model: "m", input: "x", prompt: "p" }, 1)).not.toHaveProperty("body");
+    expect(toRecord({ model: "gpt-4o", input: "x", messages: [{ role: "user", content: "hi" }] }, 1)).toMatchObject({ body: "chat" });
   });
 });

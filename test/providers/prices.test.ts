@@ -11,7 +11,7 @@ describe("price table", () => {
     const expected = [
       "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o3-mini", "o4-mini",
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
-      "gpt-5.5", "text-embedding-3-small", "text-embedding-3-large",
+      "gpt-5.5", "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002", "text-embedding-ada-002-v2",
     ];
     expect(Object.keys(table.models).sort()).toEqual(expected.sort());
     expect(table.models["gpt-4o-mini"]).toMatchObject({ input: 0.15, cached_input: 0.075, output: 0.6, batch_input: 0.075, batch_output: 0.3 });

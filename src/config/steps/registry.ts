@@ -4,6 +4,7 @@
  */
 import type { PipelineStep } from "../step-types.js";
 import { convertStep } from "./convert.js";
+import { embedStep } from "./embed.js";
 import { extractStep } from "./extract.js";
 import { generateStep } from "./generate.js";
 import type { StepMethod } from "./step-method.js";
@@ -13,6 +14,7 @@ export type StepMethodName = PipelineStep["method"];
 
 export const STEP_METHODS: { readonly [M in StepMethodName]: StepMethod<Extract<PipelineStep, { method: M }>> } = {
   generate: generateStep,
+  embed: embedStep,
   extract: extractStep,
   convert: convertStep,
   validate: validateStep,

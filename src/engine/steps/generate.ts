@@ -8,12 +8,22 @@ import { resultError } from "../../errors.js";
 import { roundUsd } from "../../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type ProviderName, type ResultError, type StepResult } from "../../types.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
+import { runOwnEmbedding } from "./embed.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { callUnderTruncationPolicy } from "./truncation.js";
-import { elapsed, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
+import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
 /** Why a record cannot be sent by the default pipeline; `--strict` reports the same words. */
 export const NO_PROMPT = 'the record has neither "prompt" (a string) nor "messages" (a chat array); give one, or use --template';
+
+/**
+ * `NO_PROMPT` for this record. A line with `input` but no `model` is most likely an embeddings
+ * request missing its model: a template would run it as a chat prompt instead, so say that.
+ */
+export function noPromptMessage(record: InputRecord): string {
+  if (record.vars.input === undefined) return NO_PROMPT;
+  return `${NO_PROMPT}; a line with "input" is an embeddings request only when it names its "model" too ({"model": "text-embedding-3-small", "input": …})`;
+}
 
 /** A generate step with its templates compiled and its model resolved, once per run. */
 export interface PreparedGenerate extends PreparedStep {
@@ -63,6 +73,11 @@ export interface Templates {
 async function runGenerate(p: PreparedGenerate, t: Templates, structured: StructuredOutput | undefined, { record, scope }: StepInput, deps: StepDeps): Promise<StepOutcome> {
   const started = performance.now();
   const { step } = p;
+  // The default pipeline sends each line's own request, whichever endpoint its shape asks for.
+  if (step.usesRecordMessages && record.embedding !== undefined) {
+    warnOwnModel(p, record, deps);
+    return runOwnEmbedding(p.provider, { ...record, embedding: record.embedding }, p.model, deps);
+  }
   const { model, params, extra } = requestSettings(p, record);
   const built = buildMessages(p, t, record, scope);
   const notSent = (error: ResultError): StepOutcome => ({ result: { id: step.id, ok: false, error, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() });
@@ -73,13 +88,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   // A field the provider has no equivalent for fails the record before it waits at any gate.
   const refused = provider.check?.(request(built));
   if (refused !== undefined) return notSent(resultError("bad_request", `line ${record.line}: ${refused}`, { retriable: false }));
-  // Without a model asked for, a line's own is simply the one to use; against one, say so once.
-  if (p.modelGiven && record.model !== undefined && record.model !== p.model) {
-    deps.warnOnce?.(
-      "own-model",
-      `line ${record.line} names its own model "${record.model}", which is sent instead of "${p.model}": a line's own model wins over --model (other lines may name theirs too)`,
-    );
-  }
+  warnOwnModel(p, record, deps);
   const repairAttempts = step.repair_attempts ?? 1;
 
   const usage = emptyUsage();
@@ -125,6 +134,16 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   }
 }
 
+/** Without a model asked for, a line's own is simply the one to use; against one, say so once. */
+function warnOwnModel(p: PreparedGenerate, record: InputRecord, deps: StepDeps): void {
+  if (p.modelGiven && record.model !== undefined && record.model !== p.model) {
+    deps.warnOnce?.(
+      "own-model",
+      `line ${record.line} names its own model "${record.model}", which is sent instead of "${p.model}": a line's own model wins over --model (other lines may name theirs too)`,
+    );
+  }
+}
+
 /**
  * The model, params and other body fields of this record's call. A record that brings its own
  * conversation (a request body, `messages`) brings its own model and parameters too: they win over
@@ -148,9 +167,9 @@ export function readsRecordMessages(refs: readonly string[]): boolean {
  */
 export function ownMessagesConflict(stepId: string, readsMessages: boolean, record: InputRecord): string | undefined {
   const by = `step "${stepId}" builds its own prompt (--template, or the pipeline's prompt or messages)`;
-  if (record.body !== undefined) {
-    const kind = record.body === "batch" ? "an OpenAI Batch API request" : "a chat-completions request body";
-    return `the line is ${kind} with its own messages, model and parameters, but ${by}; run request files without --template and -p, so each line is sent as it is`;
+  const kind = requestLineKind(record);
+  if (kind !== undefined) {
+    return `the line is ${kind} with its own ${record.embedding ? "input" : "messages"}, model and parameters, but ${by}; run request files without --template and -p, so each line is sent as it is`;
   }
   if (record.messages !== undefined && !readsMessages) {
     return `the record has its own "messages", but ${by} and would drop them; run without the template to send them as they are, or read them in it as {{messages}}`;
@@ -171,7 +190,7 @@ export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRe
     if (p.step.usesRecordMessages) {
       if (record.messages) messages.push(...record.messages);
       else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
-      else return invalidInput(record, NO_PROMPT);
+      else return invalidInput(record, noPromptMessage(record));
     } else {
       const conflict = ownMessagesConflict(p.step.id, p.readsMessages, record);
       if (conflict !== undefined) return invalidInput(record, conflict);

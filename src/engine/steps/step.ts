@@ -62,3 +62,17 @@ export function preview(value: unknown): string {
   const s = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
+
+/** What kind of request a request line is, for messages; undefined for a plain record. */
+export function requestLineKind(record: InputRecord): string | undefined {
+  switch (record.body) {
+    case "batch":
+      return `an OpenAI Batch API request (${record.embedding ? "/v1/embeddings" : "/v1/chat/completions"})`;
+    case "chat":
+      return "a chat-completions request body";
+    case "embeddings":
+      return "an embeddings request body";
+    default:
+      return undefined;
+  }
+}
