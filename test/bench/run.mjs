@@ -106,9 +106,11 @@ async function overhead() {
  * Scenario 5: the command a user types, `llmbatch run - -o /dev/null …` (bin/llmbatch.js, so `run`
  * goes to its worker thread as it does for users), on generated records (ids "req-N") written into
  * its stdin with backpressure. Its peak RSS over all threads is the kernel's (getrusage maxRSS),
- * reported by the process itself at exit through a preloaded script.
+ * reported by the process itself at exit through a preloaded script. "memory-no-ids" is the same
+ * with records that carry no id, so each is identified by its content (a hash per record and a
+ * compact table of every hash seen).
  */
-async function memory() {
+async function memory(withIds = true) {
   return withSimulator({}, async (sim) => {
     const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-"));
     const rusageFile = join(dir, "rusage.json");
@@ -125,7 +127,8 @@ async function memory() {
         child.on("exit", resolve);
       });
       for (let i = 1; i <= memoryRecords; i++) {
-        const line = `{"id":"req-${i}","prompt":"Summarize ticket ${i}: the customer cannot log in after the update and asks for help."}\n`;
+        const prompt = `"prompt":"Summarize ticket ${i}: the customer cannot log in after the update and asks for help."`;
+        const line = withIds ? `{"id":"req-${i}",${prompt}}\n` : `{${prompt}}\n`;
         if (!child.stdin.write(line)) await new Promise((r) => child.stdin.once("drain", r));
       }
       child.stdin.end();
@@ -135,7 +138,7 @@ async function memory() {
       const summary = JSON.parse(readFileSync(summaryFile, "utf8"));
       const r = { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs, ...JSON.parse(readFileSync(rusageFile, "utf8")) };
       const mb = r.maxRssBytes / 2 ** 20;
-      return { name: "memory", records: memoryRecords, ...r, peakRssMB: mb, line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; CPU ${num(r.cpuSeconds, 1)} s; wall ${num(r.wallMs / 1000, 1)} s` };
+      return { name: withIds ? "memory" : "memory-no-ids", records: memoryRecords, ...r, peakRssMB: mb, line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; CPU ${num(r.cpuSeconds, 1)} s; wall ${num(r.wallMs / 1000, 1)} s` };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -163,7 +166,8 @@ const SCENARIOS = {
   "token-bound": () => rateScenario("token-bound", { rpm: 6000, tpm: 150_000, told: true }),
   learned: () => rateScenario("learned", { rpm: 6000, tpm: 600_000, told: false }),
   overhead,
-  memory,
+  memory: () => memory(true),
+  "memory-no-ids": () => memory(false),
   ollama,
 };
 
