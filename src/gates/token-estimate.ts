@@ -90,6 +90,17 @@ export function promptFieldTokens(count: (text: string) => number, fields: Promp
   return total;
 }
 
+/** A format's tokens by encoding and object: a schema step sends the same `response_format` object with every record (never changed once built), so its schema is counted once, not per call. */
+const FORMAT_TOKENS: Record<EncodingName, WeakMap<object, number>> = { o200k_base: new WeakMap(), cl100k_base: new WeakMap() };
+
+function formatTokens(name: EncodingName, count: (text: string) => number, format: LlmRequest["params"]["response_format"]): number {
+  if (format === undefined || format.type !== "json_schema") return 0;
+  const cache = FORMAT_TOKENS[name];
+  let tokens = cache.get(format);
+  if (tokens === undefined) cache.set(format, (tokens = promptFieldTokens(count, { response_format: format })));
+  return tokens;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
@@ -114,11 +125,12 @@ export interface RequestTokenEstimate {
 }
 
 export function estimateRequestTokens(req: LlmRequest): RequestTokenEstimate {
-  const enc = bpeEncoding(encodingForModel(req.model));
+  const name = encodingForModel(req.model);
+  const enc = bpeEncoding(name);
+  const count = (text: string) => enc.count(text);
   const extra = req.extra;
-  const fields: PromptFields = { response_format: req.params.response_format };
-  if (extra !== undefined) Object.assign(fields, { tools: extra.tools, functions: extra.functions, prediction: extra.prediction });
-  const prompt = messagesTokens(enc, req.messages) + promptFieldTokens((text) => enc.count(text), fields);
+  let prompt = messagesTokens(enc, req.messages) + formatTokens(name, count, req.params.response_format);
+  if (extra !== undefined) prompt += promptFieldTokens(count, { tools: extra.tools, functions: extra.functions, prediction: extra.prediction });
   // Every choice may write up to the cap, and all of them are billed.
   const maxOutput = (req.params.max_tokens ?? DEFAULT_OUTPUT_TOKENS) * (req.params.n ?? 1);
   return { prompt, maxOutput, total: prompt + maxOutput };
