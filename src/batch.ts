@@ -22,6 +22,7 @@ import { roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import { prepareOutput } from "./prepare-output.js";
 import { RunMonitor } from "./run-monitor.js";
 import { SpendLedger } from "./run-spend.js";
+import { CsvLostFields } from "./csv-lost-fields.js";
 import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
@@ -192,6 +193,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     budget: budget && budgetLine(budget),
   }));
   ledger?.start();
+  const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
   let records = 0;
   let unwritten = 0;
   let built: RunSummary | undefined;
@@ -215,6 +217,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
           }
         }
         if (outputClosed) unwritten++;
+        else lost?.note(result);
         summary.add(result);
         monitor.recordResult(result);
         if (!outputClosed) config.onResult?.(result, metrics, resumed.skipped.count);
@@ -227,6 +230,8 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       });
     }
     if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
+    const lostMessage = lost?.message(config.output && config.output !== "-" ? config.output : "the output");
+    if (lostMessage !== undefined) config.onWarning?.(lostMessage);
 
     const stopReason = engine.stopReason;
     // A CSV quote never closed: the run must not look complete (its last result line says it too).
@@ -260,13 +265,14 @@ function budgetSummary(b: BudgetGate): BudgetSummary {
 }
 
 /**
- * What this run has spent so far, as the sidecar records it: under `--max-cost`, what the budget
- * charged plus what requests in flight hold (so a crash never under-counts); otherwise the
- * records' costs plus the worst case of attempts whose bill is unknown.
+ * What this run has spent so far, as the sidecar records it: the known spend. Under `--max-cost`,
+ * what the budget charged plus what requests in flight hold (so a crash never under-counts);
+ * otherwise the priced models' costs plus the worst case of attempts whose bill is unknown. A
+ * model without a price adds nothing it could be measured by (its tokens are in the summary).
  */
 function spentThisRun(budget: BudgetGate | undefined, metrics: MetricsRecorder): number {
   if (budget) return budget.spentUsd - budget.spentBeforeUsd + budget.reservedUsd;
-  return metrics.costUsd + metrics.costUnknown.worst_case_usd;
+  return metrics.pricedCostUsd + metrics.costUnknown.worst_case_usd;
 }
 
 function isClosedPipe(err: unknown): boolean {

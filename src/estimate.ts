@@ -8,6 +8,7 @@ import { priceTableFor, type PriceOverrides } from "./config/prices.js";
 import type { ResolvedRunOptions } from "./config/run-options.js";
 import { checkColumns } from "./engine/header-check.js";
 import { preparePipeline } from "./engine/pipeline-runner.js";
+import { providerRefusals } from "./engine/provider-check.js";
 import { createPriceLookup } from "./engine/pricing.js";
 import { isPreparedEmbed, OWN_EMBEDDING_STEP, ownRequestConflict, type PreparedEmbed } from "./engine/steps/embed.js";
 import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
@@ -26,7 +27,7 @@ export interface EstimateConfig {
   options: ResolvedRunOptions;
   prices?: PriceTable;
   priceOverrides?: PriceOverrides;
-  /** `--assume-output`: output tokens per call for the expected cost. @default `typicalOutputTokens` of each call's max_tokens */
+  /** `--assume-output`: output tokens per answer (a call with `n` writes n) for the expected cost. @default `typicalOutputTokens` of each call's max_tokens, per answer */
   assumeOutputTokens?: number;
   /** What reading the input decided that a user may want to know (a sniffed delimiter). */
   onInfo?(message: string): void;
@@ -44,7 +45,7 @@ export interface EstimateLine {
 
 export interface BatchEstimate extends Omit<EstimateLine, "cost_usd"> {
   records: number;
-  /** Lines that would come out as `invalid_input` (not sent, not counted). */
+  /** Lines that would not be sent (not counted): `invalid_input`, or refused by the provider before sending (`bad_request`). */
   invalid_records: number;
   /** Priced models only; see `unpriced_models`. */
   cost_usd: { expected: number; max: number };
@@ -85,6 +86,8 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
   let invalid = 0;
   let embeddings = false;
 
+  // A line the provider would refuse before sending is no call (the run's `bad_request`).
+  const refused = providerRefusals(pipeline);
   const onHeader = (columns: readonly string[]) => checkColumns(pipeline, columns, input.name);
   const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...config.options.input, onInfo: config.onInfo, onHeader });
   for await (const item of dedupeIds(input.items)) {
@@ -92,7 +95,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
       invalid++;
       continue;
     }
-    const calls = callsOf(steps, item.record, config.assumeOutputTokens);
+    const calls = refused(item.record) === undefined ? callsOf(steps, item.record, config.assumeOutputTokens) : undefined;
     if (calls === undefined) {
       invalid++;
       continue;
@@ -181,7 +184,10 @@ function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: I
     const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params });
     const t = p.templates;
     const fromSteps = fromStepsOf([t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)]);
-    const assumed = Math.min(assume ?? typicalOutputTokens(est.maxOutput), est.maxOutput);
+    // The typical answer is per choice: a call with `n` writes n of them.
+    const choices = params.n ?? 1;
+    const perChoice = est.maxOutput / choices;
+    const assumed = Math.min(assume ?? typicalOutputTokens(perChoice), perChoice) * choices;
     calls.push({ stepId: p.step.id, provider: p.provider, model, prompt: est.prompt + fromSteps, assumed, maxOutput: est.maxOutput });
     outputs[p.step.id] = { output: "" };
     assumedOf[p.step.id] = assumed;
@@ -238,7 +244,7 @@ function outputAssumption(steps: readonly (PreparedGenerate | PreparedEmbed)[], 
   const generates = steps.filter(isPreparedGenerate);
   if (generates.length === 0) return "embeddings calls write no output tokens";
   const embeddings = sawEmbeddings ? "; embeddings calls write no output tokens" : "";
-  if (assume !== undefined) return `${assume} output tokens per call (--assume-output), at most each call's max_tokens${embeddings}`;
+  if (assume !== undefined) return `${assume} output tokens per answer (--assume-output; a call with n writes n), at most each answer's max_tokens${embeddings}`;
   const caps = generates.map((s) => {
     const cap = s.params.max_tokens;
     const own = s.step.usesRecordMessages ? ", or a request line's own, times its n" : "";

@@ -103,12 +103,24 @@ export interface ToolCall {
   [key: string]: unknown;
 }
 
+/**
+ * A call of a legacy function (`functions` / `function_call` in the request, which OpenAI's Chat
+ * Completions still accepts): `{name, arguments}`, `arguments` a JSON string, as OpenAI returns it.
+ */
+export interface FunctionCall {
+  name: string;
+  arguments: string;
+  [key: string]: unknown;
+}
+
 /** One choice of a reply with several (`n > 1`), as written to the output record. */
 export interface ReplyChoice {
   index: number;
   text: string;
   finish_reason: string;
   tool_calls?: ToolCall[];
+  /** The legacy function call of this choice (`finish_reason: "function_call"`). */
+  function_call?: FunctionCall;
   /** As the provider sent it, when asked for (`logprobs: true`). */
   logprobs?: unknown;
   refusal?: string;
@@ -118,6 +130,8 @@ export interface ReplyChoice {
 export interface ReplyDetails {
   /** The first choice's tool calls. */
   tool_calls?: ToolCall[];
+  /** The first choice's legacy function call (a request with `functions`). */
+  function_call?: FunctionCall;
   /** The first choice's log probabilities, as the provider sent them. */
   logprobs?: unknown;
   /** Every choice, when there is more than one. */
@@ -161,7 +175,7 @@ export interface LlmResponse {
    * concurrency.
    */
   serverQueueMs?: number;
-  /** Tool calls, logprobs and further choices, when the reply has any. */
+  /** Tool calls, a function call, logprobs and further choices, when the reply has any. */
   details?: ReplyDetails;
 }
 

@@ -73,8 +73,8 @@ export const RUN_OPTIONS = {
   json: { flags: "--json", help: "with --dry-run: print the estimate as one JSON object on stdout", estimate: { help: "print one JSON object instead of a table" } },
   assumeOutput: {
     flags: "--assume-output <n>",
-    help: `with --dry-run: output tokens per call for the expected cost (${TYPICAL_OUTPUT_HELP})`,
-    estimate: { help: `output tokens per call for the expected cost (${TYPICAL_OUTPUT_HELP})` },
+    help: `with --dry-run: output tokens per answer for the expected cost, times n for a request's n choices (${TYPICAL_OUTPUT_HELP})`,
+    estimate: { help: `output tokens per answer for the expected cost, times n for a request's n choices (${TYPICAL_OUTPUT_HELP})` },
   },
   maxCost: { flags: "--max-cost <usd>", help: "never spend more than this (USD), in-flight requests included; the rest are budget_exceeded", estimate: { ignored: "noted" } },
   prices: { flags: "--prices <file>", help: "YAML or JSON prices (USD per 1M tokens) that override or add to the bundled table" },

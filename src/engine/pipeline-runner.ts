@@ -2,7 +2,7 @@ import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
 import { stepModel } from "../config/run-options.js";
 import { roundUsd } from "../providers/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
+import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ErrorType, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { prepareConvert } from "./steps/convert.js";
 import { prepareEmbed } from "./steps/embed.js";
@@ -134,5 +134,13 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   else result.output = stepOutputs[prepared.outputStep]?.output ?? null;
   if (finishReason !== undefined) result.finish_reason = finishReason;
   if (details !== undefined) Object.assign(result, details);
-  return { result, notSent: error !== undefined && notSent && error.type !== "invalid_input" };
+  return { result, notSent: error !== undefined && notSent && STOPPED.has(error.type) };
 }
+
+/**
+ * The errors of a record that sent nothing because the run was stopping, which the engine reports
+ * as the stop's `not_attempted` or `budget_exceeded`. A record that could never be sent (a line the
+ * provider's check refuses, invalid input, a request larger than the TPM limit) keeps its own
+ * error, stop or no stop.
+ */
+const STOPPED: ReadonlySet<ErrorType> = new Set(["not_attempted", "budget_exceeded"]);

@@ -7,6 +7,7 @@ import type { InputRecord, ReadItem } from "../types.js";
 import { ownRequestConflict } from "./steps/embed.js";
 import { noPromptMessage, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
 import { checkColumns } from "./header-check.js";
+import { providerRefusals } from "./provider-check.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
@@ -64,6 +65,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
       if (!vars.has(path)) vars.set(path, compileTemplate(`{{${path}}}`));
     }
   }
+  const providerRefused = providerRefusals(pipeline);
   return (record) => {
     if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined && record.embedding === undefined) {
       return { line: record.line, message: noPromptMessage(record) };
@@ -80,7 +82,9 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
         throw err;
       }
     }
-    return undefined;
+    // What the provider would refuse before sending (the run's `bad_request`), asked here too.
+    const refused = providerRefused(record);
+    return refused === undefined ? undefined : { line: record.line, message: refused };
   };
 }
 

@@ -39,20 +39,70 @@ export const LOW_DETAIL_IMAGE_TOKENS = 85;
 
 /**
  * Text and text parts as OpenAI counts them; a message's `name` costs its tokens plus one, and the
- * JSON text of `tool_calls` (in messages) and of `tools` (the request's) stands in for OpenAI's own,
- * undocumented rendering of them.
+ * JSON text of `tool_calls` and `function_call` (in messages) and of `tools` (the request's) stands
+ * in for OpenAI's own, undocumented rendering of them.
  */
 export function estimatePromptTokens(model: string, messages: readonly ChatMessage[], tools?: unknown): number {
   // Loaded on first use: a run that never estimates (unlimited TPM, `--help`) pays nothing.
   const enc = bpeEncoding(encodingForModel(model));
+  return messagesTokens(enc, messages) + promptFieldTokens((text) => enc.count(text), { tools });
+}
+
+function messagesTokens(enc: BpeEncoding, messages: readonly ChatMessage[]): number {
   let total = TOKENS_REPLY_PRIMING;
   for (const m of messages) {
     total += TOKENS_PER_MESSAGE + enc.count(m.role) + contentTokens(enc, m.content);
     if (typeof m.name === "string" && m.name !== "") total += enc.count(m.name) + 1;
     if (m.tool_calls != null) total += enc.count(JSON.stringify(m.tool_calls));
+    if (m.function_call != null) total += enc.count(JSON.stringify(m.function_call));
   }
-  if (tools != null) total += enc.count(JSON.stringify(tools));
   return total;
+}
+
+/** The fields of a request besides its messages that the model reads as prompt. */
+export interface PromptFields {
+  tools?: unknown;
+  /** The legacy `functions`, which OpenAI still accepts in place of `tools`. */
+  functions?: unknown;
+  /** Structured Outputs: a `json_schema` format's schema is given to the model. */
+  response_format?: unknown;
+  /** Predicted Outputs (`{type: "content", content}`): the predicted text is read with the prompt. */
+  prediction?: unknown;
+}
+
+/**
+ * Tokens of the request fields the model reads besides its messages: the JSON text of `tools`,
+ * `functions` and a `json_schema` format's `json_schema`, and the text of `prediction.content`.
+ * OpenAI's own rendering of them is not published; the simulator counts with this same function,
+ * so the client's estimate and the server's `prompt_tokens` agree.
+ */
+export function promptFieldTokens(count: (text: string) => number, fields: PromptFields): number {
+  let total = 0;
+  if (fields.tools != null) total += count(JSON.stringify(fields.tools));
+  if (fields.functions != null) total += count(JSON.stringify(fields.functions));
+  const format = fields.response_format;
+  if (isObject(format) && format.type === "json_schema" && format.json_schema != null) total += count(JSON.stringify(format.json_schema));
+  const predicted = isObject(fields.prediction) ? fields.prediction.content : undefined;
+  if (typeof predicted === "string") total += count(predicted);
+  else if (Array.isArray(predicted)) {
+    for (const part of predicted) if (isObject(part) && part.type === "text" && typeof part.text === "string") total += count(part.text);
+  }
+  return total;
+}
+
+/** A format's tokens by encoding and object: a schema step sends the same `response_format` object with every record (never changed once built), so its schema is counted once, not per call. */
+const FORMAT_TOKENS: Record<EncodingName, WeakMap<object, number>> = { o200k_base: new WeakMap(), cl100k_base: new WeakMap() };
+
+function formatTokens(name: EncodingName, count: (text: string) => number, format: LlmRequest["params"]["response_format"]): number {
+  if (format === undefined || format.type !== "json_schema") return 0;
+  const cache = FORMAT_TOKENS[name];
+  let tokens = cache.get(format);
+  if (tokens === undefined) cache.set(format, (tokens = promptFieldTokens(count, { response_format: format })));
+  return tokens;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }
 
 function contentTokens(enc: BpeEncoding, content: ChatMessage["content"]): number {
@@ -75,7 +125,12 @@ export interface RequestTokenEstimate {
 }
 
 export function estimateRequestTokens(req: LlmRequest): RequestTokenEstimate {
-  const prompt = estimatePromptTokens(req.model, req.messages, req.extra?.tools);
+  const name = encodingForModel(req.model);
+  const enc = bpeEncoding(name);
+  const count = (text: string) => enc.count(text);
+  const extra = req.extra;
+  let prompt = messagesTokens(enc, req.messages) + formatTokens(name, count, req.params.response_format);
+  if (extra !== undefined) prompt += promptFieldTokens(count, { tools: extra.tools, functions: extra.functions, prediction: extra.prediction });
   // Every choice may write up to the cap, and all of them are billed.
   const maxOutput = (req.params.max_tokens ?? DEFAULT_OUTPUT_TOKENS) * (req.params.n ?? 1);
   return { prompt, maxOutput, total: prompt + maxOutput };

@@ -21,6 +21,9 @@ export const CSV_COLUMNS = [
   "latency_ms",
 ] as const;
 
+/** What a result can carry that the CSV columns do not hold (JSONL output keeps them). */
+export const CSV_LOST_FIELDS = ["tool_calls", "function_call", "logprobs", "choices", "metadata"] as const satisfies readonly (keyof GenerationResult)[];
+
 /** RFC 4180 line ending (Excel's and Python's `csv` too, for TSV as for CSV). */
 const EOL = "\r\n";
 const BOM = "\ufeff";

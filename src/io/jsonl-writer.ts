@@ -21,6 +21,7 @@ export const RESULT_KEYS = [
   "latency_ms",
   "finish_reason",
   "tool_calls",
+  "function_call",
   "logprobs",
   "choices",
   "metadata",

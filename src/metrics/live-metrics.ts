@@ -29,8 +29,12 @@ export interface LiveLine {
   /** Waits since the start: gates (client side) and retry backoff (server side). */
   waits: Record<WaitKind, { count: number; ms: number }>;
   errors_by_type: Partial<Record<ErrorType, number>>;
-  /** Cost of the records finished so far. */
-  cost_usd: number;
+  /** Cost of the records finished so far; null once a model without a price was billed (as the summary's). */
+  cost_usd: number | null;
+  /** What the priced models cost so far (the known spend; equal to `cost_usd` when every model has a price). */
+  priced_cost_usd: number;
+  /** Tokens billed by models without a price so far (0 when none): what `cost_usd: null` leaves unpriced. */
+  unpriced_tokens: number;
   /** Attempts sent and tokens reported since the start (cumulative, for rates between samples). */
   requests: number;
   tokens: number;
@@ -60,6 +64,8 @@ export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new
     waits: s.waits,
     errors_by_type: s.errorsByType,
     cost_usd: s.costUsd,
+    priced_cost_usd: s.pricedCostUsd,
+    unpriced_tokens: s.unpricedTokens,
     requests: s.requestsStarted,
     tokens: s.tokens,
   };

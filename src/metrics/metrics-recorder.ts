@@ -44,8 +44,15 @@ export interface MetricsSnapshot {
   waits: Record<WaitKind, { count: number; ms: number }>;
   /** Failed records since the start, by error type. */
   errorsByType: Partial<Record<ErrorType, number>>;
-  /** Cost of the finished records so far (priced models only). */
-  costUsd: number;
+  /**
+   * Cost of the finished records so far; null once a model without a price was billed (the
+   * summary's rule: a partial sum never passes for the whole).
+   */
+  costUsd: number | null;
+  /** What the priced models cost so far: the known spend, always a number. */
+  pricedCostUsd: number;
+  /** Tokens (input + output) billed by models without a price so far: the unknown part. */
+  unpricedTokens: number;
   /** Provider requests started since the start. */
   requestsStarted: number;
   /** Tokens reported since the start. */
@@ -87,6 +94,9 @@ export class MetricsRecorder {
   readonly #waits = Object.fromEntries(WAIT_KINDS.map((k) => [k, { count: 0, ms: 0 }])) as Record<WaitKind, { count: number; ms: number }>;
   readonly #errorsByType: Partial<Record<ErrorType, number>> = {};
   #cost = 0;
+  #unpricedTokens = 0;
+  /** A record's cost was null: an unpriced model answered. */
+  #costUnknown = false;
   #started = 0;
   #finished = 0;
   #done = 0;
@@ -166,7 +176,27 @@ export class MetricsRecorder {
       this.#latencySum.add(this.#second(), result.latency_ms);
       this.#latencyCount.add(this.#second(), 1);
     }
-    if (result.cost_usd !== null) this.#cost += result.cost_usd;
+    this.#addCost(result);
+  }
+
+  /**
+   * The priced part of a record's cost, step by step (a record with an unpriced step still has
+   * priced ones), and the tokens of the unpriced part.
+   */
+  #addCost(result: GenerationResult): void {
+    if (result.cost_usd !== null) {
+      this.#cost += result.cost_usd;
+      return;
+    }
+    this.#costUnknown = true;
+    if (result.steps.length === 0) {
+      this.#unpricedTokens += result.usage.input_tokens + result.usage.output_tokens;
+      return;
+    }
+    for (const step of result.steps) {
+      if (typeof step.cost_usd === "number") this.#cost += step.cost_usd;
+      else if (step.cost_usd === null && step.usage) this.#unpricedTokens += step.usage.input_tokens + step.usage.output_tokens;
+    }
   }
 
   get requestsStarted(): number {
@@ -181,8 +211,8 @@ export class MetricsRecorder {
     return this.#tokens;
   }
 
-  /** Cost of the records finished so far (priced models only). */
-  get costUsd(): number {
+  /** What the priced models of the records finished so far cost: the known spend. */
+  get pricedCostUsd(): number {
     return this.#cost;
   }
 
@@ -208,7 +238,9 @@ export class MetricsRecorder {
       latencyMsAvg: latencyCount > 0 ? Math.round(this.#latencySum.sum(now) / latencyCount) : 0,
       waits: Object.fromEntries(WAIT_KINDS.map((k) => [k, { count: this.#waits[k].count, ms: Math.round(this.#waits[k].ms) }])) as MetricsSnapshot["waits"],
       errorsByType: { ...this.#errorsByType },
-      costUsd: roundUsdTotal(this.#cost),
+      costUsd: this.#costUnknown ? null : roundUsdTotal(this.#cost),
+      pricedCostUsd: roundUsdTotal(this.#cost),
+      unpricedTokens: this.#unpricedTokens,
       requestsStarted: this.#started,
       tokens: this.#tokens,
     };

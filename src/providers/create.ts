@@ -59,6 +59,15 @@ export function createProvider(opts: CreateProviderOptions): Provider {
 }
 
 /**
+ * A provider to ask `check()` and `checkEmbed()` only (`--strict`, `estimate`): built with no key
+ * and no host, since it is never sent a request. `createProvider` would refuse OpenAI without a
+ * key, which a check does not need; constructing either provider touches no network.
+ */
+export function createCheckingProvider(name: ProviderName): Provider {
+  return name === "ollama" ? new OllamaProvider() : new OpenAIProvider({});
+}
+
+/**
  * The ollama provider speaks Ollama's native API (`/api/chat` under the host); under `…/v1` every
  * request is a 404 that reads like a model that is not pulled. `/v1` is Ollama's OpenAI-compatible
  * API, which the openai provider speaks.

@@ -42,7 +42,7 @@ export function toOllamaChat(request: LlmRequest): ChatRequest | string {
     else if (key === "reasoning_effort" && (value === "none" || THINK_LEVELS.has(value as string))) body.think = value === "none" ? false : (value as "low" | "medium" | "high");
     // Values that only restate Ollama's own behaviour need no equivalent.
     else if (key === "tool_choice" && (value === "auto" || value === "none")) toolsOff = value === "none";
-    else if ((key === "parallel_tool_calls" && value === true) || (key === "store" && value === false)) continue;
+    else if (restatesDefault(key, value, request.extra)) continue;
     else unmapped.push(`${key}: ${short(value)}`);
   }
   if (unmapped.length > 0) {
@@ -53,6 +53,47 @@ export function toOllamaChat(request: LlmRequest): ChatRequest | string {
   const format = formatOf(p.response_format);
   if (format !== undefined) body.format = format;
   return body;
+}
+
+/**
+ * Whether a body field asks for nothing but what Ollama does anyway: an empty or default value, as
+ * exported Batch files carry them (`logit_bias: {}`, `service_tier: "auto"`, `modalities: ["text"]`,
+ * `store: false`, `parallel_tool_calls` with no tools to call, `user: ""`). `metadata` only labels
+ * a stored completion (Ollama stores none); it is copied into the result all the same.
+ */
+function restatesDefault(key: string, value: unknown, extra: Record<string, unknown> | undefined): boolean {
+  switch (key) {
+    case "logit_bias":
+      return isEmptyObject(value);
+    case "service_tier":
+      return value === "auto" || value === "default";
+    case "modalities":
+      return Array.isArray(value) && value.length === 1 && value[0] === "text";
+    case "parallel_tool_calls":
+      return value === true || (typeof value === "boolean" && !hasTools(extra));
+    case "store":
+      return value === false;
+    case "user":
+    case "safety_identifier":
+      return value === "";
+    case "metadata":
+      return typeof value === "object";
+    default:
+      return false;
+  }
+}
+
+function hasTools(extra: Record<string, unknown> | undefined): boolean {
+  return Array.isArray(extra?.tools) && extra.tools.length > 0;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+/** A message field with nothing in it: an assistant turn's `annotations: []` (OpenAI's, exported with the reply). */
+function emptyMessageField(key: string, value: unknown): boolean {
+  return key === "annotations" && Array.isArray(value) && value.length === 0;
 }
 
 /**
@@ -68,7 +109,7 @@ function toOllamaMessages(messages: readonly ChatMessage[]): Message[] | string 
     const message: Message = { role: m.role === "developer" ? "system" : m.role, content: "" };
     for (const key of Object.keys(m)) {
       const value = m[key];
-      if (key === "role" || value === null || value === undefined) continue;
+      if (key === "role" || value === null || value === undefined || emptyMessageField(key, value)) continue;
       if (key === "content") {
         const problem = setContent(message, value as ChatMessage["content"], at);
         if (problem !== undefined) return problem;

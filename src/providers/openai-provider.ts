@@ -6,7 +6,7 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { ProviderError } from "../errors.js";
-import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
+import type { EmbedRequest, EmbedResponse, FunctionCall, LlmParams, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
@@ -95,7 +95,7 @@ export class OpenAIProvider implements Provider {
         .create(body, { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
         .withResponse();
       const rateLimits = parseRateLimitHeaders((name) => response.headers.get(name));
-      const parsed = parseCompletion(data, request.model);
+      const parsed = parseCompletion(data, request);
       parsed.providerId ??= response.headers.get("x-request-id") ?? undefined;
       if (hasRateLimitInfo(rateLimits)) parsed.rateLimits = rateLimits;
       return parsed;
@@ -142,7 +142,12 @@ export class OpenAIProvider implements Provider {
       model: request.model,
       messages: request.messages as ChatCompletionMessageParam[],
     };
-    if (p.max_tokens !== undefined) body[p.max_tokens_field ?? this.#maxTokensField ?? maxTokensFieldFor(this.baseURL, request.model)] = p.max_tokens;
+    if (p.max_tokens !== undefined) {
+      const field = this.#capField(p, request.model);
+      // A body that gave both caps has its `max_tokens` in `extra`: under one name, the smaller holds.
+      const other = body[field];
+      body[field] = typeof other === "number" ? Math.min(other, p.max_tokens) : p.max_tokens;
+    }
     if (p.n !== undefined) body.n = p.n;
     if (p.temperature !== undefined) body.temperature = p.temperature;
     if (p.top_p !== undefined) body.top_p = p.top_p;
@@ -150,6 +155,19 @@ export class OpenAIProvider implements Provider {
     if (p.stop !== undefined) body.stop = p.stop;
     if (p.response_format !== undefined) body.response_format = p.response_format;
     return body;
+  }
+
+  /**
+   * The field the output cap is sent under. The `maxTokensField` option wins. On OpenAI's own API,
+   * and for a reasoning model anywhere, a body's own name is kept (OpenAI reads both; reasoning
+   * models take only `max_completion_tokens`). On any other server the cap goes as `max_tokens`
+   * whatever the body called it: Ollama's /v1 does not read `max_completion_tokens`, so sent under
+   * that name the cap would not hold, while the TPM gate and `--max-cost` reserved it.
+   */
+  #capField(p: LlmParams, model: string): MaxTokensField {
+    if (this.#maxTokensField !== undefined) return this.#maxTokensField;
+    const chosen = maxTokensFieldFor(this.baseURL, model);
+    return chosen === "max_completion_tokens" ? (p.max_tokens_field ?? chosen) : chosen;
   }
 }
 
@@ -163,20 +181,23 @@ function clientTimeout(timeoutMs: number): number | undefined {
  * Checks the 2xx body at run time: an OpenAI-compatible server (or a proxy's HTML page) may send
  * anything, and the SDK's types are not a validation.
  */
-function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
+function parseCompletion(data: unknown, request: LlmRequest): LlmResponse {
   if (typeof data !== "object" || data === null) {
-    return throwInvalid(`expected a JSON chat.completion object, got ${typeof data === "string" ? "text" : String(data)}`);
+    return throwInvalid(`expected a JSON chat.completion object, got ${typeof data === "string" ? "text" : String(data)}`, undefined);
   }
   const completion = data as Partial<ChatCompletion>;
+  // A body with usage was billed, whatever else is wrong with it: an invalid reply's tokens are
+  // counted as billed, not as an unknown bill.
+  const billed = typeof completion.usage === "object" && completion.usage !== null ? usageOf(completion.usage) : undefined;
+  const usage = billed ?? usageOf(undefined);
   const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
   if (!choice || typeof choice.message !== "object" || choice.message === null) {
-    return throwInvalid("response has no choices[0].message");
+    return throwInvalid("response has no choices[0].message", billed);
   }
   const content = choice.message.content;
   const refusal = choice.message.refusal;
   const finishReason = typeof choice.finish_reason === "string" ? choice.finish_reason : "unknown";
   // A filtered or refused completion was still billed: its usage travels with the error so cost adds up.
-  const usage = usageOf(completion.usage);
   if (finishReason === "content_filter") {
     throw new ProviderError({ type: "content_filter", code: "content_filter", usage, message: "the provider's content filter stopped the completion (finish_reason: content_filter)" });
   }
@@ -187,55 +208,83 @@ function parseCompletion(data: unknown, requestedModel: string): LlmResponse {
     throw new ProviderError({ type: "content_filter", code: "refusal", usage, message: `the model refused: ${refusal}` });
   }
   if (content !== null && content !== undefined && typeof content !== "string") {
-    return throwInvalid("choices[0].message.content is not a string");
+    return throwInvalid("choices[0].message.content is not a string", billed);
+  }
+  const choices = completion.choices as unknown[];
+  const asked = request.params.n ?? 1;
+  // A server that ignores `n` (Ollama's OpenAI-compatible /v1 does) answers one choice: the record
+  // asked for more than it got, so it fails rather than pass for complete. Asking again would get
+  // the same; the tokens were billed.
+  if (choices.length < asked) {
+    throw new ProviderError({
+      type: "invalid_response",
+      code: "missing_choices",
+      retriable: false,
+      usage,
+      message: `the request asked for n: ${asked} choices but the server answered ${choices.length} (some OpenAI-compatible servers, Ollama's /v1 among them, ignore n): send one request per choice, or remove n`,
+    });
   }
   const result: LlmResponse = {
     text: content ?? "",
     finishReason,
     usage,
-    model: typeof completion.model === "string" && completion.model !== "" ? completion.model : requestedModel,
+    model: typeof completion.model === "string" && completion.model !== "" ? completion.model : request.model,
   };
   if (typeof completion.id === "string" && completion.id !== "") result.providerId = completion.id;
-  const details = detailsOf(completion.choices as unknown[]);
+  const details = detailsOf(choices, billed);
   if (details !== undefined) result.details = details;
   return result;
 }
 
 /**
- * What the output's one `output` string cannot hold: the first choice's tool calls and logprobs,
- * and every choice when there are several (`n > 1`). Usage already counts all of them.
+ * What the output's one `output` string cannot hold: the first choice's tool calls, legacy
+ * function call and logprobs, and every choice when there are several (`n > 1`). Usage already
+ * counts all of them.
  */
-function detailsOf(choices: unknown[]): ReplyDetails | undefined {
+function detailsOf(choices: unknown[], billed: Usage | undefined): ReplyDetails | undefined {
   // The common reply (one choice, text only) allocates nothing here.
   const only = choices.length === 1 ? (choices[0] as Partial<ChatCompletion.Choice>) : undefined;
-  if (only && only.logprobs == null && !(Array.isArray(only.message?.tool_calls) && only.message.tool_calls.length > 0)) return undefined;
-  const first = choiceOf(choices[0], 0);
+  if (only && only.logprobs == null && !hasToolCalls(only.message) && only.message?.function_call == null) return undefined;
+  const first = choiceOf(choices[0], 0, billed);
   let details: ReplyDetails | undefined;
   if (first.tool_calls !== undefined) (details ??= {}).tool_calls = first.tool_calls;
+  if (first.function_call !== undefined) (details ??= {}).function_call = first.function_call;
   if (first.logprobs !== undefined) (details ??= {}).logprobs = first.logprobs;
-  if (choices.length > 1) (details ??= {}).choices = choices.map((c, i) => (i === 0 ? first : choiceOf(c, i)));
+  if (choices.length > 1) (details ??= {}).choices = choices.map((c, i) => (i === 0 ? first : choiceOf(c, i, billed)));
   return details;
 }
 
-function choiceOf(raw: unknown, i: number): ReplyChoice {
+function hasToolCalls(message: ChatCompletion.Choice["message"] | undefined): boolean {
+  return Array.isArray(message?.tool_calls) && message.tool_calls.length > 0;
+}
+
+function choiceOf(raw: unknown, i: number, billed: Usage | undefined): ReplyChoice {
   const choice = raw as Partial<ChatCompletion.Choice> | null;
   const message = choice?.message;
-  if (typeof message !== "object" || message === null) return throwInvalid(`response has no choices[${i}].message`);
+  if (typeof message !== "object" || message === null) return throwInvalid(`response has no choices[${i}].message`, billed);
   const content = message.content;
-  if (content !== null && content !== undefined && typeof content !== "string") return throwInvalid(`choices[${i}].message.content is not a string`);
+  if (content !== null && content !== undefined && typeof content !== "string") return throwInvalid(`choices[${i}].message.content is not a string`, billed);
   const out: ReplyChoice = {
     index: typeof choice?.index === "number" ? choice.index : i,
     text: content ?? "",
     finish_reason: typeof choice?.finish_reason === "string" ? choice.finish_reason : "unknown",
   };
-  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = message.tool_calls as ToolCall[];
+  if (hasToolCalls(message)) out.tool_calls = message.tool_calls as ToolCall[];
+  const call = message.function_call;
+  if (call != null) {
+    if (typeof call !== "object" || typeof call.name !== "string" || typeof call.arguments !== "string") {
+      return throwInvalid(`choices[${i}].message.function_call has no string name and arguments`, billed);
+    }
+    out.function_call = call as FunctionCall;
+  }
   if (choice?.logprobs != null) out.logprobs = choice.logprobs;
   if (typeof message.refusal === "string" && message.refusal !== "") out.refusal = message.refusal;
   return out;
 }
 
-function throwInvalid(message: string): never {
-  throw new ProviderError({ type: "invalid_response", message });
+/** `usage`: what the body said was billed, when it said (the engine then counts it as billed). */
+function throwInvalid(message: string, usage: Usage | undefined): never {
+  throw new ProviderError({ type: "invalid_response", message, ...(usage ? { usage } : {}) });
 }
 
 /**

@@ -38,7 +38,9 @@ export function chartSpecs(s: RunSummary, points: readonly LiveLine[]): ChartSpe
   const throughputNote = `${averaged}. Records that sent no request (refused by the budget, not attempted, invalid input${unsent > 0 ? `: ${unsent} in this run` : ""}) are not throughput: they are in "Records over time".`;
   const endS = last?.elapsed_s ?? 0;
 
-  const cost: ChartDataset<"line", XY[]>[] = [line("cost so far", COLORS.cost, cumulative(points, (p) => p.cost_usd))];
+  // The known spend: a model without a price has no cost to draw (the summary names it).
+  const unpriced = s.unpriced_models.length > 0;
+  const cost: ChartDataset<"line", XY[]>[] = [line(unpriced ? "cost so far (priced models)" : "cost so far", COLORS.cost, cumulative(points, (p) => p.priced_cost_usd))];
   if (s.budget) cost.push({ ...line(`budget ($${s.budget.max_cost_usd})`, COLORS.budget, [{ x: 0, y: s.budget.max_cost_usd }, { x: endS, y: s.budget.max_cost_usd }]), borderDash: [6, 4] });
 
   const w = s.wait_ms;

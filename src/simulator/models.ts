@@ -113,8 +113,17 @@ export class ModelCatalog {
     this.#restricted = restrictTo !== undefined;
   }
 
-  /** Accepts a known name, a dated snapshot of one, or an Ollama `name:tag`; any other name too unless restricted. */
+  /**
+   * Accepts a known name, a dated snapshot of one, an Ollama `name:tag`, or an OpenAI fine-tune
+   * (`ft:<base>:<org>:<suffix>:<id>`, served as its base model: its checks, limits and window);
+   * any other name too unless restricted.
+   */
   resolve(requested: string): ResolvedModel | undefined {
+    const base = fineTuneBase(requested);
+    if (base !== undefined) {
+      const resolved = this.resolve(base);
+      return resolved && !resolved.local ? { ...resolved, responseName: requested } : undefined;
+    }
     let family: string | undefined;
     let responseName = requested;
     const dated = DATED_SNAPSHOT.exec(requested)?.[1];
@@ -140,6 +149,16 @@ export class ModelCatalog {
   isLocal(name: string): boolean {
     return !OPENAI_FAMILY.test(name);
   }
+}
+
+/**
+ * The base model of an OpenAI fine-tune name (`ft:gpt-4o-mini-2024-07-18:acme::9abc` →
+ * `gpt-4o-mini-2024-07-18`), or undefined. Its colons are OpenAI's separators, not an Ollama tag.
+ */
+function fineTuneBase(name: string): string | undefined {
+  if (!name.startsWith("ft:")) return undefined;
+  const base = name.slice(3).split(":")[0];
+  return base !== undefined && OPENAI_FAMILY.test(base) ? base : undefined;
 }
 
 /**

@@ -95,7 +95,7 @@ export function parseOllamaRequest(body: Record<string, unknown>, route: "chat" 
       promptText: "",
       messageCount: messages.length,
       lastUserText: lastUser?.content ?? "",
-      promptTokens: countChatTokens(messages, body["tools"]),
+      promptTokens: countChatTokens(messages, { tools: body["tools"] }),
       contentKey: `${model}\u0000${JSON.stringify(messages)}\u0000${JSON.stringify(format)}`,
     };
   }

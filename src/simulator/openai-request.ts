@@ -7,6 +7,7 @@ import { CHAT_COMPLETIONS_PARAMS } from "../io/record.js";
 import { isRecord } from "./http.js";
 import { type OpenAIError, openaiErrors } from "./openai-errors.js";
 import type { ReplyFormat } from "./replies.js";
+import type { PromptFields } from "../gates/token-estimate.js";
 import type { CountableMessage } from "./tokens.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
@@ -28,6 +29,8 @@ export interface ChatRequest {
   messages: CountableMessage[];
   /** `max_completion_tokens ?? max_tokens`. */
   maxTokens: number | undefined;
+  /** `max_tokens` alone: the only cap Ollama's /v1 reads. */
+  legacyMaxTokens: number | undefined;
   /** Whether the deprecated `max_tokens` was the one given (reasoning models reject it). */
   usedLegacyMaxTokens: boolean;
   temperature: number | undefined;
@@ -37,10 +40,12 @@ export interface ChatRequest {
   stream: boolean;
   /** Text of the last user message: where directives are read from. */
   lastUserText: string;
-  /** The `tools` array as sent (its JSON text counts as prompt). */
-  rawTools: unknown[] | undefined;
+  /** The fields besides the messages that count as prompt (`tools`, `functions`, a JSON schema, `prediction`), as sent. */
+  promptFields: PromptFields;
   /** The function the reply calls: `tool_choice`'s, else the first offered; none with `tool_choice: "none"`. */
   callTool: OfferedTool | undefined;
+  /** The legacy function the reply calls (`functions`): `function_call`'s, else the first; none with `function_call: "none"`. */
+  callFunction: OfferedTool | undefined;
   logprobs: boolean;
   topLogprobs: number;
   /** Non-null parameters given, for model-specific refusals. */
@@ -70,6 +75,7 @@ function countable(role: string, raw: Record<string, unknown>): CountableMessage
   } else if (content !== null && content !== undefined) return undefined;
   if (typeof raw["name"] === "string") message.name = raw["name"];
   if (Array.isArray(raw["tool_calls"])) message.toolCalls = JSON.stringify(raw["tool_calls"]);
+  if (isRecord(raw["function_call"])) message.functionCall = JSON.stringify(raw["function_call"]);
   return message;
 }
 
@@ -171,8 +177,10 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
       "decimal_above_max_value",
     );
   }
-  const tools = parseTools(body);
+  const tools = parseOffered(body, TOOLS);
   if ("status" in tools) return tools;
+  const functions = parseOffered(body, FUNCTIONS);
+  if ("status" in functions) return functions;
   const logprobs = body["logprobs"];
   if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean") {
     return openaiErrors.badRequest(`Invalid type for 'logprobs': expected a boolean, but got ${typeof logprobs} instead.`, "logprobs", "invalid_type");
@@ -197,6 +205,7 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     model,
     messages,
     maxTokens: maxCompletion ?? maxLegacy,
+    legacyMaxTokens: maxLegacy,
     usedLegacyMaxTokens: maxLegacy !== undefined,
     temperature: typeof temperature === "number" ? temperature : undefined,
     n: n ?? 1,
@@ -204,8 +213,9 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     serviceTier: typeof tier === "string" && tier !== "auto" ? tier : "default",
     stream: body["stream"] === true,
     lastUserText,
-    rawTools: tools.raw,
+    promptFields: { tools: tools.raw, functions: functions.raw, response_format: body["response_format"], prediction: body["prediction"] },
     callTool: tools.call,
+    callFunction: functions.call,
     logprobs: logprobs === true,
     topLogprobs: typeof topLogprobs === "number" ? topLogprobs : 0,
     given,
@@ -214,27 +224,63 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
   };
 }
 
-/** `tools` and `tool_choice`, with OpenAI's 400s for the common mistakes. */
-function parseTools(body: Record<string, unknown>): { raw: unknown[] | undefined; call: OfferedTool | undefined } | OpenAIError {
-  const raw = body["tools"];
-  const choice = body["tool_choice"];
+/** A list of functions a request offers and the field that chooses among them. */
+interface Offer {
+  list: "tools" | "functions";
+  choice: "tool_choice" | "function_call";
+  /** One entry of the list as a function, undefined for one never called here, or OpenAI's 400. */
+  read(item: unknown, i: number): OfferedTool | undefined | OpenAIError;
+  /** The name the choice field asks for, if it names one. */
+  named(choice: unknown): unknown;
+}
+
+const TOOLS: Offer = {
+  list: "tools",
+  choice: "tool_choice",
+  read(tool, i) {
+    if (!isRecord(tool)) return openaiErrors.badRequest(`Invalid type for 'tools[${i}]': expected an object.`, `tools[${i}]`, "invalid_type");
+    if (tool["type"] !== "function") return undefined; // custom tools are accepted, never called here
+    return offeredFunction(tool["function"], `tools[${i}].function.name`);
+  },
+  named: (choice) => (isRecord(choice) && isRecord(choice["function"]) ? choice["function"]["name"] : undefined),
+};
+
+/** The legacy `functions` and `function_call` (`"none"`, `"auto"` or `{name}`), which OpenAI's Chat Completions still takes. */
+const FUNCTIONS: Offer = {
+  list: "functions",
+  choice: "function_call",
+  read: (fn, i) => offeredFunction(fn, `functions[${i}].name`),
+  named: (choice) => (isRecord(choice) ? choice["name"] : undefined),
+};
+
+function offeredFunction(fn: unknown, nameParam: string): OfferedTool | OpenAIError {
+  if (!isRecord(fn) || typeof fn["name"] !== "string") return openaiErrors.missingParameter(nameParam);
+  return { name: fn["name"], parameters: isRecord(fn["parameters"]) ? fn["parameters"] : undefined };
+}
+
+/**
+ * `tools` and `tool_choice`, or `functions` and `function_call`, with OpenAI's 400s for the common
+ * mistakes. The function called: the one the choice names, else the first; none with `"none"`.
+ */
+function parseOffered(body: Record<string, unknown>, offer: Offer): { raw: unknown[] | undefined; call: OfferedTool | undefined } | OpenAIError {
+  const raw = body[offer.list];
+  const choice = body[offer.choice];
   if (raw === undefined || raw === null) {
     if (choice !== undefined && choice !== null) {
-      return openaiErrors.badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice");
+      return openaiErrors.badRequest(`Invalid value for '${offer.choice}': '${offer.choice}' is only allowed when '${offer.list}' are specified.`, offer.choice);
     }
     return { raw: undefined, call: undefined };
   }
-  if (!Array.isArray(raw)) return openaiErrors.badRequest("Invalid type for 'tools': expected an array of objects.", "tools", "invalid_type");
+  if (!Array.isArray(raw)) return openaiErrors.badRequest(`Invalid type for '${offer.list}': expected an array of objects.`, offer.list, "invalid_type");
   const offered: OfferedTool[] = [];
-  for (const [i, tool] of raw.entries()) {
-    if (!isRecord(tool)) return openaiErrors.badRequest(`Invalid type for 'tools[${i}]': expected an object.`, `tools[${i}]`, "invalid_type");
-    if (tool["type"] !== "function") continue; // custom tools are accepted, never called here
-    const fn = tool["function"];
-    if (!isRecord(fn) || typeof fn["name"] !== "string") return openaiErrors.missingParameter(`tools[${i}].function.name`);
-    offered.push({ name: fn["name"], parameters: isRecord(fn["parameters"]) ? fn["parameters"] : undefined });
+  for (const [i, item] of raw.entries()) {
+    const fn = offer.read(item, i);
+    if (fn === undefined) continue;
+    if ("status" in fn) return fn;
+    offered.push(fn);
   }
   if (choice === "none") return { raw, call: undefined };
-  const named = isRecord(choice) && isRecord(choice["function"]) ? choice["function"]["name"] : undefined;
+  const named = offer.named(choice);
   return { raw, call: offered.find((t) => t.name === named) ?? offered[0] };
 }
 

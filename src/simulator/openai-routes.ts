@@ -157,11 +157,12 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   const started = await openaiRequest(ctx, req, res, "/v1/chat/completions");
   if (started === undefined) return;
   const { out } = started;
-  const request = parseChatRequest(started.body);
-  if ("status" in request) return out.fail(request);
+  const parsed = parseChatRequest(started.body);
+  if ("status" in parsed) return out.fail(parsed);
 
-  const model = ctx.catalog.resolve(request.model);
-  if (!model) return out.fail(openaiErrors.modelNotFound(request.model));
+  const model = ctx.catalog.resolve(parsed.model);
+  if (!model) return out.fail(openaiErrors.modelNotFound(parsed.model));
+  const request = model.local ? asOllamaV1Reads(parsed) : parsed;
   out.family = model.family;
   if (model.embedding?.only && !model.local) return out.fail(openaiErrors.notAChatModel());
   if (request.stream) return out.fail(openaiErrors.badRequest("streaming not supported by the simulator", "stream"));
@@ -177,7 +178,7 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   if (directives?.badRequest) {
     return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"));
   }
-  const promptTokens = countChatTokens(request.messages, request.rawTools);
+  const promptTokens = countChatTokens(request.messages, request.promptFields);
   if (directives?.contextLength) {
     const refusal = contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens);
     return out.send(refusal.status, refusal.body);
@@ -197,6 +198,15 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
     release();
     out.settle(); // hangs, resets and clients that left: charged their prompt
   }
+}
+
+/**
+ * What Ollama's /v1 makes of a request: its request struct has `max_tokens` but no
+ * `max_completion_tokens` (so that cap is not read at all), and no `n` or `logprobs` (one choice,
+ * without log probabilities). Unknown fields are dropped by its JSON decoding, never refused.
+ */
+function asOllamaV1Reads(request: ChatRequest): ChatRequest {
+  return { ...request, maxTokens: request.legacyMaxTokens, n: 1, logprobs: false, topLogprobs: 0 };
 }
 
 /** Charges a request to its model's buckets; when they refuse, sends OpenAI's 429 and says false. */
@@ -271,6 +281,18 @@ async function answer(
   let completionTokens = 0;
   const choices = [];
   for (let index = 0; index < request.n; index++) {
+    // The legacy `functions`: the same call, as `function_call` with its own finish reason.
+    if (request.callFunction && !request.callTool && !directives?.contentFilter) {
+      const call = makeToolCall(ctx.seed, contentKey, request.callFunction, index, request.maxTokens);
+      completionTokens += call.tokens;
+      choices.push({
+        index,
+        message: { role: "assistant", content: null, function_call: { name: call.name, arguments: call.arguments }, refusal: null, annotations: [] },
+        logprobs: request.logprobs ? { content: null, refusal: null } : null,
+        finish_reason: call.finishReason === "tool_calls" ? "function_call" : call.finishReason,
+      });
+      continue;
+    }
     if (request.callTool && !directives?.contentFilter) {
       const call = makeToolCall(ctx.seed, contentKey, request.callTool, index, request.maxTokens);
       completionTokens += call.tokens;

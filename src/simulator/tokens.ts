@@ -4,7 +4,7 @@
  * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
  */
 import { bpeEncoding } from "../gates/bpe.js";
-import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS } from "../gates/token-estimate.js";
+import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS, promptFieldTokens, type PromptFields } from "../gates/token-estimate.js";
 
 // Loaded on first use, and shared with the client's estimator in a process that runs both.
 // Special-token text in user content is just text to the API, never a control token, and the
@@ -53,14 +53,18 @@ export interface CountableMessage {
   name?: string;
   /** The JSON text of an assistant message's `tool_calls`. */
   toolCalls?: string;
+  /** The JSON text of an assistant message's legacy `function_call`. */
+  functionCall?: string;
 }
 
 /**
  * Prompt tokens of a chat request, as OpenAI reports them in `usage.prompt_tokens`. Images cost a
- * fixed figure each and `tools` and `tool_calls` their JSON text: OpenAI's own rendering of them is
- * not published, and these are the client estimator's rules too, so both agree.
+ * fixed figure each, `tool_calls` and `function_call` their JSON text, and the request's `tools`,
+ * `functions`, `json_schema` and `prediction` what the client's `promptFieldTokens` says: OpenAI's
+ * own rendering of them is not published, and these are the client estimator's rules too, so both
+ * agree.
  */
-export function countChatTokens(messages: readonly CountableMessage[], tools?: unknown): number {
+export function countChatTokens(messages: readonly CountableMessage[], fields: PromptFields = {}): number {
   let total = REPLY_PRIMING;
   for (const message of messages) {
     total += PER_MESSAGE_OVERHEAD + countTextTokens(message.role);
@@ -69,9 +73,9 @@ export function countChatTokens(messages: readonly CountableMessage[], tools?: u
     if (message.images) total += message.images.low * LOW_DETAIL_IMAGE_TOKENS + message.images.other * IMAGE_PART_TOKENS;
     if (message.name) total += countTextTokens(message.name) + 1;
     if (message.toolCalls) total += countTextTokens(message.toolCalls);
+    if (message.functionCall) total += countTextTokens(message.functionCall);
   }
-  if (tools != null) total += countTextTokens(JSON.stringify(tools));
-  return total;
+  return total + promptFieldTokens(countTextTokens, fields);
 }
 
 /** A reply's text as its tokens' texts (for `logprobs`). */

@@ -20,3 +20,14 @@ export async function simulatorReplyTo(sim: SimulatorHandle, model: string, mess
 export function repliesTo(sim: SimulatorHandle, model: string, prompts: string[]): Promise<string[]> {
   return Promise.all(prompts.map((p) => simulatorReplyTo(sim, model, [{ role: "user", content: p }])));
 }
+
+/**
+ * A request body as llmbatch sends it to a server other than api.openai.com (the simulator): the
+ * output cap goes as `max_tokens`, the name those servers read, except for an OpenAI reasoning
+ * model (which takes only `max_completion_tokens`); with both caps, the smaller.
+ */
+export function asSentToCompatibleServer(body: Record<string, any>): Record<string, any> {
+  if (body.max_completion_tokens == null || /^(o\d|gpt-5)/.test(body.model)) return body;
+  const { max_completion_tokens: cap, ...rest } = body;
+  return { ...rest, max_tokens: typeof rest.max_tokens === "number" ? Math.min(rest.max_tokens, cap) : cap };
+}

@@ -32,7 +32,9 @@ describe("MetricsRecorder live windows", () => {
     const s = m.snapshot();
     expect(s.waits).toEqual({ rpm: { count: 2, ms: 150 }, tpm: { count: 0, ms: 0 }, budget: { count: 0, ms: 0 }, retry: { count: 1, ms: 500 } });
     expect(s.errorsByType).toEqual({ timeout: 1 });
-    expect(s.costUsd).toBe(0.5);
+    // A record whose cost is unknown (an unpriced model answered) makes the total unknown, as in the summary.
+    expect(s.costUsd).toBeNull();
+    expect(s.pricedCostUsd).toBe(0.5);
     expect(s.latencyMsAvg).toBe(300);
     expect(s.errorsPerMin).toBe(30); // 1 failed attempt in 2 s
     expect(s.ok).toBe(1);

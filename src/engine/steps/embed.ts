@@ -52,9 +52,14 @@ async function runEmbedStep(p: PreparedEmbed, { record, scope }: StepInput, deps
  * default pipeline: its own model, input and fields, on the run's provider.
  */
 export function runOwnEmbedding(provider: ProviderName, record: InputRecord & { embedding: NonNullable<InputRecord["embedding"]> }, fallbackModel: string, deps: StepDeps): Promise<StepOutcome> {
+  return embed(OWN_EMBEDDING_STEP, provider, ownEmbedRequest(record, fallbackModel), record.line, deps, deps.call);
+}
+
+/** The request of an embeddings request line: its own model (else `fallbackModel`), input and fields. */
+export function ownEmbedRequest(record: InputRecord & { embedding: NonNullable<InputRecord["embedding"]> }, fallbackModel: string): EmbedRequest {
   const request: EmbedRequest = { model: record.model || fallbackModel, ...record.embedding };
   if (record.extra) request.extra = record.extra;
-  return embed(OWN_EMBEDDING_STEP, provider, request, record.line, deps, deps.call);
+  return request;
 }
 
 async function embed(stepId: string, providerName: ProviderName, request: EmbedRequest, line: number, deps: StepDeps, call: StepDeps["call"]): Promise<StepOutcome> {

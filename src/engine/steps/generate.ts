@@ -94,10 +94,13 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   const usage = emptyUsage();
   const backoff = emptyBackoff();
   let attempts = 0;
+  let calls = 0;
   let cost: number | null = 0;
-  let messages = built;
+  // After a truncation retry raised the output limit, the step's re-asks keep the raised limit.
+  let next = request(built);
   for (let repairs = 0; ; repairs++) {
-    const { outcome, finishReason } = await callUnderTruncationPolicy(step.id, step.on_truncated ?? "accept", provider, request(messages), call);
+    const { outcome, finishReason, calls: made, request: sent } = await callUnderTruncationPolicy(step.id, step.on_truncated ?? "accept", provider, next, call);
+    calls += made;
     attempts += outcome.attempts;
     addBackoff(backoff, outcome.backoff);
     const result = (ok: boolean, extra: Partial<StepResult>): StepOutcome => {
@@ -123,14 +126,13 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
     const checked = structured.check(response.text, response.finishReason);
     if (checked.ok) return withDetails(result(true, { output: checked.value }), response.details);
     if (repairs >= repairAttempts) {
-      const calls = repairs + 1;
       const error = resultError("invalid_response", `step "${step.id}": the reply ${checked.problem} (after ${calls} call${calls === 1 ? "" : "s"}, ${repairs} repair${repairs === 1 ? "" : "s"})`, {
         code: checked.code,
         retriable: false,
       });
       return result(false, { error });
     }
-    messages = [...messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }];
+    next = { ...sent, messages: [...sent.messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }] };
   }
 }
 

@@ -15,20 +15,44 @@ export interface TruncationOutcome {
   outcome: CallOutcome;
   /** The finish reason of the last reply, when one came back (also on a step failed for truncation). */
   finishReason: string | undefined;
+  /** Calls made: 1, or 2 after a retry with the limit raised. */
+  calls: number;
+  /** The request last sent: with the raised limit after a retry, which the step's later calls (repairs) keep. */
+  request: LlmRequest;
 }
 
 /** One call of a generate step under its `on_truncated` policy. Never throws. */
 export async function callUnderTruncationPolicy(stepId: string, policy: OnTruncated, provider: Provider, request: LlmRequest, ctx: CallContext): Promise<TruncationOutcome> {
   const first = await callLlm(provider, request, ctx);
-  if (!first.ok || first.response.finishReason !== TRUNCATED || policy === "accept") return { outcome: first, finishReason: first.ok ? first.response.finishReason : undefined };
-  const limit = request.params.max_tokens;
-  if (policy === "fail" || limit === undefined) return { outcome: truncatedFailure(stepId, first, limit, policy), finishReason: TRUNCATED };
+  if (!first.ok || first.response.finishReason !== TRUNCATED || policy === "accept") return { outcome: first, finishReason: first.ok ? first.response.finishReason : undefined, calls: 1, request };
+  const limit = sentLimit(request);
+  if (policy === "fail" || limit === undefined) return { outcome: truncatedFailure(stepId, first, limit, policy), finishReason: TRUNCATED, calls: 1, request };
 
-  const second = await callLlm(provider, { ...request, params: { ...request.params, max_tokens: limit * 2 } }, ctx);
+  const raised = withLimit(request, limit * 2);
+  const second = await callLlm(provider, raised, ctx);
   const merged = mergeOutcomes(first, second);
-  if (!merged.ok) return { outcome: merged, finishReason: undefined };
-  if (merged.response.finishReason !== TRUNCATED) return { outcome: merged, finishReason: merged.response.finishReason };
-  return { outcome: truncatedFailure(stepId, merged, limit * 2, policy), finishReason: TRUNCATED };
+  const done = { calls: 2, request: raised };
+  if (!merged.ok) return { outcome: merged, finishReason: undefined, ...done };
+  if (merged.response.finishReason !== TRUNCATED) return { outcome: merged, finishReason: merged.response.finishReason, ...done };
+  return { outcome: truncatedFailure(stepId, merged, limit * 2, policy), finishReason: TRUNCATED, ...done };
+}
+
+/**
+ * The output cap that holds: `params.max_tokens`, or the smaller of it and a body's second cap
+ * (a body that gave both `max_completion_tokens` and `max_tokens` keeps the latter in `extra`, and
+ * Ollama, like a compatible server, applies the smaller).
+ */
+function sentLimit(request: LlmRequest): number | undefined {
+  const limit = request.params.max_tokens;
+  const second = request.extra?.max_tokens;
+  return limit !== undefined && typeof second === "number" ? Math.min(limit, second) : limit;
+}
+
+/** The request with every cap it carries set to `limit`, so the one that is sent is raised. */
+function withLimit(request: LlmRequest, limit: number): LlmRequest {
+  const raised: LlmRequest = { ...request, params: { ...request.params, max_tokens: limit } };
+  if (typeof request.extra?.max_tokens === "number") raised.extra = { ...request.extra, max_tokens: limit };
+  return raised;
 }
 
 /** The step's failure for a cut-off reply: `invalid_response`, code `truncated`, billed usage kept. */
