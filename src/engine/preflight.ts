@@ -5,7 +5,7 @@ import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { ownRequestConflict } from "./steps/embed.js";
-import { noPromptMessage, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
+import { ownMessagesConflict, ownPromptProblem, readsRecordMessages } from "./steps/generate.js";
 import { checkColumns } from "./header-check.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
 
@@ -56,7 +56,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
     const placeholders = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).placeholders));
     if (step.method === "embed") templated.push({ conflict: (record) => ownRequestConflict(step.id, record) });
     else if (step.usesRecordMessages !== true) {
-      const readsMessages = readsRecordMessages(placeholders.map((p) => p.path));
+      const readsMessages = readsRecordMessages(placeholders);
       templated.push({ conflict: (record) => ownMessagesConflict(step.id, readsMessages, record) });
     }
     for (const { path, segments } of placeholders) {
@@ -65,8 +65,9 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
     }
   }
   return (record) => {
-    if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined && record.embedding === undefined) {
-      return { line: record.line, message: noPromptMessage(record) };
+    if (sendsRecordMessages && record.embedding === undefined) {
+      const problem = ownPromptProblem(record);
+      if (problem !== undefined) return { line: record.line, message: problem };
     }
     for (const step of templated) {
       const conflict = step.conflict(record);
