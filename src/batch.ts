@@ -120,7 +120,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
   // A CSV's header is checked against the pipeline's templates before any row is sent.
   const onHeader = (columns: readonly string[]) => checkColumns(options.pipeline, columns, input.name);
-  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onHeader });
+  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onWarning: config.onWarning, onHeader });
   const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });

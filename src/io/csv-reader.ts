@@ -6,6 +6,7 @@ import { CrlfToLf } from "./crlf-to-lf.js";
 import { CsvQuoteGuard } from "./csv-quote-guard.js";
 import { delimiterName } from "./input-sniff.js";
 import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.js";
+import type { InputEncoding } from "./text-encoding.js";
 import { Utf8LineCheck } from "./utf8-lines.js";
 
 export interface CsvReadOptions {
@@ -25,6 +26,8 @@ export interface CsvReadOptions {
    * (unnamed columns named as below, empty trailing ones left out). A throw ends the read.
    */
   onHeader?(columns: readonly string[]): void;
+  /** The encoding the input was converted to UTF-8 from (`toUtf8`): it decides what a bad line is told. @default "utf-8" */
+  decodedFrom?: InputEncoding;
 }
 
 /**
@@ -74,7 +77,7 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
   let idColumn = -1;
   let columnCount = 0;
   let columns: HeaderColumns = { named: [], keys: [] };
-  const utf8 = new Utf8LineCheck();
+  const utf8 = new Utf8LineCheck(opts.decodedFrom);
   const guard = new CsvQuoteGuard({ delimiter, relaxQuotes, maxCellBytes });
   const describe = (err: CsvError, line: number) => describeCsvError(err, { line, lastLine: utf8.lines, columnCount, delimiter, truncated: guard.truncated, maxCellBytes });
 
@@ -82,7 +85,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     delimiter,
     columns: (header: string[]) => {
       // Column names with replaced bytes would never match a template's {{field}}.
-      if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${utf8.message}`);
+      const bad = utf8.firstBad(1, parser.info.lines);
+      if (bad !== 0) throw new UsageError(`${name}: the header row is ${utf8.messageAt(bad)}`);
       headerRead = true;
       idColumn = header.indexOf("id");
       columnCount = header.length;
@@ -105,7 +109,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
       const line = startLine(info.lines, raw);
-      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.message } };
+      const bad = utf8.firstBad(line, info.lines);
+      if (bad !== 0) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.messageAt(bad) } };
       const cells = info.index;
       if (cells < columns.named.length) {
         // A quoted blank cell (`"  "`) was written on purpose: only an unquoted one is a blank line.

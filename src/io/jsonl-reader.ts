@@ -5,12 +5,14 @@ import { keepExactIds, keepExactIntegers } from "./exact-id.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { jsonNestsDeeperThan, tooDeepMessage } from "./nesting-depth.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
-import { notUtf8Message } from "./text-encoding.js";
+import { notUtf8Message, type InputEncoding } from "./text-encoding.js";
 import { loneSurrogateMessage, loneSurrogatePath } from "./well-formed.js";
 
 export interface JsonlReadOptions extends SplitOptions {
   /** What run-level errors call the input. @default "<jsonl>" */
   name?: string;
+  /** The encoding the input was converted to UTF-8 from (`toUtf8`): it decides what a bad line is told. @default "utf-8" */
+  decodedFrom?: InputEncoding;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       text = decoder.decode(bytes);
     } catch {
       // The decoder's TypeError says only "The encoded data was not valid for encoding utf-8".
-      yield invalid(line, notUtf8Message(bytes));
+      yield invalid(line, notUtf8Message(bytes, opts.decodedFrom, line));
       continue;
     }
 
