@@ -9,7 +9,6 @@ import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
-import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
 import { checkRunPaths } from "./io/output-paths.js";
 import { stopReadingOn } from "./io/stop-reading.js";
@@ -199,7 +198,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   let grace: NodeJS.Timeout | undefined;
   try {
     try {
-      for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
+      for await (const result of engine.run(resumed.filter(input.items))) {
         records++;
         if (!outputClosed) {
           try {

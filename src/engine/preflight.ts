@@ -1,7 +1,6 @@
 import type { InputSettings, Pipeline } from "../config/pipeline.js";
 import { callsModel } from "../config/step-types.js";
 import { UsageError } from "../errors.js";
-import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { ownRequestConflict } from "./steps/embed.js";
@@ -89,7 +88,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
 export async function refuseBadInput(path: string, format: InputFormat | undefined, pipeline: Pipeline, settings: InputSettings = {}): Promise<void> {
   if (!canReadTwice(path)) throw new UsageError("--strict reads the input twice (check, then run), so it needs a regular file, not stdin or a pipe");
   const input = openInput(path, { format, ...settings, onHeader: (columns) => checkColumns(pipeline, columns, input.name) });
-  const found = await findInputProblems(dedupeIds(input.items), pipeline, input.name);
+  const found = await findInputProblems(input.items, pipeline, input.name);
   if (found.count === 0) return;
   const more = found.count > found.listed.length ? `\n  … and ${found.count - found.listed.length} more` : "";
   throw new UsageError(`--strict: ${found.count} of ${found.records} input records are bad; nothing was sent:\n  ${found.listed.join("\n  ")}${more}`);

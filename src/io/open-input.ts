@@ -3,6 +3,7 @@ import { extname } from "node:path";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { readCsv } from "./csv-reader.js";
+import { dedupeIds } from "./dedupe.js";
 import { csvHeaderInJsonl, delimiterName, hasLines, jsonlEnough, peek, sniffDelimiter, sniffEnough } from "./input-sniff.js";
 import { readJsonl } from "./jsonl-reader.js";
 import { bomEncoding, toUtf8, utf16WithoutBom, utf8InWindows1252Message, type InputEncoding } from "./text-encoding.js";
@@ -48,8 +49,10 @@ export interface OpenedInput {
   /** The path as given, or "<stdin>": what messages call the input. */
   name: string;
   /**
-   * The items, in file order. Single use: the file is opened on the first pull and closed
-   * when the loop ends or breaks. An empty file yields nothing (the caller says "no records").
+   * The items, in file order, each under its final id, unique in the input (see `dedupeIds`: a
+   * record's own id, its content id, or `…#line-<n>`). Single use: the file is opened on the first
+   * pull and closed when the loop ends or breaks. An empty file yields nothing (the caller says
+   * "no records").
    */
   items: AsyncIterable<ReadItem>;
   /**
@@ -87,14 +90,15 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
   if (path === "-") {
     const format = opts.format ?? (opts.delimiter !== undefined ? "csv" : "jsonl");
     const stdin = opts.stdin ?? process.stdin;
-    return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", reader), incomplete: () => incomplete };
+    return { format, name: "<stdin>", items: dedupeIds(readAs(format, stdin, "<stdin>", reader)), incomplete: () => incomplete };
   }
   const format = checkInputFile(path, opts.format, opts.delimiter);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
     yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, reader);
   })();
-  return { format, name: path, items, incomplete: () => incomplete };
+  // Ids are made final here, so every caller (the CLI, the library's `openInput(…).items`) gets the same ones.
+  return { format, name: path, items: dedupeIds(items), incomplete: () => incomplete };
 }
 
 /**
