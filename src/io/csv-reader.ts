@@ -52,8 +52,8 @@ export interface CsvReadOptions {
  * - An empty header cell before the last named one (`,Clothing ID,…`, a pandas index) is named
  *   `Unnamed: <i>`, its 0-based position, as pandas names it.
  * - A row with fewer cells than the header (Excel leaves out trailing empty cells) has the missing
- *   cells empty. A row of one blank cell (only spaces or tabs) is skipped as a blank line. A row
- *   with more cells than the header is an invalid item.
+ *   cells empty. A row with more cells than the header is an invalid item.
+ * - A line of only spaces and tabs, unquoted, is skipped as blank, whatever the column count.
  *
  * Bad rows. csv-parse runs with `skip_records_with_error`, so a row it rejects is reported
  * through `on_skip` and parsing goes on. Those reports are pushed into the parser's own output
@@ -111,10 +111,10 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       const line = startLine(info.lines, raw);
       const bad = utf8.firstBad(line, info.lines);
       if (bad !== 0) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.messageAt(bad) } };
+      // A quoted blank cell (`"  "`) was written on purpose: only an unquoted line is a blank line.
+      if (isBlankRow(raw)) return null;
       const cells = info.index;
       if (cells < columns.named.length) {
-        // A quoted blank cell (`"  "`) was written on purpose: only an unquoted one is a blank line.
-        if (cells === 1 && columnCount > 1 && isAsciiBlank(record[columns.named[0]!]!) && !raw.includes('"')) return null;
         for (let i = cells; i < columns.named.length; i++) record[columns.named[i]!] = "";
       }
       if (cells > columns.named.length) {
@@ -125,6 +125,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (err === undefined) return;
+      // A blank line of more tabs than the header has columns is still a blank line.
+      if (err.code === "CSV_RECORD_INCONSISTENT_COLUMNS" && raw !== undefined && isBlankRow(raw)) return;
       const errLines = typeof err.lines === "number" ? err.lines : 0;
       const line = startLine(errLines, raw);
       // csv-parse would take a bad header as the columns anyway and then drop the first data
@@ -260,7 +262,17 @@ function unnamedCellProblem(record: Record<string, string>, columns: HeaderColum
   return undefined;
 }
 
-/** Only spaces and tabs: a line that is blank to the eye. */
-function isAsciiBlank(text: string): boolean {
-  return /^[ \t]+$/.test(text);
+/**
+ * The row's text is only spaces and tabs (a line blank to the eye, whatever the column count and
+ * delimiter); `raw` may hold skipped empty lines before it and its own line end. Most rows stop at
+ * their first character.
+ */
+function isBlankRow(raw: string): boolean {
+  let blank = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) blank = true;
+    else if (c !== 0x0a && c !== 0x0d) return false;
+  }
+  return blank;
 }

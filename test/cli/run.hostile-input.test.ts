@@ -130,6 +130,27 @@ describe("lines that only look blank are records", () => {
   });
 });
 
+describe("CSV lines of only spaces and tabs are blank, whatever the column count", () => {
+  it("one column, several columns, TSV: skipped unquoted, a row when quoted; line numbers stay the editor's", async () => {
+    simulator.sim().resetStats();
+    const dir = tempDir();
+    const one = writeTemp(dir, "prompts.csv", "prompt\n[[sim:echo]] a\n   \n\t\n[[sim:echo]] b\n\"  \"\n");
+    const r = await runCli(["run", one, "-q", "--ordered", "--include-input"], { env: simulator.env() });
+    expect(r.code).toBe(0);
+    // The quoted blank cell was written on purpose: it is a record (a prompt of two spaces).
+    expect(jsonLines(r.stdout).map((l) => l.input.prompt)).toEqual(["[[sim:echo]] a", "[[sim:echo]] b", "  "]);
+    expect(simulator.sim().stats().requests).toBe(3);
+    const many = writeTemp(dir, "tickets.tsv", "id\tprompt\tlang\nt1\t[[sim:echo]] one\tfr\n \t \t\n\t\t\nt2\t[[sim:echo]] two\tde\nt3\ttoo\tmany\tcells\n");
+    const t = await runCli(["run", many, "-q", "--ordered"], { env: simulator.env() });
+    expect(t.code).toBe(1);
+    expect(jsonLines(t.stdout).map((l) => [l.id, l.output ?? l.error.line])).toEqual([
+      ["t1", "one"],
+      ["t2", "two"],
+      ["t3", 6],
+    ]);
+  });
+});
+
 describe("a lone CR ends a JSONL line, as it ends a CSV row", () => {
   it("CR-only, CRLF and LF line ends, numbered as an editor numbers them", async () => {
     const dir = tempDir();

@@ -124,6 +124,16 @@ describe("CSV reader", () => {
     }
   });
 
+  it("reads a broken closing quote on the last line, with no line end after it, as one bad row: the input was read to its end", async () => {
+    for (const chunk of [1, 3, 1024]) {
+      const told: string[] = [];
+      const items = await collect(readCsv(chunked('id,prompt\na,ok\nb,"bad"x', chunk), { onIncomplete: (m) => told.push(m) }));
+      expect(items.map((i) => (i.kind === "record" ? i.record.id : i.invalid.line))).toEqual(["a", 3]);
+      expect(invalids(items)[0]!.message).toMatch(/is closed by a quote followed by more text/);
+      expect(told).toEqual([]);
+    }
+  });
+
   it("yields nothing for an empty file or a header alone, and skips a BOM", async () => {
     expect(await collect(openInput(tmp.file("empty.csv", "")).items)).toEqual([]);
     expect(await read("id,prompt\n")).toEqual([]);
