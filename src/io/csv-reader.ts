@@ -139,10 +139,10 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       // A row with two stray quotes is reported twice; it is still one row, one output line.
       if (line === lastErrorLine) return;
       lastErrorLine = line;
-      // A row with the wrong number of cells still has its cells: use its id when it has one.
+      // A row with the wrong number of cells still has its cells: use its id when it has one;
+      // else read it from the row's text. "" (no id): the id registry makes it `#line-<n>`.
       const cells = err.record;
-      // "" (no id): the id registry makes it `#line-<n>`.
-      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" ? (cells[idColumn] as string) : "";
+      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" ? (cells[idColumn] as string) : idFromRowText(raw, idColumn, delimiter);
       parser.push({ kind: "invalid", invalid: { id, line, message } } satisfies ReadItem);
       return undefined;
     },
@@ -219,6 +219,27 @@ function startLine(currentLine: number, raw: string | undefined): number {
   return currentLine - breaks;
 }
 
+/**
+ * The id cell of a row csv-parse could not read (a stray or broken quote), from the text of its
+ * first line, when that is certain: no cell up to the id holds a quote (the id may be quoted
+ * whole, `"7"`), and the id cell ends at a delimiter or the line's end. Else "".
+ */
+function idFromRowText(raw: string | undefined, idColumn: number, delimiter: string): string {
+  if (raw === undefined || idColumn < 0) return "";
+  let start = 0;
+  while (raw[start] === "\n" || raw[start] === "\r") start++;
+  let end = start;
+  while (end < raw.length && raw[end] !== "\n" && raw[end] !== "\r") end++;
+  const cells = raw.slice(start, end).split(delimiter, idColumn + 2);
+  // The text stops where csv-parse met the error: a last cell without a line end after it may be cut short.
+  if (cells.length <= idColumn || (cells.length === idColumn + 1 && end === raw.length)) return "";
+  for (let i = 0; i < idColumn; i++) if (cells[i]!.includes('"')) return "";
+  const cell = cells[idColumn]!;
+  if (!cell.includes('"')) return cell;
+  const inner = cell.slice(1, -1);
+  return cell.length >= 2 && cell.startsWith('"') && cell.endsWith('"') && !inner.includes('"') ? inner : "";
+}
+
 interface HeaderColumns {
   /** The columns rows are read into, in order: the header's names, `Unnamed: <i>` for an empty one. */
   named: string[];
@@ -235,6 +256,11 @@ function headerColumns(header: string[], name: string): HeaderColumns {
   while (end > 0 && header[end - 1] === "") end--;
   if (end === 0) throw new UsageError(`${name}: the header row names no columns (every cell of it is empty)`);
   const named = header.slice(0, end).map((column, i) => (column === "" ? `Unnamed: ${i}` : column));
+  // csv-parse assigns each cell as `row[column] = cell`: under this name that sets the row's
+  // prototype instead, and the cell vanishes from every row.
+  if (named.includes("__proto__")) {
+    throw new UsageError(`${name}: the header row names a column "__proto__", which cannot be read as a field (it is JavaScript's name for an object's prototype, so its cells would vanish): rename the column`);
+  }
   const seen = new Set<string>();
   for (const column of named) {
     if (seen.has(column)) throw new UsageError(`${name}: the header row names column ${JSON.stringify(column)} twice`);
