@@ -9,7 +9,6 @@ import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
-import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
 import { checkRunPaths } from "./io/output-paths.js";
 import { stopReadingOn } from "./io/stop-reading.js";
@@ -121,7 +120,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
   // A CSV's header is checked against the pipeline's templates before any row is sent.
   const onHeader = (columns: readonly string[]) => checkColumns(options.pipeline, columns, input.name);
-  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onHeader });
+  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onWarning: config.onWarning, onHeader });
   const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
   await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
@@ -201,7 +200,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   let grace: NodeJS.Timeout | undefined;
   try {
     try {
-      for await (const result of engine.run(resumed.filter(dedupeIds(input.items)))) {
+      for await (const result of engine.run(resumed.filter(input.items))) {
         records++;
         if (!outputClosed) {
           try {

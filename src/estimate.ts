@@ -14,7 +14,6 @@ import { isPreparedEmbed, OWN_EMBEDDING_STEP, ownRequestConflict, type PreparedE
 import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenerate } from "./engine/steps/generate.js";
 import { TemplateError, type CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, embedInputTokens, estimateRequestTokens } from "./gates/token-estimate.js";
-import { dedupeIds } from "./io/dedupe.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
 import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
@@ -90,7 +89,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
   const refused = providerRefusals(pipeline);
   const onHeader = (columns: readonly string[]) => checkColumns(pipeline, columns, input.name);
   const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...config.options.input, onInfo: config.onInfo, onHeader });
-  for await (const item of dedupeIds(input.items)) {
+  for await (const item of input.items) {
     if (item.kind === "invalid") {
       invalid++;
       continue;

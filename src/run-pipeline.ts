@@ -8,6 +8,7 @@ import { GenerationEngine, type EngineOptions } from "./engine/engine.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { tooDeepMessage, valueNestingProblem } from "./io/nesting-depth.js";
 import { recordId, toRecord } from "./io/record.js";
+import { loneSurrogateIn, loneSurrogateMessage } from "./io/well-formed.js";
 import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
 import { loadPriceTable } from "./providers/prices.js";
 import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "./types.js";
@@ -61,6 +62,13 @@ async function* asItems(records: Iterable<InputRecord | Record<string, unknown>>
     if (nesting !== undefined) {
       const message = nesting === "circular" ? "the record refers to itself (a circular structure), which cannot be written as JSON" : tooDeepMessage(fields);
       yield { kind: "invalid", invalid: { id: isInputRecord(r) ? r.id : recordId(r, n), line: isInputRecord(r) ? r.line : n, message } };
+      continue;
+    }
+    // As the file readers refuse them: such a string can be neither sent as given nor written as UTF-8.
+    const surrogate = loneSurrogateIn(fields) ?? (isInputRecord(r) ? loneSurrogateIn({ prompt: r.prompt, messages: r.messages }) : undefined);
+    if (surrogate !== undefined) {
+      const id = isInputRecord(r) ? r.id : recordId(r, n);
+      yield { kind: "invalid", invalid: { id: id.isWellFormed() ? id : "", line: isInputRecord(r) ? r.line : n, message: loneSurrogateMessage(surrogate) } };
       continue;
     }
     if (isInputRecord(r)) {

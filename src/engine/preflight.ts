@@ -1,11 +1,10 @@
 import type { InputSettings, Pipeline } from "../config/pipeline.js";
 import { callsModel } from "../config/step-types.js";
 import { UsageError } from "../errors.js";
-import { dedupeIds } from "../io/dedupe.js";
 import { canReadTwice, openInput, type InputFormat } from "../io/open-input.js";
 import type { InputRecord, ReadItem } from "../types.js";
 import { ownRequestConflict } from "./steps/embed.js";
-import { noPromptMessage, ownMessagesConflict, readsRecordMessages } from "./steps/generate.js";
+import { ownMessagesConflict, ownPromptProblem, readsRecordMessages } from "./steps/generate.js";
 import { checkColumns } from "./header-check.js";
 import { providerRefusals } from "./provider-check.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
@@ -57,7 +56,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
     const placeholders = sources.flatMap((source) => (source === undefined ? [] : compileTemplate(source).placeholders));
     if (step.method === "embed") templated.push({ conflict: (record) => ownRequestConflict(step.id, record) });
     else if (step.usesRecordMessages !== true) {
-      const readsMessages = readsRecordMessages(placeholders.map((p) => p.path));
+      const readsMessages = readsRecordMessages(placeholders);
       templated.push({ conflict: (record) => ownMessagesConflict(step.id, readsMessages, record) });
     }
     for (const { path, segments } of placeholders) {
@@ -67,8 +66,9 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
   }
   const providerRefused = providerRefusals(pipeline);
   return (record) => {
-    if (sendsRecordMessages && record.messages === undefined && record.prompt === undefined && record.embedding === undefined) {
-      return { line: record.line, message: noPromptMessage(record) };
+    if (sendsRecordMessages && record.embedding === undefined) {
+      const problem = ownPromptProblem(record);
+      if (problem !== undefined) return { line: record.line, message: problem };
     }
     for (const step of templated) {
       const conflict = step.conflict(record);
@@ -92,7 +92,7 @@ function recordChecker(pipeline: Pipeline): (record: InputRecord) => Problem {
 export async function refuseBadInput(path: string, format: InputFormat | undefined, pipeline: Pipeline, settings: InputSettings = {}): Promise<void> {
   if (!canReadTwice(path)) throw new UsageError("--strict reads the input twice (check, then run), so it needs a regular file, not stdin or a pipe");
   const input = openInput(path, { format, ...settings, onHeader: (columns) => checkColumns(pipeline, columns, input.name) });
-  const found = await findInputProblems(dedupeIds(input.items), pipeline, input.name);
+  const found = await findInputProblems(input.items, pipeline, input.name);
   if (found.count === 0) return;
   const more = found.count > found.listed.length ? `\n  … and ${found.count - found.listed.length} more` : "";
   throw new UsageError(`--strict: ${found.count} of ${found.records} input records are bad; nothing was sent:\n  ${found.listed.join("\n  ")}${more}`);

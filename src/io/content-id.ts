@@ -5,8 +5,10 @@ import * as crypto from "node:crypto";
  * whatever line it moved to.
  *
  * The id is `c:` and the first 16 hex digits (64 bits) of the SHA-256 of the record's canonical
- * JSON: the parsed JSONL object, or a CSV row's header → cell object, with object keys sorted at
- * every level and no whitespace (what `jq -cS .` prints for the same line, numbers written plainly).
+ * JSON: the parsed JSONL object (integers beyond 2^53 already the strings of their digits), or a
+ * CSV row's header → cell object, written as `JSON.stringify` writes it with object keys sorted
+ * by UTF-16 code units at every level (the README gives the rule and a Node one-liner; `jq -cS`
+ * differs on DEL, keys outside the BMP and numbers not written as JavaScript writes them).
  * Nothing the user wrote is left out, an `"id": null` or an empty id cell included.
  *
  * Identical records get one hash; the registry numbers their occurrences: the first is `c:<hex>`,

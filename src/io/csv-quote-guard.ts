@@ -112,6 +112,13 @@ export class CsvQuoteGuard extends Transform {
     callback(null, out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
+  override _flush(callback: TransformCallback): void {
+    // A broken row on the last line, with no line end after it: closed as at a line end, so the
+    // parser does not take it for a quote never closed.
+    if (this.#broken && this.#quoting && !this.#truncated) this.push(CLOSING_QUOTE);
+    callback();
+  }
+
   /**
    * A quote inside a quoted cell was just before `next`: decides what it was, as csv-parse does,
    * and returns where to go on from.

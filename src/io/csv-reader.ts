@@ -6,6 +6,7 @@ import { CrlfToLf } from "./crlf-to-lf.js";
 import { CsvQuoteGuard } from "./csv-quote-guard.js";
 import { delimiterName } from "./input-sniff.js";
 import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.js";
+import type { InputEncoding } from "./text-encoding.js";
 import { Utf8LineCheck } from "./utf8-lines.js";
 
 export interface CsvReadOptions {
@@ -25,6 +26,8 @@ export interface CsvReadOptions {
    * (unnamed columns named as below, empty trailing ones left out). A throw ends the read.
    */
   onHeader?(columns: readonly string[]): void;
+  /** The encoding the input was converted to UTF-8 from (`toUtf8`): it decides what a bad line is told. @default "utf-8" */
+  decodedFrom?: InputEncoding;
 }
 
 /**
@@ -49,8 +52,8 @@ export interface CsvReadOptions {
  * - An empty header cell before the last named one (`,Clothing ID,…`, a pandas index) is named
  *   `Unnamed: <i>`, its 0-based position, as pandas names it.
  * - A row with fewer cells than the header (Excel leaves out trailing empty cells) has the missing
- *   cells empty. A row of one blank cell (only spaces or tabs) is skipped as a blank line. A row
- *   with more cells than the header is an invalid item.
+ *   cells empty. A row with more cells than the header is an invalid item.
+ * - A line of only spaces and tabs, unquoted, is skipped as blank, whatever the column count.
  *
  * Bad rows. csv-parse runs with `skip_records_with_error`, so a row it rejects is reported
  * through `on_skip` and parsing goes on. Those reports are pushed into the parser's own output
@@ -74,7 +77,7 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
   let idColumn = -1;
   let columnCount = 0;
   let columns: HeaderColumns = { named: [], keys: [] };
-  const utf8 = new Utf8LineCheck();
+  const utf8 = new Utf8LineCheck(opts.decodedFrom);
   const guard = new CsvQuoteGuard({ delimiter, relaxQuotes, maxCellBytes });
   const describe = (err: CsvError, line: number) => describeCsvError(err, { line, lastLine: utf8.lines, columnCount, delimiter, truncated: guard.truncated, maxCellBytes });
 
@@ -82,7 +85,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     delimiter,
     columns: (header: string[]) => {
       // Column names with replaced bytes would never match a template's {{field}}.
-      if (utf8.anyBad(1, parser.info.lines)) throw new UsageError(`${name}: the header row is ${utf8.message}`);
+      const bad = utf8.firstBad(1, parser.info.lines);
+      if (bad !== 0) throw new UsageError(`${name}: the header row is ${utf8.messageAt(bad)}`);
       headerRead = true;
       idColumn = header.indexOf("id");
       columnCount = header.length;
@@ -105,11 +109,12 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     // With `raw` on, csv-parse hands on_record `{ record, raw }` rather than the row alone.
     on_record: ({ record, raw }: { record: Record<string, string>; raw: string }, info: InfoRecord): ReadItem | null => {
       const line = startLine(info.lines, raw);
-      if (utf8.anyBad(line, info.lines)) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.message } };
+      const bad = utf8.firstBad(line, info.lines);
+      if (bad !== 0) return { kind: "invalid", invalid: { id: record.id ?? "", line, message: utf8.messageAt(bad) } };
+      // A quoted blank cell (`"  "`) was written on purpose: only an unquoted line is a blank line.
+      if (isBlankRow(raw)) return null;
       const cells = info.index;
       if (cells < columns.named.length) {
-        // A quoted blank cell (`"  "`) was written on purpose: only an unquoted one is a blank line.
-        if (cells === 1 && columnCount > 1 && isAsciiBlank(record[columns.named[0]!]!) && !raw.includes('"')) return null;
         for (let i = cells; i < columns.named.length; i++) record[columns.named[i]!] = "";
       }
       if (cells > columns.named.length) {
@@ -120,6 +125,8 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
     },
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (err === undefined) return;
+      // A blank line of more tabs than the header has columns is still a blank line.
+      if (err.code === "CSV_RECORD_INCONSISTENT_COLUMNS" && raw !== undefined && isBlankRow(raw)) return;
       const errLines = typeof err.lines === "number" ? err.lines : 0;
       const line = startLine(errLines, raw);
       // csv-parse would take a bad header as the columns anyway and then drop the first data
@@ -132,10 +139,10 @@ export async function* readCsv(source: AsyncIterable<Uint8Array | string>, opts:
       // A row with two stray quotes is reported twice; it is still one row, one output line.
       if (line === lastErrorLine) return;
       lastErrorLine = line;
-      // A row with the wrong number of cells still has its cells: use its id when it has one.
+      // A row with the wrong number of cells still has its cells: use its id when it has one;
+      // else read it from the row's text. "" (no id): the id registry makes it `#line-<n>`.
       const cells = err.record;
-      // "" (no id): the id registry makes it `#line-<n>`.
-      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" ? (cells[idColumn] as string) : "";
+      const id = Array.isArray(cells) && typeof cells[idColumn] === "string" ? (cells[idColumn] as string) : idFromRowText(raw, idColumn, delimiter);
       parser.push({ kind: "invalid", invalid: { id, line, message } } satisfies ReadItem);
       return undefined;
     },
@@ -212,6 +219,27 @@ function startLine(currentLine: number, raw: string | undefined): number {
   return currentLine - breaks;
 }
 
+/**
+ * The id cell of a row csv-parse could not read (a stray or broken quote), from the text of its
+ * first line, when that is certain: no cell up to the id holds a quote (the id may be quoted
+ * whole, `"7"`), and the id cell ends at a delimiter or the line's end. Else "".
+ */
+function idFromRowText(raw: string | undefined, idColumn: number, delimiter: string): string {
+  if (raw === undefined || idColumn < 0) return "";
+  let start = 0;
+  while (raw[start] === "\n" || raw[start] === "\r") start++;
+  let end = start;
+  while (end < raw.length && raw[end] !== "\n" && raw[end] !== "\r") end++;
+  const cells = raw.slice(start, end).split(delimiter, idColumn + 2);
+  // The text stops where csv-parse met the error: a last cell without a line end after it may be cut short.
+  if (cells.length <= idColumn || (cells.length === idColumn + 1 && end === raw.length)) return "";
+  for (let i = 0; i < idColumn; i++) if (cells[i]!.includes('"')) return "";
+  const cell = cells[idColumn]!;
+  if (!cell.includes('"')) return cell;
+  const inner = cell.slice(1, -1);
+  return cell.length >= 2 && cell.startsWith('"') && cell.endsWith('"') && !inner.includes('"') ? inner : "";
+}
+
 interface HeaderColumns {
   /** The columns rows are read into, in order: the header's names, `Unnamed: <i>` for an empty one. */
   named: string[];
@@ -228,6 +256,11 @@ function headerColumns(header: string[], name: string): HeaderColumns {
   while (end > 0 && header[end - 1] === "") end--;
   if (end === 0) throw new UsageError(`${name}: the header row names no columns (every cell of it is empty)`);
   const named = header.slice(0, end).map((column, i) => (column === "" ? `Unnamed: ${i}` : column));
+  // csv-parse assigns each cell as `row[column] = cell`: under this name that sets the row's
+  // prototype instead, and the cell vanishes from every row.
+  if (named.includes("__proto__")) {
+    throw new UsageError(`${name}: the header row names a column "__proto__", which cannot be read as a field (it is JavaScript's name for an object's prototype, so its cells would vanish): rename the column`);
+  }
   const seen = new Set<string>();
   for (const column of named) {
     if (seen.has(column)) throw new UsageError(`${name}: the header row names column ${JSON.stringify(column)} twice`);
@@ -255,7 +288,17 @@ function unnamedCellProblem(record: Record<string, string>, columns: HeaderColum
   return undefined;
 }
 
-/** Only spaces and tabs: a line that is blank to the eye. */
-function isAsciiBlank(text: string): boolean {
-  return /^[ \t]+$/.test(text);
+/**
+ * The row's text is only spaces and tabs (a line blank to the eye, whatever the column count and
+ * delimiter); `raw` may hold skipped empty lines before it and its own line end. Most rows stop at
+ * their first character.
+ */
+function isBlankRow(raw: string): boolean {
+  let blank = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) blank = true;
+    else if (c !== 0x0a && c !== 0x0d) return false;
+  }
+  return blank;
 }

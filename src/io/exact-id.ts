@@ -1,13 +1,91 @@
 /**
- * Numeric ids kept as the text the user wrote.
+ * Numbers kept as the text the user wrote: integers too large for a double, in every field, and
+ * numeric ids.
  *
- * `JSON.parse` turns `{"id": 570306133677760513}` into 570306133677760500 (a double holds 15–17
+ * `JSON.parse` turns `570306133677760513` into 570306133677760500 (a double holds 15–17
  * significant digits), so two tweet ids or database bigints that differ in the last digits would
- * become one id. Node 20's `JSON.parse` gives revivers no source text, so the text of the number is
- * read back from the line by a small scanner of the top-level object. That happens only when the
- * number could differ from its text: a string id costs nothing, and a small integer costs two
- * `indexOf`s when its key is written once and plainly.
+ * become one value: in templates, in `--include-input`, and in the content id. Node 20's
+ * `JSON.parse` gives revivers no source text, so the line's text is read again by small scanners:
+ * - `keepExactIntegers`: an integer beyond 2^53 − 1 anywhere in the line becomes the string of its
+ *   digits. Only a line with a run of 16 or more digits can hold one; finding such a run looks at
+ *   every 16th byte, so other lines pay about 1 ns per 16 bytes.
+ * - `keepExactIds`: the id (which is text in the output) keeps its spelling, `1.0` and `1e3`
+ *   included. That happens only when the number could differ from its text: a string id costs
+ *   nothing, and a small integer costs two `indexOf`s when its key is written once and plainly.
  */
+
+/**
+ * `parsed` (what `JSON.parse(text)` returned) with every integer that a double cannot hold exactly
+ * (written without fraction or exponent, magnitude above 2^53 − 1) as the string of its digits, as
+ * the file wrote it; `parsed` itself when the line has none (almost always). `bytes` is the line's
+ * UTF-8, where the cheap check runs (a typed array reads faster than a string's `charCodeAt`).
+ */
+export function keepExactIntegers<T>(parsed: T, text: string, bytes: Uint8Array): T {
+  if (!hasLongDigitRun(bytes)) return parsed;
+  const quoted = quoteUnsafeIntegers(text);
+  return quoted === undefined ? parsed : (JSON.parse(quoted) as T);
+}
+
+/** Digits an integer needs to pass 2^53 − 1 (9007199254740991 has 16). */
+const UNSAFE_DIGITS = 16;
+
+/**
+ * True when `bytes` hold a run of at least 16 ASCII digits. Any 16 consecutive positions hold
+ * exactly one whose index is 15 modulo 16, so only those are looked at, and the run around a
+ * digit found there is measured.
+ */
+export function hasLongDigitRun(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  for (let i = UNSAFE_DIGITS - 1; i < n; i += UNSAFE_DIGITS) {
+    if (!isDigit(bytes[i]!)) continue;
+    let start = i;
+    while (start > 0 && isDigit(bytes[start - 1]!)) start--;
+    let end = i + 1;
+    while (end < n && isDigit(bytes[end]!)) end++;
+    if (end - start >= UNSAFE_DIGITS) return true;
+  }
+  return false;
+}
+
+/**
+ * `text` (valid JSON) with each integer token beyond 2^53 − 1 in quotes, or undefined when there is
+ * none (a long run of digits inside a string, or in a fraction, changes nothing).
+ */
+function quoteUnsafeIntegers(text: string): string | undefined {
+  let out = "";
+  let from = 0; // start of the text not yet copied to `out`
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c !== MINUS && !isDigit(c)) {
+      i++;
+      continue;
+    }
+    // Outside strings, a digit or minus can only start a number (keywords hold no digits).
+    const end = valueEnd(text, i);
+    if (isUnsafeInteger(text, i, end)) {
+      out += `${text.slice(from, i)}"${text.slice(i, end)}"`;
+      from = end;
+    }
+    i = end;
+  }
+  return from === 0 ? undefined : out + text.slice(from);
+}
+
+function isUnsafeInteger(text: string, start: number, end: number): boolean {
+  const digits = text.charCodeAt(start) === MINUS ? start + 1 : start;
+  if (end - digits < UNSAFE_DIGITS) return false;
+  for (let i = digits; i < end; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return !Number.isSafeInteger(Number(text.slice(start, end)));
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
 
 /**
  * Replaces `obj.id` (and a Batch line's `custom_id`) by the text of its number in `text` when
@@ -47,6 +125,7 @@ function isWrittenAs(text: string, key: "id" | "custom_id", plain: string): bool
 }
 
 const QUOTE = 0x22;
+const MINUS = 0x2d;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -73,7 +152,7 @@ export function numberText(text: string, key: string): string | undefined {
     const end = valueEnd(text, i);
     if (name === key) {
       const c = text.charCodeAt(i);
-      found = c === 0x2d || (c >= 0x30 && c <= 0x39) ? text.slice(i, end) : undefined;
+      found = c === MINUS || isDigit(c) ? text.slice(i, end) : undefined;
     }
     i = skipSpace(text, end);
     if (text.charCodeAt(i) !== COMMA) break;

@@ -1,16 +1,18 @@
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { describeValue } from "./describe.js";
-import { keepExactIds } from "./exact-id.js";
+import { keepExactIds, keepExactIntegers } from "./exact-id.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type SplitOptions } from "./line-splitter.js";
 import { jsonNestsDeeperThan, tooDeepMessage } from "./nesting-depth.js";
 import { isPlainObject, recordId, toRecord } from "./record.js";
-import { notUtf8Message } from "./text-encoding.js";
+import { notUtf8Message, type InputEncoding } from "./text-encoding.js";
 import { loneSurrogateMessage, loneSurrogatePath } from "./well-formed.js";
 
 export interface JsonlReadOptions extends SplitOptions {
   /** What run-level errors call the input. @default "<jsonl>" */
   name?: string;
+  /** The encoding the input was converted to UTF-8 from (`toUtf8`): it decides what a bad line is told. @default "utf-8" */
+  decodedFrom?: InputEncoding;
 }
 
 /**
@@ -53,14 +55,15 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       text = decoder.decode(bytes);
     } catch {
       // The decoder's TypeError says only "The encoded data was not valid for encoding utf-8".
-      yield invalid(line, notUtf8Message(bytes));
+      yield invalid(line, notUtf8Message(bytes, opts.decodedFrom, line));
       continue;
     }
 
     let value: unknown;
+    // A BOM opening a later line (files joined with `cat`) marks the encoding, as on line 1.
+    const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     try {
-      // A BOM opening a later line (files joined with `cat`) marks the encoding, as on line 1.
-      value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      value = JSON.parse(json);
     } catch (err) {
       yield invalid(line, `invalid JSON: ${err instanceof Error ? err.message : String(err)}${whitespaceHint(text)}`);
       continue;
@@ -69,20 +72,21 @@ export async function* readJsonl(source: AsyncIterable<Uint8Array | string>, opt
       yield invalid(line, `expected a JSON object, got ${describeValue(value)}`);
       continue;
     }
-    keepExactIds(value, text);
+    const obj = keepExactIntegers(value, json, bytes);
+    keepExactIds(obj, text);
     if (jsonNestsDeeperThan(bytes)) {
-      yield invalid(line, tooDeepMessage(value), recordId(value, line));
+      yield invalid(line, tooDeepMessage(obj), recordId(obj, line));
       continue;
     }
-    const surrogate = loneSurrogatePath(text, value);
+    const surrogate = loneSurrogatePath(text, obj);
     if (surrogate !== undefined) {
-      const id = recordId(value, line);
+      const id = recordId(obj, line);
       // An id that UTF-8 cannot hold cannot name the output line either.
       yield invalid(line, loneSurrogateMessage(surrogate), id.isWellFormed() ? id : "");
       continue;
     }
-    const record = toRecord(value, line);
-    if (typeof record === "string") yield invalid(line, record, recordId(value, line));
+    const record = toRecord(obj, line);
+    if (typeof record === "string") yield invalid(line, record, recordId(obj, line));
     else yield { kind: "record", record };
   }
 }

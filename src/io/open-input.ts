@@ -3,9 +3,10 @@ import { extname } from "node:path";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { readCsv } from "./csv-reader.js";
+import { dedupeIds } from "./dedupe.js";
 import { csvHeaderInJsonl, delimiterName, hasLines, jsonlEnough, peek, sniffDelimiter, sniffEnough } from "./input-sniff.js";
 import { readJsonl } from "./jsonl-reader.js";
-import { bomEncoding, toUtf8, utf16WithoutBom, type InputEncoding } from "./text-encoding.js";
+import { bomEncoding, toUtf8, utf16WithoutBom, utf8InWindows1252Message, type InputEncoding } from "./text-encoding.js";
 
 export type InputFormat = "jsonl" | "csv" | "tsv";
 export const INPUT_FORMATS: readonly InputFormat[] = ["jsonl", "csv", "tsv"];
@@ -32,6 +33,11 @@ export interface OpenInputOptions {
   /** Told what reading decided that a user may not expect (a sniffed delimiter other than a comma, a byte order mark overriding `encoding`). */
   onInfo?(message: string): void;
   /**
+   * Told what looks wrong with the input as a whole (a UTF-8 file read as Windows-1252, once).
+   * @default onInfo
+   */
+  onWarning?(message: string): void;
+  /**
    * Called with a CSV's column names once its header row is read, before any row is handed on.
    * What it throws (a `UsageError`: a template reads no such column) ends the read there.
    */
@@ -43,8 +49,10 @@ export interface OpenedInput {
   /** The path as given, or "<stdin>": what messages call the input. */
   name: string;
   /**
-   * The items, in file order. Single use: the file is opened on the first pull and closed
-   * when the loop ends or breaks. An empty file yields nothing (the caller says "no records").
+   * The items, in file order, each under its final id, unique in the input (see `dedupeIds`: a
+   * record's own id, its content id, or `…#line-<n>`). Single use: the file is opened on the first
+   * pull and closed when the loop ends or breaks. An empty file yields nothing (the caller says
+   * "no records").
    */
   items: AsyncIterable<ReadItem>;
   /**
@@ -82,14 +90,15 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
   if (path === "-") {
     const format = opts.format ?? (opts.delimiter !== undefined ? "csv" : "jsonl");
     const stdin = opts.stdin ?? process.stdin;
-    return { format, name: "<stdin>", items: readAs(format, stdin, "<stdin>", reader), incomplete: () => incomplete };
+    return { format, name: "<stdin>", items: dedupeIds(readAs(format, stdin, "<stdin>", reader)), incomplete: () => incomplete };
   }
   const format = checkInputFile(path, opts.format, opts.delimiter);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
     yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, reader);
   })();
-  return { format, name: path, items, incomplete: () => incomplete };
+  // Ids are made final here, so every caller (the CLI, the library's `openInput(…).items`) gets the same ones.
+  return { format, name: path, items: dedupeIds(items), incomplete: () => incomplete };
 }
 
 /**
@@ -128,7 +137,7 @@ function knownExtension(path: string): boolean {
   return EXTENSIONS[extname(path).toLowerCase()] !== undefined;
 }
 
-interface ReaderOptions extends Pick<OpenInputOptions, "maxLineBytes" | "delimiter" | "encoding" | "onInfo" | "onHeader"> {
+interface ReaderOptions extends Pick<OpenInputOptions, "maxLineBytes" | "delimiter" | "encoding" | "onInfo" | "onWarning" | "onHeader"> {
   onIncomplete(message: string): void;
 }
 
@@ -140,13 +149,13 @@ interface ReaderOptions extends Pick<OpenInputOptions, "maxLineBytes" | "delimit
 async function* readAs(format: InputFormat, source: AsyncIterable<Uint8Array | string>, name: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
   const raw = await peek(source, hasLines(1), 512);
   try {
-    const text = decoded(raw.head, raw.source, name, opts);
+    const { text, decodedFrom } = decoded(raw.head, raw.source, name, opts);
     if (format === "jsonl") {
       if (opts.delimiter !== undefined) opts.onInfo?.(`${name} is read as JSON Lines: the delimiter ${JSON.stringify(opts.delimiter)} does not apply to it`);
       const start = await peek(text, jsonlEnough);
       const csv = csvHeaderInJsonl(start.head, start.complete);
       if (csv !== undefined) throw new UsageError(csvAsJsonlMessage(name, csv));
-      yield* readJsonl(start.source, { maxLineBytes: opts.maxLineBytes, name });
+      yield* readJsonl(start.source, { maxLineBytes: opts.maxLineBytes, name, decodedFrom });
       return;
     }
     let delimiter = opts.delimiter ?? (format === "tsv" ? "\t" : undefined);
@@ -157,14 +166,14 @@ async function* readAs(format: InputFormat, source: AsyncIterable<Uint8Array | s
       if (delimiter !== ",") opts.onInfo?.(`${name}: cells are separated by ${delimiterName(delimiter)}, as sniffed from the header row (--delimiter sets it)`);
       rows = start.source;
     }
-    yield* readCsv(rows, { delimiter, name, onIncomplete: opts.onIncomplete, onHeader: opts.onHeader });
+    yield* readCsv(rows, { delimiter, name, onIncomplete: opts.onIncomplete, onHeader: opts.onHeader, decodedFrom });
   } finally {
     await raw.close();
   }
 }
 
-/** The input as UTF-8, from its byte order mark, else `opts.encoding`, else UTF-8. */
-function decoded(head: Buffer, source: AsyncIterable<Buffer>, name: string, opts: ReaderOptions): AsyncIterable<Buffer> {
+/** The input as UTF-8, from its byte order mark, else `opts.encoding`, else UTF-8; and the encoding it was read as. */
+function decoded(head: Buffer, source: AsyncIterable<Buffer>, name: string, opts: ReaderOptions): { text: AsyncIterable<Buffer>; decodedFrom: InputEncoding } {
   const bom = bomEncoding(head);
   let encoding = opts.encoding ?? "utf-8";
   if (bom !== undefined && bom !== encoding) {
@@ -175,7 +184,10 @@ function decoded(head: Buffer, source: AsyncIterable<Buffer>, name: string, opts
     const utf16 = utf16WithoutBom(head);
     if (utf16 !== undefined) throw new UsageError(`${name}: the input looks like ${utf16.toUpperCase()} text without a byte order mark (every other byte is 0); run with --encoding ${utf16}`);
   }
-  return encoding === "utf-8" ? source : toUtf8(source, encoding);
+  if (encoding === "utf-8") return { text: source, decodedFrom: encoding };
+  const warn = opts.onWarning ?? opts.onInfo;
+  const onUtf8 = warn && ((line: number, bytes: Buffer) => warn(utf8InWindows1252Message(`${name}:${line}`, bytes)));
+  return { text: toUtf8(source, encoding, onUtf8), decodedFrom: encoding };
 }
 
 function csvAsJsonlMessage(name: string, csv: { header: string; delimiter: string }): string {

@@ -134,7 +134,7 @@ function readEmbeddingsBody(record: InputRecord, body: Record<string, unknown>, 
   const embedding: NonNullable<InputRecord["embedding"]> = { input: readEmbedInput(body.input, `${at}input`) };
   // `null` means unset, as in OpenAI's API.
   if (body.dimensions != null) {
-    if (!Number.isSafeInteger(body.dimensions) || (body.dimensions as number) <= 0) fail(`${at}dimensions must be a positive integer, got ${describeValue(body.dimensions)}`);
+    if (!Number.isSafeInteger(body.dimensions) || (body.dimensions as number) <= 0) fail(`${at}dimensions must be a positive integer, got ${describeValue(body.dimensions)}${tooLargeHint(body.dimensions)}`);
     embedding.dimensions = body.dimensions as number;
   }
   if (body.encoding_format != null) {
@@ -278,7 +278,7 @@ function readParams(body: Record<string, unknown>, at: string): LlmParams {
   const maxKey = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
   const max = body[maxKey];
   if (max != null) {
-    if (!Number.isInteger(max) || (max as number) <= 0) fail(`${at}${maxKey} must be a positive integer, got ${describeValue(max)}`);
+    if (!Number.isInteger(max) || (max as number) <= 0) fail(`${at}${maxKey} must be a positive integer, got ${describeValue(max)}${tooLargeHint(max)}`);
     params.max_tokens = max as number;
     params.max_tokens_field = maxKey;
   }
@@ -291,12 +291,17 @@ function readParams(body: Record<string, unknown>, at: string): LlmParams {
   for (const key of ["seed", "n"] as const) {
     const v = body[key];
     if (v == null) continue;
-    if (!Number.isInteger(v) || (key === "n" && (v as number) < 1)) fail(`${at}${key} must be ${key === "n" ? "a positive integer" : "an integer"}, got ${describeValue(v)}`);
+    if (!Number.isInteger(v) || (key === "n" && (v as number) < 1)) fail(`${at}${key} must be ${key === "n" ? "a positive integer" : "an integer"}, got ${describeValue(v)}${tooLargeHint(v)}`);
     params[key] = v as number;
   }
   if (body.stop != null) params.stop = readStop(body.stop, at);
   if (body.response_format != null) params.response_format = readResponseFormat(body.response_format, at);
   return params;
+}
+
+/** For an integer parameter past 2^53, which the JSONL reader keeps as the string of its digits (exact-id.ts). */
+function tooLargeHint(value: unknown): string {
+  return typeof value === "string" && /^-?[0-9]{16,}$/.test(value) ? " (an integer too large for a double is read as its digits, as a string, and cannot be sent as the number it was)" : "";
 }
 
 function readStop(stop: unknown, at: string): string | string[] {

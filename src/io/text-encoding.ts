@@ -8,7 +8,7 @@
  * pages in megabytes of data a run does not otherwise need (and a Node built without full ICU
  * decodes "windows-1252" as Latin-1, dropping the curly quotes).
  */
-import { isAscii } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { UsageError } from "../errors.js";
 
 /** What `--encoding` and a pipeline's `input.encoding` resolve to. */
@@ -87,20 +87,44 @@ const C1 = /[\u0080-\u009f]/g;
 const fromC1 = (c: string): string => CP1252_C1[c.charCodeAt(0) - 0x80]!;
 
 /**
+ * Told, once, where Windows-1252 decoding met bytes that are a UTF-8 character (`c3 a9`, "é" in
+ * UTF-8, "Ã©" in Windows-1252): a UTF-8 file read with the wrong `--encoding`, whose text would be
+ * sent garbled. `line` is 1-based, as an editor counts lines.
+ */
+export type Utf8InWindows1252 = (line: number, bytes: Buffer) => void;
+
+/**
  * The input as UTF-8 bytes. Chunk boundaries may split a UTF-16 character or pair anywhere; the
  * decoder carries the piece over. A lone UTF-16 surrogate (a damaged file) becomes the byte 0xFF,
- * which is not UTF-8, so the reader reports that line instead of sending U+FFFD in its place.
+ * and an odd byte at the very end 0xFE, neither of which is UTF-8, so the reader reports that line
+ * (see `notUtf8Message`) instead of sending U+FFFD in its place.
  */
-export async function* toUtf8(source: AsyncIterable<Uint8Array | string>, encoding: InputEncoding): AsyncGenerator<Buffer> {
+export async function* toUtf8(source: AsyncIterable<Uint8Array | string>, encoding: InputEncoding, onUtf8?: Utf8InWindows1252): AsyncGenerator<Buffer> {
   if (encoding === "utf-8") {
     for await (const chunk of source) yield toBuffer(chunk);
     return;
   }
   if (encoding === "windows-1252") {
+    const lines = onUtf8 && new LineCounter();
+    // The last bytes of the previous chunk, for a character the chunk boundary cuts.
+    let tail = Buffer.alloc(0);
     for await (const chunk of source) {
       const bytes = toBuffer(chunk);
       // Most lines of most files are ASCII, the same bytes in UTF-8.
-      yield isAscii(bytes) ? bytes : Buffer.from(bytes.toString("latin1").replace(C1, fromC1), "utf8");
+      const ascii = isAscii(bytes);
+      if (lines?.counting) {
+        const across = tail.length > 0 && !ascii ? utf8CharacterIn(Buffer.concat([tail, bytes.subarray(0, 3)]), tail.length) : undefined;
+        const found = across ?? (ascii ? undefined : utf8CharacterIn(bytes));
+        if (found === undefined) {
+          lines.add(bytes, bytes.length);
+          tail = Buffer.from((bytes.length >= 3 ? bytes : Buffer.concat([tail, bytes])).subarray(-3));
+        } else {
+          const line = across ? lines.add(bytes, 0) + 1 : lines.add(bytes, found.at) + 1;
+          onUtf8!(line, found.bytes);
+          lines.counting = false; // once: one is enough to tell
+        }
+      }
+      yield ascii ? bytes : Buffer.from(bytes.toString("latin1").replace(C1, fromC1), "utf8");
     }
     return;
   }
@@ -118,16 +142,65 @@ export async function* toUtf8(source: AsyncIterable<Uint8Array | string>, encodi
     if (end > 0) yield utf8Marking(bytes.toString("utf16le", 0, end));
   }
   // A high surrogate or an odd byte at the very end: a damaged file, marked as such.
-  if (held.length > 0) yield NOT_UTF8_BYTE;
+  if (held.length > 0) yield held.length % 2 === 1 ? ODD_BYTE_MARK : LONE_SURROGATE_MARK;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Counts line ends (LF, CRLF, a lone CR) across chunks, for a line number. */
+class LineCounter {
+  counting = true;
+  /** Line ends before the current chunk. */
+  #ends = 0;
+  #afterCr = false;
+
+  /** Adds the line ends of `bytes[0, to)` and returns how many there are so far. */
+  add(bytes: Buffer, to: number): number {
+    const from = this.#afterCr && bytes[0] === LF ? 1 : 0;
+    for (let i = bytes.indexOf(LF, from); i !== -1 && i < to; i = bytes.indexOf(LF, i + 1)) this.#ends++;
+    // A CR followed by LF ended its line with that LF, counted above.
+    for (let i = bytes.indexOf(CR, from); i !== -1 && i < to; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) this.#ends++;
+    if (to === bytes.length) this.#afterCr = bytes[to - 1] === CR;
+    return this.#ends;
+  }
+}
+
+/**
+ * The first multi-byte UTF-8 character in `bytes` starting before `before`, or undefined. A C1
+ * control (`c2 80`–`c2 9f`) does not count: UTF-8 text has none, while Windows-1252 text may well
+ * have "Â" before a "€".
+ */
+function utf8CharacterIn(bytes: Buffer, before = bytes.length): { at: number; bytes: Buffer } | undefined {
+  for (let i = 0; i < before; i++) {
+    const b = bytes[i]!;
+    if (b < 0xc2 || b > 0xf4) continue;
+    const length = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    if (b === 0xc2 && bytes[i + 1]! < 0xa0) continue;
+    if (i + length <= bytes.length && isUtf8(bytes.subarray(i, i + length))) return { at: i, bytes: Buffer.from(bytes.subarray(i, i + length)) };
+  }
+  return undefined;
+}
+
+/** What `onUtf8` is told, as a warning: `where` is `file:line`. */
+export function utf8InWindows1252Message(where: string, bytes: Buffer): string {
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  const asUtf8 = bytes.toString("utf8");
+  const as1252 = bytes.toString("latin1").replace(C1, fromC1);
+  return `${where}: read as Windows-1252, but its bytes ${hex} are the UTF-8 for "${asUtf8}", which Windows-1252 reads as "${as1252}": if the file is UTF-8, read it as UTF-8 (drop --encoding windows-1252, or the pipeline's input.encoding), or its text is sent garbled`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const NOT_UTF8_BYTE = Buffer.from([0xff]);
+// Neither byte occurs in UTF-8 at all.
+const LONE_SURROGATE_MARK = Buffer.from([0xff]);
+/** The byte `toUtf8` puts in place of an odd byte ending a UTF-16 input. */
+export const ODD_END_MARK = 0xfe;
+const ODD_BYTE_MARK = Buffer.from([ODD_END_MARK]);
 
 function utf8Marking(text: string): Buffer {
   if (text.isWellFormed()) return Buffer.from(text, "utf8");
   const parts: Buffer[] = [];
-  for (const piece of text.split(new RegExp(LONE_SURROGATE, "g"))) parts.push(Buffer.from(piece, "utf8"), NOT_UTF8_BYTE);
+  for (const piece of text.split(new RegExp(LONE_SURROGATE, "g"))) parts.push(Buffer.from(piece, "utf8"), LONE_SURROGATE_MARK);
   parts.pop();
   return Buffer.concat(parts);
 }
@@ -153,8 +226,17 @@ export function looksLikeWindows1252(bytes: Uint8Array): boolean {
   return high > 0;
 }
 
-/** What a line whose bytes are not UTF-8 is told, with the likely fix. Starts with "not valid UTF-8". */
-export function notUtf8Message(bytes: Uint8Array | undefined): string {
+/**
+ * What a line whose bytes are not UTF-8 is told, with the likely fix. `from` is the encoding the
+ * input was converted from: after UTF-16, the only bytes that are not UTF-8 are `toUtf8`'s marks of
+ * a damaged file, and `line` says where.
+ */
+export function notUtf8Message(bytes: Uint8Array | undefined, from: InputEncoding = "utf-8", line?: number): string {
+  const at = line === undefined ? "" : ` at line ${line}`;
+  if (from === "utf-16le" || from === "utf-16be") {
+    if (bytes?.includes(ODD_END_MARK)) return `not valid UTF-16: the file ends${at} with an odd byte (UTF-16 text is pairs of bytes; the file is cut short)`;
+    return `not valid UTF-16: a lone UTF-16 surrogate${at} (half of a character such as an emoji, the other half missing; the file is damaged there): fix or remove that character`;
+  }
   if (bytes !== undefined && looksLikeWindows1252(bytes)) {
     return "not valid UTF-8: the bytes look like Windows-1252 (Latin-1), as Excel and older Windows programs save text; run with --encoding windows-1252, or save the file as UTF-8";
   }

@@ -1,9 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { Transform, type TransformCallback } from "node:stream";
-import { notUtf8Message } from "./text-encoding.js";
-
-/** What a record with bytes that are not UTF-8 is told when nothing more is known of its bytes. */
-export const NOT_UTF8 = notUtf8Message(undefined);
+import { notUtf8Message, ODD_END_MARK, type InputEncoding } from "./text-encoding.js";
 
 /**
  * Passes a byte stream through unchanged and notes the lines (1-based) whose bytes are not valid
@@ -14,26 +11,61 @@ export const NOT_UTF8 = notUtf8Message(undefined);
  * and be sent, paid for, and answered wrongly. The check runs on bytes, before the parser, so
  * by the time the parser hands over a row, every line of it has been checked. A `\n` or `\r`
  * byte never occurs inside a multi-byte UTF-8 character, so checking line by line is exact.
+ *
+ * Memory: rows are asked about in file order (`firstBad`), so a bad line before the row asked
+ * about is forgotten. What is held is the bad lines read ahead of the parser (its buffers' worth),
+ * not every bad line of a Windows-1252 file read as UTF-8.
  */
 export class Utf8LineCheck extends Transform {
-  readonly #bad = new Set<number>();
+  readonly #from: InputEncoding;
+  /** Bad lines not yet passed, in increasing order: `#bad[#head]` on. */
+  #bad: number[] = [];
+  #head = 0;
   #message: string | undefined;
   /** Parts of the current line from earlier chunks. */
   #pieces: Buffer[] = [];
   #line = 1;
+  /** The line holding `toUtf8`'s mark of an odd byte ending a UTF-16 file, if any. */
+  #oddEnd = 0;
 
-  /** True when any line from `first` to `last` (inclusive) had bytes that are not UTF-8. */
-  anyBad(first: number, last: number): boolean {
-    // A row spans a few lines; the set may hold every line of a Latin-1 file.
-    if (this.#bad.size === 0) return false;
-    for (let line = first; line <= last; line++) if (this.#bad.has(line)) return true;
-    return false;
+  /** `from`: the encoding the input was converted to UTF-8 from (it decides the message). */
+  constructor(from: InputEncoding = "utf-8") {
+    super();
+    this.#from = from;
   }
 
-  /** What a bad line is told: the first bad line's bytes say whether they look like Windows-1252. */
-  get message(): string {
-    return this.#message ?? NOT_UTF8;
+  /**
+   * The first line from `first` to `last` (inclusive) whose bytes are not UTF-8, or 0. Calls must
+   * come in file order (`first` never smaller than before): bad lines before `first` are dropped.
+   */
+  firstBad(first: number, last: number): number {
+    const bad = this.#bad;
+    while (this.#head < bad.length && bad[this.#head]! < first) this.#head++;
+    const found = this.#head < bad.length && bad[this.#head]! <= last ? bad[this.#head]! : 0;
+    if (this.#head === bad.length) {
+      bad.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= bad.length) {
+      this.#bad = bad.slice(this.#head);
+      this.#head = 0;
+    }
+    return found;
   }
+
+  /** Bad lines held (read, not yet passed by `firstBad`). */
+  get held(): number {
+    return this.#bad.length - this.#head;
+  }
+
+  /**
+   * What a row whose bad line is `line` is told: a damaged UTF-16 file says where; otherwise the
+   * first bad line's bytes say whether the file looks like Windows-1252.
+   */
+  messageAt(line: number): string {
+    if (this.#from === "utf-16le" || this.#from === "utf-16be") return notUtf8Message(line === this.#oddEnd ? ODD_END : undefined, this.#from, line);
+    return this.#message ?? notUtf8Message(undefined);
+  }
+
 
   /** Lines seen so far; once the input has ended, how many lines it had. */
   get lines(): number {
@@ -65,9 +97,12 @@ export class Utf8LineCheck extends Transform {
     const bytes = this.#pieces.length === 0 ? tail : Buffer.concat([...this.#pieces, tail]);
     this.#pieces = [];
     if (!isUtf8(bytes)) {
-      this.#bad.add(this.#line);
+      this.#bad.push(this.#line);
       this.#message ??= notUtf8Message(bytes);
+      if (bytes.includes(ODD_END_MARK)) this.#oddEnd = this.#line;
     }
     this.#line++;
   }
 }
+
+const ODD_END = Buffer.from([ODD_END_MARK]);

@@ -23,6 +23,11 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*(?:\\u[dD][89abAB][0-9a-fA-F]{2}(
  */
 export function loneSurrogatePath(text: string, value: unknown): string | undefined {
   if (!text.includes("\\u") || !LONE_SURROGATE_ESCAPE.test(text)) return undefined;
+  return loneSurrogateIn(value);
+}
+
+/** As `loneSurrogatePath`, for a value without JSON text (a program's records): every string and key is looked at. */
+export function loneSurrogateIn(value: unknown): string | undefined {
   // Iterative: the reader has bounded the depth, but a stack of its own costs nothing here.
   const stack: [unknown, string][] = [[value, ""]];
   while (stack.length > 0) {

@@ -74,13 +74,36 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
     expect(JSON.parse(readFileSync(join(dir, "s.json"), "utf8"))).toMatchObject({ records: 3, stopped_reason: null });
   });
 
-  it("a ticket export with a broken closing quote mid-file: every other ticket runs", async () => {
+  it("a row with a stray quote keeps its readable id cell, so a resume finds it", async () => {
+    const dir = tempDir();
+    const file = writeTemp(dir, "in.csv", 'id,prompt\n1,say "hi" there\n2,say hello\n');
+    const r = await runCli(["run", file, "-q", "--ordered"], { env: simulator.env() });
+    expect(r.code).toBe(1);
+    const [bad, good] = jsonLines(r.stdout);
+    expect(bad).toMatchObject({ id: "1", ok: false, error: { type: "invalid_input", line: 2 } });
+    expect(bad!.error.message).toContain(`${file}:2: a quote inside an unquoted cell in column "prompt"`);
+    expect(good).toMatchObject({ id: "2", ok: true });
+  });
+
+  it("a __proto__ column is refused before anything is sent (exit 2), instead of every row losing that cell", async () => {
+    simulator.sim().resetStats();
+    const dir = tempDir();
+    const file = writeTemp(dir, "in.csv", "id,__proto__,text\n1,x,hello\n");
+    const r = await runCli(["run", file, "--template", "Say {{text}}"], { env: simulator.env() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`${file}: the header row names a column "__proto__", which cannot be read as a field`);
+    expect(simulator.sim().stats().requests).toBe(0);
+  });
+
+  it("a ticket export with a broken closing quote mid-file: every other ticket runs, the broken one under its id", async () => {
     const r = await runCli(["run", "test/fixtures/tickets-stray-quote.csv", "--template", "Summarize: {{text}}", "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.id, l]));
-    expect(Object.keys(byId).sort()).toEqual(["#line-4", "T-2001", "T-2002", "T-2004", "T-2005"]);
+    expect(Object.keys(byId).sort()).toEqual(["T-2001", "T-2002", "T-2003", "T-2004", "T-2005"]);
     for (const id of ["T-2001", "T-2002", "T-2004", "T-2005"]) expect(byId[id].ok).toBe(true);
-    expect(byId["#line-4"].error.message).toMatch(/^test\/fixtures\/tickets-stray-quote\.csv:4: a quoted cell in column "text" is closed by a quote followed by more text/);
+    expect(byId["T-2003"].error).toMatchObject({ type: "invalid_input", line: 4 });
+    expect(byId["T-2003"].error.message).toMatch(/^test\/fixtures\/tickets-stray-quote\.csv:4: a quoted cell in column "text" is closed by a quote followed by more text/);
   });
 
   it("a quote never closed ends the input: the last line, stderr and the summary say which lines were not read", async () => {
@@ -90,9 +113,9 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
     const r = await runCli(["run", file, "-q", "--summary", summary], { env: simulator.env() });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
-    expect(lines.map((l) => l.id).sort()).toEqual(["#line-3", "a"]);
+    expect(lines.map((l) => l.id).sort()).toEqual(["a", "b"]);
     const unread = `${file}:3: the quote opening a cell in column "prompt" is never closed, so the rest of the input, lines 3–5, could not be read as rows`;
-    expect(lines.find((l) => l.id === "#line-3")!.error.message).toContain(unread);
+    expect(lines.find((l) => l.id === "b")!.error.message).toContain(unread);
     expect(r.stderr).toContain(`warning: the input was not read to its end: ${unread}`);
     expect(JSON.parse(readFileSync(summary, "utf8")).stopped_reason).toContain(`input not read to its end: ${unread}`);
   });
@@ -127,6 +150,27 @@ describe("lines that only look blank are records", () => {
     const r = await runCli(["run", file, "--template", "Say: {{text}}", "-q", "--include-input"], { env: simulator.env() });
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).map((l) => l.input.text).sort()).toEqual(["first", "last", "\u00a0"]);
+  });
+});
+
+describe("CSV lines of only spaces and tabs are blank, whatever the column count", () => {
+  it("one column, several columns, TSV: skipped unquoted, a row when quoted; line numbers stay the editor's", async () => {
+    simulator.sim().resetStats();
+    const dir = tempDir();
+    const one = writeTemp(dir, "prompts.csv", "prompt\n[[sim:echo]] a\n   \n\t\n[[sim:echo]] b\n\"  \"\n");
+    const r = await runCli(["run", one, "-q", "--ordered", "--include-input"], { env: simulator.env() });
+    expect(r.code).toBe(0);
+    // The quoted blank cell was written on purpose: it is a record (a prompt of two spaces).
+    expect(jsonLines(r.stdout).map((l) => l.input.prompt)).toEqual(["[[sim:echo]] a", "[[sim:echo]] b", "  "]);
+    expect(simulator.sim().stats().requests).toBe(3);
+    const many = writeTemp(dir, "tickets.tsv", "id\tprompt\tlang\nt1\t[[sim:echo]] one\tfr\n \t \t\n\t\t\nt2\t[[sim:echo]] two\tde\nt3\ttoo\tmany\tcells\n");
+    const t = await runCli(["run", many, "-q", "--ordered"], { env: simulator.env() });
+    expect(t.code).toBe(1);
+    expect(jsonLines(t.stdout).map((l) => [l.id, l.output ?? l.error.line])).toEqual([
+      ["t1", "one"],
+      ["t2", "two"],
+      ["t3", 6],
+    ]);
   });
 });
 

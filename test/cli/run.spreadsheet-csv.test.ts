@@ -306,3 +306,45 @@ describe("UTF-16, as Excel's 'Unicode Text' saves", () => {
     expect(jsonLines(r.stdout).map((l) => l.output)).toEqual(await repliesTo(simulator.sim(), MODEL, ["café “q”"]));
   });
 });
+
+describe("an encoding that does not fit the file is said, not sent garbled", () => {
+  it("warns once, naming the line, when a UTF-8 file is read as Windows-1252 (flag or pipeline)", async () => {
+    const dir = tempDir();
+    // A UTF-8 export: line 2 is ASCII, line 3 has the first accent.
+    const file = writeTemp(dir, "reviews.csv", "id,review\n1,Fits well\n2,Lovely café dress\n3,Naïve “design” but comfy\n");
+    const r = await runCli(["run", file, "--encoding", "windows-1252", "--template", "Summarize: {{review}}", "-m", MODEL, "--ordered"], { env: simulator.env() });
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+    expect(warnings).toEqual([
+      `warning: ${file}:3: read as Windows-1252, but its bytes c3 a9 are the UTF-8 for "é", which Windows-1252 reads as "Ã©": if the file is UTF-8, read it as UTF-8 (drop --encoding windows-1252, or the pipeline's input.encoding), or its text is sent garbled`,
+    ]);
+    const pipeline = writeTemp(dir, "p.yaml", `name: reviews\nmodel: ${MODEL}\ninput:\n  encoding: latin1\nsteps:\n  - id: s\n    method: generate\n    prompt: 'Summarize: {{review}}'\n`);
+    const viaPipeline = await runCli(["run", file, "-p", pipeline, "-q"], { env: simulator.env() });
+    expect(viaPipeline.code).toBe(0);
+    expect(viaPipeline.stderr).toContain(`warning: ${file}:3: read as Windows-1252, but its bytes c3 a9`);
+    // A real Windows-1252 file says nothing.
+    const real = await runCli(["run", fixture("airline-tweets-excel-cp1252.csv"), "--encoding", "windows-1252", "--template", "{{text}}", "-m", MODEL, "-q"], { env: simulator.env() });
+    expect(real.stderr).not.toContain("read as Windows-1252, but");
+  });
+
+  it("a lone surrogate in a UTF-16 file is said to be one, at its line, in CSV and JSON Lines", async () => {
+    const dir = tempDir();
+    const utf16 = (...parts: (string | number[])[]) => Buffer.concat([Buffer.from([0xff, 0xfe]), ...parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf16le") : Buffer.from(p)))]);
+    const csv = join(dir, "export.tsv");
+    writeFileSync(csv, utf16("id\tnote\n1\tfine\n2\tcut ", [0x3d, 0xd8], " emoji\n3\talso fine\n"));
+    const jsonl = join(dir, "export.jsonl");
+    writeFileSync(jsonl, utf16('{"id":"1","prompt":"fine"}\n{"id":"2","prompt":"cut ', [0x3d, 0xd8], ' emoji"}\n'));
+    // The CSV's bad row is line 3 (after the header) and keeps its id; the JSONL line 2 cannot be parsed, so it is `#line-2`.
+    for (const [file, extra, id, line] of [
+      [csv, ["--template", "{{note}}"], "2", 3],
+      [jsonl, [], "#line-2", 2],
+    ] as const) {
+      const r = await runCli(["run", file, ...extra, "-m", MODEL, "-q", "--ordered"], { env: simulator.env() });
+      expect(r.code).toBe(1);
+      const bad = byId(r.stdout).get(id)!;
+      expect(bad.error.type).toBe("invalid_input");
+      expect(bad.error.message).toContain(`${file}:${line}: not valid UTF-16: a lone UTF-16 surrogate at line ${line}`);
+      expect(bad.error.message).not.toContain("Windows-1252");
+    }
+  });
+});

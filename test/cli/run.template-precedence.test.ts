@@ -72,6 +72,45 @@ describe("run: a line's own request against --template, -p, --model and paramete
     expect(sentBodies()[0]!.messages).toEqual([{ role: "user", content: `Classify this chat: ${JSON.stringify(messages)}` }]);
   });
 
+  it("reads {{messages[0].content}} and {{[\"messages\"]}} as reading the messages: sent, and --strict passes", async () => {
+    const dir = tempDir();
+    const file = writeTemp(dir, "chats.jsonl", jsonl([{ id: "c1", messages: [{ role: "user", content: "My parcel is late" }] }]));
+    for (const template of ["Classify this message: {{messages[0].content}}", 'Classify this chat: {{["messages"]}}']) {
+      sim().resetStats();
+      const r = await runCli(["run", file, "--template", template, "--strict", "-q"], { env: env() });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(sentBodies()).toHaveLength(1);
+    }
+    expect(sentBodies()[0]!.messages[0].content).toBe('Classify this chat: [{"role":"user","content":"My parcel is late"}]');
+  });
+
+  it("refuses a plain record with both prompt and messages as invalid_input naming both, and --strict lists it", async () => {
+    sim().resetStats();
+    const dir = tempDir();
+    const file = writeTemp(
+      dir,
+      "both.jsonl",
+      jsonl([
+        { id: "both", prompt: "Summarize the ticket", messages: [{ role: "user", content: "My parcel is late" }] },
+        { id: "prompt-only", prompt: "Say hi" },
+      ]),
+    );
+    const r = await runCli(["run", file, "-q"], { env: env() });
+    expect(r.code).toBe(1);
+    const out = new Map(jsonLines(r.stdout).map((l) => [l.id, l]));
+    expect(out.get("prompt-only")!.ok).toBe(true);
+    expect(out.get("both")).toMatchObject({ ok: false, error: { type: "invalid_input", line: 1 } });
+    expect(out.get("both")!.error.message).toContain('the record has both "prompt" and "messages"');
+    expect(sentBodies().map((b) => b.messages[0].content)).toEqual(["Say hi"]);
+
+    sim().resetStats();
+    const strict = await runCli(["run", file, "--strict", "-q"], { env: env() });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`${file}:1: the record has both "prompt" and "messages"`);
+    expect(sentBodies()).toHaveLength(0);
+  });
+
   it("keeps a line's own model over --model, saying so once on stderr", async () => {
     sim().resetStats();
     const r = await runCli(["run", COOKBOOK, "-m", "gpt-4o-mini", "-q"], { env: env() });

@@ -26,3 +26,29 @@ describe("runPipeline bounds the nesting of the records it is handed, as the fil
     expect(provider.calls).toBe(1);
   });
 });
+
+describe("runPipeline refuses lone surrogates in the records it is handed, as the file readers do", () => {
+  it("a field, a key or an InputRecord's prompt with one is an invalid_input naming it, never sent; the others run", async () => {
+    const provider = new FakeProvider(() => reply("fine"));
+    const records = [
+      { id: "ok", d: "caf\u00e9 \u{1f600}" },
+      { id: "field", d: "half \ud83d of an emoji" },
+      { id: "key", d: "x", meta: { ["bad\udc00"]: 1 } },
+      { id: "own", line: 4, vars: { d: "x" }, prompt: "cut \ud800" },
+      { id: "\ud800", d: "broken \udfff" },
+    ];
+    const results = await collect(runPipeline(pipeline, records, { providers: () => provider, ordered: true }));
+    expect(results.map((r) => [r.id, r.ok, r.error?.type])).toEqual([
+      ["ok", true, undefined],
+      ["field", false, "invalid_input"],
+      ["key", false, "invalid_input"],
+      ["own", false, "invalid_input"],
+      ["#line-5", false, "invalid_input"],
+    ]);
+    expect(results[1]!.error!.message).toMatch(/^line 2: d holds a lone UTF-16 surrogate/);
+    expect(results[2]!.error!.message).toMatch(/^line 3: the key of meta\["bad\ufffd"\] holds a lone UTF-16 surrogate/);
+    expect(results[3]!.error).toMatchObject({ line: 4 });
+    expect(results[3]!.error!.message).toContain("prompt holds a lone UTF-16 surrogate");
+    expect(provider.calls).toBe(1);
+  });
+});

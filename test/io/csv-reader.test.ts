@@ -15,8 +15,8 @@ describe("CSV reader", () => {
     const items = await collect(openInput(path).items);
     expect(items).toEqual([
       { kind: "record", record: { id: "r1", line: 2, prompt: "Hello", vars: { id: "r1", prompt: "Hello", lang: "fr" } } },
-      // Empty id cell: the line number is the id.
-      { kind: "record", record: { id: "", line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
+      // Empty id cell: no id of its own, so the record's content id (the header → cell object).
+      { kind: "record", record: { id: expect.stringMatching(/^c:[0-9a-f]{16}$/), line: 3, prompt: "Hi", vars: { id: "", prompt: "Hi", lang: "de" } } },
     ]);
   });
 
@@ -73,9 +73,9 @@ describe("CSV reader", () => {
     ]);
   });
 
-  it("makes a row with a stray quote invalid once and goes on", async () => {
+  it("makes a row with a stray quote invalid once, under its id, and goes on", async () => {
     const items = await read('id,prompt\na,say "hi" now\nb,ok\n');
-    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringContaining('a quote inside an unquoted cell in column "prompt"') }]);
+    expect(invalids(items)).toEqual([{ id: "a", line: 2, message: expect.stringContaining('a quote inside an unquoted cell in column "prompt"') }]);
     expect(records(items).map((r) => [r.id, r.line])).toEqual([["b", 3]]);
   });
 
@@ -87,7 +87,7 @@ describe("CSV reader", () => {
       const items = await collect(readCsv(chunked(csv, chunk), { name: "in.csv", onIncomplete: (m) => told.push(m) }));
       expect(records(items).map((r) => r.id)).toEqual(["a"]);
       const [bad] = invalids(items);
-      expect(bad).toMatchObject({ id: "", line: 3 });
+      expect(bad).toMatchObject({ id: "b", line: 3 });
       expect(bad!.message).toBe('the quote opening a cell in column "prompt" is never closed, so the rest of the input, lines 3–5, could not be read as rows (fix the quote and run again)');
       expect(told).toEqual([`in.csv:3: ${bad!.message}`]);
     }
@@ -96,7 +96,7 @@ describe("CSV reader", () => {
   it("says the input was cut short even when the row with the unclosed quote had another error first", async () => {
     const told: string[] = [];
     const items = await collect(readCsv(chunked('id,prompt\na,x"y,"open\nb,c\n', 3), { onIncomplete: (m) => told.push(m) }));
-    expect(invalids(items)).toEqual([{ id: "", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
+    expect(invalids(items)).toEqual([{ id: "a", line: 2, message: expect.stringContaining("a quote inside an unquoted cell") }]);
     expect(told).toEqual([expect.stringContaining("<csv>:2: the quote opening a cell is never closed, so the rest of the input, lines 2–3, could not be read")]);
   });
 
@@ -105,7 +105,7 @@ describe("CSV reader", () => {
     const csv = `id,prompt\na,ok\nb,"${"x".repeat(500)}\n${"more\n".repeat(200)}`;
     const items = await collect(readCsv(chunked(csv, 64), { maxCellBytes: 100, onIncomplete: (m) => told.push(m) }));
     expect(records(items).map((r) => r.id)).toEqual(["a"]);
-    expect(invalids(items)).toEqual([{ id: "", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
+    expect(invalids(items)).toEqual([{ id: "b", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
     expect(told).toHaveLength(1);
   });
 
@@ -122,6 +122,29 @@ describe("CSV reader", () => {
       expect(invalids(items).map((i) => i.line)).toEqual([3, 5]);
       expect(invalids(items)[0]!.message).toMatch(/^a quoted cell in column "prompt" is closed by a quote followed by more text/);
     }
+  });
+
+  it("reads a broken closing quote on the last line, with no line end after it, as one bad row: the input was read to its end", async () => {
+    for (const chunk of [1, 3, 1024]) {
+      const told: string[] = [];
+      const items = await collect(readCsv(chunked('id,prompt\na,ok\nb,"bad"x', chunk), { onIncomplete: (m) => told.push(m) }));
+      expect(items.map((i) => (i.kind === "record" ? i.record.id : i.invalid.line))).toEqual(["a", 3]);
+      expect(invalids(items)[0]!.message).toMatch(/is closed by a quote followed by more text/);
+      expect(told).toEqual([]);
+    }
+  });
+
+  it("reads a bad row's id from its text when it is plain, wherever the id column is; else the row has none", async () => {
+    const csv = 'lang,id,prompt\nfr,1,say "hi" there\nde,"2","bad"x\nes,3,"never closed\nit,4,fine\n';
+    for (const chunk of [1, 5, 1024]) expect(invalids(await read(csv, chunk)).map((i) => [i.line, i.id])).toEqual([[2, "1"], [3, "2"], [4, "3"]]);
+    // A quote before the id, an id with a quote in it, an id the error cut short: not certain, so none.
+    const unsure = 'id,prompt\na"b,x\n"c,d",y"z\n';
+    expect(invalids(await read(unsure)).map((i) => i.id)).toEqual(["", ""]);
+    expect(invalids(await read('prompt,id\nsay "hi",7\nx,"8\n')).map((i) => i.id)).toEqual(["", ""]);
+  });
+
+  it("refuses a __proto__ column, whose cells would vanish into the prototype of every row", async () => {
+    await expect(read("id,__proto__,prompt\n1,x,y\n")).rejects.toThrow('<csv>: the header row names a column "__proto__", which cannot be read as a field');
   });
 
   it("yields nothing for an empty file or a header alone, and skips a BOM", async () => {

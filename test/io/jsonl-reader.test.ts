@@ -70,7 +70,7 @@ describe("JSONL reader", () => {
     const big = "x".repeat(10 * 1024 * 1024);
     const path = tmp.file("big.jsonl", `{"prompt":"small"}\n{"id":"big","prompt":"${big}"}\n{"prompt":"tail"}\n`);
     const recs = records(await collect(openInput(path).items));
-    expect(recs.map((r) => r.id)).toEqual(["", "big", ""]);
+    expect(recs.map((r) => r.id)).toEqual([expect.stringMatching(/^c:/), "big", expect.stringMatching(/^c:/)]);
     expect(recs[1]!.prompt!.length).toBe(big.length);
   });
 

@@ -4,12 +4,34 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
+import { defaultPipeline } from "../../src/config/pipeline.js";
+import { GenerationEngine } from "../../src/engine/engine.js";
 import { UsageError } from "../../src/errors.js";
 import { canReadTwice, openInput } from "../../src/io/open-input.js";
+import { loadPriceTable } from "../../src/providers/prices.js";
+import { FakeProvider, reply } from "../engine/fake-provider.js";
 import { collect, records, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
+
+describe("openInput: its items carry final ids, for a program as for the CLI", () => {
+  it("gives content ids, numbers identical records, and makes a repeated id a line of its own", async () => {
+    const path = tmp.file("ids.jsonl", '{"prompt":"hello"}\n{"id":"T-1","prompt":"a"}\n{"prompt":"hello"}\n{"id":"T-1","prompt":"b"}\nnot json\n');
+    const items = await collect(openInput(path).items);
+    const ids = items.map((i) => (i.kind === "record" ? i.record.id : i.invalid.id));
+    expect(ids).toEqual([expect.stringMatching(/^c:[0-9a-f]{16}$/), "T-1", `${ids[0]}#2`, "T-1#line-4", "#line-5"]);
+  });
+
+  it("fed straight to GenerationEngine.run, one result per record under distinct ids", async () => {
+    const path = tmp.file("tickets.csv", "text\nprinter jams\nlogin fails\nprinter jams\n");
+    const engine = new GenerationEngine({ pipeline: { ...defaultPipeline(), steps: [{ id: "main", method: "generate", prompt: "Summarize: {{text}}", params: {} }] }, provider: () => new FakeProvider(() => reply("ok")), prices: loadPriceTable(), ordered: true });
+    const results = await collect(engine.run(openInput(path).items));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    expect(new Set(results.map((r) => r.id)).size).toBe(3);
+    expect(results.every((r) => r.id.startsWith("c:"))).toBe(true);
+  });
+});
 
 describe("openInput", () => {
   it("detects the format from the extension", () => {

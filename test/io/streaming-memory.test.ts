@@ -1,7 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dedupeIds } from "../../src/io/dedupe.js";
 import { openInput } from "../../src/io/open-input.js";
 import { tempDir } from "./helpers.js";
 
@@ -23,7 +22,7 @@ async function readMeasuring(path: string): Promise<{ count: number; growthMb: n
   const base = process.memoryUsage().heapUsed;
   let peak = base;
   let count = 0;
-  for await (const item of dedupeIds(openInput(path).items)) {
+  for await (const item of openInput(path).items) {
     if (item.kind !== "record") throw new Error(`unexpected invalid item: ${JSON.stringify(item)}`);
     if (++count % 2_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }

@@ -34,6 +34,32 @@ describe("toUtf8", () => {
   });
 });
 
+describe("toUtf8 from Windows-1252: a file that is really UTF-8", () => {
+  const seen = async (bytes: Buffer, size: number) => {
+    const told: [number, string][] = [];
+    await collect(toUtf8(chunked(bytes, size), "windows-1252", (line, found) => told.push([line, found.toString("hex")])));
+    return told;
+  };
+
+  it("tells the first UTF-8 character once, with its line (LF, CRLF and lone CR ends), wherever the chunks split it", async () => {
+    const file = Buffer.from("id,text\r\n1,plain\r2,plain\n3,caf\u00e9 \u201cq\u201d\n4,\u00fcber\n");
+    for (const size of [1, 2, 3, 7, 1024]) expect(await seen(file, size)).toEqual([[4, "c3a9"]]);
+    expect(await seen(Buffer.from("a\n\n\u20ac\n"), 1)).toEqual([[3, "e282ac"]]);
+  });
+
+  it("says nothing of real Windows-1252 text, nor of Â before a euro sign (c2 80)", async () => {
+    const cp1252 = Buffer.from([...Buffer.from("id,text\n1,caf"), 0xe9, 0x20, 0x93, 0x71, 0x94, 0x0a, ...Buffer.from("2,"), 0xc2, 0x80, 0x0a, 0xfc, 0x62, 0x65, 0x72, 0x0a]);
+    for (const size of [1, 3, 1024]) expect(await seen(cp1252, size)).toEqual([]);
+  });
+
+  it("marks a UTF-16 file cut short apart from a lone surrogate, and says which", async () => {
+    const odd = Buffer.concat([Buffer.from("id\n1\n", "utf16le"), Buffer.from([0x32])]);
+    const out = Buffer.concat(await collect(toUtf8(chunked(odd, 3), "utf-16le")));
+    expect(notUtf8Message(out.subarray(out.lastIndexOf(0x0a) + 1), "utf-16le", 3)).toBe("not valid UTF-16: the file ends at line 3 with an odd byte (UTF-16 text is pairs of bytes; the file is cut short)");
+    expect(notUtf8Message(Buffer.from([0xff]), "utf-16be", 7)).toMatch(/^not valid UTF-16: a lone UTF-16 surrogate at line 7 /);
+  });
+});
+
 describe("encoding names and hints", () => {
   it("accepts the usual names and reads latin1 as Windows-1252", () => {
     expect(["UTF-8", "utf8", "cp1252", "Windows-1252", "latin1", "ISO-8859-1", "utf-16", "UTF16LE", "utf-16be"].map((n) => parseEncoding("--encoding", n))).toEqual([

@@ -7,7 +7,7 @@ import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { roundUsd } from "../../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type ProviderName, type ResultError, type StepResult } from "../../types.js";
-import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
+import { compileTemplate, TemplateError, type CompiledTemplate, type TemplatePlaceholder } from "../template.js";
 import { runOwnEmbedding } from "./embed.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { callUnderTruncationPolicy } from "./truncation.js";
@@ -24,6 +24,17 @@ export function noPromptMessage(record: InputRecord): string {
   if (record.vars.input === undefined) return NO_PROMPT;
   return `${NO_PROMPT}; a line with "input" is an embeddings request only when it names its "model" too ({"model": "text-embedding-3-small", "input": …})`;
 }
+
+/** Why a record cannot be sent as its own prompt or messages, or undefined when it can (`--strict` says the same). */
+export function ownPromptProblem(record: InputRecord): string | undefined {
+  if (record.messages !== undefined && record.prompt !== undefined) return BOTH_PROMPT_AND_MESSAGES;
+  if (record.messages === undefined && record.prompt === undefined) return noPromptMessage(record);
+  return undefined;
+}
+
+/** Sending one of the two would drop the other unseen. */
+const BOTH_PROMPT_AND_MESSAGES =
+  'the record has both "prompt" and "messages", and only one can be sent as it is (the other would be dropped); give one of them, or use --template to build the prompt from both';
 
 /** A generate step with its templates compiled and its model resolved, once per run. */
 export interface PreparedGenerate extends PreparedStep {
@@ -50,14 +61,14 @@ export function prepareGenerate(step: GenerateStep, provider: ProviderName, mode
   const structured = step.schema !== undefined ? structuredOutput(step.id, step.schema) : undefined;
   const sent: LlmParams = structured ? { ...params, response_format: structured.responseFormat } : params;
   const templates: Templates = { system, prompt, messages };
-  const refs = [system, prompt, ...(messages ?? []).map((m) => m.content)].flatMap((t) => t?.refs ?? []);
+  const placeholders = [system, prompt, ...(messages ?? []).map((m) => m.content)].flatMap((t) => t?.placeholders ?? []);
   const p: PreparedGenerate = {
     step,
     provider,
     model,
     params: sent,
     templates,
-    readsMessages: readsRecordMessages(refs),
+    readsMessages: readsRecordMessages(placeholders),
     modelGiven,
     run: (input, deps) => runGenerate(p, templates, structured, input, deps),
   };
@@ -157,9 +168,12 @@ export function requestSettings(p: PreparedGenerate, record: InputRecord): { mod
   return record.extra ? { model: record.model || p.model, params, extra: record.extra } : { model: record.model || p.model, params };
 }
 
-/** Whether template references read the record's `messages` field. */
-export function readsRecordMessages(refs: readonly string[]): boolean {
-  return refs.some((r) => r === "messages" || r.startsWith("messages."));
+/**
+ * Whether placeholders read the record's `messages` field: their first segment names it, however
+ * the path is spelled (`{{messages}}`, `{{messages[0].content}}`, `{{["messages"]}}`).
+ */
+export function readsRecordMessages(placeholders: readonly Pick<TemplatePlaceholder, "segments">[]): boolean {
+  return placeholders.some((p) => p.segments[0] === "messages");
 }
 
 /**
@@ -190,9 +204,10 @@ export function buildMessages(p: PreparedGenerate, t: Templates, record: InputRe
     const messages: ChatMessage[] = [];
     if (t.system) messages.push({ role: "system", content: t.system.render(scope) });
     if (p.step.usesRecordMessages) {
+      const problem = ownPromptProblem(record);
+      if (problem !== undefined) return invalidInput(record, problem);
       if (record.messages) messages.push(...record.messages);
-      else if (typeof record.prompt === "string") messages.push({ role: "user", content: record.prompt });
-      else return invalidInput(record, noPromptMessage(record));
+      else messages.push({ role: "user", content: record.prompt! });
     } else {
       const conflict = ownMessagesConflict(p.step.id, p.readsMessages, record);
       if (conflict !== undefined) return invalidInput(record, conflict);
