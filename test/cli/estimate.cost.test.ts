@@ -22,8 +22,8 @@ describe("llmbatch estimate", () => {
     const e = JSON.parse(est.stdout);
     expect(Object.keys(e)).toEqual(expect.arrayContaining(["records", "input_tokens", "output_tokens_assumed", "cost_usd", "est_wall_s", "by_model", "by_step"]));
     expect(e.records).toBe(36);
-    expect(e.output_tokens_max).toBe(36 * 60); // pipelines/demo.yaml: max_tokens 60
-    expect(e.output_tokens_assumed).toBe(36 * 30); // half of it
+    expect(e.output_tokens_max).toBe(36 * 150); // pipelines/demo.yaml: max_tokens 150
+    expect(e.output_tokens_assumed).toBe(36 * 75); // half of it
     expect(e.est_wall_s).toBeCloseTo((36 / 300) * 60, 5); // limits.rpm 300 binds
     expect(Object.keys(e.by_model)).toEqual(["gpt-4o-mini"]);
     expect(e.by_step.summary.calls).toBe(36);
@@ -42,14 +42,14 @@ describe("llmbatch estimate", () => {
     const table = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml"], { env });
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("nothing was sent");
-    expect(table.stdout).toMatch(/each call writes 50% of its max_tokens, at most 500 tokens \(summary: 30 of 60\)/);
+    expect(table.stdout).toMatch(/each call writes 50% of its max_tokens, at most 500 tokens \(summary: 75 of 150\)/);
     const r = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json", "--assume-output", "10"], { env });
     const e = JSON.parse(r.stdout);
     expect(e.output_tokens_assumed).toBe(360);
     expect(e.cost_usd.expected).toBeLessThan(e.cost_usd.max);
     // gpt-4o-mini: input $0.15 and output $0.60 per 1M tokens.
     expect(e.cost_usd.expected).toBeCloseTo((e.input_tokens * 0.15 + 360 * 0.6) / 1e6, 12);
-    expect(e.cost_usd.max).toBeCloseTo((e.input_tokens * 0.15 + 36 * 60 * 0.6) / 1e6, 12);
+    expect(e.cost_usd.max).toBeCloseTo((e.input_tokens * 0.15 + 36 * 150 * 0.6) / 1e6, 12);
   });
 
   it("counts an earlier step's output as the later step's input, and skips invalid lines", async () => {
