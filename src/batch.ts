@@ -11,7 +11,7 @@ import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
 import { dedupeIds } from "./io/dedupe.js";
 import { openInput } from "./io/open-input.js";
-import { checkRunPaths } from "./io/output-paths.js";
+import { checkRunPaths, type FileIdentity } from "./io/output-paths.js";
 import { stopReadingOn } from "./io/stop-reading.js";
 import { createResultWriter, resultFormat, type OutputFormat } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
@@ -37,6 +37,12 @@ export interface BatchConfig {
   input: string;
   format?: "jsonl" | "csv" | "tsv";
   stdin?: NodeJS.ReadableStream;
+  /**
+   * When `input` is "-" and stdin is redirected from a regular file (`< in.jsonl`): that file, by
+   * device and inode, so that no output of the run can be it (see `checkRunPaths`). The CLI finds
+   * it with `fstat` on stdin's descriptor.
+   */
+  stdinFile?: FileIdentity;
   /** Results file (.jsonl, .csv or .tsv); undefined or "-" writes to `stdout`. */
   output?: string;
   /** `--output-format`: what the results are written as, whatever `output`'s name. @default from the extension; stdout: jsonl */
@@ -123,7 +129,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onHeader });
   const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
-  await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
+  await checkRunPaths({ input: config.input, stdinFile: config.stdinFile, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline, options.input);
   const resumed = await prepareOutput(config.output, {
     resume: config.resume,

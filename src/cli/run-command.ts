@@ -1,3 +1,4 @@
+import { fstatSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
 import { isMainThread, resourceLimits } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
@@ -21,6 +22,7 @@ import { formatSummary, truncatedBySteps } from "./summary-table.js";
 import { GRACE_MS, interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
+import type { FileIdentity } from "../io/output-paths.js";
 import type { RunFlags } from "./options.js";
 import { unsetMaxTokensWarning } from "./tpm-advice.js";
 import { parseOutputFormat, resultFormat } from "../io/result-writer.js";
@@ -85,6 +87,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       format,
       // Touched only when used: in the run thread, each opens its file descriptor on first use.
       stdin: input === "-" ? io.stdin : undefined,
+      stdinFile: input === "-" ? regularFileOf(io.stdin) : undefined,
       output: flags.output,
       outputFormat,
       csvGuard: flags.csvGuard,
@@ -195,6 +198,17 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
     encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
   };
+}
+
+/**
+ * The regular file a stream reads from by its descriptor (stdin redirected from a file, `< in.jsonl`),
+ * or undefined for a pipe, a terminal or a stream without a descriptor.
+ */
+function regularFileOf(stream: NodeJS.ReadableStream): FileIdentity | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== "number") return undefined;
+  const stats = fstatSync(fd);
+  return stats.isFile() ? { dev: stats.dev, ino: stats.ino } : undefined;
 }
 
 /** API keys come from the environment only, never from flags that land in shell history. */
