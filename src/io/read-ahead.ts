@@ -15,7 +15,7 @@ import type { InputRecord, ReadItem } from "../types.js";
 export const RECORD_LOOKAHEAD = 1_000;
 
 export interface ReadAhead {
-  /** Every item of the input, those read ahead first. Single use. */
+  /** Every item of the input, those read ahead first (they are let go as they are taken). Single use. */
   items: AsyncIterable<ReadItem>;
   /** True when the input had no item at all (or reading it stopped before the first one). */
   empty: boolean;
@@ -26,11 +26,11 @@ export interface ReadAhead {
 }
 
 /**
- * Reads the first item of `items`; with `untilRecord`, goes on past items that could not be read
+ * Reads the first item of `source`; with `untilRecord`, goes on past items that could not be read
  * until the first record (at most `RECORD_LOOKAHEAD` items). Errors of the read are thrown here.
  */
-export async function readAhead(items: AsyncIterable<ReadItem>, opts: { untilRecord?: boolean } = {}): Promise<ReadAhead> {
-  const it = items[Symbol.asyncIterator]();
+export async function readAhead(source: AsyncIterable<ReadItem>, opts: { untilRecord?: boolean } = {}): Promise<ReadAhead> {
+  const it = source[Symbol.asyncIterator]();
   const held: ReadItem[] = [];
   let ended = false;
   let firstRecord: InputRecord | undefined;
@@ -43,19 +43,19 @@ export async function readAhead(items: AsyncIterable<ReadItem>, opts: { untilRec
     held.push(next.value);
     if (next.value.kind === "record") firstRecord = next.value.record;
   }
-  async function* replay(): AsyncGenerator<ReadItem> {
-    try {
-      // Shifted out as they go, so the engine holds them no longer than it needs.
-      while (held.length > 0) yield held.shift()!;
-      if (ended) return;
-      for (;;) {
-        const next = await it.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await it.return?.();
-    }
-  }
-  return { items: replay(), empty: ended && held.length === 0, firstRecord, close: async () => void (await it.return?.()) };
+  // The items read ahead, then the input's own iterator: no extra step per item (this is on the
+  // path of every record).
+  const close = async (): Promise<IteratorReturnResult<undefined>> => {
+    held.length = 0;
+    await it.return?.();
+    return { done: true, value: undefined };
+  };
+  const items: AsyncIterableIterator<ReadItem> = {
+    next: () => (held.length > 0 ? Promise.resolve({ done: false, value: held.shift()! }) : it.next()),
+    return: close,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return { items, empty: ended && held.length === 0, firstRecord, close: async () => void (await close()) };
 }
