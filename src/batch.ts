@@ -9,16 +9,17 @@ import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
 import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
-import { openInput } from "./io/open-input.js";
-import { checkRunPaths } from "./io/output-paths.js";
-import { stopReadingOn } from "./io/stop-reading.js";
-import { createResultWriter, resultFormat, type OutputFormat } from "./io/result-writer.js";
+import { canReadTwice, openInput } from "./io/open-input.js";
+import { checkRunPaths, type FileIdentity } from "./io/output-paths.js";
+import { readAhead } from "./io/read-ahead.js";
+import { stopReadingOn, type StoppableInput } from "./io/stop-reading.js";
+import { createResultWriter, resultFormat, type OutputFormat, type ResultWriter } from "./io/result-writer.js";
 import { BudgetGate } from "./gates/budget-gate.js";
 import type { MetricsRecorder } from "./metrics/metrics-recorder.js";
 import { SummaryBuilder, type BudgetSummary, type RunSummary } from "./metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "./providers/create.js";
 import { roundUsdTotal, type PriceTable } from "./providers/prices.js";
-import { prepareOutput } from "./prepare-output.js";
+import { prepareOutput, refuseNewColumns } from "./prepare-output.js";
 import { RunMonitor } from "./run-monitor.js";
 import { SpendLedger } from "./run-spend.js";
 import { CsvLostFields } from "./csv-lost-fields.js";
@@ -27,16 +28,28 @@ import type { GenerationResult } from "./types.js";
 export type { ProviderConnections } from "./providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
 
-const STDIN_NOT_READ = "stdin not read past the interrupt; the records after it are not in the output";
-const STDIN_STOPPED =
-  "stdin: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from stdin again " +
-  "(pipe the same input again with --resume -o <file>, or give the input as a file)";
+/** The summary's `stopped_reason` after `interrupted: ` when reading stdin or a pipe stopped at the interrupt. */
+const notReadPast = (input: string) => `${input === "-" ? "stdin" : input} not read past the interrupt; the records after it are not in the output`;
+
+/** The warning when reading stdin or a pipe stops at the interrupt. */
+function stoppedReading(input: string): string {
+  if (input === "-") {
+    return "stdin: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from stdin again (pipe the same input again with --resume -o <file>, or give the input as a file)";
+  }
+  return `${input}: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from the pipe again (send the same input into it again with --resume -o <file>, or give the input as a file)`;
+}
 
 export interface BatchConfig {
   /** Input file, or "-" for `stdin`. */
   input: string;
   format?: "jsonl" | "csv" | "tsv";
   stdin?: NodeJS.ReadableStream;
+  /**
+   * When `input` is "-" and stdin is redirected from a regular file (`< in.jsonl`): that file, by
+   * device and inode, so that no output of the run can be it (see `checkRunPaths`). The CLI finds
+   * it with `fstat` on stdin's descriptor.
+   */
+  stdinFile?: FileIdentity;
   /** Results file (.jsonl, .csv or .tsv); undefined or "-" writes to `stdout`. */
   output?: string;
   /** `--output-format`: what the results are written as, whatever `output`'s name. @default from the extension; stdout: jsonl */
@@ -116,14 +129,17 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     pipeline = budgeted.pipeline;
     if (budgeted.cappedOutput) config.onWarning?.(`--max-cost: requests without max_tokens are capped at ${pipeline.params.max_tokens} output tokens, so their worst-case cost is a bound`);
   }
-  // stdin is not read past an interrupt (a pipe may never end); a file is read to its end.
-  const stdin = config.input === "-" && config.stdin && config.stopSignal ? stopReadingOn(config.stdin, config.stopSignal, () => config.onWarning?.(STDIN_STOPPED)) : undefined;
+  // stdin or a pipe is not read past an interrupt (a pipe may never end); a file is read to its end.
+  let stoppable: StoppableInput | undefined;
+  const stop = config.stopSignal;
+  const wrapStream =
+    stop && !canReadTwice(config.input) ? (stream: NodeJS.ReadableStream) => (stoppable = stopReadingOn(stream, stop, () => config.onWarning?.(stoppedReading(config.input)))).stream : undefined;
   // A CSV's header is checked against the pipeline's templates before any row is sent.
   const onHeader = (columns: readonly string[]) => checkColumns(options.pipeline, columns, input.name);
-  const input = openInput(config.input, { format: config.format, stdin: stdin?.stream ?? config.stdin, ...options.input, onInfo: config.onInfo, onWarning: config.onWarning, onHeader });
+  const input = openInput(config.input, { format: config.format, stdin: config.stdin, ...options.input, onInfo: config.onInfo, onWarning: config.onWarning, onHeader, wrapStream });
   const outputFormat = resultFormat({ path: config.output, format: config.outputFormat, bom: config.bom });
   // Before any file is opened: no output may be the input, another output, or a folder.
-  await checkRunPaths({ input: config.input, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
+  await checkRunPaths({ input: config.input, stdinFile: config.stdinFile, output: config.output, summary: config.summaryPath, report: config.reportPath, metricsFile: config.metricsFile });
   if (config.strict) await refuseBadInput(config.input, config.format, config.options.pipeline, options.input);
   const resumed = await prepareOutput(config.output, {
     resume: config.resume,
@@ -139,10 +155,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const summary = new SummaryBuilder();
   const warned = new Set<string>();
   // `--max-cost` covers the whole results file: what earlier runs spent on it counts against the cap.
-  const spentBefore = resumed.meta?.spent_usd ?? 0;
+  const spentBefore = resumed.spentBefore;
   const budget = config.maxCostUsd === undefined ? undefined : new BudgetGate({ maxUsd: config.maxCostUsd, spentUsd: spentBefore });
   if (budget && spentBefore > 0) config.onWarning?.(`--max-cost ${config.maxCostUsd} covers the whole results file: $${roundUsdTotal(spentBefore)} was spent on ${config.output} by earlier runs, so this run may spend $${roundUsdTotal(budget.remainingUsd)} more`);
-  const ledger = resumed.meta && new SpendLedger(config.output!, resumed.meta, () => spentThisRun(budget, metrics), (err) => config.onWarning?.(`cannot record what the run spent: ${(err as Error).message}`));
   // Ours, so the grace period after the output closed can cancel the requests in flight too.
   const cancel = new AbortController();
   const onCancel = () => cancel.abort(config.cancelSignal?.reason);
@@ -176,17 +191,36 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     },
   });
 
+  // The input's first read runs its checks (a CSV header against the templates, a CSV given as
+  // JSON Lines, the encoding) before the output is touched: a refused input leaves it as it was.
+  // A CSV result file's input columns are those of the first record that can be read.
+  const csvColumns = config.includeInput === true && outputFormat !== "jsonl";
+  const ahead = await readAhead(input.items, { untilRecord: csvColumns });
+  input.items = ahead.items;
+  // Interrupted before the first record (stdin still empty): not an empty input, an interrupted run.
+  if (ahead.empty && !stop?.aborted) throw new UsageError(`${input.name}: no records found (the input is empty)`);
+  let writer: ResultWriter;
+  let ledger: SpendLedger | undefined;
+  try {
+    if (csvColumns) refuseNewColumns(config.output, resumed.csvLayout, ahead.firstRecord);
+    const meta = await resumed.commit();
+    ledger = meta && new SpendLedger(config.output!, meta, () => spentThisRun(budget, metrics), (err) => config.onWarning?.(`cannot record what the run spent: ${(err as Error).message}`));
+    writer = await createResultWriter({
+      path: config.output,
+      format: outputFormat,
+      stdout: config.stdout,
+      includeInput: config.includeInput,
+      inputColumns: csvColumns ? Object.keys(ahead.firstRecord?.vars ?? {}) : undefined,
+      append: resumed.append,
+      csvLayout: resumed.csvLayout,
+      csvGuard: config.csvGuard,
+      bom: config.bom,
+    });
+  } catch (err) {
+    await ahead.close();
+    throw err;
+  }
   const started = performance.now();
-  const writer = await createResultWriter({
-    path: config.output,
-    format: outputFormat,
-    stdout: config.stdout,
-    includeInput: config.includeInput,
-    append: resumed.append,
-    csvLayout: resumed.csvLayout,
-    csvGuard: config.csvGuard,
-    bom: config.bom,
-  });
   monitor.start(() => ({
     queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),
@@ -228,7 +262,6 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
         if (!(outputClosed && isClosedPipe(err))) throw err;
       });
     }
-    if (records === 0 && resumed.skipped.count === 0) throw new UsageError(`${input.name}: no records found (the input is empty)`);
     const lostMessage = lost?.message(config.output && config.output !== "-" ? config.output : "the output");
     if (lostMessage !== undefined) config.onWarning?.(lostMessage);
 
@@ -238,7 +271,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     if (incomplete !== undefined) config.onWarning?.(`the input was not read to its end: ${incomplete}`);
     built = summary.build({
       exitCode: 0,
-      stoppedReason: stdin?.stopped ? `${stopReason}: ${STDIN_NOT_READ}` : (stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`)),
+      stoppedReason: stoppable?.stopped ? `${stopReason}: ${notReadPast(config.input)}` : (stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`)),
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
       skipped: resumed.skipped.count,

@@ -3,7 +3,7 @@ import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
 import { formatEstimate } from "./estimate-table.js";
 import type { RunFlags } from "./options.js";
-import { loadRunSettings } from "./run-command.js";
+import { ignoredNote, loadRunSettings } from "./run-command.js";
 
 /** `estimate` takes every flag of `run` (see options.ts). */
 export type EstimateFlags = RunFlags;
@@ -15,8 +15,9 @@ export type EstimateFlags = RunFlags;
  */
 export async function estimateCommand(input: string, flags: EstimateFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
   const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
-  if (ignored.length > 0) log.info(`note: estimate ignores ${ignored.join(", ")}: ${ignored.length === 1 ? "it does" : "they do"} not change what the batch would cost or take`);
-  const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput });
+  const note = ignoredNote(ignored, "estimate");
+  if (note) log.info(note);
+  const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput, onInfo: (m) => log.info(m) });
   io.stdout.write(flags.json ? `${JSON.stringify(estimate)}\n` : formatEstimate(estimate));
   return 0;
 }

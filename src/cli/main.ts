@@ -64,10 +64,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command("run")
     .description("run every record of <input> through the pipeline; one JSON result line per record")
     .argument(INPUT_ARGUMENT.name, INPUT_ARGUMENT.help);
-  addOptions(run, RUN_OPTIONS, "run").action(async (input: string, flags: RunFlags) => {
+  addOptions(run, RUN_OPTIONS, "run").action(async (input: string, flags: RunFlags, command: Command) => {
     exitCode = io.runThread
       ? await io.runThread(argv)
-      : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags));
+      : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags), ignoredFlagsGiven(command, RUN_OPTIONS));
   });
 
   const estimate = program

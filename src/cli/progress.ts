@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type CliProgress from "cli-progress";
 import { formatFromExtension, type InputFormat } from "../io/open-input.js";
 import { countRecords } from "../io/record-count.js";
@@ -16,7 +17,7 @@ export interface Progress {
 }
 
 export interface ProgressOptions {
-  /** The input file, whose records are counted alongside the run for a total; none for stdin. */
+  /** The input, whose records are counted alongside the run for a total when it is a regular file; not for stdin or a pipe. */
   input?: string;
   /** The input's format when `--format` gives it. @default from the extension */
   format?: InputFormat;
@@ -132,12 +133,25 @@ export function createProgress(log: Logger, enabled: boolean, options: ProgressO
   };
 }
 
+/**
+ * The format to count the input's records in, or undefined when they are not counted: only a
+ * regular file can be. A named pipe (`mkfifo`, `<(generate)`) or a device is read once: a second
+ * reader would take records from the run's own (they would be lost), so it shows no total, as stdin.
+ */
 function inputFormat(options: ProgressOptions): InputFormat | undefined {
-  if (options.input === undefined || options.input === "-") return undefined;
+  if (options.input === undefined || options.input === "-" || !isRegularFile(options.input)) return undefined;
   if (options.format !== undefined) return options.format;
   try {
     return formatFromExtension(options.input);
   } catch {
     return undefined; // an extension the run refuses: it says so itself, before sending anything
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // missing or unreadable: the run reports it, before sending anything
   }
 }

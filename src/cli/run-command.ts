@@ -1,7 +1,8 @@
+import { fstatSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
 import { isMainThread, resourceLimits } from "node:worker_threads";
 import { loadPipeline } from "../config/pipeline.js";
-import { parseMaxErrors } from "../engine/error-limit.js";
+import { parseMaxErrors, type MaxErrors } from "../engine/error-limit.js";
 import { parseDelimiterFlag, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
 import { parseEncoding } from "../io/text-encoding.js";
 import { runBatch } from "../batch.js";
@@ -21,42 +22,75 @@ import { formatSummary, truncatedBySteps } from "./summary-table.js";
 import { GRACE_MS, interruptSignals } from "./signals.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { checkInputFile } from "../io/open-input.js";
+import type { FileIdentity } from "../io/output-paths.js";
 import type { RunFlags } from "./options.js";
 import { unsetMaxTokensWarning } from "./tpm-advice.js";
-import { parseOutputFormat, resultFormat } from "../io/result-writer.js";
+import { parseOutputFormat, resultFormat, type OutputFormat } from "../io/result-writer.js";
 
 export type { RunFlags } from "./options.js";
 
 const FORMATS = ["jsonl", "csv", "tsv"] as const;
 
-/** What `run` and `estimate` share: flags checked, pipeline loaded, run options and price overrides resolved. */
-export async function loadRunSettings(flags: RunFlags): Promise<{ options: ResolvedRunOptions; format?: (typeof FORMATS)[number]; priceOverrides?: PriceOverrides; assumeOutput?: number }> {
+/** What `run`, `run --dry-run` and `estimate` take from the flags, every value checked. */
+export interface RunSettings {
+  options: ResolvedRunOptions;
+  format?: (typeof FORMATS)[number];
+  priceOverrides?: PriceOverrides;
+  assumeOutput?: number;
+  maxCostUsd?: number;
+  maxErrors?: MaxErrors;
+  graceMs?: number;
+  metricsIntervalMs?: number;
+  outputFormat?: OutputFormat;
+}
+
+/**
+ * What `run`, `run --dry-run` and `estimate` share: every flag's value checked the same way
+ * (a bad one is a `UsageError` in all three, whether or not the command uses it), the pipeline
+ * loaded, run options and price overrides resolved. A flag that does not apply to a command is
+ * not an error: the command names it in a note (see `ignoredNote`).
+ */
+export async function loadRunSettings(flags: RunFlags): Promise<RunSettings> {
   const runInput = parseFlags(flags);
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
-  if (flags.delimiter !== undefined && flags.format === "jsonl") throw new UsageError("--delimiter is for CSV and TSV input, but --format jsonl reads JSON Lines");
   const assumeOutput = flags.assumeOutput === undefined ? undefined : parsePositiveInt("--assume-output", flags.assumeOutput);
-  const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
-  const options = resolveRunOptions(runInput, pipeline);
-  const priceOverrides = flags.prices === undefined ? undefined : await loadPriceOverrides(flags.prices);
-  return { options, format: flags.format as (typeof FORMATS)[number] | undefined, priceOverrides, assumeOutput };
-}
-
-export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger): Promise<number> {
-  const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
   const maxCostUsd = flags.maxCost === undefined ? undefined : parsePositiveNumber("--max-cost", flags.maxCost);
   const maxErrors = flags.maxErrors === undefined ? undefined : parseMaxErrors("--max-errors", flags.maxErrors);
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
-  if (flags.json && !flags.dryRun) throw new UsageError("--json goes with --dry-run (it prints the estimate as JSON); a run's results are JSON lines already");
   const outputFormat = flags.outputFormat === undefined ? undefined : parseOutputFormat(flags.outputFormat);
+  // What -o would be written as (an extension llmbatch cannot write, --bom with JSON Lines).
+  resultFormat({ path: flags.output, format: outputFormat, bom: flags.bom });
+  const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
+  const options = resolveRunOptions(runInput, pipeline);
+  const priceOverrides = flags.prices === undefined ? undefined : await loadPriceOverrides(flags.prices);
+  return { options, format: flags.format as (typeof FORMATS)[number] | undefined, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat };
+}
+
+/** The note of `estimate` and `run --dry-run` about the flags they ignore, or undefined for none. */
+export function ignoredNote(ignored: readonly string[], command: "estimate" | "run --dry-run"): string | undefined {
+  if (ignored.length === 0) return undefined;
+  return `note: ${command} ignores ${ignored.join(", ")}: ${ignored.length === 1 ? "it does" : "they do"} not change what the batch would cost or take`;
+}
+
+/** `ignored`: the flags given that do not change an estimate, which `--dry-run` names in a note (see options.ts). */
+export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
+  const { options, format, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat } = await loadRunSettings(flags);
   if (flags.dryRun) {
+    const note = ignoredNote(ignored, "run --dry-run");
+    if (note) log.info(note);
     const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput, onInfo: (m) => log.info(m) });
     // The table is for a human next to a run's stderr; with --json the estimate is data, so stdout.
     if (flags.json) io.stdout.write(`${JSON.stringify(estimate)}\n`);
     else log.stream.write(formatEstimate(estimate, { color: log.color }));
     return 0;
+  }
+  const estimateOnly = [flags.json && "--json", flags.assumeOutput !== undefined && "--assume-output"].filter((f): f is string => typeof f === "string");
+  if (estimateOnly.length > 0) {
+    const one = estimateOnly.length === 1;
+    log.info(`note: ${estimateOnly.join(" and ")} ${one ? "goes" : "go"} with --dry-run (${one ? "it shapes" : "they shape"} the estimate it prints); a run ignores ${one ? "it" : "them"}`);
   }
 
   const tpmWarning = unsetMaxTokensWarning(options, flags.tpm !== undefined);
@@ -67,7 +101,6 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   if (flags.simulate) {
     // A missing or unreadable input, or results it cannot write, is a usage error before the simulator is started for it.
     if (input !== "-") checkInputFile(input, format);
-    resultFormat({ path: flags.output, format: outputFormat, bom: flags.bom });
     // Loaded only when asked for: a real run should not carry the simulator's code.
     const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });
@@ -85,6 +118,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       format,
       // Touched only when used: in the run thread, each opens its file descriptor on first use.
       stdin: input === "-" ? io.stdin : undefined,
+      stdinFile: input === "-" ? regularFileOf(io.stdin) : undefined,
       output: flags.output,
       outputFormat,
       csvGuard: flags.csvGuard,
@@ -195,6 +229,17 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
     encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
   };
+}
+
+/**
+ * The regular file a stream reads from by its descriptor (stdin redirected from a file, `< in.jsonl`),
+ * or undefined for a pipe, a terminal or a stream without a descriptor.
+ */
+function regularFileOf(stream: NodeJS.ReadableStream): FileIdentity | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== "number") return undefined;
+  const stats = fstatSync(fd);
+  return stats.isFile() ? { dev: stats.dev, ino: stats.ino } : undefined;
 }
 
 /** API keys come from the environment only, never from flags that land in shell history. */

@@ -42,6 +42,8 @@ export const PLAIN_CSV: CellFormat = { delimiter: ",", guard: false };
 export interface CsvWriterOptions extends CellFormat {
   /** See `CsvResultWriter`. */
   includeInput: boolean;
+  /** With `includeInput`: the input fields that get columns (see `CsvResultWriter`). @default those of the first result written */
+  inputColumns?: readonly string[];
   /** Start a new file (or stdout) with a UTF-8 byte-order mark, for Excel. */
   bom: boolean;
 }
@@ -56,10 +58,11 @@ export interface CsvWriterOptions extends CellFormat {
  *
  * With `includeInput`, the input fields follow as extra columns named after the fields; a field
  * whose name is already a result column (`id`, `output`, …) becomes `input.<field>`, so no
- * header names a column twice. A CSV header is
- * fixed once written, so the columns are those of the FIRST result's input: later records
- * leave missing fields empty, and fields the first record lacked are not written (use JSONL
- * output to keep every field).
+ * header names a column twice. A CSV header is fixed once written, so the columns are given up
+ * front (`inputColumns`): a run gives the fields of the first record of its input that can be read,
+ * in input order, so the header does not depend on which result finishes first, and a resume
+ * checks its input by the same rule. Later records leave missing fields empty, and fields the
+ * first record lacked are not written (use JSONL output to keep every field).
  *
  * A resume writes the columns of the file it continues (`layout`, from `resumeLayout`), so every
  * row matches the header.
@@ -87,7 +90,8 @@ export class CsvResultWriter implements ResultWriter {
     }
     let header = "";
     if (this.#inputColumns === undefined) {
-      this.#inputColumns = this.#opts.includeInput && result.input ? Object.keys(result.input) : [];
+      const first = this.#opts.inputColumns ?? (result.input && Object.keys(result.input));
+      this.#inputColumns = this.#opts.includeInput && first ? [...first] : [];
       // Appending to a file that already has rows (resume): its header (and BOM) is already there.
       if (this.#sink.fresh) header = (this.#opts.bom ? BOM : "") + csvLine([...CSV_COLUMNS, ...this.#inputColumns.map(inputColumnName)], this.#opts);
     }
@@ -149,7 +153,7 @@ export function resumeLayout(path: string, header: readonly string[], includeInp
   }
   if (includeInput && inputColumns.length === 0) {
     throw new UsageError(
-      `cannot resume "${path}" with --include-input: it has no input columns (its first run was without --include-input, or its first line was an input line that could not be read) and a CSV file cannot gain columns, so the input would be lost; resume without --include-input, or write to a new -o file (JSONL output keeps every field)`,
+      `cannot resume "${path}" with --include-input: it has no input columns (its first run was without --include-input, or could read no record at the start of its input) and a CSV file cannot gain columns, so the input would be lost; resume without --include-input, or write to a new -o file (JSONL output keeps every field)`,
     );
   }
   const inputFields = inputColumns.map((c) => (c.startsWith("input.") && FIXED.has(c.slice("input.".length)) ? c.slice("input.".length) : c));

@@ -1,5 +1,7 @@
-import { accessSync, constants, createReadStream, statSync, type Stats } from "node:fs";
+import { accessSync, constants, createReadStream, open, statSync, type Stats } from "node:fs";
+import { Socket } from "node:net";
 import { extname } from "node:path";
+import { promisify } from "node:util";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { readCsv } from "./csv-reader.js";
@@ -42,6 +44,12 @@ export interface OpenInputOptions {
    * What it throws (a `UsageError`: a template reads no such column) ends the read there.
    */
   onHeader?(columns: readonly string[]): void;
+  /**
+   * Wraps the stream the input is read from (stdin's, or the one opened for the path when reading
+   * starts), e.g. with `stopReadingOn` so that a pipe is not read past an interrupt.
+   * @default the stream as it is
+   */
+  wrapStream?(stream: NodeJS.ReadableStream): NodeJS.ReadableStream;
 }
 
 export interface OpenedInput {
@@ -86,19 +94,32 @@ export function openInput(path: string, opts: OpenInputOptions = {}): OpenedInpu
     throw new UsageError(`--format must be one of ${INPUT_FORMATS.join(", ")}, got ${JSON.stringify(opts.format)}`);
   }
   let incomplete: string | undefined;
+  const wrap = opts.wrapStream ?? ((stream: NodeJS.ReadableStream) => stream);
   const reader: ReaderOptions = { ...opts, onIncomplete: (m) => (incomplete ??= m) };
   if (path === "-") {
     const format = opts.format ?? (opts.delimiter !== undefined ? "csv" : "jsonl");
-    const stdin = opts.stdin ?? process.stdin;
+    const stdin = wrap(opts.stdin ?? process.stdin);
     return { format, name: "<stdin>", items: dedupeIds(readAs(format, stdin, "<stdin>", reader)), incomplete: () => incomplete };
   }
   const format = checkInputFile(path, opts.format, opts.delimiter);
   // The stream is created inside the generator, so a caller that never iterates leaks no descriptor.
   const items = (async function* () {
-    yield* readAs(format, createReadStream(path, { highWaterMark: 64 * 1024 }), path, reader);
+    yield* readAs(format, wrap(await openStream(path)), path, reader);
   })();
   // Ids are made final here, so every caller (the CLI, the library's `openInput(…).items`) gets the same ones.
   return { format, name: path, items: dedupeIds(items), incomplete: () => incomplete };
+}
+
+/**
+ * The stream of a path's bytes. A named pipe is read as stdin's pipe is, through a socket
+ * (non-blocking): a file stream's read of a pipe waits in a thread of libuv's pool, where nothing
+ * can stop it, so a pipe kept open by its producer would hold the process after an interrupt.
+ */
+async function openStream(path: string): Promise<NodeJS.ReadableStream> {
+  if (!statSync(path).isFIFO()) return createReadStream(path, { highWaterMark: 64 * 1024 });
+  // Opening a pipe waits for its writer: in libuv's pool, not on the event loop.
+  const fd = await promisify(open)(path, "r");
+  return new Socket({ fd, readable: true, writable: false });
 }
 
 /**

@@ -16,10 +16,21 @@ import { UsageError } from "../errors.js";
 import { tempPathFor } from "./atomic-file.js";
 import { metaPath } from "./run-meta.js";
 
+/** A file by identity, as `stat` gives it. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
 /** The paths of one run as its flags give them. */
 export interface RunPaths {
-  /** The input file; "-" or undefined for stdin (no path, nothing to clash with). */
+  /** The input file; "-" or undefined for stdin. */
   input?: string;
+  /**
+   * For stdin (`input` "-"): the regular file it is redirected from (`< in.jsonl`), by device and
+   * inode, so no output may be that file either. Undefined when stdin is a pipe or a terminal.
+   */
+  stdinFile?: FileIdentity;
   /** `-o`; "-" or undefined for stdout. */
   output?: string;
   summary?: string;
@@ -69,7 +80,8 @@ function plannedWrites(paths: RunPaths, pid = process.pid): PlannedWrite[][] {
 /** A file as the file system sees it. */
 interface Located {
   what: string;
-  path: string;
+  /** Undefined for stdin, which has no path. */
+  path?: string;
   /** `dev:ino` of an existing file, else the absolute path it would be created at. */
   key: string;
   /** The existing file (links followed), if there is one. */
@@ -93,6 +105,8 @@ export async function checkRunPaths(paths: RunPaths, pid = process.pid): Promise
     } catch (err) {
       problems.push(`cannot read input ${JSON.stringify(input)}: ${reason(err)}`);
     }
+  } else if (paths.stdinFile !== undefined) {
+    located.push({ what: "the input (stdin, redirected from a file)", key: `${paths.stdinFile.dev}:${paths.stdinFile.ino}`, isInput: true });
   }
   for (const group of plannedWrites(paths, pid)) await checkGroup(group, problems, located);
   problems.push(...clashes(located));
@@ -203,11 +217,15 @@ function clashes(located: Located[]): string[] {
       const same =
         a.path === b.path
           ? `${a.what} and ${b.what} name the same file: ${JSON.stringify(a.path)}`
-          : `${a.what} ${JSON.stringify(a.path)} and ${b.what} ${JSON.stringify(b.path)} are the same file`;
+          : `${named(a)} and ${named(b)} are the same file`;
       found.push(a.isInput ? `${same} (llmbatch never writes to its input)` : same);
     }
   }
   return found;
+}
+
+function named(l: Located): string {
+  return l.path === undefined ? l.what : `${l.what} ${JSON.stringify(l.path)}`;
 }
 
 function errorCode(err: unknown): unknown {

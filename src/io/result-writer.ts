@@ -35,6 +35,12 @@ export interface ResultWriterOptions {
    * @default false
    */
   append?: boolean;
+  /**
+   * CSV and TSV with `includeInput`: the input fields to write as columns, those of the first
+   * record of the input that can be read (in input order, whatever finishes first).
+   * @default the fields of the first result written
+   */
+  inputColumns?: readonly string[];
   /** The columns of the CSV file a resume appends to (`prepareOutput` reads them). */
   csvLayout?: CsvLayout;
   /** CSV and TSV: prefix text a spreadsheet would run as a formula with `'` (see `formula-guard.ts`). @default true */
@@ -49,7 +55,7 @@ export async function createResultWriter(opts: ResultWriterOptions = {}): Promis
   const sink = toStdout ? OutputSink.toStream(opts.stdout ?? process.stdout) : await OutputSink.toFile(opts.path!, opts.append);
   const includeInput = opts.includeInput ?? false;
   if (format === "jsonl") return new JsonlResultWriter(sink, includeInput);
-  return new CsvResultWriter(sink, { includeInput, delimiter: format === "tsv" ? "\t" : ",", guard: opts.csvGuard ?? true, bom: opts.bom ?? false }, opts.csvLayout);
+  return new CsvResultWriter(sink, { includeInput, inputColumns: opts.inputColumns, delimiter: format === "tsv" ? "\t" : ",", guard: opts.csvGuard ?? true, bom: opts.bom ?? false }, opts.csvLayout);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { open, stat, truncate } from "node:fs/promises";
-import { parse } from "csv-parse";
+import { CsvError, parse } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { ReadItem } from "../types.js";
 import { unguardFormula } from "./formula-guard.js";
@@ -177,10 +177,21 @@ async function readCsvResults(path: string, end: number, add: AddResult, delimit
       info: true,
     }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    const id = record.id;
-    if (id === undefined || (record.ok !== "true" && record.ok !== "false")) throw notAResult(path, info.lines, 'its "ok" cell is not true or false');
-    add(guarded ? unguardFormula(id) : id, record.ok === "true", info.lines);
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      const id = record.id;
+      if (id === undefined || (record.ok !== "true" && record.ok !== "false")) throw notAResult(path, info.lines, 'its "ok" cell is not true or false');
+      add(guarded ? unguardFormula(id) : id, record.ok === "true", info.lines);
+    }
+  } catch (err) {
+    // Text that is not CSV at all (a JSONL file named .csv, a file a spreadsheet re-saved with
+    // other quoting): what llmbatch writes always parses, so this is not one of its files.
+    if (!(err instanceof CsvError)) throw err;
+    const line = typeof err.lines === "number" ? err.lines : 1;
+    const format = delimiter === "\t" ? "TSV" : "CSV";
+    throw new UsageError(
+      `${path}:${line}: cannot resume: this is not an llmbatch results file (it cannot be read as ${format}: ${err.message}); was it written by another tool or re-saved by a spreadsheet? Resume from the file llmbatch wrote, or write to a new -o file`,
+    );
   }
   return columns;
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { RunIdentity } from "../config/fingerprint.js";
 import { UsageError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-file.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "./result-writer.js";
 
 /**
  * The sidecar next to a results file, `<output>.meta.json`, saying which run configuration
@@ -25,6 +26,32 @@ export interface RunMeta extends RunIdentity {
    * on; absent in sidecars of earlier versions, which used line numbers.
    */
   id_rule?: number;
+  /**
+   * What the results file is written as. Absent in sidecars of earlier versions (the format was
+   * then the `-o` extension's).
+   */
+  output_format?: OutputFormat;
+  /**
+   * CSV and TSV files: whether text a spreadsheet would run as a formula got the `'` guard (false
+   * with `--no-csv-guard`). Absent in sidecars of earlier versions: the default, true.
+   */
+  csv_guard?: boolean;
+}
+
+/** How a results file is written, which a resume must keep: the sidecar records it. */
+export interface OutputSettings {
+  format: OutputFormat;
+  /** For CSV and TSV. @default true */
+  csvGuard?: boolean;
+}
+
+/** What `writeRunMeta` records besides the run's identity. */
+export interface MetaExtras {
+  /** When the results file was started. @default now */
+  createdAt?: Date;
+  /** What the results file has cost so far (see `RunMeta.spent_usd`). */
+  spentUsd?: number;
+  settings?: OutputSettings;
 }
 
 /** The id rule this version writes: a record without an id is identified by its content (content-id.ts). */
@@ -35,9 +62,13 @@ export function metaPath(output: string): string {
 }
 
 /** Writes the sidecar atomically (temp file + rename), with the user's umask; returns what it wrote. */
-export async function writeRunMeta(output: string, identity: RunIdentity, createdAt = new Date(), spentUsd?: number): Promise<RunMeta> {
-  const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: createdAt.toISOString(), id_rule: ID_RULE };
-  if (spentUsd !== undefined) meta.spent_usd = spentUsd;
+export async function writeRunMeta(output: string, identity: RunIdentity, extras: MetaExtras = {}): Promise<RunMeta> {
+  const meta: RunMeta = { llmbatch_meta: 1, ...identity, created_at: (extras.createdAt ?? new Date()).toISOString(), id_rule: ID_RULE };
+  if (extras.spentUsd !== undefined) meta.spent_usd = extras.spentUsd;
+  if (extras.settings !== undefined) {
+    meta.output_format = extras.settings.format;
+    if (extras.settings.format !== "jsonl") meta.csv_guard = extras.settings.csvGuard ?? true;
+  }
   await writeMeta(output, meta);
   return meta;
 }
@@ -90,6 +121,8 @@ const FIELDS: Readonly<Record<string, { expected: string; optional?: true; check
   created_at: { expected: "a date (ISO 8601 string)", check: (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)) },
   spent_usd: { expected: "a number >= 0", optional: true, check: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 },
   id_rule: { expected: "an integer", optional: true, check: (v) => Number.isInteger(v) },
+  output_format: { expected: OUTPUT_FORMATS.map((f) => JSON.stringify(f)).join(" or "), optional: true, check: (v) => (OUTPUT_FORMATS as readonly unknown[]).includes(v) },
+  csv_guard: { expected: "true or false", optional: true, check: (v) => typeof v === "boolean" },
 };
 
 /**
@@ -152,6 +185,25 @@ export function checkIdRule(output: string, existing: RunMeta | undefined, numer
   throw new UsageError(
     `cannot resume "${output}": it was written by an earlier llmbatch, which gave a record without an id its line number as id (${output}:${numericId.line} has id ${JSON.stringify(numericId.id)}); this version identifies such records by their content, so its results cannot be matched to them. Write to a new -o file, or pass --force if every input record has an id of its own`,
   );
+}
+
+/**
+ * Throws a `UsageError` when a resume would write `output` otherwise than the runs before it (as
+ * its sidecar `existing` records): in another format, or a CSV's cells with the formula guard
+ * on where they had it off, or the reverse (the ids it reads back would not be those written, and
+ * finished records would be sent again). A sidecar of an earlier version, without these fields,
+ * stands for the defaults: the `-o` extension's format, the guard on. Not lifted by `--force`.
+ */
+export function checkSameOutput(output: string, existing: RunMeta, current: OutputSettings): void {
+  const format = existing.output_format;
+  if (format !== undefined && format !== current.format) {
+    throw new UsageError(`cannot resume "${output}": it is written as ${format.toUpperCase()} ("${metaPath(output)}" says so), not ${current.format.toUpperCase()}; resume with --output-format ${format}, or write to a new -o file`);
+  }
+  if (current.format === "jsonl") return;
+  const guarded = existing.csv_guard ?? true;
+  if (guarded === (current.csvGuard ?? true)) return;
+  const how = guarded ? "with the formula guard (text starting with = + - @ prefixed with ')" : "without the formula guard (--no-csv-guard)";
+  throw new UsageError(`cannot resume "${output}": its cells were written ${how}, and a resume must write them the same way; resume ${guarded ? "without --no-csv-guard" : "with --no-csv-guard"}, or write to a new -o file`);
 }
 
 function describe(id: RunIdentity): string {

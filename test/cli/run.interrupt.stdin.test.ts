@@ -1,33 +1,10 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, ROOT, jsonLines, tempDir, useSimulator } from "../helpers/cli.js";
+import { jsonLines, tempDir, useSimulator } from "../helpers/cli.js";
+import { startOnOpenPipe } from "../helpers/open-pipe.js";
 
 const { env } = useSimulator({ latencyMs: [5, 20] });
-
-/** The binary reading a pipe that stays open, as when the producer of the input is still running. */
-function startOnOpenPipe(args: string[], runThread = true) {
-  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), NO_COLOR: "1", ...env() };
-  if (!runThread) childEnv.LLMBATCH_RUN_THREAD = "0";
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv, cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  const lineWaiters: { n: number; resolve: () => void }[] = [];
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-    const lines = stdout.split("\n").length - 1;
-    for (const w of lineWaiters.filter((w) => lines >= w.n)) w.resolve();
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    closed,
-    output: () => ({ stdout, stderr }),
-    linesOut: (n: number) => new Promise<void>((resolve) => lineWaiters.push({ n, resolve })),
-  };
-}
 
 const record = (i: number) => `${JSON.stringify({ id: `live-${i}`, prompt: `Summarize event ${i} from the live feed.` })}\n`;
 
@@ -36,7 +13,7 @@ describe("Ctrl-C while reading stdin that stays open", () => {
     it(`stops reading at the interrupt and exits 130 with the pipe still open (${runThread ? "run thread" : "LLMBATCH_RUN_THREAD=0"})`, { timeout: 60_000 }, async () => {
       const dir = tempDir();
       const summaryPath = join(dir, "summary.json");
-      const run = startOnOpenPipe(["run", "-", "--summary", summaryPath, "--no-progress"], runThread);
+      const run = startOnOpenPipe(["run", "-", "--summary", summaryPath, "--no-progress"], { env: env(), runThread });
       for (let i = 0; i < 3; i++) run.child.stdin.write(record(i));
       await run.linesOut(3);
       run.child.kill("SIGINT");

@@ -136,9 +136,41 @@ describe("distinct outputs still run", () => {
     expect(readJsonlFile(join(dir, "archive/results.jsonl")).map((l) => l.id).sort()).toEqual(["T-1041", "T-1042", "T-1043", "T-1044"]);
     for (const f of ["archive/results.jsonl.meta.json", "s.json", "r.html", "m.jsonl"]) expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, "tickets.jsonl"))).toEqual(input);
-    // stdin has no path, so nothing to clash with.
+    // stdin from a pipe is no file, so nothing to clash with.
     const piped = await runCli(["run", "-", "--summary", "s.json", "-q"], { env: simulator.env(), cwd: dir, stdin: input.toString() });
     expect(piped.code).toBe(0);
     expect(jsonLines(piped.stdout)).toHaveLength(4);
+  });
+});
+
+// stdin redirected from a file (`run - -o a.jsonl < a.jsonl`) is that file, by device and inode.
+describe("an output that is the file stdin is redirected from", () => {
+  it.each([
+    ["-o", ["-o", "tickets.jsonl"]],
+    ["-o through a symlink", ["-o", "latest.jsonl"]],
+    ["-o with --resume", ["-o", "tickets.jsonl", "--resume"]],
+    ["--summary", ["-o", "out.jsonl", "--summary", "tickets.jsonl"]],
+    ["--report", ["-o", "out.jsonl", "--report", "tickets-backup.jsonl"]],
+    ["--metrics-file", ["--metrics-file", "tickets.jsonl"]],
+  ])("%s is refused with exit 2, nothing sent and nothing changed", async (_what, args) => {
+    for (const runThread of ["1", "0"]) {
+      const dir = workspace();
+      const before = snapshot(dir);
+      simulator.sim().resetStats();
+      const env = { ...simulator.env(), LLMBATCH_RUN_THREAD: runThread };
+      const r = await runCli(["run", "-", ...args, "-q"], { env, cwd: dir, stdinFile: join(dir, "tickets.jsonl") });
+      expect(r.stderr).toMatch(/the input \(stdin, redirected from a file\) and .* are the same file \(llmbatch never writes to its input\); nothing was sent/);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(simulator.sim().stats().requests).toBe(0);
+      expect(snapshot(dir)).toEqual(before);
+    }
+  });
+
+  it("runs as usual when the outputs are other files", async () => {
+    const dir = workspace();
+    const r = await runCli(["run", "-", "--summary", "summary.json", "-q"], { env: simulator.env(), cwd: dir, stdinFile: join(dir, "tickets.jsonl") });
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toHaveLength(4);
   });
 });

@@ -1,31 +1,12 @@
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, jsonl, ROOT, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
+import { jsonl, runCli, tempDir, useSimulator, writeTemp } from "../helpers/cli.js";
+import { runInTerminal as inTerminal } from "../helpers/terminal.js";
 
 // Each request takes 100–150 ms, so a run lasts long enough for the line to be redrawn a few times.
 const { env } = useSimulator({ latencyMs: [100, 150], seed: 11 });
-const SCRIPT = "/usr/bin/script";
 
-const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Runs the real binary with a pseudo-terminal for its stdin, stdout and stderr (util-linux
- * `script`), as a user's terminal would: the progress line is drawn only on a TTY. Returns what
- * the terminal received, escape codes and redraws removed: one entry per frame drawn.
- */
-async function runInTerminal(args: string[], stdinFile?: string): Promise<{ code: number | null; frames: string[]; text: string }> {
-  expect(existsSync(SCRIPT), `${SCRIPT} is missing (Debian's bsdutils / util-linux package)`).toBe(true);
-  const command = [process.execPath, BIN, ...args].map(quote).join(" ") + (stdinFile ? ` < ${quote(stdinFile)}` : "");
-  const child = spawn(SCRIPT, ["-qfec", command, "/dev/null"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", COLUMNS: "200", ...env() }, stdio: ["ignore", "pipe", "pipe"] });
-  let raw = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (raw += d));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  // cli-progress redraws by moving to column 1 (ESC [ 1 G) and clearing to the right.
-  const frames = raw.split("\u001b[1G").map((f) => f.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, "").replace(/\r/g, ""));
-  return { code, frames, text: frames.join("\n") };
-}
+const runInTerminal = (args: string[], stdinFile?: string) => inTerminal(args, { stdinFile, env: env() });
 
 describe("the progress line on a terminal", () => {
   it("shows done/total, the percent and an ETA for a file input, ending at 100%", async () => {

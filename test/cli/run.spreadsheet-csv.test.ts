@@ -206,12 +206,11 @@ describe("delimiters: sniffed, implied, explicit", () => {
     expect(jsonLines(explicit.stdout).map((l) => l.output)).toEqual(await repliesTo(simulator.sim(), MODEL, ["1,2 and 3"]));
   });
 
-  it("refuses a delimiter it cannot use, and --delimiter with --format jsonl", async () => {
+  it("refuses a delimiter it cannot use", async () => {
     const file = fixture("support-tickets.tsv");
     for (const [args, message] of [
       [["--delimiter", ";;"], `--delimiter must be one character such as "," ";" "|", or "\\t" (or "tab") for a tab; not a quote, a letter or a digit, got ";;"`],
       [["--delimiter", '"'], "--delimiter must be one character"],
-      [["--delimiter", ";", "--format", "jsonl"], "--delimiter is for CSV and TSV input, but --format jsonl reads JSON Lines"],
       [["--encoding", "ebcdic"], '--encoding must be one of utf-8, windows-1252 (cp1252), latin1 (iso-8859-1), utf-16, utf-16le, utf-16be, got "ebcdic"'],
     ] as const) {
       const r = await runCli(["run", file, ...args, "--template", "{{id}}"], { env: simulator.env() });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,8 @@ export interface CliRun {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   stdin?: string;
+  /** A file the binary's stdin is redirected from (`< file`), instead of a pipe holding `stdin`. */
+  stdinFile?: string;
   cwd?: string;
 }
 
@@ -33,16 +35,20 @@ export function startCli(args: string[], opts: CliOptions = {}): { child: ChildP
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, OLLAMA_HOST: undefined, ...opts.env })) {
     if (v !== undefined) env[k] = v;
   }
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const stdinFd = opts.stdinFile === undefined ? undefined : openSync(opts.stdinFile, "r");
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: [stdinFd ?? "pipe", "pipe", "pipe"] });
+  // The child has its own copy of the descriptor.
+  if (stdinFd !== undefined) closeSync(stdinFd);
   const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    // Both are pipes (the descriptors in `stdio` after stdin's).
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  child.stdin.end(opts.stdin ?? "");
+  child.stdin?.end(opts.stdin ?? "");
   return { child, done };
 }
 
