@@ -13,24 +13,25 @@ export interface BrokenLink {
   problem: string;
 }
 
-/** Removes fenced code blocks and inline code spans, keeping the line count. */
-function withoutCode(text: string): string {
-  const lines = text.split("\n");
+/** Each line of `text`, or null for the lines of fenced code blocks (fences included). */
+function outsideFences(text: string): (string | null)[] {
   let fence: string | null = null;
-  const out: string[] = [];
-  for (const line of lines) {
+  return text.split("\n").map((line) => {
     const opening = /^\s*(`{3,}|~{3,})/.exec(line);
     if (fence !== null) {
       if (opening && opening[1]!.startsWith(fence)) fence = null;
-      out.push("");
-    } else if (opening) {
-      fence = opening[1]!;
-      out.push("");
-    } else {
-      out.push(line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, ""));
+      return null;
     }
-  }
-  return out.join("\n");
+    if (opening) fence = opening[1]!;
+    return opening ? null : line;
+  });
+}
+
+/** The text without fenced code blocks and inline code spans, line for line. */
+function withoutCode(text: string): string {
+  return outsideFences(text)
+    .map((line) => (line === null ? "" : line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, "")))
+    .join("\n");
 }
 
 /** GitHub's heading anchor: lowercased, punctuation dropped (but `-` and `_`), spaces to `-`. */
@@ -46,17 +47,8 @@ export function slug(heading: string): string {
 export function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
-  let fence: string | null = null;
-  for (const line of text.split("\n")) {
-    const opening = /^\s*(`{3,}|~{3,})/.exec(line);
-    if (fence !== null) {
-      if (opening && opening[1]!.startsWith(fence)) fence = null;
-      continue;
-    }
-    if (opening) {
-      fence = opening[1]!;
-      continue;
-    }
+  for (const line of outsideFences(text)) {
+    if (line === null) continue;
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!heading) continue;
     const base = slug(heading[1]!);
