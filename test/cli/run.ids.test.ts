@@ -73,7 +73,7 @@ describe("output ids are unique per input record", () => {
     ]);
     expect(lines[2]!.error).toMatchObject({ type: "invalid_input", line: 3, message: `${file}:3: duplicate id "T-1" on line 3 (first seen on line 1)` });
     expect(lines[3]!.error.message).toBe(`${file}:4: prompt must be a string, got 42; its id "T-2" is already line 2's, so this line comes out as "T-2#line-4"`);
-    // The README's way to the one result of each record: the last line per id is each record's own.
+    // The way docs/output.md gives to the one result of each record: the last line per id is each record's own.
     const lastPerId = new Map(lines.map((l) => [l.id, l]));
     expect(lastPerId.get("T-1")!.ok).toBe(true);
     expect(lastPerId.get("T-2")!.ok).toBe(true);

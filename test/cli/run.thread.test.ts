@@ -22,10 +22,10 @@ describe("run thread", () => {
     const ours = await runCli(["run", input, "-v"], { env: simulator.env() });
     expect(ours.code).toBe(0);
     expect(jsonLines(ours.stdout).map((l) => l.id).sort()).toEqual(["a", "b"]);
-    // The figure the README states; V8's own, which adds the young generation, is given beside it.
+    // The figure docs/cli.md states; V8's own, which adds the young generation, is given beside it.
     expect(heapLimitMb(ours.stderr)).toBe(1536);
     expect(ours.stderr).toMatch(/heap limit 1,536 MB \(old generation; V8 reports 1,\d{3} MB with the \d+ MB young generation\)/);
-    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain("heap limit of 1,536 MB");
+    expect(readFileSync(join(ROOT, "docs/cli.md"), "utf8")).toContain("heap limit of 1,536 MB");
 
     const theirs = await runCli(["run", input, "-v"], { env: { ...simulator.env(), NODE_OPTIONS: "--max-old-space-size=3000" } });
     expect(theirs.code).toBe(0);

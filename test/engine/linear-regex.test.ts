@@ -108,7 +108,7 @@ describe("user patterns on a linear-time engine", () => {
     expect(() => compileLinearRegex("\\p{Nope}", "u")).toThrow(SyntaxError);
   });
 
-  it("differs from JavaScript only where the README says: m-mode anchors, captures in repeated groups, repeated groups that match nothing", () => {
+  it("differs from JavaScript only where docs/pipelines.md says: m-mode anchors, captures in repeated groups, repeated groups that match nothing", () => {
     expect(native("^b$", "m", "a\r\nb\r\n")).not.toBeNull();
     expect(linear("^b$", "m", "a\r\nb\r\n")).toBeNull();
     expect(native("(?:(a)|b)+", "", "ab")).toEqual({ match: ["ab", undefined], groups: undefined });

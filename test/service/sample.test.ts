@@ -20,7 +20,7 @@ describe("samples/ticket-service.js (the library example)", () => {
     expect(run.summary.cost_usd).toBeGreaterThan(0);
   });
 
-  it("runs as the README says, `node samples/ticket-service.js`, on the Node running the tests", async () => {
+  it("runs as docs/library.md says, `node samples/ticket-service.js`, on the Node running the tests", async () => {
     const child = spawn(process.execPath, [join(ROOT, "samples/ticket-service.js")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";

@@ -6,17 +6,19 @@ import { jsonLines, ROOT, runCli, tempDir, useSimulator, writeTemp } from "../he
 
 const simulator = useSimulator();
 
-/** The sh command the README gives for computing a content id (the block in "Record ids"). */
+/** The sh command docs/input.md gives for computing a content id (the block in "Record ids"). */
 function readmeRecipe(): string {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const from = readme.indexOf("### Record ids");
-  const section = readme.slice(from, readme.indexOf("\n## ", from));
+  const doc = readFileSync(join(ROOT, "docs/input.md"), "utf8");
+  const from = doc.indexOf("\n## Record ids\n");
+  if (from < 0) throw new Error("docs/input.md has no Record ids section");
+  const end = doc.indexOf("\n## ", from + 1);
+  const section = doc.slice(from, end < 0 ? undefined : end);
   const start = section.indexOf("```sh\n");
-  if (start < 0) throw new Error("README.md's Record ids section gives no sh command for content ids");
+  if (start < 0) throw new Error("docs/input.md's Record ids section gives no sh command for content ids");
   return section.slice(start + 6, section.indexOf("```", start + 6)).trim();
 }
 
-describe("the README's content-id recipe", () => {
+describe("the content-id recipe in docs/input.md", () => {
   it("gives the ids llmbatch gives, for DEL, keys outside the BMP, escapes and numbers not written plainly", async () => {
     const lines = [
       '{"prompt":"del \\u007f and tab\\t","\\ud83d\\ude00":1,"\\uffff":2,"z":{"b":[1.0,1E2,-0.0,1e21]}}',
