@@ -72,3 +72,25 @@ describe("BaseLLMService halts on a fatal error as a pipeline run does", () => {
     expect(service).toEqual(engine);
   });
 });
+
+describe("BaseLLMService's run signals", () => {
+  it("bound their listeners by the concurrency, as the engine's do: many calls waiting at the gates raise no leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    const sim = await startSimulator({ quiet: true, latencyMs: [5, 10] });
+    // 32 calls in flight, most of them queued at a 1,200-a-minute gate: each listens on the stop signal.
+    const service = new Answers({ connections: { openai: { apiKey: "sk-test", baseUrl: sim.openaiBaseUrl } }, concurrency: 32, rpm: 1_200 });
+    try {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => service.answer(`question ${i}`)));
+      expect(results.every((r) => r.ok)).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await service.close();
+      await sim.close();
+    }
+  });
+});
