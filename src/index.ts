@@ -15,6 +15,7 @@ export { parseMaxErrors, ErrorLimit, type MaxErrors } from "./engine/error-limit
 export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
 export { RpmGate } from "./gates/rpm-gate.js";
 export { TpmGate, GateError, type TpmReservation } from "./gates/tpm-gate.js";
+export { createRunGates, type RunGates, type RunGateLimits } from "./gates/run-gates.js";
 export { BudgetGate, BudgetExceededError, type BudgetHold } from "./gates/budget-gate.js";
 export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";
 export { liveLine, MetricsFile, type LiveLine } from "./metrics/live-metrics.js";

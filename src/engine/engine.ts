@@ -1,21 +1,19 @@
-import { getMaxListeners, setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
-import { RpmGate } from "../gates/rpm-gate.js";
-import { TpmGate } from "../gates/tpm-gate.js";
-import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
-import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
+import type { RpmGate } from "../gates/rpm-gate.js";
+import type { RunGates } from "../gates/run-gates.js";
+import type { TpmGate } from "../gates/tpm-gate.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
 import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
+import { CallRuntime, type StopType } from "./call-runtime.js";
 import type { AttemptObserver } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
 import type { StepDeps } from "./steps/step.js";
 import type { RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
-import { createStepDeps } from "./step-deps.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 import { DEFAULT_CONCURRENCY } from "../config/run-options.js";
 
@@ -38,6 +36,11 @@ export interface EngineOptions {
   tpm?: number;
   rpmGate?: RpmGate;
   tpmGate?: TpmGate;
+  /**
+   * Gates shared with other runs or a `BaseLLMService` in the process (`createRunGates`), so their
+   * calls are paced together; they win over `rpm`/`tpm`, `rpmGate` and `tpmGate`.
+   */
+  gates?: RunGates;
   /** `--max-cost`: every attempt holds its worst-case cost here; when it refuses one, admission stops. */
   budgetGate?: BudgetGate;
   /** Retries per LLM call after the first attempt. @default 5 */
@@ -78,12 +81,7 @@ export class GenerationEngine {
   readonly tpmGate: TpmGate;
   readonly #opts: EngineOptions;
   readonly #prepared: PreparedPipeline;
-  readonly #providers = new Map<ProviderName, Provider>();
-  readonly #stop = new AbortController();
-  readonly #cancel: AbortSignal;
-  #stopReason: string | undefined;
-  /** What records left unsent by the stop come out as. */
-  #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
+  readonly #runtime: CallRuntime;
   /** Set by `abandon`: the rest of the input is not read. */
   #abandoned = false;
 
@@ -93,40 +91,21 @@ export class GenerationEngine {
     this.#opts = options;
     this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#prepared = preparePipeline(options.pipeline);
-    this.#cancel = options.cancelSignal ?? new AbortController().signal;
-    this.rpmGate = options.rpmGate ?? new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
-    if (options.stopSignal?.aborted) this.stop("interrupted");
-    else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    this.#runtime = new CallRuntime({ ...options, concurrency: this.#concurrency, gates: options.gates ?? { rpm: options.rpmGate, tpm: options.tpmGate } });
+    this.rpmGate = this.#runtime.gates.rpm;
+    this.tpmGate = this.#runtime.gates.tpm;
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
-    for (const name of this.#prepared.providers) this.#provider(name);
-  }
-
-  #provider(name: ProviderName): Provider {
-    let p = this.#providers.get(name);
-    if (!p) this.#providers.set(name, (p = this.#adapt(this.#opts.provider(name))));
-    return p;
-  }
-
-  /** Ollama sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
-  #adapt(provider: Provider): Provider {
-    const o = this.#opts;
-    if (provider.name !== "ollama" || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
-    return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#concurrency));
+    for (const name of this.#prepared.providers) this.#runtime.provider(name);
   }
 
   /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
   get stopReason(): string | undefined {
-    return this.#stopReason;
+    return this.#runtime.stopReason;
   }
 
   /** Stops admitting new records; records not yet sent come out as `type` (`not_attempted` by default). */
-  stop(reason: string, type: "not_attempted" | "budget_exceeded" = "not_attempted"): void {
-    if (this.#stopReason !== undefined) return;
-    this.#stopReason = reason;
-    this.#stopType = type;
-    this.#stop.abort(new Error(reason));
-    this.#opts.onStop?.(reason);
+  stop(reason: string, type: StopType = "not_attempted"): void {
+    this.#runtime.stop(reason, type);
   }
 
   /**
@@ -149,7 +128,7 @@ export class GenerationEngine {
     // Input order needs more room so one slow record does not stall the rest.
     const slots = new Slots(this.#opts.ordered ? concurrency * 8 : concurrency);
     const queue = new ResultQueue<{ seq: number; result: GenerationResult }>();
-    const deps = this.#stepDeps();
+    const deps = this.#runtime.stepDeps();
     const errorLimit = this.#opts.maxErrors ? new ErrorLimit(this.#opts.maxErrors) : undefined;
     let consumerGone = false;
     const finish = (seq: number, result: GenerationResult) => {
@@ -172,7 +151,7 @@ export class GenerationEngine {
           const n = seq++;
           const entry = normalize(item);
           if (entry.kind === "invalid") finish(n, this.#invalidResult(entry.invalid));
-          else if (this.#stopReason !== undefined) finish(n, this.#notAttempted(entry.record));
+          else if (this.#runtime.stopReason !== undefined) finish(n, this.#notAttempted(entry.record));
           else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => finish(n, result)));
         }
         await active.idle();
@@ -201,7 +180,7 @@ export class GenerationEngine {
   }
 
   async #runOne(record: InputRecord, deps: StepDeps): Promise<GenerationResult> {
-    if (this.#stopReason !== undefined) return this.#notAttempted(record);
+    if (this.#runtime.stopReason !== undefined) return this.#notAttempted(record);
     let outcome: RecordOutcome;
     try {
       outcome = await runRecord(this.#prepared, record, deps);
@@ -211,36 +190,10 @@ export class GenerationEngine {
       return failedResult(record.id, resultError("unknown", `internal error: ${message}`));
     }
     const { result, notSent } = outcome;
-    const out = notSent && this.#stopReason !== undefined ? this.#notAttempted(record) : result;
+    const out = notSent && this.#runtime.stopReason !== undefined ? this.#notAttempted(record) : result;
     if (this.#opts.includeInput) out.input = record.vars;
     if (record.metadata !== undefined) out.metadata = record.metadata;
     return out;
-  }
-
-  #stepDeps(): StepDeps {
-    const cancel = this.#cancel;
-    // Every record in flight listens on both run signals (gate waits, retry sleeps, the request
-    // itself) and removes its listener when done: up to a few per record, bounded by the concurrency.
-    // Node warns about a leak past 10 listeners; the real bound is this one.
-    const listeners = 10 + 3 * this.#concurrency;
-    setMaxListeners(listeners, this.#stop.signal);
-    if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
-    return createStepDeps({
-      rpmGate: this.rpmGate,
-      tpmGate: this.tpmGate,
-      maxRetries: this.#opts.maxRetries,
-      timeoutMs: this.#opts.timeoutMs,
-      retryTiming: this.#opts.retryTiming,
-      stop: this.#stop.signal,
-      cancel,
-      halt: (reason, type) => this.stop(reason, type),
-      observer: this.#opts.observer,
-      prices: this.#opts.prices,
-      onUnpricedModel: this.#opts.onUnpricedModel,
-      onWarning: this.#opts.onWarning,
-      budgetGate: this.#opts.budgetGate,
-      provider: (name) => this.#provider(name),
-    });
   }
 
   #invalidResult(invalid: InvalidRecord): GenerationResult {
@@ -249,8 +202,7 @@ export class GenerationEngine {
   }
 
   #notAttempted(record: InputRecord): GenerationResult {
-    const reason = this.#stopReason ?? "the run stopped";
-    const result = failedResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
+    const result = this.#runtime.notAttempted(record.id);
     if (this.#opts.includeInput) result.input = record.vars;
     if (record.metadata !== undefined) result.metadata = record.metadata;
     return result;

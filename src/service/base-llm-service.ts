@@ -1,8 +1,10 @@
 /**
  * `BaseLLMService`: the base class for a program's own business methods. Subclasses call
- * `this.generate(…)`; the gates, retries, cost and metrics are the engine's own pieces
- * (`callLlm` through `runRecord`, `RpmGate`/`TpmGate`, pricing, `MetricsRecorder`,
- * `SummaryBuilder`), shared by every call of one service, so concurrent calls are paced together.
+ * `this.generate(…)`; each call runs as a one-step pipeline through `runRecord` on a
+ * `CallRuntime` built as the engine builds its own (providers, gates, Ollama's adaptive
+ * concurrency, retries, pricing, the halt and its not-attempted results), shared by every call of
+ * one service, so concurrent calls are paced together. Pass `gates` (`createRunGates`) to share
+ * the gates with a pipeline run or another service in the process.
  *
  *     class Tickets extends BaseLLMService {
  *       classify(text: string) { return this.generate({ prompt: `Classify: ${text}`, schema: LABEL }); }
@@ -13,13 +15,13 @@ import type { GenerateStep, Pipeline } from "../config/pipeline.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_MODEL } from "../config/run-options.js";
 import { preparePipeline, runRecord } from "../engine/pipeline-runner.js";
 import type { RetryTiming } from "../engine/retry.js";
-import { createStepDeps } from "../engine/step-deps.js";
+import { CallRuntime } from "../engine/call-runtime.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
 import { exitCodeFor } from "../exit-codes.js";
-import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
-import { RpmGate } from "../gates/rpm-gate.js";
-import { TpmGate } from "../gates/tpm-gate.js";
+import type { RpmGate } from "../gates/rpm-gate.js";
+import type { RunGates } from "../gates/run-gates.js";
+import type { TpmGate } from "../gates/tpm-gate.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
@@ -39,10 +41,22 @@ export interface LLMServiceOptions {
   params?: LlmParams;
   /** Calls in flight at once; further calls wait their turn in order. @default 16 */
   concurrency?: number;
-  /** Client-side requests-per-minute gate. @default unlimited */
+  /**
+   * For Ollama with no `rpm`/`tpm` (and no limit on shared `gates`): start at 1 request in flight
+   * and grow to the server's parallelism, never above `concurrency`, as a pipeline run does.
+   * @default true
+   */
+  adaptiveConcurrency?: boolean;
+  /** Client-side requests-per-minute gate (ignored when `gates` is given). @default unlimited */
   rpm?: number;
-  /** Client-side tokens-per-minute gate. @default unlimited */
+  /** Client-side tokens-per-minute gate (ignored when `gates` is given). @default unlimited */
   tpm?: number;
+  /**
+   * Gates shared with a pipeline run (`runPipeline(…, { gates })`) or another service in the
+   * process (`createRunGates({ rpm, tpm })`): their calls are paced together, against one limit.
+   * @default the service's own, from `rpm`/`tpm`
+   */
+  gates?: RunGates;
   /** Retries per call after the first attempt. @default 5 */
   maxRetries?: number;
   /** Per-attempt timeout. @default 120000 */
@@ -82,47 +96,52 @@ export interface GenerateRequest {
 export class BaseLLMService {
   readonly rpmGate: RpmGate;
   readonly tpmGate: TpmGate;
+  /** The gates every call of this service passes; give them to a pipeline run to share them. */
+  readonly gates: RunGates;
   readonly metrics = new MetricsRecorder();
   readonly #opts: LLMServiceOptions;
   readonly #summary = new SummaryBuilder();
   readonly #limit: LimitFunction;
-  readonly #providers = new Map<ProviderName, Provider>();
-  readonly #stop = new AbortController();
+  readonly #runtime: CallRuntime;
   readonly #cancel = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #deps: StepDeps;
   #nextId = 0;
   #closed: Promise<RunSummary> | undefined;
-  #stopReason: string | undefined;
 
   constructor(options: LLMServiceOptions = {}) {
     this.#opts = options;
-    this.#limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.rpmGate = new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
-    this.tpmGate = new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.#limit = pLimit(concurrency);
     const warned = new Set<string>();
-    this.#deps = createStepDeps({
-      rpmGate: this.rpmGate,
-      tpmGate: this.tpmGate,
+    const connections = options.connections ?? {};
+    this.#runtime = new CallRuntime({
+      provider: options.providers ?? ((name) => createProvider(providerSettings(name, { name: "service", params: {}, limits: {}, steps: [] }, connections))),
+      prices: options.prices ?? loadPriceTable(),
+      concurrency,
+      adaptiveConcurrency: options.adaptiveConcurrency,
+      rpm: options.rpm,
+      tpm: options.tpm,
+      gates: options.gates,
       maxRetries: options.maxRetries,
       timeoutMs: options.timeoutMs,
       retryTiming: options.retryTiming,
-      stop: this.#stop.signal,
-      cancel: this.#cancel.signal,
-      halt: (reason) => this.#halt(reason),
+      cancelSignal: this.#cancel.signal,
       observer: this.metrics.attemptObserver(),
-      prices: options.prices ?? loadPriceTable(),
       onUnpricedModel: (model) => {
         if (!warned.has(model)) options.onWarning?.(`no price known for model "${model}": its cost is reported as null`);
         warned.add(model);
       },
-      provider: (name) => this.#provider(name),
     });
+    this.gates = this.#runtime.gates;
+    this.rpmGate = this.gates.rpm;
+    this.tpmGate = this.gates.tpm;
+    this.#deps = this.#runtime.stepDeps();
   }
 
   /** Why the service stopped sending (`fatal: auth: …`, `closed`), or undefined while it runs. */
   get stopReason(): string | undefined {
-    return this.#stopReason;
+    return this.#runtime.stopReason;
   }
 
   /**
@@ -133,7 +152,7 @@ export class BaseLLMService {
     const req = typeof request === "string" ? { prompt: request } : request;
     const n = ++this.#nextId;
     const id = `${this.#opts.idPrefix ?? "req"}-${n}`;
-    if (this.#stopReason !== undefined) return this.#record(notAttempted(id, this.#stopReason));
+    if (this.stopReason !== undefined) return this.#record(this.#runtime.notAttempted(id));
     const task = this.#limit(() => this.#run(id, n, req));
     this.#inFlight.add(task);
     try {
@@ -144,7 +163,7 @@ export class BaseLLMService {
   }
 
   async #run(id: string, n: number, req: GenerateRequest): Promise<GenerationResult> {
-    if (this.#stopReason !== undefined) return notAttempted(id, this.#stopReason);
+    if (this.stopReason !== undefined) return this.#runtime.notAttempted(id);
     const messages: ChatMessage[] = [];
     if (req.system !== undefined) messages.push({ role: "system", content: req.system });
     messages.push(...(req.messages ?? []));
@@ -159,7 +178,7 @@ export class BaseLLMService {
     if (this.#opts.provider !== undefined) pipeline.provider = this.#opts.provider;
     try {
       const { result, notSent } = await runRecord(preparePipeline(pipeline), { id, line: n, messages, vars: {} }, this.#deps);
-      return notSent && this.#stopReason !== undefined ? notAttempted(id, this.#stopReason) : result;
+      return notSent && this.stopReason !== undefined ? this.#runtime.notAttempted(id) : result;
     } catch (err) {
       // A bad schema or model name is the caller's bug, but still one failed call, not a crash.
       return failedResult(id, resultError("bad_request", err instanceof Error ? err.message : String(err)));
@@ -172,25 +191,9 @@ export class BaseLLMService {
     return result;
   }
 
-  #provider(name: ProviderName): Provider {
-    let p = this.#providers.get(name);
-    if (p === undefined) {
-      const settings = providerSettings(name, { name: "service", params: {}, limits: {}, steps: [] }, this.#opts.connections ?? {});
-      p = this.#opts.providers?.(name) ?? createProvider(settings);
-      this.#providers.set(name, p);
-    }
-    return p;
-  }
-
-  #halt(reason: string): void {
-    if (this.#stopReason !== undefined) return;
-    this.#stopReason = reason;
-    this.#stop.abort(new Error(reason));
-  }
-
   /** The summary so far: the same fields as the CLI's `--summary` file. */
   summary(): RunSummary {
-    return this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason ?? null, costUnknown: this.metrics.costUnknown });
+    return this.#summary.build({ exitCode: 0, stoppedReason: this.stopReason ?? null, costUnknown: this.metrics.costUnknown });
   }
 
   /**
@@ -201,10 +204,10 @@ export class BaseLLMService {
   close(options: { cancel?: boolean } = {}): Promise<RunSummary> {
     if (options.cancel) this.#cancel.abort(new Error("the service was closed"));
     this.#closed ??= (async () => {
-      this.#halt("closed");
+      this.#runtime.stop("closed");
       await Promise.allSettled([...this.#inFlight]);
-      await Promise.allSettled([...this.#providers.values()].map((p) => p.close?.()));
-      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason === "closed" ? null : (this.#stopReason ?? null), costUnknown: this.metrics.costUnknown });
+      await this.#runtime.close();
+      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.stopReason === "closed" ? null : (this.stopReason ?? null), costUnknown: this.metrics.costUnknown });
       summary.exit_code = exitCodeFor(summary.stopped_reason, summary);
       await this.#opts.onClose?.(summary);
       return summary;
@@ -216,8 +219,4 @@ export class BaseLLMService {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-function notAttempted(id: string, reason: string): GenerationResult {
-  return failedResult(id, resultError("not_attempted", `not attempted: ${reason}`));
 }
