@@ -15,6 +15,7 @@ import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenera
 import { TemplateError, type CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, embedInputTokens, estimateRequestTokens } from "./gates/token-estimate.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
+import { endpointKind } from "./providers/detect.js";
 import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
 
@@ -102,7 +103,8 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     records++;
     for (const c of calls) {
       embeddings ||= c.embedding === true;
-      const price = priceOf(c.provider, c.model);
+      // Priced by the endpoint's kind: every model of a free kind (a local server) costs nothing.
+      const price = priceOf(endpointKind(c.provider, pipeline), c.model);
       if (!price) unpriced.add(c.model);
       const cost = {
         expected: costOf(price, { input_tokens: c.prompt, output_tokens: c.assumed, cached_tokens: 0 }),

@@ -311,7 +311,12 @@ export interface InvalidRecord {
 
 export type ReadItem = { kind: "record"; record: InputRecord } | { kind: "invalid"; invalid: InvalidRecord };
 
-export type ProviderName = "openai" | "ollama";
+/**
+ * A provider kind: "openai", "ollama", or a kind a program registered (`registerProvider`). Where
+ * a provider is looked up for a step, it names an endpoint: each kind's default endpoint is named
+ * after the kind, and a pipeline's `endpoints:` add named ones (`model: local:llama3`).
+ */
+export type ProviderName = "openai" | "ollama" | (string & {});
 
 export interface ProviderCallOptions {
   signal: AbortSignal;

@@ -9,6 +9,7 @@ import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
+import { queuesOnServer } from "../providers/registry.js";
 import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
 import type { AttemptObserver } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
@@ -108,10 +109,10 @@ export class GenerationEngine {
     return p;
   }
 
-  /** Ollama sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
+  /** A server that queues (Ollama) sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
   #adapt(provider: Provider): Provider {
     const o = this.#opts;
-    if (provider.name !== "ollama" || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
+    if (!queuesOnServer(provider) || o.rpm !== undefined || o.tpm !== undefined || o.adaptiveConcurrency === false) return provider;
     return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#concurrency));
   }
 
