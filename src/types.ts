@@ -330,6 +330,11 @@ export interface ProviderCallOptions {
 export interface Provider {
   readonly name: ProviderName;
   /**
+   * The quota a call of `model` spends (what the server limits): OpenAI-style servers per endpoint,
+   * key (as a hash) and model; Ollama per server. Equal keys share buckets; neither field holds a secret.
+   */
+  quotaScope?(model: string): { key: string; label: string };
+  /**
    * Why this provider cannot send the request as it is (a field or content part it has no
    * equivalent for), or undefined. Asked before the call path, so a refused request waits at no
    * gate and counts no attempt.

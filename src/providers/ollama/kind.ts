@@ -1,14 +1,13 @@
 /** The `ollama` kind: Ollama's native API (`/api/chat`, `/api/embed`) through the official `ollama` client. */
 import { encodingForModel } from "../../gates/token-estimate.js";
 import { classifyOllamaError } from "../classify-ollama.js";
-import { OllamaProvider } from "../ollama-provider.js";
+import { DEFAULT_OLLAMA_HOST, OllamaProvider } from "../ollama-provider.js";
 import { parseRetryAfter } from "../rate-limit-headers.js";
 import type { ProviderKind } from "../registry.js";
 
 export const ollamaKind: ProviderKind = {
   name: "ollama",
-  // ollama-js's own default host.
-  defaultBaseUrl: "http://127.0.0.1:11434",
+  defaultBaseUrl: DEFAULT_OLLAMA_HOST,
   env: { baseUrl: "OLLAMA_HOST" },
   checkBaseUrl: (baseUrl) => (/\/v1\/?$/.test(new URL(baseUrl).pathname) ? ollamaV1Message(baseUrl) : undefined),
   simulated: (simulatorUrl) => simulatorUrl,
