@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parsePipeline, registerProvider, runPipeline, type GenerationResult } from "../../src/index.js";
+import { estimateBatch, parsePipeline, registerProvider, resolveRunOptions, runPipeline, type GenerationResult } from "../../src/index.js";
+import { tempDir, writeTemp } from "../helpers/cli.js";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import { yaml } from "../config/helpers.js";
 import { TINY, tinyKind } from "./tiny-compat-kind.js";
@@ -73,6 +74,14 @@ describe("a provider kind registered from outside llmbatch", () => {
     expect(models(edge)).toEqual(Array(3).fill(["/v1/chat/completions", "gpt-4o"]));
     // Priced like any other model of the table: the kind is not free.
     expect(results.every((r) => typeof r.cost_usd === "number" && r.cost_usd > 0)).toBe(true);
+  });
+
+  it("counts an estimate with the kind's own tokenizer", async () => {
+    const input = writeTemp(tempDir(), "hindi.jsonl", `${JSON.stringify({ id: "h1", prompt: "कृपया मेरे ऑर्डर की स्थिति बताइए, यह दो सप्ताह से लंबित है।" })}\n`);
+    const inputTokens = async (model: string) => (await estimateBatch({ input, options: resolveRunOptions({ model }, undefined) })).input_tokens;
+    // gpt-4o-mini counts with o200k, gpt-4 with cl100k: the kind's encoding, not the model's name, decides.
+    expect(await inputTokens(`${TINY}:gpt-4o-mini`)).toBe(await inputTokens("openai:gpt-4"));
+    expect(await inputTokens(`${TINY}:gpt-4o-mini`)).not.toBe(await inputTokens("openai:gpt-4o-mini"));
   });
 
   it("is refused when registered twice, and its name must work as a model prefix", () => {

@@ -68,6 +68,7 @@ export const tinyKind: ProviderKind = {
   create: (s) => new TinyProvider(s.baseUrl ?? tinyKind.defaultBaseUrl, s.apiKey),
   classifyError,
   readRateLimits,
-  encoding: () => "o200k_base",
+  // Its server counts with the older encoding, whatever the model's name says.
+  encoding: () => "cl100k_base",
   capabilities: { chat: true, embeddings: false, structuredOutput: false, batch: false, serverQueue: false },
 };
