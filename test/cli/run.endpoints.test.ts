@@ -83,4 +83,22 @@ describe("a pipeline with two named endpoints", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:8:12: steps[0].model: model "lcoal:llama3" names "lcoal", which is neither an endpoint of the pipeline (local) nor a provider (openai, ollama)`);
   });
+
+  it("estimates each step at its endpoint's kind: the Ollama endpoint's model is free, not unpriced", async () => {
+    const r = await runCli(["estimate", INPUT, "-p", pipeline(tempDir()), "--json"]);
+    expect(r.code).toBe(0);
+    const estimate = JSON.parse(r.stdout);
+    expect(estimate.unpriced_models).toEqual([]);
+    expect(estimate.by_model["llama3.2"].cost_usd).toEqual({ expected: 0, max: 0 });
+    expect(estimate.by_model["gpt-4o-mini"].cost_usd.max).toBeGreaterThan(0);
+  });
+
+  it("--simulate points the named endpoints at the simulator too: the pipeline's servers are not contacted", async () => {
+    local.sim().resetStats();
+    remote.sim().resetStats();
+    const r = await runCli(["run", INPUT, "-p", pipeline(tempDir()), "--simulate", "--no-progress", "-q"]);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).filter((l) => l.ok)).toHaveLength(4);
+    expect(local.sim().stats().requests + remote.sim().stats().requests).toBe(0);
+  });
 });
