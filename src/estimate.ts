@@ -15,6 +15,9 @@ import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenera
 import { TemplateError, type CompiledTemplate } from "./engine/template.js";
 import { DEFAULT_OUTPUT_TOKENS, embedInputTokens, estimateRequestTokens } from "./gates/token-estimate.js";
 import { openInput, type InputFormat } from "./io/open-input.js";
+import { endpointKind } from "./providers/detect.js";
+import { providerKind } from "./providers/registry.js";
+import type { EncodingName } from "./gates/bpe.js";
 import { costOf, roundUsdTotal, type PriceTable } from "./providers/prices.js";
 import type { ChatMessage, InputRecord } from "./types.js";
 
@@ -75,7 +78,10 @@ const emptyLine = (): EstimateLine => ({ calls: 0, input_tokens: 0, output_token
 export async function estimateBatch(config: EstimateConfig): Promise<BatchEstimate> {
   const { pipeline } = config.options;
   // Only generate and embed steps call a model; local steps (extract, convert, validate) cost nothing.
-  const steps = preparePipeline(pipeline).steps.filter((s): s is PreparedGenerate | PreparedEmbed => isPreparedGenerate(s) || isPreparedEmbed(s));
+  // Each call counts with its endpoint's kind's tokenizer (the registry's `encoding`).
+  const steps = preparePipeline(pipeline)
+    .steps.filter((s): s is PreparedGenerate | PreparedEmbed => isPreparedGenerate(s) || isPreparedEmbed(s))
+    .map((s) => Object.assign(s, { encoding: providerKind(endpointKind(s.provider, pipeline)).encoding }));
   const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
   const byModel: Record<string, EstimateLine> = {};
   const byStep: Record<string, EstimateLine> = Object.fromEntries(steps.map((s) => [s.step.id, emptyLine()]));
@@ -102,7 +108,8 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     records++;
     for (const c of calls) {
       embeddings ||= c.embedding === true;
-      const price = priceOf(c.provider, c.model);
+      // Priced by the endpoint's kind: every model of a free kind (a local server) costs nothing.
+      const price = priceOf(endpointKind(c.provider, pipeline), c.model);
       if (!price) unpriced.add(c.model);
       const cost = {
         expected: costOf(price, { input_tokens: c.prompt, output_tokens: c.assumed, cached_tokens: 0 }),
@@ -142,7 +149,9 @@ interface Call {
 }
 
 /** The calls one record makes; an earlier step's output counts as its assumed output tokens. */
-function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: InputRecord, assume: number | undefined): Call[] | undefined {
+type Counted = (PreparedGenerate | PreparedEmbed) & { encoding(model: string): EncodingName };
+
+function callsOf(steps: readonly Counted[], record: InputRecord, assume: number | undefined): Call[] | undefined {
   const outputs: Record<string, { output: string }> = {};
   const assumedOf: Record<string, number> = {};
   const scope: Record<string, unknown> = { ...record.vars, id: record.id, steps: outputs };
@@ -160,7 +169,7 @@ function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: I
         // As for generate steps: an earlier step's output is unknown until the run; its assumed length stands in.
         input = templates.map(strip);
       }
-      calls.push({ stepId: p.step.id, provider: p.provider, model: p.model, prompt: embedInputTokens(p.model, input) + fromStepsOf(templates), assumed: 0, maxOutput: 0, embedding: true });
+      calls.push({ stepId: p.step.id, provider: p.provider, model: p.model, prompt: embedInputTokens(p.model, input, p.encoding(p.model)) + fromStepsOf(templates), assumed: 0, maxOutput: 0, embedding: true });
       outputs[p.step.id] = { output: "" };
       assumedOf[p.step.id] = 0;
       continue;
@@ -168,7 +177,7 @@ function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: I
     // The default pipeline sends an embeddings request line as it is: its input is all it is charged for.
     if (p.step.usesRecordMessages && record.embedding !== undefined) {
       const model = record.model || p.model;
-      calls.push({ stepId: OWN_EMBEDDING_STEP, provider: p.provider, model, prompt: embedInputTokens(model, record.embedding.input), assumed: 0, maxOutput: 0, embedding: true });
+      calls.push({ stepId: OWN_EMBEDDING_STEP, provider: p.provider, model, prompt: embedInputTokens(model, record.embedding.input, p.encoding(model)), assumed: 0, maxOutput: 0, embedding: true });
       continue;
     }
     const { model, params, extra } = requestSettings(p, record);
@@ -180,7 +189,7 @@ function callsOf(steps: readonly (PreparedGenerate | PreparedEmbed)[], record: I
       messages = strippedMessages(p, record);
     }
     // A body's `tools` count as prompt, and its `n` multiplies the output, as in a run.
-    const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params });
+    const est = estimateRequestTokens(extra ? { model, messages, params, extra } : { model, messages, params }, p.encoding(model));
     const t = p.templates;
     const fromSteps = fromStepsOf([t.system, t.prompt, ...(t.messages ?? []).map((m) => m.content)]);
     // The typical answer is per choice: a call with `n` writes n of them.

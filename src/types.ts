@@ -311,7 +311,12 @@ export interface InvalidRecord {
 
 export type ReadItem = { kind: "record"; record: InputRecord } | { kind: "invalid"; invalid: InvalidRecord };
 
-export type ProviderName = "openai" | "ollama";
+/**
+ * A provider kind: "openai", "ollama", or a kind a program registered (`registerProvider`). Where
+ * a provider is looked up for a step, it names an endpoint: each kind's default endpoint is named
+ * after the kind, and a pipeline's `endpoints:` add named ones (`model: local:llama3`).
+ */
+export type ProviderName = "openai" | "ollama" | (string & {});
 
 export interface ProviderCallOptions {
   signal: AbortSignal;
@@ -324,6 +329,11 @@ export interface ProviderCallOptions {
  */
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * The quota a call of `model` spends (what the server limits): OpenAI-style servers per endpoint,
+   * key (as a hash) and model; Ollama per server. Equal keys share buckets; neither field holds a secret.
+   */
+  quotaScope?(model: string): { key: string; label: string };
   /**
    * Why this provider cannot send the request as it is (a field or content part it has no
    * equivalent for), or undefined. Asked before the call path, so a refused request waits at no

@@ -8,6 +8,8 @@ import { parseEncoding } from "../io/text-encoding.js";
 import { runBatch } from "../batch.js";
 import { OUTPUT_CLOSED } from "../exit-codes.js";
 import type { ProviderConnections } from "../providers/create.js";
+import { providerKind, providerKinds } from "../providers/registry.js";
+import type { Pipeline } from "../config/pipeline.js";
 import { loadPriceOverrides, type PriceOverrides } from "../config/prices.js";
 import type { ResolvedRunOptions } from "../config/run-options.js";
 import { estimateBatch } from "../estimate.js";
@@ -97,15 +99,19 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   if (tpmWarning) log.warn(tpmWarning);
 
   let simulator: SimulatorHandle | undefined;
-  let connections = connectionsFromEnv(io.env);
+  let connections = connectionsFromEnv(io.env, options.pipeline);
   if (flags.simulate) {
     // A missing or unreadable input, or results it cannot write, is a usage error before the simulator is started for it.
     if (input !== "-") checkInputFile(input, format);
     // Loaded only when asked for: a real run should not carry the simulator's code.
     const { startSimulator } = await import("../simulator/index.js");
     simulator = await startSimulator({ quiet: true });
-    connections = { openai: { apiKey: "sk-simulator", baseUrl: simulator.openaiBaseUrl }, ollama: { host: simulator.ollamaHost } };
-    options.pipeline = { ...options.pipeline, base_url: undefined };
+    try {
+      ({ connections, pipeline: options.pipeline } = simulated(options.pipeline, simulator.url));
+    } catch (err) {
+      await simulator.close();
+      throw err;
+    }
     log.info(`using the bundled simulator at ${simulator.url} (no real provider is contacted)`);
   }
 
@@ -242,10 +248,39 @@ function regularFileOf(stream: NodeJS.ReadableStream): FileIdentity | undefined 
   return stats.isFile() ? { dev: stats.dev, ino: stats.ino } : undefined;
 }
 
-/** API keys come from the environment only, never from flags that land in shell history. */
-function connectionsFromEnv(env: NodeJS.ProcessEnv): ProviderConnections {
-  return {
-    openai: { apiKey: env.OPENAI_API_KEY || undefined, baseUrl: env.OPENAI_BASE_URL || undefined },
-    ollama: { host: env.OLLAMA_HOST || undefined },
+/**
+ * API keys come from the environment only, never from flags that land in shell history: each
+ * kind's own variables (OPENAI_API_KEY, OPENAI_BASE_URL, OLLAMA_HOST) for its default endpoint,
+ * and a named endpoint's `api_key_env` for that endpoint.
+ */
+function connectionsFromEnv(env: NodeJS.ProcessEnv, pipeline: Pipeline): ProviderConnections {
+  const read = (name: string | undefined) => (name === undefined ? undefined : env[name] || undefined);
+  const connections: ProviderConnections = {};
+  for (const kind of providerKinds()) connections[kind.name] = { apiKey: read(kind.env?.apiKey), baseUrl: read(kind.env?.baseUrl) };
+  for (const [name, endpoint] of Object.entries(pipeline.endpoints ?? {})) connections[name] = { apiKey: read(endpoint.api_key_env) };
+  return connections;
+}
+
+/**
+ * `--simulate`: every endpoint, the kinds' default ones and the pipeline's named ones, points at
+ * the bundled simulator, so no real provider is contacted whatever the pipeline says.
+ */
+function simulated(pipeline: Pipeline, simulatorUrl: string): { connections: ProviderConnections; pipeline: Pipeline } {
+  const at = (kindName: string, endpoint: string): string => {
+    const url = providerKind(kindName).simulated?.(simulatorUrl);
+    if (url === undefined) throw new UsageError(`--simulate: the bundled simulator does not speak provider "${kindName}" (endpoint "${endpoint}")`);
+    return url;
   };
+  const connections: ProviderConnections = {};
+  for (const kind of providerKinds()) {
+    const url = kind.simulated?.(simulatorUrl);
+    if (url !== undefined) connections[kind.name] = { apiKey: "sk-simulator", baseUrl: url };
+  }
+  const endpoints = Object.fromEntries(
+    Object.entries(pipeline.endpoints ?? {}).map(([name, e]) => {
+      connections[name] = { apiKey: "sk-simulator" };
+      return [name, { ...e, base_url: at(e.provider, name) }];
+    }),
+  );
+  return { connections, pipeline: { ...pipeline, base_url: undefined, ...(pipeline.endpoints ? { endpoints } : {}) } };
 }

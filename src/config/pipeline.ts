@@ -4,9 +4,10 @@
  */
 import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
 import { ENCODING_NAMES, parseEncoding, isEncodingName, type InputEncoding } from "../io/text-encoding.js";
-import { PROVIDER_NAMES } from "../providers/detect.js";
+import { providerNames } from "../providers/detect.js";
 import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
+import { checkModelPrefixes, readBaseUrl, readEndpoints, stepModelFields, type Endpoint, type ModelField } from "./endpoints.js";
 import { readLimits, readParams } from "./params.js";
 import { readPriceEntries, type PriceOverrides } from "./prices.js";
 import { readSteps } from "./parse-steps.js";
@@ -14,6 +15,7 @@ import { didYouMean } from "./suggest.js";
 import { ON_TRUNCATED, type GenerateStep, type OnTruncated, type PipelineStep } from "./step-types.js";
 import { ConfigReader, parseYamlText, yamlErrorMessage, type Field } from "./yaml-reader.js";
 
+export type { Endpoint } from "./endpoints.js";
 export type { ConvertOp, ConvertStep, EmbedStep, ExtractStep, GenerateStep, OnError, OnTruncated, PipelineStep, StepCommon, ValidateStep } from "./step-types.js";
 
 /** Client-side rate limits. Absent means "not limited by us" (the provider may still limit). */
@@ -36,11 +38,16 @@ export interface InputSettings {
 
 export interface Pipeline {
   name: string;
-  /** Absent: detected from the model name by the providers module. */
+  /**
+   * Where model names without a prefix go: a provider kind, or one of `endpoints`.
+   * Absent: detected from the model name by the providers module.
+   */
   provider?: ProviderName;
   model?: string;
   /** An OpenAI-compatible (or Ollama) endpoint instead of the provider's default. */
   base_url?: string;
+  /** Named endpoints, used as model prefixes (`model: local:llama3`); each is its own connection and quota. */
+  endpoints?: Record<string, Endpoint>;
   /** @default {} */
   params: LlmParams;
   /** @default {} */
@@ -58,7 +65,7 @@ export interface Pipeline {
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "params", "limits", "steps", "output", "prices", "on_truncated", "input"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input"] as const;
 const INPUT_KEYS = ["delimiter", "encoding"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
@@ -84,6 +91,8 @@ export function parsePipeline(text: string, file: string): Pipeline {
 
   const pipeline: Pipeline = { name: "", params: {}, limits: {}, steps: [], file };
   let output: Field | undefined;
+  let provider: Field | undefined;
+  const models: ModelField[] = [];
   let stepIds: ReadonlySet<string> = new Set();
   for (const f of fields.values()) {
     switch (f.name) {
@@ -91,10 +100,14 @@ export function parsePipeline(text: string, file: string): Pipeline {
         pipeline.name = r.string(f, { nonEmpty: true }) ?? "";
         break;
       case "provider":
-        setIfDefined(pipeline, "provider", r.oneOf(f, PROVIDER_NAMES));
+        provider = f;
         break;
       case "model":
         setIfDefined(pipeline, "model", r.string(f, { nonEmpty: true }));
+        if (pipeline.model !== undefined) models.push({ path: f.path, node: f.value, spec: pipeline.model });
+        break;
+      case "endpoints":
+        pipeline.endpoints = readEndpoints(r, f);
         break;
       case "base_url":
         setIfDefined(pipeline, "base_url", readBaseUrl(r, f));
@@ -107,6 +120,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "steps":
         ({ steps: pipeline.steps, ids: stepIds } = readSteps(r, f));
+        models.push(...stepModelFields(r, f.value));
         break;
       case "output":
         output = f;
@@ -122,6 +136,10 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
     }
   }
+  // Checked once every endpoint is read, wherever `endpoints` stands in the file.
+  const endpointNames = Object.keys(pipeline.endpoints ?? {});
+  if (provider !== undefined) setIfDefined(pipeline, "provider", readProvider(r, provider, endpointNames));
+  checkModelPrefixes(r, models, endpointNames);
   // Checked after the steps, against every id the file declares, even steps with problems of
   // their own: those are already reported and must not also make `output` look wrong.
   if (output !== undefined) {
@@ -154,15 +172,9 @@ export function defaultPipeline(): Pipeline & { steps: GenerateStep[] } {
   };
 }
 
-function readBaseUrl(r: ConfigReader, f: Field): string | undefined {
-  const raw = r.string(f, { nonEmpty: true });
-  if (raw === undefined) return undefined;
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    r.report(f.value, `${f.path} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
-    return undefined;
-  }
-  return raw;
+/** `provider`: a registered kind, or one of the pipeline's endpoints. */
+function readProvider(r: ConfigReader, f: Field, endpoints: readonly string[]): ProviderName | undefined {
+  return r.oneOf(f, [...providerNames(), ...endpoints]);
 }
 
 /** Reads an `input` mapping; invalid entries are reported and left out. */

@@ -61,9 +61,9 @@ export interface ResolvedRunOptions {
 
 export const DEFAULT_MODEL = "gpt-4o-mini";
 
-/** The provider and model a generate step calls: its own `model`, else the pipeline's, else the default. */
-export function stepModel(step: { model?: string }, pipeline: Pick<Pipeline, "model" | "provider">): ResolvedModel {
-  return resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider);
+/** The endpoint and model a generate step calls: its own `model`, else the pipeline's, else the default. */
+export function stepModel(step: { model?: string }, pipeline: Pick<Pipeline, "model" | "provider" | "endpoints">): ResolvedModel {
+  return resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider, pipeline.endpoints === undefined ? undefined : Object.keys(pipeline.endpoints));
 }
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_MAX_RETRIES = 5;

@@ -9,6 +9,7 @@ import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
 import { createRunGates, type RunGates } from "../gates/run-gates.js";
 import type { PriceTable } from "../providers/prices.js";
+import { queuesOnServer } from "../providers/registry.js";
 import { failedResult, type GenerationResult, type Provider, type ProviderName } from "../types.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import type { AttemptObserver } from "./llm-call.js";
@@ -79,7 +80,7 @@ export class CallRuntime {
 
   /** Ollama sends no rate-limit headers; with no limits set, concurrency follows its parallelism. */
   #adapt(provider: Provider): Provider {
-    if (provider.name !== "ollama" || this.#limited || this.#opts.adaptiveConcurrency === false) return provider;
+    if (!queuesOnServer(provider) || this.#limited || this.#opts.adaptiveConcurrency === false) return provider;
     return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#opts.concurrency));
   }
 

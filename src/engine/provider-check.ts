@@ -16,7 +16,7 @@ import { buildMessages, isPreparedGenerate, requestSettings, type PreparedGenera
  * whose messages cannot be built here (they read an earlier step's output) is left to the run.
  * Free when no provider of those steps has a check (OpenAI's has none).
  */
-export function providerRefusals(pipeline: Pipeline, providerFor: (name: ProviderName) => Provider = createCheckingProvider): (record: InputRecord) => string | undefined {
+export function providerRefusals(pipeline: Pipeline, providerFor: (name: ProviderName) => Provider = (name) => createCheckingProvider(name, pipeline)): (record: InputRecord) => string | undefined {
   const steps = preparePipeline(pipeline).steps.filter((s): s is PreparedGenerate => isPreparedGenerate(s) && s.step.when === undefined && (s.step.on_error ?? "fail") === "fail");
   const providers = new Map<ProviderName, Provider>();
   for (const p of steps) if (!providers.has(p.provider)) providers.set(p.provider, providerFor(p.provider));

@@ -124,8 +124,9 @@ export interface RequestTokenEstimate {
   total: number;
 }
 
-export function estimateRequestTokens(req: LlmRequest): RequestTokenEstimate {
-  const name = encodingForModel(req.model);
+/** `encoding`: the provider kind's tokenizer for the model (see the provider registry). @default encodingForModel(req.model) */
+export function estimateRequestTokens(req: LlmRequest, encoding: EncodingName = encodingForModel(req.model)): RequestTokenEstimate {
+  const name = encoding;
   const enc = bpeEncoding(name);
   const count = (text: string) => enc.count(text);
   const extra = req.extra;
@@ -147,8 +148,8 @@ export function estimateEmbedTokens(req: Pick<EmbedRequest, "model" | "input">):
 }
 
 /** The tokens of an embeddings input, as OpenAI counts `prompt_tokens` (the simulator counts the same way). */
-export function embedInputTokens(model: string, input: EmbedInput): number {
-  const enc = bpeEncoding(encodingForModel(model));
+export function embedInputTokens(model: string, input: EmbedInput, encoding: EncodingName = encodingForModel(model)): number {
+  const enc = bpeEncoding(encoding);
   if (typeof input === "string") return enc.count(input);
   let total = 0;
   for (const item of input) {

@@ -18,11 +18,15 @@ import { toOllamaEmbed } from "./ollama-embed-request.js";
 import { classifyOllamaError } from "./classify-ollama.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { parseRetryAfter } from "./rate-limit-headers.js";
+import { perServerScope, type QuotaScope } from "./quota-scope.js";
 
 export interface OllamaProviderOptions {
   /** @default "http://127.0.0.1:11434" (ollama-js's default) */
   host?: string;
 }
+
+/** ollama-js's own default host, used when none is given. */
+export const DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434";
 
 /** ollama-js is loaded with the first Ollama provider: a run against OpenAI never pays for it. */
 const ollamaJs = lazyModule<typeof import("ollama")>("ollama");
@@ -33,9 +37,15 @@ export class OllamaProvider implements Provider {
   // Node's built-in fetch keeps ~37 KB per request alive until a full GC (see http-fetch.ts).
   readonly #fetch = createHttpFetch().fetch;
   readonly #Ollama = ollamaJs().Ollama;
+  #scope: QuotaScope | undefined;
 
   constructor(options: OllamaProviderOptions = {}) {
     this.host = options.host;
+  }
+
+  /** One quota per server: its scheduler queues every model's requests together. */
+  quotaScope(): QuotaScope {
+    return (this.#scope ??= perServerScope(this.name, this.host ?? DEFAULT_OLLAMA_HOST));
   }
 
   check(request: LlmRequest): string | undefined {

@@ -12,6 +12,7 @@ import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
 import { embeddingsBody, parseEmbeddings } from "./openai-embeddings.js";
 import { hasRateLimitInfo, parseRateLimitHeaders } from "./rate-limit-headers.js";
+import { perModelScope, type QuotaScope } from "./quota-scope.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -64,6 +65,7 @@ export class OpenAIProvider implements Provider {
   readonly #client: OpenAI;
   readonly #apiKey: string | undefined;
   readonly #maxTokensField: MaxTokensField | undefined;
+  readonly #scopes = new Map<string, QuotaScope>();
 
   constructor(options: OpenAIProviderOptions) {
     this.baseURL = options.baseURL ?? OPENAI_DEFAULT_BASE_URL;
@@ -85,6 +87,11 @@ export class OpenAIProvider implements Provider {
       // Node's built-in fetch keeps ~37 KB per request alive until a full GC (see http-fetch.ts).
       fetch: createHttpFetch().fetch,
     });
+  }
+
+  /** OpenAI limits each model of an organization on its own; the endpoint and the key's hash stand for the organization. */
+  quotaScope(model: string): QuotaScope {
+    return perModelScope(this.name, this.baseURL, this.#apiKey, this.#scopes, model);
   }
 
   async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {

@@ -27,7 +27,7 @@ export interface ModelPrice extends TierPrice {
 export interface PriceTable {
   source: string;
   date: string;
-  /** Providers whose models cost nothing (local inference). */
+  /** Provider kinds whose models cost nothing (local inference). */
   free_providers: readonly ProviderName[];
   models: Readonly<Record<string, ModelPrice>>;
 }
@@ -52,7 +52,8 @@ export function validatePriceTable(data: unknown): PriceTable {
   if (typeof obj["source"] !== "string") problems.push(`"source" must be a string`);
   if (typeof obj["date"] !== "string") problems.push(`"date" must be a string`);
   const free = obj["free_providers"];
-  if (!Array.isArray(free) || !free.every((p) => p === "openai" || p === "ollama")) {
+  // Any kind may be free, the registered ones included, so the names are not checked against a list.
+  if (!Array.isArray(free) || !free.every((p) => typeof p === "string" && p !== "")) {
     problems.push(`"free_providers" must be an array of provider names`);
   }
   const models = obj["models"];

@@ -72,7 +72,7 @@ async function embed(stepId: string, providerName: ProviderName, request: EmbedR
   const outcome = await callEmbed(provider, request, call);
   // What was billed: the answer's usage, or what a failed call was still charged (none known for embeddings today).
   const billed = outcome.ok ? outcome.response.usage : outcome.usage;
-  const cost = billed === undefined ? 0 : deps.cost(providerName, (outcome.ok && outcome.response.model) || model, billed);
+  const cost = billed === undefined ? 0 : deps.cost(provider.name, (outcome.ok && outcome.response.model) || model, billed);
   const result: StepResult = { id: stepId, ok: outcome.ok, ms: elapsed(started), model, usage: billed ?? emptyUsage(), cost_usd: cost, attempts: outcome.attempts };
   if (!outcome.ok) {
     result.error = outcome.error;

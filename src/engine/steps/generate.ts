@@ -124,14 +124,14 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
       if (outcome.usage) {
         addUsage(usage, outcome.usage);
-        cost = addCost(cost, deps.cost(p.provider, model, outcome.usage));
+        cost = addCost(cost, deps.cost(provider.name, model, outcome.usage));
       }
       return result(false, { error: outcome.error });
     }
 
     const { response } = outcome;
     addUsage(usage, response.usage);
-    cost = addCost(cost, deps.cost(p.provider, response.model || model, response.usage));
+    cost = addCost(cost, deps.cost(provider.name, response.model || model, response.usage));
     if (structured === undefined) return withDetails(result(true, { output: response.text }), response.details);
 
     const checked = structured.check(response.text, response.finishReason);
