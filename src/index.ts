@@ -4,7 +4,7 @@
  *     import { BaseLLMService, runPipeline, GenerationEngine, startSimulator } from "llmbatch";
  */
 export { BaseLLMService, type LLMServiceOptions, type GenerateRequest } from "./service/base-llm-service.js";
-export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type OkResult, type CollectedResults } from "./service/results.js";
+export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type CollectedResults } from "./service/results.js";
 export { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
 export { compileCondition, ConditionError, type CompiledCondition } from "./engine/condition.js";
 export { compileJsonPath, JsonPathError, type CompiledJsonPath } from "./engine/json-path.js";
