@@ -16,7 +16,6 @@ import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stat
 import type { SimContext } from "./context.js";
 
 export type { ReceivedRequest, SimulatorStats } from "./stats.js";
-export { formatGoDuration } from "./go-duration.js";
 export { DEFAULT_MODELS } from "./models.js";
 
 /** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */
