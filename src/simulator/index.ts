@@ -1,6 +1,6 @@
 /**
  * An OpenAI- and Ollama-compatible HTTP server for the demo, the tests and the
- * benchmarks: real wire formats (PROTOCOLS.md), rate limits enforced over slices of the
+ * benchmarks: real wire formats (OpenAI's and Ollama's API references), rate limits enforced over slices of the
  * minute, latency, seeded fault injection and `[[sim:…]]` test directives.
  * It is a stand-in for a provider, never a silent replacement for one.
  */
