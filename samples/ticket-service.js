@@ -14,7 +14,8 @@
  * Against OpenAI, pass `connections: { openai: { apiKey: process.env.OPENAI_API_KEY } }` instead.
  */
 import { pathToFileURL } from "node:url";
-import { BaseLLMService, collectResults, mapResult, startSimulator } from "llmbatch";
+import { BaseLLMService, collectResults, mapResult } from "llmbatch";
+import { startSimulator } from "llmbatch/simulator";
 
 const TRIAGE_SCHEMA = {
   type: "object",

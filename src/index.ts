@@ -1,42 +1,97 @@
 /**
- * The llmbatch library: everything the CLI does, a program can do by importing it.
+ * The llmbatch library (`import … from "llmbatch"`): the stable surface, what a program needs to
+ * do what the CLI does. Everything else in `src/` is internal and may change in any release.
+ * The bundled simulator is `llmbatch/simulator`; test doubles are `llmbatch/testing`.
  *
- *     import { BaseLLMService, runPipeline, GenerationEngine, startSimulator } from "llmbatch";
+ *     import { BaseLLMService, runPipeline, runBatch } from "llmbatch";
  */
+
+// Your own service: business methods over one LLM call each, and helpers to compose their results.
 export { BaseLLMService, type LLMServiceOptions, type GenerateRequest } from "./service/base-llm-service.js";
-export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type OkResult, type CollectedResults } from "./service/results.js";
+export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type CollectedResults } from "./service/results.js";
+
+// Running records through a pipeline: a stream of results, or a whole batch from a file to a file.
 export { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
-export { compileCondition, ConditionError, type CompiledCondition } from "./engine/condition.js";
-export { compileJsonPath, JsonPathError, type CompiledJsonPath } from "./engine/json-path.js";
-export { runBatch, EXIT, type BatchConfig, type BatchOutcome, type ProviderConnections } from "./batch.js";
-export { GenerationEngine, type EngineOptions } from "./engine/engine.js";
-export { callLlm, callEmbed, type CallContext, type CallOutcome } from "./engine/llm-call.js";
-export { parseMaxErrors, ErrorLimit, type MaxErrors } from "./engine/error-limit.js";
-export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
-export { RpmGate } from "./gates/rpm-gate.js";
-export { TpmGate, GateError, type TpmReservation } from "./gates/tpm-gate.js";
+export { runBatch, EXIT, type BatchConfig, type BatchOutcome } from "./batch.js";
 export { createRunGates, type RunGates, type RunGateLimits } from "./gates/run-gates.js";
-export { BudgetGate, BudgetExceededError, type BudgetHold } from "./gates/budget-gate.js";
-export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";
-export { liveLine, MetricsFile, type LiveLine } from "./metrics/live-metrics.js";
-export { renderReport, type ReportInput } from "./report/html-report.js";
-export { loadPriceOverrides, type PriceOverrides } from "./config/prices.js";
-export { estimatePromptTokens, estimateRequestTokens, estimateEmbedTokens, DEFAULT_OUTPUT_TOKENS } from "./gates/token-estimate.js";
-export { systemClock, FakeClock, type Clock } from "./gates/clock.js";
-export { MetricsRecorder, type MetricsSnapshot } from "./metrics/metrics-recorder.js";
-export { SummaryBuilder, type RunSummary, type BudgetSummary } from "./metrics/summary.js";
-export { LatencyHistogram } from "./metrics/latency-histogram.js";
-export { loadPipeline, parsePipeline, defaultPipeline, type Pipeline, type PipelineStep, type GenerateStep, type EmbedStep, type ExtractStep, type ConvertStep, type ConvertOp, type ValidateStep, type OnError, type Limits, type Endpoint } from "./config/pipeline.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
-export { ConfigError, formatProblem, type ConfigProblem } from "./config/config-error.js";
-export { openInput } from "./io/open-input.js";
-export { createResultWriter, type ResultWriter } from "./io/result-writer.js";
+export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";
+export type { MaxErrors } from "./engine/error-limit.js";
+export type { RetryTiming } from "./engine/retry.js";
+
+// Pipelines (YAML files or objects).
+export {
+  loadPipeline,
+  parsePipeline,
+  defaultPipeline,
+  type Pipeline,
+  type PipelineStep,
+  type GenerateStep,
+  type EmbedStep,
+  type ExtractStep,
+  type ConvertStep,
+  type ConvertOp,
+  type ValidateStep,
+  type OnError,
+  type OnTruncated,
+  type Limits,
+  type Endpoint,
+} from "./config/pipeline.js";
+
+// Input and output files.
+export { openInput, type InputFormat, type OpenInputOptions, type OpenedInput } from "./io/open-input.js";
+export { createResultWriter, type ResultWriter, type ResultWriterOptions, type OutputFormat } from "./io/result-writer.js";
+
+// Summary and metrics: the `--summary` file, `--metrics-file` lines, the live figures `onResult` gets.
+export type { RunSummary, BudgetSummary, Percentiles, CostUnknown } from "./metrics/summary.js";
+export type { MetricsRecorder, MetricsSnapshot } from "./metrics/metrics-recorder.js";
+export type { LiveLine } from "./metrics/live-metrics.js";
+
+// Providers and prices.
 export { OpenAIProvider } from "./providers/openai-provider.js";
 export { OllamaProvider } from "./providers/ollama-provider.js";
-export { createProvider, type CreateProviderOptions, type EndpointConnection } from "./providers/create.js";
+export { createProvider, type CreateProviderOptions, type ProviderConnections, type EndpointConnection } from "./providers/create.js";
 export { registerProvider, providerKindNames, type ProviderKind, type ProviderCapabilities, type EndpointSettings, type ClassifyContext } from "./providers/registry.js";
-export { resolveModel } from "./providers/detect.js";
 export { loadPriceTable, findPrice, costOf, withPriceOverrides, type PriceTable, type ModelPrice } from "./providers/prices.js";
-export { startSimulator, type SimulatorOptions, type SimulatorHandle, type SimulatorStats } from "./simulator/index.js";
-export { ProviderError, UsageError, ERROR_POLICY, redactSecrets } from "./errors.js";
-export * from "./types.js";
+export { loadPriceOverrides, type PriceOverrides } from "./config/prices.js";
+
+// Errors: run-level problems throw these; a failed record is a value (`GenerationResult` with `ok: false`).
+export { ProviderError, UsageError, ERROR_POLICY, type ProviderErrorInit, type ErrorPolicy } from "./errors.js";
+export { ConfigError, formatProblem, type ConfigProblem } from "./config/config-error.js";
+
+// The core types.
+export {
+  ERROR_TYPES,
+  type Role,
+  type ContentPart,
+  type ChatMessage,
+  type ResponseFormat,
+  type LlmParams,
+  type LlmRequest,
+  type LlmResponse,
+  type EmbedInput,
+  type EmbedRequest,
+  type EmbedResponse,
+  type Embedding,
+  type ToolCall,
+  type FunctionCall,
+  type ReplyChoice,
+  type ReplyDetails,
+  type Usage,
+  type RateLimitInfo,
+  type ErrorType,
+  type ResultError,
+  type BackoffStats,
+  type StepResult,
+  type OkStepResult,
+  type FailedStepResult,
+  type GenerationResult,
+  type OkResult,
+  type FailedResult,
+  type InputRecord,
+  type InvalidRecord,
+  type ReadItem,
+  type ProviderName,
+  type ProviderCallOptions,
+  type Provider,
+} from "./types.js";

@@ -231,14 +231,11 @@ export interface BackoffStats {
   budget_wait_ms?: number;
 }
 
-export interface StepResult {
+/** What a step's result carries, whether the step succeeded or failed. */
+interface StepResultCommon {
   id: string;
-  /** False when the step failed, even when `on_error: skip` let the record carry on. */
-  ok: boolean;
   /** The step did not run (`when` was false, or its `from` steps had no output), or failed with `on_error: skip`. */
   skipped?: boolean;
-  output?: unknown;
-  error?: ResultError;
   ms: number;
   model?: string;
   usage?: Usage;
@@ -250,12 +247,25 @@ export interface StepResult {
   finish_reason?: string;
 }
 
-/** The value every input record ends as. Never thrown. */
-export interface GenerationResult extends ReplyDetails {
-  id: string;
-  ok: boolean;
+/** A step that ran and succeeded, or was skipped (then it has no output). */
+export interface OkStepResult extends StepResultCommon {
+  ok: true;
   output?: unknown;
-  error?: ResultError;
+  error?: never;
+}
+
+/** A step that failed, even when `on_error: skip` let the record carry on (then `skipped` is set). */
+export interface FailedStepResult extends StepResultCommon {
+  ok: false;
+  error: ResultError;
+  output?: never;
+}
+
+export type StepResult = OkStepResult | FailedStepResult;
+
+/** What every record's result carries, whether it succeeded or failed. */
+interface ResultCommon extends ReplyDetails {
+  id: string;
   model?: string;
   provider?: string;
   usage: Usage;
@@ -271,6 +281,26 @@ export interface GenerationResult extends ReplyDetails {
   /** The input record's fields, with `--include-input`. */
   input?: Record<string, unknown>;
 }
+
+/** A record that succeeded: `output` is its output step's value (null when that step produced none). */
+export interface OkResult<T = unknown> extends ResultCommon {
+  ok: true;
+  output: T;
+  error?: never;
+}
+
+/** A record that failed: `error` says why; there is no output. */
+export interface FailedResult extends ResultCommon {
+  ok: false;
+  error: ResultError;
+  output?: never;
+}
+
+/**
+ * The value every input record ends as. Never thrown. Check `ok` to reach `output` (true) or
+ * `error` (false); `T` types the output for callers that know it.
+ */
+export type GenerationResult<T = unknown> = OkResult<T> | FailedResult;
 
 /** One input record, after parsing. */
 export interface InputRecord {
@@ -370,7 +400,7 @@ export function emptyBackoff(): BackoffStats {
 }
 
 /** The result of a record that failed before any step ran (unreadable, not attempted, an internal error). */
-export function failedResult(id: string, error: ResultError): GenerationResult {
+export function failedResult(id: string, error: ResultError): FailedResult {
   return { id, ok: false, error, usage: emptyUsage(), cost_usd: 0, attempts: 0, backoff: emptyBackoff(), latency_ms: 0, steps: [] };
 }
 

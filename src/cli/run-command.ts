@@ -151,7 +151,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       onInfo: (m) => log.info(m),
       onResult: (result, metrics, skipped) => {
         progress.update(() => metrics.snapshot(), skipped);
-        if (!result.ok) log.verbose(`record ${result.id}: ${result.error?.type}: ${result.error?.message}`);
+        if (!result.ok) log.verbose(`record ${result.id}: ${result.error.type}: ${result.error.message}`);
       },
     });
     progress.stop();

@@ -39,8 +39,7 @@ export class ErrorLimit {
 
   /** Counts one result; returns the reason to stop the run once the limit is reached, else undefined. */
   add(result: GenerationResult): string | undefined {
-    const type = result.error?.type;
-    if (type !== undefined && NOT_COUNTED.has(type)) return undefined;
+    if (!result.ok && NOT_COUNTED.has(result.error.type)) return undefined;
     this.#finished++;
     if (result.ok) return undefined;
     this.#failed++;

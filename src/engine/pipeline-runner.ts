@@ -118,20 +118,10 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     if (onError === "fail") break;
   }
 
-  const result: GenerationResult = {
-    id: record.id,
-    ok: error === undefined,
-    model,
-    provider,
-    usage,
-    cost_usd: roundUsd(cost),
-    attempts,
-    backoff,
-    latency_ms: Math.round(performance.now() - started),
-    steps,
-  };
-  if (error) result.error = error;
-  else result.output = stepOutputs[prepared.outputStep]?.output ?? null;
+  // The same key order on both branches, error or output after the steps, as it has always been.
+  const totals = { model, provider, usage, cost_usd: roundUsd(cost), attempts, backoff, latency_ms: Math.round(performance.now() - started), steps };
+  const result: GenerationResult =
+    error === undefined ? { id: record.id, ok: true, ...totals, output: stepOutputs[prepared.outputStep]?.output ?? null } : { id: record.id, ok: false, ...totals, error };
   if (finishReason !== undefined) result.finish_reason = finishReason;
   if (details !== undefined) Object.assign(result, details);
   return { result, notSent: error !== undefined && notSent && STOPPED.has(error.type) };

@@ -1,7 +1,7 @@
 /**
  * Pre-request token estimates for the TPM gate, counted with o200k/cl100k (./bpe.ts) the way
  * OpenAI counts `prompt_tokens` for chat: per message 3 tokens of framing + role + content, plus 3 tokens that
- * prime the reply (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
+ * prime the reply (OpenAI's Chat Completions example: system "You are a helpful assistant." + user "Hello!" = 19).
  * The simulator counts with the same rules, so estimate and server count agree.
  */
 import { type BpeEncoding, type EncodingName, bpeEncoding } from "./bpe.js";
@@ -9,7 +9,7 @@ import type { ChatMessage, EmbedInput, EmbedRequest, LlmRequest } from "../types
 
 /**
  * Output tokens assumed when a request sets no `max_tokens`. OpenAI reserves the model's maximum
- * output in that case (PROTOCOLS §2.2), which is model-specific and often larger; 4096 is a
+ * output in that case (OpenAI's rate-limits guide), which is model-specific and often larger; 4096 is a
  * middle ground that keeps a batch moving. Set `max_tokens` to make the reservation exact.
  */
 export const DEFAULT_OUTPUT_TOKENS = 4096;

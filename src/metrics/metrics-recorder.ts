@@ -168,7 +168,7 @@ export class MetricsRecorder {
   recordResult(result: GenerationResult): void {
     this.recordDone(result.ok);
     if (!result.ok) {
-      const type = result.error?.type ?? "unknown";
+      const { type } = result.error;
       this.#errorsByType[type] = (this.#errorsByType[type] ?? 0) + 1;
       if (result.attempts === 0) this.#unsent++;
     }

@@ -180,8 +180,7 @@ export class SummaryBuilder {
     this.#records++;
     if (result.ok) this.#ok++;
     else {
-      // A failure always carries an error; "unknown" keeps the counts adding up if one does not.
-      const type = result.error?.type ?? "unknown";
+      const { type } = result.error;
       addTo(this.#errors, type, 1);
       if (NOT_SENT.has(type)) this.#notAttempted++;
       if (type === "invalid_input") this.#invalidInput++;

@@ -6,7 +6,7 @@
 import { ProviderError, redactSecrets } from "../errors.js";
 import type { AbortCause } from "./call-signal.js";
 
-// Long enough for every OpenAI message in PROTOCOLS §3; a 502 HTML page is cut here.
+// Long enough for OpenAI's error messages, whole; a 502 HTML page is cut here.
 const MAX_MESSAGE = 500;
 
 /** The ProviderError for a call our signal aborted, whatever shape the client's error took. */

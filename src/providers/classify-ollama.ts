@@ -1,5 +1,5 @@
 /**
- * ollama-js errors → ProviderError, by HTTP status (PROTOCOLS §6.4, §7). Ollama's error body is
+ * ollama-js errors → ProviderError, by HTTP status (Ollama's `docs/api/errors.mdx`). Ollama's error body is
  * only `{"error": "<text>"}`, with no code or type, so the status is all there is to go on.
  */
 import { ProviderError } from "../errors.js";
@@ -16,7 +16,7 @@ export interface OllamaErrorContext {
 
 /**
  * ollama-js 0.6.4 throws a `ResponseError` for non-2xx answers but does not export the class, so
- * it is recognised by shape: `name === "ResponseError"` and a numeric `status_code` (PROTOCOLS §7).
+ * it is recognised by shape: `name === "ResponseError"` and a numeric `status_code` (ollama-js `src/utils.ts`).
  */
 interface OllamaResponseError extends Error {
   name: "ResponseError";
@@ -34,7 +34,7 @@ export function classifyOllamaError(err: unknown, ctx: OllamaErrorContext): Prov
     const status = err.status_code;
     const type = typeForStatus(status);
     const rateLimits: RateLimitInfo | undefined = ctx.retryAfterMs === undefined ? undefined : { retryAfterMs: ctx.retryAfterMs };
-    // /api/chat answers 404 only for a model it does not have (PROTOCOLS §6.4).
+    // /api/chat answers 404 only for a model it does not have (Ollama's `server/routes.go`).
     const hint = status === 404 ? " (is it pulled? see `ollama list`)" : "";
     return new ProviderError({
       type,

@@ -1,6 +1,7 @@
 /**
  * openai-node errors → ProviderError, once, by HTTP status plus the body's `code`/`type`
- * (PROTOCOLS §3, §4; STYLE "classify by type and status, never by message text").
+ * (OpenAI's error codes guide, platform.openai.com/docs/guides/error-codes, and openai-node's
+ * `APIError.generate`; STYLE "classify by type and status, never by message text").
  * The one exception, "Request too large", is documented at `isRequestTooLarge`.
  */
 import {
@@ -106,7 +107,7 @@ function isCompatContextRefusal(err: APIError, status: number, kind: string | un
 /**
  * A 429 that waiting cannot fix: the request alone exceeds the TPM limit. OpenAI sends it with the
  * same status, `type: "tokens"` and `code: "rate_limit_exceeded"` as an ordinary TPM 429
- * (PROTOCOLS §3), so status/type/code cannot tell them apart. We look, in order, at:
+ * (as the bodies quoted in public issue reports show), so status/type/code cannot tell them apart. We look, in order, at:
  *  1. the request: its `max_tokens` alone (a lower bound on the admission charge) exceeds the limit;
  *  2. headers, for a token 429: the token budget was full (`remaining-tokens` ≥ `limit-tokens`)
  *     and it still said no. Only for a token 429 (or an untyped one while requests were left),

@@ -1,7 +1,7 @@
 /**
  * Ollama's native `/api/chat` (non-streaming) through the official `ollama` client.
  *
- * ollama-js takes no AbortSignal on non-streamed calls and has no timeout (PROTOCOLS §7); the only
+ * ollama-js takes no AbortSignal on non-streamed calls and has no timeout (ollama-js `src/browser.ts`); the only
  * way in is the `fetch` given to the constructor. That fetch is per client, so each call gets its
  * own lightweight `Ollama` instance whose fetch closes over that call's signal. Concurrency-safe by
  * construction, unlike a shared client with a "current signal" field, and simpler to follow than
@@ -124,7 +124,7 @@ function parseChatResponse(data: ChatResponse | undefined, requestedModel: strin
   if (typeof content !== "string") {
     throw new ProviderError({ type: "invalid_response", message: "Ollama response has no message.content string" });
   }
-  // The metric fields are `omitempty`: a cached prompt may leave out prompt_eval_count (PROTOCOLS §6.2).
+  // The metric fields are `omitempty`: a cached prompt may leave out prompt_eval_count (Ollama's `api/types.go`).
   const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : 0);
   const doneReason = response?.done_reason;
   const details = detailsOf(response);

@@ -1,7 +1,8 @@
 /**
  * OpenAI Chat Completions (and OpenAI-compatible servers) through the official `openai` client.
  * One HTTP attempt per call: the client runs with `maxRetries: 0` and the engine owns retries
- * (PROTOCOLS §4 "Design recommendation").
+ * (openai-node's own retries would retry `insufficient_quota` and "Request too large" 429s, which
+ * never succeed, ignore `x-ratelimit-reset-*`, and hide attempts from the metrics).
  */
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
@@ -38,9 +39,9 @@ const REASONING_MODEL = /^(o\d|gpt-5)/;
 
 /**
  * The output cap's field name for one request.
- * - api.openai.com: always `max_completion_tokens` (`max_tokens` is deprecated, PROTOCOLS §1.1).
+ * - api.openai.com: always `max_completion_tokens` (`max_tokens` is deprecated, OpenAI API reference, Chat Completions).
  * - Any other base URL: `max_tokens`, because OpenAI-compatible servers read that one: Ollama's
- *   /v1 ignores `max_completion_tokens` entirely (PROTOCOLS §6.6), as do older vLLM / llama.cpp
+ *   /v1 ignores `max_completion_tokens` entirely (Ollama's `openai/openai.go`), as do older vLLM / llama.cpp
  *   builds, and a server that ignores the cap generates without limit. The exception is an OpenAI
  *   reasoning model name, which only an OpenAI-like server serves and which rejects `max_tokens`.
  * - `maxTokensField` in the options overrides both (e.g. a proxy in front of api.openai.com).

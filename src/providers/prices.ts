@@ -1,5 +1,5 @@
 /**
- * The price table (prices.json, PROTOCOLS §8) and the pure functions that read it. Prices are data
+ * The price table (prices.json, with its source and date) and the pure functions that read it. Prices are data
  * with a source and a date, not constants in a provider (STYLE "Data and types").
  *
  * The JSON is imported as a module: TypeScript (resolveJsonModule) emits it next to this file in

@@ -1,5 +1,6 @@
 /**
- * Parsing of OpenAI's rate-limit response headers (PROTOCOLS §2.1) into `RateLimitInfo`.
+ * Parsing of OpenAI's rate-limit response headers (`x-ratelimit-*`, OpenAI's rate-limits guide,
+ * platform.openai.com/docs/guides/rate-limits) into `RateLimitInfo`.
  * Pure functions over a header getter, so they work on a fetch `Headers`, a Node
  * `IncomingHttpHeaders` or a test table alike.
  */
@@ -54,7 +55,7 @@ function nonNegative(value: string | null): number | undefined {
 
 /**
  * Reads the server's wait hint: `retry-after-ms` (float ms, Azure/OpenAI-compatible proxies) first,
- * then `retry-after` as float seconds or an HTTP date; the same order openai-node uses (PROTOCOLS §4).
+ * then `retry-after` as float seconds or an HTTP date; the same order openai-node uses (`retryRequest` in its `src/client.ts`).
  */
 export function parseRetryAfter(get: HeaderGetter, now: number = Date.now()): number | undefined {
   const ms = nonNegative(get("retry-after-ms"));

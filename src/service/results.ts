@@ -4,11 +4,9 @@
  * prefers try/catch.
  */
 import { resultError } from "../errors.js";
-import type { GenerationResult, ResultError } from "../types.js";
+import type { FailedResult, GenerationResult, OkResult, ResultError } from "../types.js";
 
-/** A result that succeeded, with its output typed. */
-export type OkResult<T = unknown> = GenerationResult & { ok: true; output: T };
-
+/** Whether the result succeeded; `T` is the caller's word for its output's type (not checked). */
 export function isOk<T = unknown>(result: GenerationResult): result is OkResult<T> {
   return result.ok;
 }
@@ -18,27 +16,28 @@ export function isOk<T = unknown>(result: GenerationResult): result is OkResult<
  * a failed result comes back as it is. When `fn` throws, the result fails with a `pipeline_step`
  * error carrying the message, so one bad record never becomes an exception in a batch loop.
  */
-export async function mapResult<T, U>(result: GenerationResult, fn: (output: T, result: OkResult<T>) => U | Promise<U>): Promise<GenerationResult> {
-  if (!isOk<T>(result)) return result;
+export async function mapResult<T, U>(result: GenerationResult, fn: (output: T, result: OkResult<T>) => U | Promise<U>): Promise<GenerationResult<U>> {
+  if (!result.ok) return result;
+  const ok = result as OkResult<T>;
   try {
-    return { ...result, output: await fn(result.output, result) };
+    return { ...ok, output: await fn(ok.output, ok) };
   } catch (err) {
-    const { output: _dropped, ...rest } = result;
+    const { output: _dropped, ...rest } = ok;
     return { ...rest, ok: false, error: resultError("pipeline_step", `mapResult: ${err instanceof Error ? err.message : String(err)}`) };
   }
 }
 
 /** Thrown by `unwrap` for a failed result; `result` is the whole failed result. */
 export class ResultFailedError extends Error {
-  constructor(readonly result: GenerationResult) {
-    super(`${result.id}: ${result.error?.type ?? "unknown"}: ${result.error?.message ?? "failed"}`);
+  constructor(readonly result: FailedResult) {
+    super(`${result.id}: ${result.error.type}: ${result.error.message}`);
     this.name = "ResultFailedError";
   }
 }
 
 /** The output of a successful result; throws `ResultFailedError` for a failed one. */
 export function unwrap<T = unknown>(result: GenerationResult): T {
-  if (isOk<T>(result)) return result.output;
+  if (result.ok) return result.output as T;
   throw new ResultFailedError(result);
 }
 
@@ -56,8 +55,8 @@ export interface CollectedResults<T> {
 export async function collectResults<T = unknown>(results: Iterable<GenerationResult | Promise<GenerationResult>> | AsyncIterable<GenerationResult>): Promise<CollectedResults<T>> {
   const out: CollectedResults<T> = { outputs: [], errors: [] };
   for await (const r of results) {
-    if (isOk<T>(r)) out.outputs.push({ id: r.id, output: r.output });
-    else out.errors.push({ id: r.id, error: r.error ?? resultError("unknown", "failed without an error") });
+    if (r.ok) out.outputs.push({ id: r.id, output: r.output as T });
+    else out.errors.push({ id: r.id, error: r.error });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * An OpenAI- and Ollama-compatible HTTP server for the demo, the tests and the
- * benchmarks: real wire formats (PROTOCOLS.md), rate limits enforced over slices of the
+ * benchmarks: real wire formats (OpenAI's and Ollama's API references), rate limits enforced over slices of the
  * minute, latency, seeded fault injection and `[[sim:…]]` test directives.
  * It is a stand-in for a provider, never a silent replacement for one.
  */
@@ -16,7 +16,6 @@ import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stat
 import type { SimContext } from "./context.js";
 
 export type { ReceivedRequest, SimulatorStats } from "./stats.js";
-export { formatGoDuration } from "./go-duration.js";
 export { DEFAULT_MODELS } from "./models.js";
 
 /** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */

@@ -1,4 +1,4 @@
-/** Response bodies of `/api/chat` and `/api/generate`, whole or as NDJSON (PROTOCOLS §6.2). */
+/** Response bodies of `/api/chat` and `/api/generate`, whole or as NDJSON (Ollama's `docs/api.md`). */
 import type { OllamaRequest } from "./ollama-request.js";
 
 export interface OllamaMetrics {

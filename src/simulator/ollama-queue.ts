@@ -1,5 +1,5 @@
 /**
- * Ollama's scheduler as seen from outside (PROTOCOLS §6.5): per model, `numParallel`
+ * Ollama's scheduler as seen from outside (its FAQ, "How does Ollama handle concurrent requests?"): per model, `numParallel`
  * requests run at once and up to `maxQueue` more wait in FIFO order; one more than that
  * gets an immediate 503. A client that gives up while waiting leaves the queue.
  */

@@ -1,5 +1,5 @@
 /**
- * Ollama's native API (PROTOCOLS §6): `POST /api/chat`, `POST /api/generate` (streaming
+ * Ollama's native API (its `docs/api.md`): `POST /api/chat`, `POST /api/generate` (streaming
  * by default, as the server defaults `stream` to true), `GET /api/tags`,
  * `GET /api/version`. Errors are `{"error":"…"}` with gin's JSON content type, which
  * ollama-js needs to unwrap them. No auth and no rate-limit headers, like a local server.

@@ -1,5 +1,5 @@
 /**
- * OpenAI error bodies, worded as the real API words them (PROTOCOLS §3). The shape is
+ * OpenAI error bodies, worded as the real API words them (OpenAI's error codes guide, and bodies seen in the wild). The shape is
  * always `{error:{message,type,param,code}}` with all four keys present, because the
  * SDK copies them onto `APIError` and clients classify on `type`/`code`.
  */

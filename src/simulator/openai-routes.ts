@@ -183,7 +183,7 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
     const refusal = contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens);
     return out.send(refusal.status, refusal.body);
   }
-  // Ollama truncates an over-long prompt instead of refusing it (PROTOCOLS §6.1).
+  // Ollama truncates an over-long prompt instead of refusing it (Ollama's `server/routes.go`).
   if (!model.local && promptTokens > model.contextWindow) return out.fail(openaiErrors.contextLength(model.contextWindow, promptTokens));
   if (directives?.rateLimit) return out.failRateLimitedByDirective();
 

@@ -1,7 +1,8 @@
 /**
  * Token counting with o200k_base, the encoding of gpt-4o, gpt-4.1, the o-series and gpt-5. The
  * client estimates with the same encoder (src/gates/bpe.ts) and the same chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
- * exactly (PROTOCOLS §1.2: system "You are a helpful assistant." + user "Hello!" = 19).
+ * exactly (the example in OpenAI's API reference for Chat Completions: system "You are a helpful
+ * assistant." + user "Hello!" = 19).
  */
 import { bpeEncoding } from "../gates/bpe.js";
 import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS, promptFieldTokens, type PromptFields } from "../gates/token-estimate.js";

@@ -6,7 +6,9 @@
 // mode "batch": the whole path through the library (runBatch: JSONL reader on stdin → dedupe →
 //   engine → JSONL writer to /dev/null → summary), with the input generated on the fly into a pipe.
 import { PassThrough } from "node:stream";
-import { GenerationEngine, createProvider, defaultPipeline, loadPriceTable, resolveRunOptions, runBatch } from "../../dist/index.js";
+import { createProvider, defaultPipeline, loadPriceTable, resolveRunOptions, runBatch } from "../../dist/index.js";
+// The engine is internal (not in the public API): the bench drives it directly for its attempt timings.
+import { GenerationEngine } from "../../dist/engine/engine.js";
 
 const cfg = JSON.parse(process.argv[2]);
 

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startSimulator } from "../../dist/index.js";
+import { startSimulator } from "../../dist/simulator/index.js";
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const args = process.argv.slice(2);

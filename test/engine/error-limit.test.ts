@@ -3,10 +3,9 @@ import { ErrorLimit, MAX_ERRORS_MIN_SAMPLE, parseMaxErrors } from "../../src/eng
 import { UsageError } from "../../src/errors.js";
 import { emptyBackoff, emptyUsage, type ErrorType, type GenerationResult } from "../../src/types.js";
 
-const result = (ok: boolean, type?: ErrorType): GenerationResult => ({
+const result = (ok: boolean, type: ErrorType = "server"): GenerationResult => ({
   id: "x",
-  ok,
-  error: type ? { type, message: "m", retriable: false } : undefined,
+  ...(ok ? { ok, output: "o" } : { ok, error: { type, message: "m", retriable: false } }),
   usage: emptyUsage(),
   cost_usd: 0,
   attempts: 1,

@@ -7,7 +7,7 @@ import { readCsv } from "../../src/io/csv-reader.js";
 import { csvField, csvLine } from "../../src/io/csv-writer.js";
 import { unguardFormula } from "../../src/io/formula-guard.js";
 import { createResultWriter, outputFormatFor } from "../../src/io/result-writer.js";
-import { chunked, collect, records, result, tempDir } from "./helpers.js";
+import { chunked, collect, failed, records, result, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -35,7 +35,7 @@ describe("CSV result writer", () => {
     const path = join(tmp.dir, "out.csv");
     const writer = await createResultWriter({ path });
     await writer.write(result({ output: 'Hello, "world"\nbye' }));
-    await writer.write(result({ id: "43", ok: false, output: undefined, finish_reason: undefined, cost_usd: null, error: { type: "rate_limit", message: "429, slow down", retriable: true } }));
+    await writer.write(failed({ type: "rate_limit", message: "429, slow down", retriable: true }, { id: "43", finish_reason: undefined, cost_usd: null }));
     await writer.close();
     const text = readFileSync(path, "utf8");
     expect(text).toBe(

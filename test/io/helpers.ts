@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { emptyBackoff, type GenerationResult, type ReadItem } from "../../src/types.js";
+import { emptyBackoff, type FailedResult, type OkResult, type ReadItem, type ResultError } from "../../src/types.js";
 
 /** A fresh temp directory per test file; `cleanup` in afterAll. */
 export function tempDir(): { dir: string; file(name: string, content: string | Buffer): string; cleanup(): void } {
@@ -41,7 +41,7 @@ export function invalids(items: ReadItem[]) {
 }
 
 /** A successful result with every field set, as the engine would produce it. */
-export function result(over: Partial<GenerationResult> = {}): GenerationResult {
+export function result(over: Partial<OkResult> = {}): OkResult {
   return {
     id: "42",
     ok: true,
@@ -57,4 +57,10 @@ export function result(over: Partial<GenerationResult> = {}): GenerationResult {
     finish_reason: "stop",
     ...over,
   };
+}
+
+/** A failed result with `error`, otherwise as `result()` without its output. */
+export function failed(error: ResultError, over: Partial<FailedResult> = {}): FailedResult {
+  const { output: _output, ...rest } = result();
+  return { ...rest, ok: false, error, ...over };
 }

@@ -4,7 +4,7 @@ import { PassThrough, Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { createResultWriter } from "../../src/io/result-writer.js";
-import { result, tempDir } from "./helpers.js";
+import { failed, result, tempDir } from "./helpers.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -30,7 +30,7 @@ describe("JSONL result writer", () => {
     // Keys deliberately in another order; `input` is dropped without includeInput.
     const { id, ok, ...rest } = result();
     await writer.write({ ...rest, input: { a: 1 }, ok, id });
-    await writer.write(result({ id: "43", ok: false, output: undefined, error: { type: "timeout", message: "slow", retriable: true }, cost_usd: null }));
+    await writer.write(failed({ type: "timeout", message: "slow", retriable: true }, { id: "43", cost_usd: null }));
     await writer.close();
     const lines = readFileSync(path, "utf8").split("\n");
     expect(lines).toHaveLength(3);

@@ -7,8 +7,7 @@ import { emptyBackoff, emptyUsage, type GenerationResult } from "../../src/types
 
 const result = (ok: boolean, latency: number, cost: number | null): GenerationResult => ({
   id: "x",
-  ok,
-  ...(ok ? {} : { error: { type: "timeout" as const, message: "t", retriable: true } }),
+  ...(ok ? { ok, output: "o" } : { ok, error: { type: "timeout" as const, message: "t", retriable: true } }),
   usage: emptyUsage(),
   cost_usd: cost,
   attempts: 1,

@@ -147,7 +147,7 @@ describe("SummaryBuilder", () => {
   it("an unpriced model's cost is null once it answered, 0 while nothing was billed; its tokens are kept per model", () => {
     const b = new SummaryBuilder(new FakeClock());
     const step = (id: string, model: string, cost: number | null, input: number): StepResult => ({
-      id, ok: cost !== 0, ms: 10, model, cost_usd: cost, attempts: 1, usage: { input_tokens: input, output_tokens: 5, cached_tokens: 0 },
+      id, ...(cost !== 0 ? { ok: true } : { ok: false, error: { type: "bad_request", message: "refused", retriable: false } }), ms: 10, model, cost_usd: cost, attempts: 1, usage: { input_tokens: input, output_tokens: 5, cached_tokens: 0 },
     });
     b.add(ok("1", "gpt-4o-mini", 0.25, 10, [step("s", "gpt-4o-mini", 0.25, 100)]));
     b.add(ok("2", "tiny", 0, 10, [step("t", "tiny", 0, 0)])); // refused: nothing billed

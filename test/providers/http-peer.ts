@@ -1,6 +1,6 @@
 /**
  * A tiny real HTTP server for provider tests: each test scripts the answer the real client gets
- * over a real socket (no mocked SDK, no stubbed fetch). The bodies come from PROTOCOLS §3 and §6.4.
+ * over a real socket (no mocked SDK, no stubbed fetch). The bodies are OpenAI's and Ollama's, as the real servers send them.
  */
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -69,7 +69,7 @@ export function text(res: ServerResponse, status: number, body: string, contentT
   res.end(body);
 }
 
-/** OpenAI's error shape: all four keys present (PROTOCOLS §3). */
+/** OpenAI's error shape: all four keys present (`ErrorResponse` in OpenAI's OpenAPI spec). */
 export function openaiError(message: string, type: string, code: string | null, param: string | null = null) {
   return { error: { message, type, param, code } };
 }

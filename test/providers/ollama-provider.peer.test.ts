@@ -1,6 +1,6 @@
 /**
  * OllamaProvider through the real `ollama` client against a scripted local HTTP peer
- * (PROTOCOLS §6.2, §6.4, §7): request mapping, response parsing, error statuses, transport
+ * (Ollama's `docs/api.md`, ollama-js 0.6.4): request mapping, response parsing, error statuses, transport
  * faults, timeouts and aborts, and per-call signals under concurrency.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -96,7 +96,7 @@ describe("success", () => {
   });
 });
 
-describe("HTTP errors (PROTOCOLS §6.4)", () => {
+describe("HTTP errors (Ollama's statuses)", () => {
   it.each([
     [404, { error: "model 'llama9' not found" }, "model_not_found", false],
     [400, { error: "top_logprobs must be between 0 and 20" }, "bad_request", false],

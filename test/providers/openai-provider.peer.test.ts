@@ -1,6 +1,6 @@
 /**
  * OpenAIProvider through the real `openai` client against a scripted local HTTP peer:
- * every row of PROTOCOLS §3, plus transport faults, timeouts and aborts.
+ * every error OpenAI's error codes guide lists, plus transport faults, timeouts and aborts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { providerFailure } from "./failure.js";
@@ -106,7 +106,7 @@ describe("success", () => {
   });
 });
 
-describe("HTTP errors (PROTOCOLS §3)", () => {
+describe("HTTP errors (OpenAI's error codes)", () => {
   const rpm = openaiError(
     "Rate limit reached for gpt-4o-mini in organization org-XXX on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.",
     "requests",

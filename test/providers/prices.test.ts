@@ -5,7 +5,7 @@ const table = loadPriceTable();
 const usage = (input_tokens: number, output_tokens: number, cached_tokens = 0) => ({ input_tokens, output_tokens, cached_tokens });
 
 describe("price table", () => {
-  it("has a source and a date and every model of PROTOCOLS §8", () => {
+  it("has a source and a date and every model llmbatch documents a price for", () => {
     expect(table.source).toMatch(/genai-prices/);
     expect(table.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const expected = [

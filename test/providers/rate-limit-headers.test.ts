@@ -33,7 +33,7 @@ describe("parseGoDuration", () => {
 });
 
 describe("parseRateLimitHeaders", () => {
-  it("reads the six x-ratelimit headers (PROTOCOLS §2.1 sample)", () => {
+  it("reads the six x-ratelimit headers (the sample in OpenAI's rate-limits guide)", () => {
     const info = parseRateLimitHeaders(
       from({
         "x-ratelimit-limit-requests": "60",

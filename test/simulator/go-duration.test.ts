@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatGoDuration } from "../../src/simulator/index.js";
+import { formatGoDuration } from "../../src/simulator/go-duration.js";
 import { parseGoDuration } from "./helpers.js";
 
 describe("formatGoDuration", () => {

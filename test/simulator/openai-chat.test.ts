@@ -17,7 +17,7 @@ describe("POST /v1/chat/completions with the openai client", () => {
   beforeAll(async () => ({ sim, client } = await openaiFixture({ models: [...DEFAULT_MODELS] })));
   afterAll(() => sim.close());
 
-  it("answers in the PROTOCOLS §1.2 shape, counting the spec example as 19 prompt tokens", async () => {
+  it("answers in Chat Completions' shape, counting OpenAI's reference example as 19 prompt tokens", async () => {
     const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: HELLO }).withResponse();
     expect(data.id).toMatch(/^chatcmpl-[A-Za-z0-9]{29}$/);
     expect(data.object).toBe("chat.completion");

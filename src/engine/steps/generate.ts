@@ -114,11 +114,12 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
     calls += made;
     attempts += outcome.attempts;
     addBackoff(backoff, outcome.backoff);
-    const result = (ok: boolean, extra: Partial<StepResult>): StepOutcome => {
-      const r: StepResult = { id: step.id, ok, ms: elapsed(started), model, usage, cost_usd: cost, attempts, ...extra };
+    const result = (end: { ok: true; output: unknown } | { ok: false; error: ResultError }): StepOutcome => {
+      const totals = { ms: elapsed(started), model, usage, cost_usd: cost, attempts };
+      const r: StepResult = end.ok ? { id: step.id, ok: true, ...totals, output: end.output } : { id: step.id, ok: false, ...totals, error: end.error };
       if (repairs > 0) r.repairs = repairs;
       if (finishReason !== undefined) r.finish_reason = finishReason;
-      return { result: r, notSent: !ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
+      return { result: r, notSent: !end.ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
     };
     if (!outcome.ok) {
       // A failed call can still have been billed (a content filter stop): keep its tokens and cost.
@@ -126,22 +127,22 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
         addUsage(usage, outcome.usage);
         cost = addCost(cost, deps.cost(provider.name, model, outcome.usage));
       }
-      return result(false, { error: outcome.error });
+      return result({ ok: false, error: outcome.error });
     }
 
     const { response } = outcome;
     addUsage(usage, response.usage);
     cost = addCost(cost, deps.cost(provider.name, response.model || model, response.usage));
-    if (structured === undefined) return withDetails(result(true, { output: response.text }), response.details);
+    if (structured === undefined) return withDetails(result({ ok: true, output: response.text }), response.details);
 
     const checked = structured.check(response.text, response.finishReason);
-    if (checked.ok) return withDetails(result(true, { output: checked.value }), response.details);
+    if (checked.ok) return withDetails(result({ ok: true, output: checked.value }), response.details);
     if (repairs >= repairAttempts) {
       const error = resultError("invalid_response", `step "${step.id}": the reply ${checked.problem} (after ${calls} call${calls === 1 ? "" : "s"}, ${repairs} repair${repairs === 1 ? "" : "s"})`, {
         code: checked.code,
         retriable: false,
       });
-      return result(false, { error });
+      return result({ ok: false, error });
     }
     next = { ...sent, messages: [...sent.messages, { role: "assistant", content: response.text }, { role: "user", content: structured.repairPrompt(checked.problem) }] };
   }
