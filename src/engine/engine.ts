@@ -3,9 +3,8 @@ import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
-import { RpmGate } from "../gates/rpm-gate.js";
-import { TpmGate } from "../gates/tpm-gate.js";
-import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
+import type { QuotaStore } from "../gates/quota-store.js";
+import { Quotas } from "../gates/quotas.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
@@ -18,6 +17,7 @@ import { Slots, ResultQueue } from "./flow-control.js";
 import { createStepDeps } from "./step-deps.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 import { DEFAULT_CONCURRENCY } from "../config/run-options.js";
+import { INTERRUPTED, stopFor, stopText, unsentType, type StopReason } from "./stop-reason.js";
 
 export interface EngineOptions {
   pipeline: Pipeline;
@@ -32,12 +32,15 @@ export interface EngineOptions {
    * @default true
    */
   adaptiveConcurrency?: boolean;
-  /** Client-side requests-per-minute gate (ignored when `rpmGate` is given). */
+  /** Client-side requests per minute, of each quota (each model of an OpenAI-style endpoint). */
   rpm?: number;
-  /** Client-side tokens-per-minute gate (ignored when `tpmGate` is given). */
+  /** Client-side tokens per minute, of each quota. */
   tpm?: number;
-  rpmGate?: RpmGate;
-  tpmGate?: TpmGate;
+  /**
+   * Where the quotas' buckets live (the seam a store shared across processes plugs into).
+   * @default a new in-memory store
+   */
+  quotaStore?: QuotaStore;
   /** `--max-cost`: every attempt holds its worst-case cost here; when it refuses one, admission stops. */
   budgetGate?: BudgetGate;
   /** Retries per LLM call after the first attempt. @default 5 */
@@ -66,7 +69,7 @@ export interface EngineOptions {
    */
   maxErrors?: MaxErrors;
   /** Hears the run stop admitting, once, when it does (to note what was in flight then). */
-  onStop?(reason: string): void;
+  onStop?(reason: StopReason): void;
 }
 
 /**
@@ -74,16 +77,16 @@ export interface EngineOptions {
  * Composes gates, providers and the pipeline runner; holds no provider wire knowledge.
  */
 export class GenerationEngine {
-  readonly rpmGate: RpmGate;
-  readonly tpmGate: TpmGate;
+  /** One quota per thing a provider limits (an OpenAI model on an endpoint and key, an Ollama server). */
+  readonly quotas: Quotas;
   readonly #opts: EngineOptions;
   readonly #prepared: PreparedPipeline;
   readonly #providers = new Map<ProviderName, Provider>();
   readonly #stop = new AbortController();
   readonly #cancel: AbortSignal;
+  #stopped: StopReason | undefined;
+  /** `stopText` of the stop, once. */
   #stopReason: string | undefined;
-  /** What records left unsent by the stop come out as. */
-  #stopType: "not_attempted" | "budget_exceeded" = "not_attempted";
   /** Set by `abandon`: the rest of the input is not read. */
   #abandoned = false;
 
@@ -94,10 +97,9 @@ export class GenerationEngine {
     this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#prepared = preparePipeline(options.pipeline);
     this.#cancel = options.cancelSignal ?? new AbortController().signal;
-    this.rpmGate = options.rpmGate ?? new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
-    this.tpmGate = options.tpmGate ?? new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
-    if (options.stopSignal?.aborted) this.stop("interrupted");
-    else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    this.quotas = new Quotas({ store: options.quotaStore, limits: { rpm: options.rpm, tpm: options.tpm } });
+    if (options.stopSignal?.aborted) this.stop(INTERRUPTED);
+    else options.stopSignal?.addEventListener("abort", () => this.stop(INTERRUPTED), { once: true });
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
     for (const name of this.#prepared.providers) this.#provider(name);
   }
@@ -115,17 +117,22 @@ export class GenerationEngine {
     return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#concurrency));
   }
 
-  /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
+  /** Why the run stopped admitting early, in words (`fatal: …`, `interrupted`), or undefined. */
   get stopReason(): string | undefined {
     return this.#stopReason;
   }
 
-  /** Stops admitting new records; records not yet sent come out as `type` (`not_attempted` by default). */
-  stop(reason: string, type: "not_attempted" | "budget_exceeded" = "not_attempted"): void {
-    if (this.#stopReason !== undefined) return;
-    this.#stopReason = reason;
-    this.#stopType = type;
-    this.#stop.abort(new Error(reason));
+  /** Why the run stopped admitting early, as a value, or undefined. */
+  get stopped(): StopReason | undefined {
+    return this.#stopped;
+  }
+
+  /** Stops admitting new records; records not yet sent come out `budget_exceeded` after a budget stop, else `not_attempted`. */
+  stop(reason: StopReason): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = reason;
+    this.#stopReason = stopText(reason);
+    this.#stop.abort(new Error(this.#stopReason));
     this.#opts.onStop?.(reason);
   }
 
@@ -134,7 +141,7 @@ export class GenerationEngine {
    * output closed, as with `| head`). The records already started still end and yield their
    * results, so what their requests cost can be counted; the rest of the input yields nothing.
    */
-  abandon(reason: string): void {
+  abandon(reason: StopReason): void {
     this.#abandoned = true;
     this.stop(reason);
   }
@@ -154,7 +161,7 @@ export class GenerationEngine {
     let consumerGone = false;
     const finish = (seq: number, result: GenerationResult) => {
       const limitReached = errorLimit?.add(result);
-      if (limitReached) this.stop(limitReached);
+      if (limitReached) this.stop({ kind: "max_errors", message: limitReached });
       queue.push({ seq, result });
     };
 
@@ -226,14 +233,14 @@ export class GenerationEngine {
     setMaxListeners(listeners, this.#stop.signal);
     if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
     return createStepDeps({
-      rpmGate: this.rpmGate,
-      tpmGate: this.tpmGate,
+      quotas: this.quotas,
       maxRetries: this.#opts.maxRetries,
       timeoutMs: this.#opts.timeoutMs,
       retryTiming: this.#opts.retryTiming,
       stop: this.#stop.signal,
       cancel,
-      halt: (reason, type) => this.stop(reason, type),
+      // The call reports; the run decides: a fatal error or the budget refusing stops admission.
+      onReport: (report) => this.stop(stopFor(report)),
       observer: this.#opts.observer,
       prices: this.#opts.prices,
       onUnpricedModel: this.#opts.onUnpricedModel,
@@ -250,7 +257,8 @@ export class GenerationEngine {
 
   #notAttempted(record: InputRecord): GenerationResult {
     const reason = this.#stopReason ?? "the run stopped";
-    const result = failedResult(record.id, resultError(this.#stopType, `not attempted: ${reason}`));
+    const type = this.#stopped === undefined ? "not_attempted" : unsentType(this.#stopped);
+    const result = failedResult(record.id, resultError(type, `not attempted: ${reason}`));
     if (this.#opts.includeInput) result.input = record.vars;
     if (record.metadata !== undefined) result.metadata = record.metadata;
     return result;

@@ -11,18 +11,22 @@
 import type { ChatResponse, EmbedResponse as OllamaEmbedResponse, Ollama } from "ollama";
 import { ProviderError } from "../errors.js";
 import { lazyModule } from "../lazy-module.js";
-import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type ReplyDetails, type ToolCall } from "../types.js";
+import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type QuotaScope, type ReplyDetails, type ToolCall } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { toOllamaChat } from "./ollama-chat-request.js";
 import { toOllamaEmbed } from "./ollama-embed-request.js";
 import { classifyOllamaError } from "./classify-ollama.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { parseRetryAfter } from "./rate-limit-headers.js";
+import { serverScope } from "./quota-scope.js";
 
 export interface OllamaProviderOptions {
   /** @default "http://127.0.0.1:11434" (ollama-js's default) */
   host?: string;
 }
+
+/** ollama-js's own default host. */
+const OLLAMA_DEFAULT_HOST = "http://127.0.0.1:11434";
 
 /** ollama-js is loaded with the first Ollama provider: a run against OpenAI never pays for it. */
 const ollamaJs = lazyModule<typeof import("ollama")>("ollama");
@@ -33,9 +37,15 @@ export class OllamaProvider implements Provider {
   // Node's built-in fetch keeps ~37 KB per request alive until a full GC (see http-fetch.ts).
   readonly #fetch = createHttpFetch().fetch;
   readonly #Ollama = ollamaJs().Ollama;
+  #scope: QuotaScope | undefined;
 
   constructor(options: OllamaProviderOptions = {}) {
     this.host = options.host;
+  }
+
+  /** One quota for the whole server: Ollama limits by its slots, not per model. */
+  quotaScope(): QuotaScope {
+    return (this.#scope ??= serverScope(this.name, this.host ?? OLLAMA_DEFAULT_HOST));
   }
 
   check(request: LlmRequest): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * `BaseLLMService`: the base class for a program's own business methods. Subclasses call
  * `this.generate(…)`; the gates, retries, cost and metrics are the engine's own pieces
- * (`callLlm` through `runRecord`, `RpmGate`/`TpmGate`, pricing, `MetricsRecorder`,
+ * (`callLlm` through `runRecord`, the quotas, pricing, `MetricsRecorder`,
  * `SummaryBuilder`), shared by every call of one service, so concurrent calls are paced together.
  *
  *     class Tickets extends BaseLLMService {
@@ -17,9 +17,8 @@ import { createStepDeps } from "../engine/step-deps.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
 import { exitCodeFor } from "../exit-codes.js";
-import { RUN_GATE_OPTIONS } from "../gates/gate-options.js";
-import { RpmGate } from "../gates/rpm-gate.js";
-import { TpmGate } from "../gates/tpm-gate.js";
+import { Quotas } from "../gates/quotas.js";
+import { stopFor, stopText, type StopReason } from "../engine/stop-reason.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
@@ -80,8 +79,8 @@ export interface GenerateRequest {
 }
 
 export class BaseLLMService {
-  readonly rpmGate: RpmGate;
-  readonly tpmGate: TpmGate;
+  /** One quota per thing a provider limits (an OpenAI model on an endpoint and key), shared by every call. */
+  readonly quotas: Quotas;
   readonly metrics = new MetricsRecorder();
   readonly #opts: LLMServiceOptions;
   readonly #summary = new SummaryBuilder();
@@ -94,22 +93,21 @@ export class BaseLLMService {
   #nextId = 0;
   #closed: Promise<RunSummary> | undefined;
   #stopReason: string | undefined;
+  #stopped: StopReason | undefined;
 
   constructor(options: LLMServiceOptions = {}) {
     this.#opts = options;
     this.#limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.rpmGate = new RpmGate({ ...RUN_GATE_OPTIONS, limit: options.rpm });
-    this.tpmGate = new TpmGate({ ...RUN_GATE_OPTIONS, limit: options.tpm });
+    this.quotas = new Quotas({ limits: { rpm: options.rpm, tpm: options.tpm } });
     const warned = new Set<string>();
     this.#deps = createStepDeps({
-      rpmGate: this.rpmGate,
-      tpmGate: this.tpmGate,
+      quotas: this.quotas,
       maxRetries: options.maxRetries,
       timeoutMs: options.timeoutMs,
       retryTiming: options.retryTiming,
       stop: this.#stop.signal,
       cancel: this.#cancel.signal,
-      halt: (reason) => this.#halt(reason),
+      onReport: (report) => this.#halt(stopFor(report)),
       observer: this.metrics.attemptObserver(),
       prices: options.prices ?? loadPriceTable(),
       onUnpricedModel: (model) => {
@@ -182,10 +180,11 @@ export class BaseLLMService {
     return p;
   }
 
-  #halt(reason: string): void {
+  #halt(reason: StopReason | "closed"): void {
     if (this.#stopReason !== undefined) return;
-    this.#stopReason = reason;
-    this.#stop.abort(new Error(reason));
+    if (reason !== "closed") this.#stopped = reason;
+    this.#stopReason = reason === "closed" ? reason : stopText(reason);
+    this.#stop.abort(new Error(this.#stopReason));
   }
 
   /** The summary so far: the same fields as the CLI's `--summary` file. */
@@ -205,7 +204,7 @@ export class BaseLLMService {
       await Promise.allSettled([...this.#inFlight]);
       await Promise.allSettled([...this.#providers.values()].map((p) => p.close?.()));
       const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.#stopReason === "closed" ? null : (this.#stopReason ?? null), costUnknown: this.metrics.costUnknown });
-      summary.exit_code = exitCodeFor(summary.stopped_reason, summary);
+      summary.exit_code = exitCodeFor(this.#stopped, summary);
       await this.#opts.onClose?.(summary);
       return summary;
     })();
