@@ -205,3 +205,15 @@ function asProviderError(err: unknown): ProviderError {
   const message = err instanceof Error ? err.message : String(err);
   return new ProviderError({ type: "unknown", message: `provider failed unexpectedly: ${message}`, cause: err });
 }
+
+/**
+ * A step's call context: its own `retries` and `limits:` over the run's. The run's own context
+ * (no copy) when the step sets neither.
+ */
+export function stepCallContext(step: { retries?: number | undefined; limits?: QuotaLimits | undefined }, call: CallContext): CallContext {
+  if (step.retries === undefined && step.limits === undefined) return call;
+  const own = { ...call };
+  if (step.retries !== undefined) own.maxRetries = step.retries;
+  if (step.limits !== undefined) own.limits = step.limits;
+  return own;
+}

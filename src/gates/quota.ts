@@ -122,9 +122,8 @@ export class Quota {
     if (!(grant instanceof Grant) || grant.settled) return;
     grant.settled = true;
     if (used !== undefined) this.counters.tokens += used;
-    if (used === grant.tokens) return;
     void this.#store.settle(this.key, grant.tokens, used);
-    this.#wake();
+    if (used !== grant.tokens) this.#wake();
   }
 
   /** A 429: the server's window is full for every request of this quota, not only the one that met it. */

@@ -85,9 +85,10 @@ function steadyRate(starts, t0) {
   return last > from ? (inWindow / (last - from)) * 60_000 : undefined;
 }
 
-/** The limits in force at the end (learned or told), of the run's first quota. */
+/** The limits in force at the end (learned or told): of the run's first quota, and of each. */
 function limitsOf(engine) {
-  return { rpmLimit: engine.rpmGate.limit, tpmLimit: engine.tpmGate.limit };
+  const quotas = engine.quotas.list().map((q) => ({ quota: q.label, ...q.gauges(), ...q.counters }));
+  return { rpmLimit: quotas[0]?.rpm, tpmLimit: quotas[0]?.tpm, quotas };
 }
 
 /** The input, generated lazily and honouring backpressure: never in memory as a whole. */

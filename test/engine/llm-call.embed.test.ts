@@ -24,7 +24,10 @@ class FakeEmbedder implements Provider {
   }
 }
 
-/** The run's quotas at `tpm` per quota (600 enforced per second: a bucket of 10 tokens), on a clock that stands still. */
+/**
+ * The run's quotas at `tpm` per quota, on a clock that stands still: 600 enforced per second is 10
+ * tokens a second, less the run's 100 ms transit margin: a bucket of 9.
+ */
 const quotasAt = (tpm?: number) => new Quotas({ limits: { tpm }, clock: new FakeClock() });
 /** What the first quota used could admit now. */
 const available = (quotas: Quotas) => quotas.list()[0]!.gauges().tpmAvailable;
@@ -44,7 +47,6 @@ const answer = (inputTokens: number, embeddings: number[][]): EmbedResponse => (
 
 describe("callEmbed", () => {
   it("reserves the input tokens alone at the TPM gate, where a chat call would reserve its output too", async () => {
-    // 600 TPM enforced per second: a bucket of 10 tokens.
     const gate = quotasAt(600);
     const request: EmbedRequest = { model: "text-embedding-3-small", input: "Hello world" };
     const tokens = estimateEmbedTokens(request).total;
@@ -52,7 +54,7 @@ describe("callEmbed", () => {
     const provider = new FakeEmbedder(() => answer(tokens, [[0.6, 0.8]]));
     const outcome = await callEmbed(provider, request, context(gate));
     expect(outcome).toMatchObject({ ok: true, attempts: 1, backoff: { tpm_waits: 0 }, response: { embeddings: [[0.6, 0.8]] } });
-    expect(available(gate)).toBeCloseTo(10 - tokens, 9);
+    expect(available(gate)).toBeCloseTo(9 - tokens, 9);
 
     // The same text as a chat prompt reserves 4,096 output tokens besides: more than the whole limit.
     const chat = await callLlm(provider, { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello world" }], params: {} }, context(gate));
@@ -63,7 +65,7 @@ describe("callEmbed", () => {
     const gate = quotasAt(600);
     const provider = new FakeEmbedder(() => answer(5, [[1], [1]]));
     await callEmbed(provider, { model: "text-embedding-3-small", input: ["Hello world", "Hello again"] }, context(gate));
-    expect(available(gate)).toBeCloseTo(10 - 5, 9);
+    expect(available(gate)).toBeCloseTo(9 - 5, 9);
   });
 
   it("retries a retriable failure, as the engine does for every call, and counts the attempts", async () => {
