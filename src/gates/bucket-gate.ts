@@ -57,6 +57,11 @@ export abstract class BucketGate {
     return this.bucket.refusal(cost);
   }
 
+  /** Largest level the bucket holds; Infinity when unlimited. */
+  get capacity(): number {
+    return this.bucket.capacity;
+  }
+
   get limit(): number | undefined {
     return this.bucket.limit;
   }

@@ -123,7 +123,7 @@ export class Quota {
     grant.settled = true;
     if (used !== undefined) this.counters.tokens += used;
     void this.#store.settle(this.key, grant.tokens, used);
-    if (used !== grant.tokens) this.#wake();
+    this.#wake();
   }
 
   /** A 429: the server's window is full for every request of this quota, not only the one that met it. */

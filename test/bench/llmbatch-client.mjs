@@ -25,6 +25,7 @@ function pipeline() {
 
 async function engineMode() {
   const starts = [];
+  const rateLimitedAtMs = [];
   // Attempt starts per model, for a pipeline whose steps use different models.
   const startsByModel = {};
   const counted = (provider) => {
@@ -43,7 +44,13 @@ async function engineMode() {
     concurrency: cfg.concurrency,
     rpm: cfg.rpm,
     tpm: cfg.tpm,
-    observer: { attemptStarted: () => starts.push(performance.now()), attemptFinished: () => {} },
+    observer: {
+      attemptStarted: () => starts.push(performance.now()),
+      // When each 429 came, from the start: a burst's or the steady pacing's.
+      attemptFinished: (_reply, error) => {
+        if (error?.status === 429) rateLimitedAtMs.push(Math.round(performance.now() - t0));
+      },
+    },
   });
   function* records() {
     for (let i = 1; i <= cfg.records; i++) yield { id: String(i), line: i, prompt: prompt(i), vars: cfg.pipelineYaml === undefined ? {} : { text: prompt(i) } };
@@ -69,6 +76,7 @@ async function engineMode() {
     overallPerMin: (ok / (end - first)) * 60_000,
     meanLatencyMs: sumLatency / Math.max(1, ok + failed),
     perModel,
+    rateLimitedAtMs,
     ...limitsOf(engine),
   };
 }

@@ -87,6 +87,7 @@ describe("MemoryQuotaStore", () => {
     // 600 per minute with the run's 100 ms margin: buckets of 9 requests and 9 tokens, refilling 10 a second.
     store.define("k", { rpm: 600, tpm: 600 });
     expect(store.take("k", 5)).toEqual({ taken: true });
+    store.settle("k", 5, 5); // the server answered, as it counted
     const refused = store.take("k", 5);
     expect(refused).toMatchObject({ taken: false, blockedBy: "tpm" });
     expect((refused as { waitMs: number }).waitMs).toBe(100); // 1 token short at 10 a second
@@ -94,5 +95,31 @@ describe("MemoryQuotaStore", () => {
     expect(g.rpmAvailable).toBeCloseTo(8, 9); // the refused request took no request unit
     expect(g.tpmAvailable).toBeCloseTo(4, 9);
     expect(store.take("k", 601)).toMatchObject({ taken: false, refused: expect.any(Error) });
+  });
+
+  it("spends only a fresh quota's first burst until the server first answers, then counts refill from the answer", () => {
+    const clock = new FakeClock();
+    const store = new MemoryQuotaStore({ clock });
+    // 600 RPM: a bucket of 9 requests refilling one every 100 ms.
+    store.define("k", { rpm: 600 });
+    for (let i = 0; i < 9; i++) expect(store.take("k", 0)).toEqual({ taken: true });
+    clock.advance(500); // five requests' worth of refill, while the burst may not have reached the server yet
+    expect(store.take("k", 0)).toMatchObject({ taken: false, blockedBy: "rpm", waitMs: 500 });
+    store.observe("k", { limitRequests: 600, remainingRequests: 591 }); // the first answer
+    // The refill of those 500 ms is not granted; it counts from the answer on.
+    expect(store.take("k", 0)).toMatchObject({ taken: false, waitMs: 100 });
+    clock.advance(100);
+    expect(store.take("k", 0)).toEqual({ taken: true });
+  });
+
+  it("ends the first-burst wait after one slice when no answer comes", () => {
+    const clock = new FakeClock();
+    const store = new MemoryQuotaStore({ clock });
+    store.define("k", { rpm: 600 });
+    for (let i = 0; i < 9; i++) store.take("k", 0);
+    clock.advance(1_000);
+    expect(store.take("k", 0)).toMatchObject({ taken: false, waitMs: 100 });
+    clock.advance(100);
+    expect(store.take("k", 0)).toEqual({ taken: true });
   });
 });
