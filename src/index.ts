@@ -14,6 +14,12 @@ export { callLlm, callEmbed, type CallContext, type CallOutcome } from "./engine
 export { parseMaxErrors, ErrorLimit, type MaxErrors } from "./engine/error-limit.js";
 export { compileTemplate, TemplateError, type CompiledTemplate } from "./engine/template.js";
 export { RpmGate } from "./gates/rpm-gate.js";
+export { MemoryQuotaStore } from "./gates/memory-quota-store.js";
+export { Quotas } from "./gates/quotas.js";
+export type { Quota, QuotaGrant, QuotaCounters } from "./gates/quota.js";
+export type { QuotaStore, QuotaLimits, QuotaGauges, TakeResult, MaybePromise } from "./gates/quota-store.js";
+export type { StopReason } from "./engine/stop-reason.js";
+export type { QuotaFigure } from "./metrics/quota-figures.js";
 export { TpmGate, GateError, type TpmReservation } from "./gates/tpm-gate.js";
 export { BudgetGate, BudgetExceededError, type BudgetHold } from "./gates/budget-gate.js";
 export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";

@@ -4,9 +4,11 @@
  * learned from the server, and what the run sent under it. The same shape in the summary
  * (`quotas`), the `--metrics-file` lines and the report.
  */
+import type { QuotaCounters } from "../gates/quota.js";
 import type { Quotas } from "../gates/quotas.js";
 
-export interface QuotaFigure {
+/** `QuotaCounters` (requests, tokens, waits by bucket, 429s) with the quota's name and its limits. */
+export interface QuotaFigure extends QuotaCounters {
   /** The quota, for people: model and endpoint, the API key only as a short hash. */
   quota: string;
   /** Limits in force at the time (null: unlimited), and whether each is the one the server reported. */
@@ -14,16 +16,6 @@ export interface QuotaFigure {
   rpm_learned: boolean;
   tpm_limit: number | null;
   tpm_learned: boolean;
-  /** Attempts admitted under this quota. */
-  requests: number;
-  /** Tokens the server counted for them (input + output). */
-  tokens: number;
-  rpm_waits: number;
-  rpm_wait_ms: number;
-  tpm_waits: number;
-  tpm_wait_ms: number;
-  /** 429 rate-limit answers under this quota. */
-  rate_limited: number;
 }
 
 /** Every quota the run used, in order of first use. */
@@ -37,13 +29,9 @@ export function quotaFigures(quotas: Quotas): QuotaFigure[] {
       rpm_learned: g.rpmLearned,
       tpm_limit: g.tpm ?? null,
       tpm_learned: g.tpmLearned,
-      requests: c.requests,
-      tokens: c.tokens,
-      rpm_waits: c.rpm_waits,
+      ...c,
       rpm_wait_ms: Math.round(c.rpm_wait_ms),
-      tpm_waits: c.tpm_waits,
       tpm_wait_ms: Math.round(c.tpm_wait_ms),
-      rate_limited: c.rate_limited,
     };
   });
 }
