@@ -7,7 +7,10 @@ import { checkColumns } from "./engine/header-check.js";
 import { refuseBadInput } from "./engine/preflight.js";
 import type { RetryTiming } from "./engine/retry.js";
 import { UsageError } from "./errors.js";
-import { exitCodeFor, OUTPUT_CLOSED } from "./exit-codes.js";
+import { exitCodeFor } from "./exit-codes.js";
+import { OUTPUT_CLOSED_STOP, OUTPUT_CLOSED_TEXT, type StopReason } from "./engine/stop-reason.js";
+import type { QuotaStore } from "./gates/quota-store.js";
+import { quotaFigures } from "./metrics/quota-figures.js";
 import { writeFileAtomic } from "./io/atomic-file.js";
 import { canReadTwice, openInput } from "./io/open-input.js";
 import { checkRunPaths, type FileIdentity } from "./io/output-paths.js";
@@ -27,6 +30,7 @@ import type { GenerationResult } from "./types.js";
 
 export type { ProviderConnections } from "./providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
+export type { StopReason } from "./engine/stop-reason.js";
 
 /** The summary's `stopped_reason` after `interrupted: ` when reading stdin or a pipe stopped at the interrupt. */
 const notReadPast = (input: string) => `${input === "-" ? "stdin" : input} not read past the interrupt; the records after it are not in the output`;
@@ -107,6 +111,12 @@ export interface BatchConfig {
   strict?: boolean;
   /** Stop admitting once this many records failed for good (exit 1). @default undefined */
   maxErrors?: MaxErrors;
+  /**
+   * Where the quotas' buckets live: one per thing a provider limits (an OpenAI model on an endpoint
+   * and key). Give a store of your own to share limits or watch admissions.
+   * @default a new in-memory store
+   */
+  quotaStore?: QuotaStore;
   /** Called after each result is written (progress bars, live views); `skipped`: records a resume skipped so far. */
   onResult?(result: GenerationResult, metrics: MetricsRecorder, skipped: number): void;
 }
@@ -114,6 +124,8 @@ export interface BatchConfig {
 export interface BatchOutcome {
   summary: RunSummary;
   exitCode: number;
+  /** Why the run stopped admitting early (the value behind the summary's `stopped_reason`), or undefined. */
+  stop?: StopReason | undefined;
 }
 
 /**
@@ -169,6 +181,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
     prices,
     budgetGate: budget,
+    quotaStore: config.quotaStore,
     concurrency: options.concurrency,
     rpm: options.rpm,
     tpm: options.tpm,
@@ -222,8 +235,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }
   const started = performance.now();
   monitor.start(() => ({
-    queued: { rpm: engine.rpmGate.waiting, tpm: engine.tpmGate.waiting, budget: budget?.waiting ?? 0 },
+    queued: { ...engine.quotas.waiting(), budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),
+    quotas: quotaFigures(engine.quotas),
   }));
   ledger?.start();
   const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
@@ -245,8 +259,8 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
             // The requests in flight may still be billed: their results are waited for (up to the
             // grace period, then they are cancelled) and counted, though they have no line.
             outputClosed = true;
-            engine.abandon(OUTPUT_CLOSED);
-            if (config.graceMs !== undefined) grace = setTimeout(() => cancel.abort(new Error(OUTPUT_CLOSED)), config.graceMs);
+            engine.abandon(OUTPUT_CLOSED_STOP);
+            if (config.graceMs !== undefined) grace = setTimeout(() => cancel.abort(new Error(OUTPUT_CLOSED_TEXT)), config.graceMs);
           }
         }
         if (outputClosed) unwritten++;
@@ -278,14 +292,15 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       unwritten,
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
       costUnknown: metrics.costUnknown,
+      quotas: quotaFigures(engine.quotas),
     });
-    built.exit_code = exitCodeFor(stopReason, built);
+    built.exit_code = exitCodeFor(engine.stopped, built);
     if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);
   } finally {
     await ledger?.finish();
     await monitor.finish(built);
   }
-  return { summary: built, exitCode: built.exit_code };
+  return { summary: built, exitCode: built.exit_code, stop: engine.stopped };
 }
 
 function budgetLine(b: BudgetGate) {

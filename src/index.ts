@@ -13,7 +13,14 @@ export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type Collec
 // Running records through a pipeline: a stream of results, or a whole batch from a file to a file.
 export { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
 export { runBatch, EXIT, type BatchConfig, type BatchOutcome } from "./batch.js";
-export { createRunGates, type RunGates, type RunGateLimits } from "./gates/run-gates.js";
+
+// Quotas: what a provider limits (per model of an endpoint and key; per Ollama server), and where their buckets live.
+export { MemoryQuotaStore } from "./gates/memory-quota-store.js";
+export { Quotas } from "./gates/quotas.js";
+export type { Quota, QuotaGrant, QuotaCounters } from "./gates/quota.js";
+export type { QuotaStore, QuotaLimits, QuotaGauges, TakeResult, MaybePromise } from "./gates/quota-store.js";
+export type { StopReason } from "./engine/stop-reason.js";
+export type { QuotaFigure } from "./metrics/quota-figures.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
 export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";
 export type { MaxErrors } from "./engine/error-limit.js";
@@ -94,4 +101,5 @@ export {
   type ProviderName,
   type ProviderCallOptions,
   type Provider,
+  type QuotaScope,
 } from "./types.js";

@@ -353,6 +353,14 @@ export interface ProviderCallOptions {
   timeoutMs: number;
 }
 
+/** What a provider limits a call under (see `Provider.quotaScope`). */
+export interface QuotaScope {
+  /** Identifies the quota: calls with equal keys share one RPM/TPM budget. Never holds a secret. */
+  key: string;
+  /** For people (summary, report): the model and the endpoint, never the API key. */
+  label: string;
+}
+
 /**
  * One LLM backend. Makes exactly one HTTP attempt per call (no retries of its own) and throws
  * `ProviderError` with a classified `ErrorType` on failure.
@@ -360,10 +368,18 @@ export interface ProviderCallOptions {
 export interface Provider {
   readonly name: ProviderName;
   /**
-   * The quota a call of `model` spends (what the server limits): OpenAI-style servers per endpoint,
-   * key (as a hash) and model; Ollama per server. Equal keys share buckets; neither field holds a secret.
+   * The quota a call of `model` spends: what the server limits together. OpenAI counts limits per
+   * organisation, project and model, so an OpenAI-style endpoint has one per endpoint, API key and
+   * model; an Ollama server has one for all its models. Every built-in provider has it; a
+   * provider written outside llmbatch without it gets one quota per provider kind and model.
    */
-  quotaScope?(model: string): { key: string; label: string };
+  quotaScope?(model: string): QuotaScope;
+  /**
+   * The tokens the server's limiter charges `request` at admission, when it counts them its own way
+   * (OpenAI: an estimate from the characters of the request, plus the output cap). The quota reserves
+   * the larger of this and the tokenizer's estimate. Absent: the tokenizer's estimate alone.
+   */
+  admissionTokens?(request: LlmRequest): number;
   /**
    * Why this provider cannot send the request as it is (a field or content part it has no
    * equivalent for), or undefined. Asked before the call path, so a refused request waits at no

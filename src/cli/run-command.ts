@@ -6,7 +6,6 @@ import { parseMaxErrors, type MaxErrors } from "../engine/error-limit.js";
 import { parseDelimiterFlag, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
 import { parseEncoding } from "../io/text-encoding.js";
 import { runBatch } from "../batch.js";
-import { OUTPUT_CLOSED } from "../exit-codes.js";
 import type { ProviderConnections } from "../providers/create.js";
 import { providerKind, providerKinds } from "../providers/registry.js";
 import type { Pipeline } from "../config/pipeline.js";
@@ -119,7 +118,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   const signals = interruptSignals(log, graceMs, io.signals);
   const progress = createProgress(log, flags.progress !== false && !flags.quiet, { input, format });
   try {
-    const { summary, exitCode } = await runBatch({
+    const { summary, exitCode, stop } = await runBatch({
       input,
       format,
       // Touched only when used: in the run thread, each opens its file descriptor on first use.
@@ -157,8 +156,8 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
     progress.stop();
     if (log.level !== "quiet") log.stream.write(formatSummary(summary, { color: log.color }));
     const stopped = summary.stopped_reason;
-    if (stopped?.startsWith("fatal") || stopped?.startsWith("max_errors")) log.error(`the run stopped: ${stopped}`);
-    if (stopped === OUTPUT_CLOSED) log.warn(outputClosed(summary));
+    if (stop?.kind === "fatal" || stop?.kind === "max_errors") log.error(`the run stopped: ${stopped}`);
+    if (stop?.kind === "output_closed") log.warn(outputClosed(summary));
     if (summary.truncated > 0) log.warn(truncationHint(summary));
     // Also in the table's cost row and the JSON; a note, not a warning, so -q stays quiet about a run that went well.
     if (summary.cost_unknown.attempts > 0) log.info(unknownCostNote(summary));
@@ -167,7 +166,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
         `${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a larger --max-cost to continue (it covers the whole results file, $${summary.budget.spent_usd} spent so far)`,
       );
     }
-    else if (stopped !== null && stopped !== OUTPUT_CLOSED && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
+    else if (stopped !== null && stop?.kind !== "output_closed" && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
     progress.stop();

@@ -1,6 +1,7 @@
 import { describeCost, formatUsd, pricedCosts } from "../metrics/cost-text.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { groupDigits } from "../metrics/number-format.js";
+import { describeQuota } from "../metrics/quota-figures.js";
 
 /** The human summary printed on stderr at the end of a run; the same figures as `--summary`. */
 export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): string {
@@ -18,6 +19,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
     ["errors", Object.keys(s.errors_by_type).length ? Object.entries(s.errors_by_type).map(([k, v]) => `${k} ${n(v)}`).join(", ") : "none"],
     ["latency", `p50 ${ms(s.latency_ms.p50)} · p90 ${ms(s.latency_ms.p90)} · p99 ${ms(s.latency_ms.p99)} · max ${ms(s.latency_ms.max)}`],
     ...(s.budget ? [["budget", `${formatUsd(s.budget.spent_usd)} of ${formatUsd(s.budget.max_cost_usd)} charged${s.budget.spent_before_usd ? ` (${formatUsd(s.budget.spent_before_usd)} by earlier runs on this results file)` : ""}${s.budget.exhausted ? " · reached: the rest were not attempted" : ""}`] as [string, string]] : []),
+    ...s.quotas.map((q): [string, string] => ["quota", describeQuota(q, n)]),
     ["wall time", `${ms(s.wall_ms)} · ${groupDigits(s.throughput_rpm)} records/min`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -27,12 +27,19 @@ export function runIdentity(pipeline: Pipeline): RunIdentity {
     const { provider, model } = stepModel(step, pipeline);
     return `${provider}:${model}`;
   });
-  const content = { models, params: pipeline.params, steps: pipeline.steps, output: pipeline.output ?? null, on_truncated: pipeline.on_truncated };
+  const content = { models, params: pipeline.params, steps: pipeline.steps.map(withoutLimits), output: pipeline.output ?? null, on_truncated: pipeline.on_truncated };
   return {
     fingerprint: createHash("sha256").update(canonicalJson(content)).digest("hex"),
     pipeline: pipeline.name,
     models: [...new Set(models)],
   };
+}
+
+/** A step's own `limits:` change how fast results come, not what they are. */
+function withoutLimits(step: Pipeline["steps"][number]): object {
+  if (!("limits" in step)) return step;
+  const { limits: _limits, ...rest } = step;
+  return rest;
 }
 
 /** JSON with object keys sorted at every level, so key order in the YAML does not matter. */

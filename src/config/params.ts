@@ -51,6 +51,23 @@ export function readLimits(r: ConfigReader, f: Field): Limits {
   return limits;
 }
 
+/** The limits a step may set for the quotas its calls spend: per minute only (concurrency is the run's). */
+export const STEP_LIMIT_KEYS = ["rpm", "tpm"] as const;
+
+/** Reads a step's `limits` mapping (`rpm`, `tpm`): every limit is a positive integer. */
+export function readStepLimits(r: ConfigReader, f: Field): Pick<Limits, "rpm" | "tpm"> | undefined {
+  const fields = r.map(f.value, f.path, f.path, STEP_LIMIT_KEYS);
+  if (fields === undefined) return undefined;
+  const limits: Pick<Limits, "rpm" | "tpm"> = {};
+  let ok = true;
+  for (const field of fields.values()) {
+    const n = r.positiveInt(field);
+    if (n === undefined) ok = false;
+    else limits[field.name as "rpm" | "tpm"] = n;
+  }
+  return ok ? limits : undefined;
+}
+
 function readStop(r: ConfigReader, f: Field): string | string[] | undefined {
   const single = scalarValue(f.value);
   if (typeof single === "string") return single;

@@ -36,6 +36,15 @@ export interface FromStep {
   from: string[];
 }
 
+/**
+ * A step's own per-minute limits for the quotas its calls spend (one per model of an OpenAI-style
+ * endpoint), over the run's `--rpm`/`--tpm` and the pipeline's `limits:`.
+ */
+export interface StepLimits {
+  rpm?: number;
+  tpm?: number;
+}
+
 export interface GenerateStep extends StepCommon {
   method: "generate";
   /** User-message template. Exactly one of `prompt` and `messages` is set in a loaded file. */
@@ -54,6 +63,8 @@ export interface GenerateStep extends StepCommon {
   repair_attempts?: number;
   /** Retries of each LLM call after the first attempt; overrides the run's `--max-retries` for this step. */
   retries?: number;
+  /** Per-minute limits of the quotas this step's calls spend, over the run's. */
+  limits?: StepLimits;
   /**
    * A reply cut off at the output token limit (`finish_reason: length`). `accept`: kept as the
    * step's output (counted in the summary's `truncated`). `fail`: the step fails with
@@ -88,6 +99,8 @@ export interface EmbedStep extends StepCommon {
   encoding_format?: (typeof ENCODING_FORMATS)[number];
   /** Retries of the call after the first attempt; overrides the run's `--max-retries` for this step. */
   retries?: number;
+  /** Per-minute limits of the quotas this step's calls spend, over the run's. */
+  limits?: StepLimits;
 }
 
 export interface ExtractStep extends StepCommon, FromStep {

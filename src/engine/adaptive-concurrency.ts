@@ -17,7 +17,7 @@
  */
 import { ProviderError } from "../errors.js";
 import { WaiterQueue, type QueueNode } from "../gates/waiter-queue.js";
-import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions } from "../types.js";
+import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, QuotaScope } from "../types.js";
 
 /** What one finished request says about the server. */
 export type Congestion = "free" | "queued" | "busy" | "none";
@@ -93,6 +93,9 @@ export class AdaptiveConcurrencyProvider implements Provider {
   readonly #inner: Provider;
   readonly #limit: AdaptiveConcurrency;
 
+  /** Present exactly when the wrapped provider has it. */
+  readonly admissionTokens?: (request: LlmRequest) => number;
+
   /** Present exactly when the wrapped provider can embed (an optional method of `Provider`). */
   readonly embed?: (request: EmbedRequest, options: ProviderCallOptions) => Promise<EmbedResponse>;
 
@@ -100,12 +103,18 @@ export class AdaptiveConcurrencyProvider implements Provider {
     this.name = inner.name;
     this.#inner = inner;
     this.#limit = limit;
+    const admission = inner.admissionTokens?.bind(inner);
+    if (admission) this.admissionTokens = admission;
     const embed = inner.embed?.bind(inner);
     if (embed) this.embed = (request, options) => this.#limited(() => embed(request, options));
   }
 
   check(request: LlmRequest): string | undefined {
     return this.#inner.check?.(request);
+  }
+
+  quotaScope(model: string): QuotaScope {
+    return this.#inner.quotaScope?.(model) ?? { key: `${this.name}|${model}`, label: model };
   }
 
   generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {

@@ -1,13 +1,14 @@
 /**
  * What the LLM calls of one run share at run level: the providers by name (Ollama's behind its
- * adaptive concurrency), the gates, the retry policy, pricing, the budget, the halt, and the result
+ * adaptive concurrency), the quotas, the retry policy, pricing, the budget, the stop, and the result
  * of a record left unsent after it. `GenerationEngine` and `BaseLLMService` both build theirs here,
  * so a call behaves the same whichever of them made it.
  */
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
-import { createRunGates, type RunGates } from "../gates/run-gates.js";
+import type { QuotaStore } from "../gates/quota-store.js";
+import { Quotas } from "../gates/quotas.js";
 import type { PriceTable } from "../providers/prices.js";
 import { queuesOnServer } from "../providers/registry.js";
 import { failedResult, type GenerationResult, type Provider, type ProviderName } from "../types.js";
@@ -16,9 +17,10 @@ import type { AttemptObserver } from "./llm-call.js";
 import type { RetryTiming } from "./retry.js";
 import { createStepDeps } from "./step-deps.js";
 import type { StepDeps } from "./steps/step.js";
+import { INTERRUPTED, stopFor, stopText, unsentType, type StopReason } from "./stop-reason.js";
 
-/** What records left unsent by a stop come out as. */
-export type StopType = "not_attempted" | "budget_exceeded";
+/** A service's `close()`: admission stops, but the run did not stop early. */
+export const CLOSED = "closed";
 
 export interface CallRuntimeOptions {
   /** Returns the provider for a name; called once per name. */
@@ -28,12 +30,14 @@ export interface CallRuntimeOptions {
   concurrency: number;
   /** See `EngineOptions.adaptiveConcurrency`. @default true */
   adaptiveConcurrency?: boolean | undefined;
-  /** Client-side requests-per-minute gate (ignored when `gates.rpm` is given). */
+  /** Client-side requests per minute, of each quota (ignored when `quotas` is given). */
   rpm?: number | undefined;
-  /** Client-side tokens-per-minute gate (ignored when `gates.tpm` is given). */
+  /** Client-side tokens per minute, of each quota (ignored when `quotas` is given). */
   tpm?: number | undefined;
-  /** Gates shared with other runs or services; the missing ones are built from `rpm`/`tpm`. */
-  gates?: Partial<RunGates> | undefined;
+  /** Quotas shared with other runs or services in the process; they win over `rpm`/`tpm` and `quotaStore`. */
+  quotas?: Quotas | undefined;
+  /** Where this runtime's own quotas keep their buckets. @default a new in-memory store */
+  quotaStore?: QuotaStore | undefined;
   budgetGate?: BudgetGate | undefined;
   maxRetries?: number | undefined;
   timeoutMs?: number | undefined;
@@ -45,30 +49,29 @@ export interface CallRuntimeOptions {
   observer?: AttemptObserver | undefined;
   onUnpricedModel?: ((model: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
-  /** Hears the stop, once, when it happens. */
-  onStop?: ((reason: string) => void) | undefined;
+  /** Hears the stop, once, when it happens (not a service's close). */
+  onStop?: ((reason: StopReason) => void) | undefined;
 }
 
 export class CallRuntime {
-  readonly gates: RunGates;
+  readonly quotas: Quotas;
   readonly #opts: CallRuntimeOptions;
   readonly #providers = new Map<ProviderName, Provider>();
   readonly #stop = new AbortController();
   readonly #cancel: AbortSignal;
   /** A client-side limit is set: Ollama's concurrency is then the run's, not adaptive. */
   readonly #limited: boolean;
+  #stopped: StopReason | undefined;
+  /** `stopText` of the stop (or `closed`), once. */
   #stopReason: string | undefined;
-  #stopType: StopType = "not_attempted";
 
   constructor(options: CallRuntimeOptions) {
     this.#opts = options;
     this.#cancel = options.cancelSignal ?? new AbortController().signal;
-    const built = createRunGates({ rpm: options.rpm, tpm: options.tpm });
-    this.gates = { rpm: options.gates?.rpm ?? built.rpm, tpm: options.gates?.tpm ?? built.tpm };
-    const shared = options.gates;
-    this.#limited = options.rpm !== undefined || options.tpm !== undefined || shared?.rpm?.limit !== undefined || shared?.tpm?.limit !== undefined;
-    if (options.stopSignal?.aborted) this.stop("interrupted");
-    else options.stopSignal?.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    this.quotas = options.quotas ?? new Quotas({ store: options.quotaStore, limits: { rpm: options.rpm, tpm: options.tpm } });
+    this.#limited = this.quotas.limits.rpm !== undefined || this.quotas.limits.tpm !== undefined;
+    if (options.stopSignal?.aborted) this.stop(INTERRUPTED);
+    else options.stopSignal?.addEventListener("abort", () => this.stop(INTERRUPTED), { once: true });
   }
 
   /** The provider for `name`, created on first use. */
@@ -84,27 +87,39 @@ export class CallRuntime {
     return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#opts.concurrency));
   }
 
-  /** Why admission stopped (`fatal: …`, `interrupted`), or undefined. */
+  /** Why admission stopped, in words (`fatal: …`, `interrupted`, `closed`), or undefined. */
   get stopReason(): string | undefined {
     return this.#stopReason;
   }
 
-  /** Stops admitting new work; what is not yet sent comes out as `type` (`not_attempted` by default). */
-  stop(reason: string, type: StopType = "not_attempted"): void {
+  /** Why the run stopped admitting early, as a value, or undefined (also after a service's close). */
+  get stopped(): StopReason | undefined {
+    return this.#stopped;
+  }
+
+  /**
+   * Stops admitting new work; what is not yet sent comes out `budget_exceeded` after a budget stop,
+   * else `not_attempted`. The first stop wins.
+   */
+  stop(reason: StopReason | typeof CLOSED): void {
     if (this.#stopReason !== undefined) return;
-    this.#stopReason = reason;
-    this.#stopType = type;
-    this.#stop.abort(new Error(reason));
-    this.#opts.onStop?.(reason);
+    if (reason === CLOSED) this.#stopReason = CLOSED;
+    else {
+      this.#stopped = reason;
+      this.#stopReason = stopText(reason);
+    }
+    this.#stop.abort(new Error(this.#stopReason));
+    if (reason !== CLOSED) this.#opts.onStop?.(reason);
   }
 
   /** The result of a record or call left unsent by the stop. */
   notAttempted(id: string): GenerationResult {
     const reason = this.#stopReason ?? "the run stopped";
-    return failedResult(id, resultError(this.#stopType, `not attempted: ${reason}`));
+    const type = this.#stopped === undefined ? "not_attempted" : unsentType(this.#stopped);
+    return failedResult(id, resultError(type, `not attempted: ${reason}`));
   }
 
-  /** What each step of each call needs: these gates, providers, signals, pricing and budget. */
+  /** What each step of each call needs: these quotas, providers, signals, pricing and budget. */
   stepDeps(): StepDeps {
     const o = this.#opts;
     const cancel = this.#cancel;
@@ -115,14 +130,14 @@ export class CallRuntime {
     setMaxListeners(listeners, this.#stop.signal);
     if (getMaxListeners(cancel) < listeners) setMaxListeners(listeners, cancel);
     return createStepDeps({
-      rpmGate: this.gates.rpm,
-      tpmGate: this.gates.tpm,
+      quotas: this.quotas,
       maxRetries: o.maxRetries,
       timeoutMs: o.timeoutMs,
       retryTiming: o.retryTiming,
       stop: this.#stop.signal,
       cancel,
-      halt: (reason, type) => this.stop(reason, type),
+      // The call reports; the run decides: a fatal error or the budget refusing stops admission.
+      onReport: (report) => this.stop(stopFor(report)),
       observer: o.observer,
       prices: o.prices,
       onUnpricedModel: o.onUnpricedModel,

@@ -2,13 +2,12 @@ import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError } from "../errors.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
-import type { RpmGate } from "../gates/rpm-gate.js";
-import type { RunGates } from "../gates/run-gates.js";
-import type { TpmGate } from "../gates/tpm-gate.js";
+import type { QuotaStore } from "../gates/quota-store.js";
+import type { Quotas } from "../gates/quotas.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../providers/prices.js";
 import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
-import { CallRuntime, type StopType } from "./call-runtime.js";
+import { CallRuntime } from "./call-runtime.js";
 import type { AttemptObserver } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
 import type { StepDeps } from "./steps/step.js";
@@ -16,6 +15,7 @@ import type { RetryTiming } from "./retry.js";
 import { Slots, ResultQueue } from "./flow-control.js";
 import { ErrorLimit, type MaxErrors } from "./error-limit.js";
 import { DEFAULT_CONCURRENCY } from "../config/run-options.js";
+import type { StopReason } from "./stop-reason.js";
 
 export interface EngineOptions {
   pipeline: Pipeline;
@@ -30,17 +30,20 @@ export interface EngineOptions {
    * @default true
    */
   adaptiveConcurrency?: boolean;
-  /** Client-side requests-per-minute gate (ignored when `rpmGate` is given). */
+  /** Client-side requests per minute, of each quota (each model of an OpenAI-style endpoint). */
   rpm?: number;
-  /** Client-side tokens-per-minute gate (ignored when `tpmGate` is given). */
+  /** Client-side tokens per minute, of each quota. */
   tpm?: number;
-  rpmGate?: RpmGate;
-  tpmGate?: TpmGate;
   /**
-   * Gates shared with other runs or a `BaseLLMService` in the process (`createRunGates`), so their
-   * calls are paced together; they win over `rpm`/`tpm`, `rpmGate` and `tpmGate`.
+   * Where the quotas' buckets live (the seam a store shared across processes plugs into).
+   * @default a new in-memory store
    */
-  gates?: RunGates;
+  quotaStore?: QuotaStore;
+  /**
+   * Quotas shared with other runs or a `BaseLLMService` in the process, so their calls are paced
+   * together; they win over `rpm`/`tpm` and `quotaStore`.
+   */
+  quotas?: Quotas;
   /** `--max-cost`: every attempt holds its worst-case cost here; when it refuses one, admission stops. */
   budgetGate?: BudgetGate;
   /** Retries per LLM call after the first attempt. @default 5 */
@@ -69,7 +72,7 @@ export interface EngineOptions {
    */
   maxErrors?: MaxErrors;
   /** Hears the run stop admitting, once, when it does (to note what was in flight then). */
-  onStop?(reason: string): void;
+  onStop?(reason: StopReason): void;
 }
 
 /**
@@ -77,8 +80,8 @@ export interface EngineOptions {
  * Composes gates, providers and the pipeline runner; holds no provider wire knowledge.
  */
 export class GenerationEngine {
-  readonly rpmGate: RpmGate;
-  readonly tpmGate: TpmGate;
+  /** One quota per thing a provider limits (an OpenAI model on an endpoint and key, an Ollama server). */
+  readonly quotas: Quotas;
   readonly #opts: EngineOptions;
   readonly #prepared: PreparedPipeline;
   readonly #runtime: CallRuntime;
@@ -91,21 +94,25 @@ export class GenerationEngine {
     this.#opts = options;
     this.#concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#prepared = preparePipeline(options.pipeline);
-    this.#runtime = new CallRuntime({ ...options, concurrency: this.#concurrency, gates: options.gates ?? { rpm: options.rpmGate, tpm: options.tpmGate } });
-    this.rpmGate = this.#runtime.gates.rpm;
-    this.tpmGate = this.#runtime.gates.tpm;
+    this.#runtime = new CallRuntime({ ...options, concurrency: this.#concurrency });
+    this.quotas = this.#runtime.quotas;
     // Create every provider the pipeline needs now, so a missing key or bad URL fails before anything is sent.
     for (const name of this.#prepared.providers) this.#runtime.provider(name);
   }
 
-  /** Why the run stopped admitting early (`fatal: …`, `interrupted`), or undefined. */
+  /** Why the run stopped admitting early, in words (`fatal: …`, `interrupted`), or undefined. */
   get stopReason(): string | undefined {
     return this.#runtime.stopReason;
   }
 
-  /** Stops admitting new records; records not yet sent come out as `type` (`not_attempted` by default). */
-  stop(reason: string, type: StopType = "not_attempted"): void {
-    this.#runtime.stop(reason, type);
+  /** Why the run stopped admitting early, as a value, or undefined. */
+  get stopped(): StopReason | undefined {
+    return this.#runtime.stopped;
+  }
+
+  /** Stops admitting new records; records not yet sent come out `budget_exceeded` after a budget stop, else `not_attempted`. */
+  stop(reason: StopReason): void {
+    this.#runtime.stop(reason);
   }
 
   /**
@@ -113,7 +120,7 @@ export class GenerationEngine {
    * output closed, as with `| head`). The records already started still end and yield their
    * results, so what their requests cost can be counted; the rest of the input yields nothing.
    */
-  abandon(reason: string): void {
+  abandon(reason: StopReason): void {
     this.#abandoned = true;
     this.stop(reason);
   }
@@ -133,7 +140,7 @@ export class GenerationEngine {
     let consumerGone = false;
     const finish = (seq: number, result: GenerationResult) => {
       const limitReached = errorLimit?.add(result);
-      if (limitReached) this.stop(limitReached);
+      if (limitReached) this.stop({ kind: "max_errors", message: limitReached });
       queue.push({ seq, result });
     };
 

@@ -1,7 +1,6 @@
 import { ProviderError } from "../errors.js";
-import { BudgetExceededError } from "../gates/budget-gate.js";
-import type { RpmGate } from "../gates/rpm-gate.js";
-import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
+import type { QuotaLimits } from "../gates/quota-store.js";
+import type { Quotas } from "../gates/quotas.js";
 import { estimateEmbedTokens, estimateRequestTokens, type RequestTokenEstimate } from "../gates/token-estimate.js";
 import {
   addUsage,
@@ -14,16 +13,20 @@ import {
   type LlmResponse,
   type Provider,
   type ProviderCallOptions,
-  type ProviderName,
   type RateLimitInfo,
   type ResultError,
   type Usage,
 } from "../types.js";
-import { billUnknown, holdBudget, neverSent, settleBudget, UnpricedUnderBudgetError, worstCaseUsd, type BudgetContext, type HeldBudget } from "./budget.js";
+import { admit, type AdmissionRequest } from "./admission.js";
+import { billUnknown, worstCaseUsd, type BudgetContext } from "./budget.js";
 import type { WaitKind } from "../metrics/metrics-recorder.js";
 import type { ModelPrice } from "../providers/prices.js";
 import type { PriceLookup } from "./pricing.js";
-import { retryDelayMs, sleep, type RetryTiming } from "./retry.js";
+import { nextRetryDelay, sleep, type RetryTiming } from "./retry.js";
+import { settleAnswer, settleFailure } from "./settlement.js";
+import type { CallReport } from "./stop-reason.js";
+
+export { settleFailedReservation } from "./settlement.js";
 
 /** Observers the engine reports each HTTP attempt to (live metrics, progress). */
 export interface AttemptObserver {
@@ -38,10 +41,12 @@ export interface AttemptObserver {
   attemptBillUnknown?(worstCaseUsd: number | null): void;
 }
 
-/** Everything one LLM call needs besides the request: shared gates, policy and run signals. */
+/** Everything one LLM call needs besides the request: shared quotas, policy and run signals. */
 export interface CallContext {
-  rpmGate: RpmGate;
-  tpmGate: TpmGate;
+  /** The run's quotas: each call spends the one its provider, endpoint, key and model name. */
+  quotas: Quotas;
+  /** A step's own `limits:`, applied over the run's to the quotas its calls spend. */
+  limits?: QuotaLimits | undefined;
   maxRetries: number;
   timeoutMs: number;
   retryTiming: RetryTiming;
@@ -49,15 +54,16 @@ export interface CallContext {
   stop: AbortSignal;
   /** Aborted to cancel requests already in flight (second interrupt). */
   cancel: AbortSignal;
-  /** Called once per fatal provider error (auth, quota, unknown model). */
-  onFatal(error: ProviderError): void;
+  /**
+   * Hears what the run must decide on: a fatal provider error (auth, quota, unknown model), the
+   * budget refusing a request. The call only reports; whether the run stops is the run's decision.
+   */
+  report?(report: CallReport): void;
   observer?: AttemptObserver;
   /** `--max-cost`: each attempt holds its worst-case cost until it is answered. */
   budget?: BudgetContext;
   /** Prices the worst case of an attempt whose bill is unknown (for `attemptBillUnknown`). */
   priceOf?: PriceLookup;
-  /** Called when the budget refuses a request: the run stops admitting. */
-  onBudgetExhausted?(error: BudgetExceededError): void;
 }
 
 /** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
@@ -70,10 +76,7 @@ export interface ProviderReply {
  * One kind of provider call as the call path sees it: the model it is billed and limited under,
  * the tokens it reserves, and one HTTP attempt of it.
  */
-export interface ProviderOperation<R extends ProviderReply> {
-  provider: ProviderName;
-  model: string;
-  estimate: RequestTokenEstimate;
+export interface ProviderOperation<R extends ProviderReply> extends AdmissionRequest {
   attempt(options: ProviderCallOptions): Promise<R>;
 }
 
@@ -91,17 +94,20 @@ export type CallOutcome<R extends ProviderReply = LlmResponse> =
     };
 
 /**
- * One logical LLM call: gates, then one provider attempt, then the retry policy of the error's
- * type, until success, a final error, or the run stopping. Never throws.
+ * One logical LLM call: budget hold, quota admission, one provider attempt, settlement, then the
+ * retry policy of the error's type, until success, a final error, or the run stopping. Never throws.
  */
 export function callLlm(provider: Provider, request: LlmRequest, ctx: CallContext): Promise<CallOutcome> {
-  const operation = { provider: provider.name, model: request.model, estimate: estimateRequestTokens(request) };
-  return callProvider({ ...operation, attempt: (options) => provider.generate(request, options) }, ctx);
+  const estimate = estimateRequestTokens(request);
+  // The server's limiter may charge more at admission than the tokenizer counts: reserve the larger.
+  const reserve = Math.max(estimate.total, provider.admissionTokens?.(request) ?? 0);
+  const quota = ctx.quotas.for(provider, request.model, ctx.limits);
+  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options) }, ctx);
 }
 
 /**
- * One embeddings call, through the same gates, budget, retries and settlement as `callLlm`; it
- * reserves its input tokens only (an embedding writes no output tokens). Never throws.
+ * One embeddings call, through the same stages as `callLlm`; it reserves its input tokens only
+ * (an embedding writes no output tokens). Never throws.
  */
 export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallContext): Promise<CallOutcome<EmbedResponse>> {
   const embed = provider.embed?.bind(provider);
@@ -109,8 +115,9 @@ export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallCo
     const error: ResultError = { type: "bad_request", message: `the ${provider.name} provider cannot run embeddings requests`, retriable: false };
     return Promise.resolve({ ok: false, error, attempts: 0, backoff: emptyBackoff(), notSent: true });
   }
-  const operation = { provider: provider.name, model: request.model, estimate: estimateEmbedTokens(request) };
-  return callProvider({ ...operation, attempt: (options) => embed(request, options) }, ctx);
+  const estimate = estimateEmbedTokens(request);
+  const quota = ctx.quotas.for(provider, request.model, ctx.limits);
+  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options) }, ctx);
 }
 
 /** The call path itself, whatever the operation: see `callLlm`. */
@@ -119,100 +126,54 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
   if (ctx.budget) Object.assign(backoff, { budget_waits: 0, budget_wait_ms: 0 });
   // Usage billed for attempts that still failed (content filter stops), so cost adds up.
   let billed: Usage | undefined;
-  const { estimate } = op;
   let attempts = 0;
   let lastError: ProviderError | undefined;
 
   for (;;) {
     // Before each attempt: the run may have stopped admitting (fatal error elsewhere, interrupt).
-    let reservation: TpmReservation | undefined;
-    let held: HeldBudget | undefined;
-    try {
-      // The budget first: a request waiting for money must not sit on RPM/TPM capacity meanwhile.
-      if (ctx.budget) {
-        held = await holdBudget(ctx.budget, op.provider, op.model, estimate, ctx.stop);
-        noteWait(backoff, "budget", held.waitedMs, ctx.observer);
-      }
-      const rpm = await ctx.rpmGate.acquire(ctx.stop);
-      noteWait(backoff, "rpm", rpm.waitedMs, ctx.observer);
-      const tpm = await ctx.tpmGate.acquire(estimate.total, ctx.stop);
-      reservation = tpm.reservation;
-      noteWait(backoff, "tpm", tpm.waitedMs, ctx.observer);
-    } catch (err) {
-      if (held && ctx.budget) ctx.budget.gate.settle(held.hold, 0);
-      if (err instanceof BudgetExceededError) {
-        ctx.onBudgetExhausted?.(err);
-        return withUsage({ ok: false, error: { type: "budget_exceeded", message: err.message, retriable: false }, attempts, backoff, notSent: attempts === 0 }, billed);
-      }
-      if (ctx.stop.aborted) return withUsage(stopped(lastError, attempts, backoff), billed);
-      if (err instanceof UnpricedUnderBudgetError) {
-        return { ok: false, error: { type: "invalid_input", message: err.message, retriable: false }, attempts, backoff, notSent: attempts === 0 };
-      }
-      // The gate refuses outright (a request larger than the whole TPM limit): it can never succeed.
-      return withUsage({ ok: false, error: gateError(err), attempts, backoff, notSent: attempts === 0 }, billed);
+    const admitted = await admit(op, ctx, backoff);
+    if (!("grant" in admitted)) {
+      if (admitted.stopped) return withUsage(stopped(lastError, attempts, backoff), billed);
+      return withUsage({ ok: false, error: admitted.error, attempts, backoff, notSent: attempts === 0 }, billed);
     }
 
     attempts++;
     ctx.observer?.attemptStarted();
+    let error: ProviderError;
     try {
       const response = await op.attempt({ signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
       ctx.observer?.attemptFinished(response, undefined);
-      if (held && ctx.budget) settleBudget(ctx.budget, held, { usage: response.usage });
-      ctx.tpmGate.reconcile(reservation, response.usage.input_tokens + response.usage.output_tokens);
-      if (response.rateLimits) {
-        ctx.rpmGate.observe(response.rateLimits);
-        ctx.tpmGate.observe(response.rateLimits);
-      }
+      settleAnswer(admitted, ctx.budget, response);
       if (billed) response.usage = sumUsage(response.usage, billed);
       return { ok: true, response, attempts, backoff };
     } catch (err) {
-      const error = asProviderError(err);
-      ctx.observer?.attemptFinished(undefined, error);
-      if (billUnknown(error)) ctx.observer?.attemptBillUnknown?.(held ? held.hold.usd : worstCaseOf(ctx.priceOf?.(op.provider, op.model), estimate));
-      if (held && ctx.budget) settleBudget(ctx.budget, held, { error });
-      if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
-      settleFailedReservation(ctx.tpmGate, reservation, error, estimate.prompt);
-      if (error.rateLimits) {
-        ctx.rpmGate.observe(error.rateLimits);
-        ctx.tpmGate.observe(error.rateLimits);
-      }
-      lastError = error;
-      if (error.type === "rate_limit" && error.retriable) {
-        // A 429 means the server's window is full for everyone, not only for this request.
-        const pause = error.retryAfterMs ?? 1_000;
-        ctx.rpmGate.pauseFor(pause);
-        ctx.tpmGate.pauseFor(pause);
-      }
-      if (error.fatal) ctx.onFatal(error);
-      if (!error.retriable || error.fatal || attempts > ctx.maxRetries || ctx.cancel.aborted) {
-        return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);
-      }
-      const delay = retryDelayMs(attempts - 1, error.retryAfterMs, ctx.retryTiming);
-      const started = performance.now();
-      try {
-        await sleep(delay, ctx.stop);
-      } catch {
-        return withUsage(stopped(lastError, attempts, backoff), billed);
-      } finally {
-        const waited = performance.now() - started;
-        backoff.retries++;
-        backoff.retry_wait_ms += Math.round(waited);
-        ctx.observer?.waited?.("retry", waited);
-      }
+      error = asProviderError(err);
+    }
+    ctx.observer?.attemptFinished(undefined, error);
+    if (billUnknown(error)) ctx.observer?.attemptBillUnknown?.(admitted.held ? admitted.held.hold.usd : worstCaseOf(ctx.priceOf?.(op.provider, op.model), op.estimate));
+    settleFailure(admitted, ctx.budget, error, op.estimate.prompt);
+    if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
+    lastError = error;
+    if (error.fatal) ctx.report?.({ kind: "fatal", error });
+
+    const delay = nextRetryDelay(error, attempts, ctx.maxRetries, ctx.cancel.aborted, ctx.retryTiming);
+    if (delay === undefined) return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);
+    const started = performance.now();
+    try {
+      await sleep(delay, ctx.stop);
+    } catch {
+      return withUsage(stopped(lastError, attempts, backoff), billed);
+    } finally {
+      const waited = performance.now() - started;
+      backoff.retries++;
+      backoff.retry_wait_ms += Math.round(waited);
+      ctx.observer?.waited?.("retry", waited);
     }
   }
 }
 
 function worstCaseOf(price: ModelPrice | undefined, estimate: RequestTokenEstimate): number | null {
   return price === undefined ? null : worstCaseUsd(price, estimate);
-}
-
-/** Counts a gate wait into the record's backoff and tells the live metrics. */
-function noteWait(backoff: BackoffStats, kind: "rpm" | "tpm" | "budget", waitedMs: number, observer: AttemptObserver | undefined): void {
-  if (waitedMs <= 0) return;
-  backoff[`${kind}_waits`] = (backoff[`${kind}_waits`] ?? 0) + 1;
-  backoff[`${kind}_wait_ms`] = (backoff[`${kind}_wait_ms`] ?? 0) + Math.round(waitedMs);
-  observer?.waited?.(kind, waitedMs);
 }
 
 /** A new Usage holding a + b (the response's own usage object is left as the provider gave it). */
@@ -239,23 +200,20 @@ function stopped(lastError: ProviderError | undefined, attempts: number, backoff
   };
 }
 
-/**
- * What the server charged for a failed attempt is unknown. A 429 is not charged at all, nor is a
- * request that never got through (or one we cancelled, as the run is stopping anyway); any other
- * failure is settled at its prompt tokens, what an admitted request consumed.
- */
-export function settleFailedReservation(gate: TpmGate, reservation: TpmReservation, error: ProviderError, promptTokens: number): void {
-  if (error.status === 429 || error.type === "cancelled" || neverSent(error)) gate.release(reservation);
-  else gate.reconcile(reservation, promptTokens);
-}
-
 function asProviderError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new ProviderError({ type: "unknown", message: `provider failed unexpectedly: ${message}`, cause: err });
 }
 
-function gateError(err: unknown): ResultError {
-  const message = err instanceof Error ? err.message : String(err);
-  return { type: "bad_request", message, retriable: false };
+/**
+ * A step's call context: its own `retries` and `limits:` over the run's. The run's own context
+ * (no copy) when the step sets neither.
+ */
+export function stepCallContext(step: { retries?: number | undefined; limits?: QuotaLimits | undefined }, call: CallContext): CallContext {
+  if (step.retries === undefined && step.limits === undefined) return call;
+  const own = { ...call };
+  if (step.retries !== undefined) own.maxRetries = step.retries;
+  if (step.limits !== undefined) own.limits = step.limits;
+  return own;
 }

@@ -47,3 +47,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }
+
+/** What the retry policy reads of a failed attempt. */
+export interface RetryableError {
+  retriable: boolean;
+  fatal: boolean;
+  retryAfterMs?: number | undefined;
+}
+
+/**
+ * The retry policy of the error's type: the delay before attempt number `attempts + 1`, or
+ * undefined when this error is final (not retriable, fatal, out of retries, or cancelled).
+ */
+export function nextRetryDelay(error: RetryableError, attempts: number, maxRetries: number, cancelled: boolean, timing: RetryTiming): number | undefined {
+  if (!error.retriable || error.fatal || attempts > maxRetries || cancelled) return undefined;
+  return retryDelayMs(attempts - 1, error.retryAfterMs, timing);
+}

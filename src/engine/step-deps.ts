@@ -1,22 +1,22 @@
 /**
- * What every LLM call of one run (or one `BaseLLMService`) shares: the gates, the retry policy, the
+ * What every LLM call of one run (or one `BaseLLMService`) shares: the quotas, the retry policy, the
  * run's signals, pricing and the optional budget. Built here once, for the engine and the service
  * alike, so a call behaves the same whichever of them made it.
  */
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
 import type { BudgetGate } from "../gates/budget-gate.js";
-import type { RpmGate } from "../gates/rpm-gate.js";
-import type { TpmGate } from "../gates/tpm-gate.js";
+import type { Quotas } from "../gates/quotas.js";
 import type { PriceTable } from "../providers/prices.js";
 import type { Provider, ProviderName } from "../types.js";
 import type { AttemptObserver, CallContext } from "./llm-call.js";
+import type { CallReport } from "./stop-reason.js";
 import { createPriceLookup, createPricing } from "./pricing.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
 import type { StepDeps } from "./steps/step.js";
 
 export interface StepDepsOptions {
-  rpmGate: RpmGate;
-  tpmGate: TpmGate;
+  /** The run's quotas, one per thing a provider limits. */
+  quotas: Quotas;
   /** @default 5 */
   maxRetries?: number | undefined;
   /** @default 120000 */
@@ -27,8 +27,8 @@ export interface StepDepsOptions {
   stop: AbortSignal;
   /** Aborted to cancel requests in flight. */
   cancel: AbortSignal;
-  /** Stops admission: a fatal provider error, or the budget refusing a request (`budget_exceeded`). */
-  halt(reason: string, type?: "budget_exceeded"): void;
+  /** Hears what a call reports (a fatal provider error, the budget refusing a request); the run decides whether it stops. */
+  onReport(report: CallReport): void;
   observer?: AttemptObserver | undefined;
   prices: PriceTable;
   /** Hears each model without a price once. */
@@ -43,21 +43,17 @@ export interface StepDepsOptions {
 export function createStepDeps(o: StepDepsOptions): StepDeps {
   const priceOf = createPriceLookup(o.prices, o.onUnpricedModel);
   const call: CallContext = {
-    rpmGate: o.rpmGate,
-    tpmGate: o.tpmGate,
+    quotas: o.quotas,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
     timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retryTiming: o.retryTiming ?? DEFAULT_RETRY_TIMING,
     stop: o.stop,
     cancel: o.cancel,
-    onFatal: (error) => o.halt(`fatal: ${error.type}: ${error.message}`),
+    report: o.onReport,
     observer: o.observer,
     priceOf,
   };
-  if (o.budgetGate) {
-    call.budget = { gate: o.budgetGate, priceOf };
-    call.onBudgetExhausted = (error) => o.halt(error.message, "budget_exceeded");
-  }
+  if (o.budgetGate) call.budget = { gate: o.budgetGate, priceOf };
   const deps: StepDeps = { call, provider: o.provider, cost: createPricing(priceOf) };
   const { onWarning } = o;
   if (onWarning) {

@@ -38,6 +38,30 @@ export abstract class BucketGate {
     this.bucket.observeRemaining(remaining, limit);
   }
 
+  /**
+   * Milliseconds until `cost` fits, ignoring this gate's own queue (0 = now, a pause counts).
+   * With `charge`, what a quota store uses to take from an RPM and a TPM gate atomically.
+   */
+  msUntilAdmissible(cost: number): number {
+    return this.bucket.msUntilAdmissible(cost);
+  }
+
+  /** Takes `cost` now (after `msUntilAdmissible` said 0), or gives back a negative one. */
+  charge(cost: number): void {
+    if (cost >= 0) this.bucket.debit(cost);
+    else this.bucket.credit(-cost);
+  }
+
+  /** Why `cost` can never be admitted (above the whole limit), or undefined. */
+  refusal(cost: number): Error | undefined {
+    return this.bucket.refusal(cost);
+  }
+
+  /** Largest level the bucket holds; Infinity when unlimited. */
+  get capacity(): number {
+    return this.bucket.capacity;
+  }
+
   get limit(): number | undefined {
     return this.bucket.limit;
   }

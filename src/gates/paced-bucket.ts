@@ -127,6 +127,24 @@ export class PacedBucket {
   }
 
   /**
+   * Milliseconds until `cost` would be admitted, ignoring anyone queued here (0 = now): the
+   * primitive of a quota store, which takes from two buckets at once and keeps its own queue.
+   * A pause in force counts; a cost that can never fit is `refusal`'s to say.
+   */
+  msUntilAdmissible(cost: number): number {
+    const now = this.#clock.now();
+    if (now < this.#pausedUntil) return Math.max(1, Math.ceil(this.#pausedUntil - now));
+    if (this.#limit === undefined) return 0;
+    this.#refill(now);
+    return this.#level < Math.min(cost, this.capacity) ? this.#msUntilFits(cost) : 0;
+  }
+
+  /** Why `cost` can never be admitted under the limit in force (above the whole limit), or undefined. */
+  refusal(cost: number): Error | undefined {
+    return this.#limit === undefined ? undefined : this.#tooLarge(cost, this.#limit);
+  }
+
+  /**
    * Blocks admission for everyone until now + ms; never shortens a pause already in force.
    * A 429 says the server's bucket is empty, so ours is emptied too (debt is kept): admission
    * then resumes at the refill pace, not with a burst that would meet another 429.

@@ -6,6 +6,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { ErrorType } from "../types.js";
 import type { MetricsSnapshot, WaitKind } from "./metrics-recorder.js";
+import type { QuotaFigure } from "./quota-figures.js";
 
 export interface LiveLine {
   /** Wall-clock time of the sample (ISO 8601). */
@@ -40,11 +41,14 @@ export interface LiveLine {
   tokens: number;
   /** Present with `--max-cost`. */
   budget?: { max_cost_usd: number; spent_usd: number; reserved_usd: number };
+  /** Per quota so far (see the summary's `quotas`); present when the run has any. */
+  quotas?: QuotaFigure[];
 }
 
 export interface LiveExtras {
   queued: LiveLine["queued"];
-  budget?: LiveLine["budget"];
+  budget?: LiveLine["budget"] | undefined;
+  quotas?: QuotaFigure[] | undefined;
 }
 
 export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new Date()): LiveLine {
@@ -70,6 +74,7 @@ export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new
     tokens: s.tokens,
   };
   if (extras.budget) line.budget = extras.budget;
+  if (extras.quotas !== undefined && extras.quotas.length > 0) line.quotas = extras.quotas;
   return line;
 }
 

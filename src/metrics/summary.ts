@@ -3,6 +3,7 @@
  * arrive, in memory bounded by the number of distinct models, steps and error types, never by
  * the number of records. The field names are a public contract (DESIGN.md).
  */
+import type { QuotaFigure } from "./quota-figures.js";
 import { systemClock, type Clock } from "../gates/clock.js";
 import { roundUsdTotal } from "../providers/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage } from "../types.js";
@@ -71,6 +72,8 @@ export interface RunSummary {
   finished_at: string;
   /** "fatal: …", "interrupted", or null when the run ended by itself. */
   stopped_reason: string | null;
+  /** Per quota (what a provider limits: an OpenAI model on an endpoint and key, an Ollama server): limits in force, requests, tokens, waits, 429s. */
+  quotas: QuotaFigure[];
   exit_code: number;
 }
 
@@ -101,6 +104,8 @@ export interface BudgetSummary {
 
 export interface BuildOptions {
   exitCode: number;
+  /** @default [] */
+  quotas?: QuotaFigure[];
   stoppedReason: string | null;
   /** @default null */
   budget?: BudgetSummary | null;
@@ -253,6 +258,7 @@ export class SummaryBuilder {
       started_at: this.#startedAt.toISOString(),
       finished_at: new Date(this.#startedAt.getTime() + wallMs).toISOString(),
       stopped_reason: options.stoppedReason,
+      quotas: options.quotas ?? [],
       exit_code: options.exitCode,
     };
   }

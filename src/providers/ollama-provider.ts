@@ -11,14 +11,14 @@
 import type { ChatResponse, EmbedResponse as OllamaEmbedResponse, Ollama } from "ollama";
 import { ProviderError } from "../errors.js";
 import { lazyModule } from "../lazy-module.js";
-import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type ReplyDetails, type ToolCall } from "../types.js";
+import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type QuotaScope, type ReplyDetails, type ToolCall } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { toOllamaChat } from "./ollama-chat-request.js";
 import { toOllamaEmbed } from "./ollama-embed-request.js";
 import { classifyOllamaError } from "./classify-ollama.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { parseRetryAfter } from "./rate-limit-headers.js";
-import { perServerScope, type QuotaScope } from "./quota-scope.js";
+import { serverScope } from "./quota-scope.js";
 
 export interface OllamaProviderOptions {
   /** @default "http://127.0.0.1:11434" (ollama-js's default) */
@@ -43,9 +43,9 @@ export class OllamaProvider implements Provider {
     this.host = options.host;
   }
 
-  /** One quota per server: its scheduler queues every model's requests together. */
+  /** One quota for the whole server: Ollama limits by its slots, not per model. */
   quotaScope(): QuotaScope {
-    return (this.#scope ??= perServerScope(this.name, this.host ?? DEFAULT_OLLAMA_HOST));
+    return (this.#scope ??= serverScope(this.name, this.host ?? DEFAULT_OLLAMA_HOST));
   }
 
   check(request: LlmRequest): string | undefined {

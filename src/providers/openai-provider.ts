@@ -7,13 +7,14 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { ProviderError } from "../errors.js";
-import type { EmbedRequest, EmbedResponse, FunctionCall, LlmParams, LlmRequest, LlmResponse, Provider, ProviderCallOptions, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
+import type { EmbedRequest, EmbedResponse, FunctionCall, LlmParams, LlmRequest, LlmResponse, Provider, ProviderCallOptions, QuotaScope, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../types.js";
 import { callSignal } from "./call-signal.js";
 import { createHttpFetch } from "./http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
 import { embeddingsBody, parseEmbeddings } from "./openai-embeddings.js";
 import { hasRateLimitInfo, parseRateLimitHeaders } from "./rate-limit-headers.js";
-import { perModelScope, type QuotaScope } from "./quota-scope.js";
+import { openAIAdmissionTokens } from "./openai-admission.js";
+import { openAIStyleScopes } from "./quota-scope.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -66,12 +67,13 @@ export class OpenAIProvider implements Provider {
   readonly #client: OpenAI;
   readonly #apiKey: string | undefined;
   readonly #maxTokensField: MaxTokensField | undefined;
-  readonly #scopes = new Map<string, QuotaScope>();
+  readonly #scopes: (model: string) => QuotaScope;
 
   constructor(options: OpenAIProviderOptions) {
     this.baseURL = options.baseURL ?? OPENAI_DEFAULT_BASE_URL;
     this.#apiKey = options.apiKey;
     this.#maxTokensField = options.maxTokensField;
+    this.#scopes = openAIStyleScopes(this.name, this.baseURL, options.apiKey);
     // Every value that the client would otherwise read from process.env is passed explicitly
     // (STYLE: only cli/ reads the environment); `null` switches the env fallback off.
     this.#client = new OpenAI({
@@ -90,9 +92,14 @@ export class OpenAIProvider implements Provider {
     });
   }
 
-  /** OpenAI limits each model of an organization on its own; the endpoint and the key's hash stand for the organization. */
+  /** One quota per endpoint, API key and model: OpenAI counts limits per model. */
   quotaScope(model: string): QuotaScope {
-    return perModelScope(this.name, this.baseURL, this.#apiKey, this.#scopes, model);
+    return this.#scopes(model);
+  }
+
+  /** What OpenAI's limiter charges at admission (see `openAIAdmissionTokens`). */
+  admissionTokens(request: LlmRequest): number {
+    return openAIAdmissionTokens(request);
   }
 
   async generate(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse> {

@@ -1,35 +1,47 @@
 /**
- * The quota a provider's call spends: what the server limits, so that two endpoints (or two keys,
- * or two models on OpenAI) never share buckets, a 429 or a learned limit. OpenAI counts limits per
- * organization (the key stands for it) and per model; an Ollama server is one queue for all its
- * models. The key is hashed: a quota key or label may be logged, the API key never.
+ * Quota identities (`Provider.quotaScope`): what a server limits together, named without a secret.
+ * OpenAI counts limits per organisation, project and model, and an API key belongs to one of those;
+ * so an OpenAI-style quota is (kind, endpoint, key identity, model), the key only as a short hash.
+ * An Ollama server has no per-model limits: one quota for the server.
  */
 import { createHash } from "node:crypto";
+import type { QuotaScope } from "../types.js";
 
-export interface QuotaScope {
-  /** Identifies the quota: equal keys share buckets. Holds no secret. */
-  key: string;
-  /** For humans (summary, report): the endpoint and model, the key's hash shortened. */
-  label: string;
+/** Short enough to read, long enough that two keys of one run never collide in practice. */
+const KEY_HASH_CHARS = 12;
+/** What a label shows of the key's hash. */
+const LABEL_HASH_CHARS = 6;
+
+/** The sha256 of an API key, shortened ("none" without a key): never the key itself. */
+export function keyIdentity(apiKey: string | undefined): string {
+  return apiKey === undefined ? "none" : createHash("sha256").update(apiKey).digest("hex").slice(0, KEY_HASH_CHARS);
 }
 
-/** A short, stable stand-in for an API key: 12 hex digits of its sha256. */
-export function keyId(apiKey: string | undefined): string {
-  return apiKey === undefined ? "no-key" : createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
+/** Memoizes one provider's scopes by model: a call looks its quota up by model, once per model hashed. */
+export function openAIStyleScopes(kind: string, endpoint: string, apiKey: string | undefined): (model: string) => QuotaScope {
+  const key = keyIdentity(apiKey);
+  const where = hostOf(endpoint);
+  const scopes = new Map<string, QuotaScope>();
+  return (model) => {
+    let scope = scopes.get(model);
+    if (scope === undefined) {
+      const keyLabel = key === "none" ? "no key" : `key ${key.slice(0, LABEL_HASH_CHARS)}`;
+      scope = { key: `${kind}|${endpoint}|${key}|${model}`, label: `${model} (${where}, ${keyLabel})` };
+      scopes.set(model, scope);
+    }
+    return scope;
+  };
 }
 
-/** Per (kind, base URL, key, model): OpenAI and OpenAI-compatible servers. Memoised per model by the caller's map. */
-export function perModelScope(kind: string, baseUrl: string, apiKey: string | undefined, cache: Map<string, QuotaScope>, model: string): QuotaScope {
-  let scope = cache.get(model);
-  if (scope === undefined) {
-    const id = keyId(apiKey);
-    scope = { key: `${kind} ${baseUrl} ${id} ${model}`, label: `${model} at ${baseUrl} (${kind}, key ${id.slice(0, 6)})` };
-    cache.set(model, scope);
+/** One quota for every model of a server. */
+export function serverScope(kind: string, host: string): QuotaScope {
+  return { key: `${kind}|${host}`, label: `${kind} ${hostOf(host)}` };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
-  return scope;
-}
-
-/** One per server, whatever the model: Ollama queues every model's requests together. */
-export function perServerScope(kind: string, host: string): QuotaScope {
-  return { key: `${kind} ${host}`, label: `${host} (${kind})` };
 }

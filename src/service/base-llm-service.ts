@@ -1,10 +1,10 @@
 /**
  * `BaseLLMService`: the base class for a program's own business methods. Subclasses call
  * `this.generate(…)`; each call runs as a one-step pipeline through `runRecord` on a
- * `CallRuntime` built as the engine builds its own (providers, gates, Ollama's adaptive
+ * `CallRuntime` built as the engine builds its own (providers, quotas, Ollama's adaptive
  * concurrency, retries, pricing, the halt and its not-attempted results), shared by every call of
- * one service, so concurrent calls are paced together. Pass `gates` (`createRunGates`) to share
- * the gates with a pipeline run or another service in the process.
+ * one service, so concurrent calls are paced together. Pass `quotas` (`new Quotas(…)`, or
+ * another service's `quotas`) to share them with a pipeline run or another service in the process.
  *
  *     class Tickets extends BaseLLMService {
  *       classify(text: string) { return this.generate({ prompt: `Classify: ${text}`, schema: LABEL }); }
@@ -19,9 +19,8 @@ import { CallRuntime } from "../engine/call-runtime.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
 import { exitCodeFor } from "../exit-codes.js";
-import type { RpmGate } from "../gates/rpm-gate.js";
-import type { RunGates } from "../gates/run-gates.js";
-import type { TpmGate } from "../gates/tpm-gate.js";
+import type { Quotas } from "../gates/quotas.js";
+import { CLOSED } from "../engine/call-runtime.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
@@ -42,21 +41,22 @@ export interface LLMServiceOptions {
   /** Calls in flight at once; further calls wait their turn in order. @default 16 */
   concurrency?: number;
   /**
-   * For Ollama with no `rpm`/`tpm` (and no limit on shared `gates`): start at 1 request in flight
+   * For Ollama with no `rpm`/`tpm` (and no limit on shared `quotas`): start at 1 request in flight
    * and grow to the server's parallelism, never above `concurrency`, as a pipeline run does.
    * @default true
    */
   adaptiveConcurrency?: boolean;
-  /** Client-side requests-per-minute gate (ignored when `gates` is given). @default unlimited */
+  /** Client-side requests per minute, of each quota (ignored when `quotas` is given). @default unlimited */
   rpm?: number;
-  /** Client-side tokens-per-minute gate (ignored when `gates` is given). @default unlimited */
+  /** Client-side tokens per minute, of each quota (ignored when `quotas` is given). @default unlimited */
   tpm?: number;
   /**
-   * Gates shared with a pipeline run (`runPipeline(…, { gates })`) or another service in the
-   * process (`createRunGates({ rpm, tpm })`): their calls are paced together, against one limit.
+   * Quotas shared with a pipeline run (`runPipeline(…, { quotas })`) or another service in the
+   * process (`new Quotas({ limits: { rpm, tpm } })`, or `service.quotas`): calls that spend the same
+   * quota (the same model of one endpoint and key) are paced together, against one limit.
    * @default the service's own, from `rpm`/`tpm`
    */
-  gates?: RunGates;
+  quotas?: Quotas;
   /** Retries per call after the first attempt. @default 5 */
   maxRetries?: number;
   /** Per-attempt timeout. @default 120000 */
@@ -94,10 +94,8 @@ export interface GenerateRequest {
 }
 
 export class BaseLLMService {
-  readonly rpmGate: RpmGate;
-  readonly tpmGate: TpmGate;
-  /** The gates every call of this service passes; give them to a pipeline run to share them. */
-  readonly gates: RunGates;
+  /** One quota per thing a provider limits (an OpenAI model on an endpoint and key), shared by every call; give it to a pipeline run to share it. */
+  readonly quotas: Quotas;
   readonly metrics = new MetricsRecorder();
   readonly #opts: LLMServiceOptions;
   readonly #summary = new SummaryBuilder();
@@ -122,7 +120,7 @@ export class BaseLLMService {
       adaptiveConcurrency: options.adaptiveConcurrency,
       rpm: options.rpm,
       tpm: options.tpm,
-      gates: options.gates,
+      quotas: options.quotas,
       maxRetries: options.maxRetries,
       timeoutMs: options.timeoutMs,
       retryTiming: options.retryTiming,
@@ -133,9 +131,7 @@ export class BaseLLMService {
         warned.add(model);
       },
     });
-    this.gates = this.#runtime.gates;
-    this.rpmGate = this.gates.rpm;
-    this.tpmGate = this.gates.tpm;
+    this.quotas = this.#runtime.quotas;
     this.#deps = this.#runtime.stepDeps();
   }
 
@@ -145,7 +141,7 @@ export class BaseLLMService {
   }
 
   /**
-   * One LLM call through the service's gates, retries and concurrency limit. Never throws for a
+   * One LLM call through the service's quotas, retries and concurrency limit. Never throws for a
    * failed call: the result carries `ok: false` and the error (see `mapResult`, `unwrap`).
    */
   protected async generate(request: GenerateRequest | string): Promise<GenerationResult> {
@@ -204,11 +200,10 @@ export class BaseLLMService {
   close(options: { cancel?: boolean } = {}): Promise<RunSummary> {
     if (options.cancel) this.#cancel.abort(new Error("the service was closed"));
     this.#closed ??= (async () => {
-      this.#runtime.stop("closed");
+      this.#runtime.stop(CLOSED);
       await Promise.allSettled([...this.#inFlight]);
-      await this.#runtime.close();
-      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.stopReason === "closed" ? null : (this.stopReason ?? null), costUnknown: this.metrics.costUnknown });
-      summary.exit_code = exitCodeFor(summary.stopped_reason, summary);
+      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.stopReason === CLOSED ? null : (this.stopReason ?? null), costUnknown: this.metrics.costUnknown });
+      summary.exit_code = exitCodeFor(this.#runtime.stopped, summary);
       await this.#opts.onClose?.(summary);
       return summary;
     })();

@@ -6,7 +6,7 @@
 // mode "batch": the whole path through the library (runBatch: JSONL reader on stdin → dedupe →
 //   engine → JSONL writer to /dev/null → summary), with the input generated on the fly into a pipe.
 import { PassThrough } from "node:stream";
-import { createProvider, defaultPipeline, loadPriceTable, resolveRunOptions, runBatch } from "../../dist/index.js";
+import { createProvider, defaultPipeline, loadPriceTable, parsePipeline, resolveRunOptions, runBatch } from "../../dist/index.js";
 // The engine is internal (not in the public API): the bench drives it directly for its attempt timings.
 import { GenerationEngine } from "../../dist/engine/engine.js";
 
@@ -17,6 +17,8 @@ function prompt(i) {
 }
 
 function pipeline() {
+  // A pipeline of its own (the "two models" scenario): its steps name their models.
+  if (cfg.pipelineYaml !== undefined) return parsePipeline(cfg.pipelineYaml, "bench.yaml");
   const p = defaultPipeline();
   p.model = cfg.model;
   if (cfg.maxTokens !== undefined) p.params.max_tokens = cfg.maxTokens;
@@ -25,18 +27,35 @@ function pipeline() {
 
 async function engineMode() {
   const starts = [];
+  const rateLimitedAtMs = [];
+  // Attempt starts per model, for a pipeline whose steps use different models.
+  const startsByModel = {};
+  const counted = (provider) => {
+    const generate = provider.generate.bind(provider);
+    provider.generate = (request, options) => {
+      (startsByModel[request.model] ??= []).push(performance.now());
+      return generate(request, options);
+    };
+    return provider;
+  };
   const engine = new GenerationEngine({
     pipeline: pipeline(),
     provider: (name) =>
-      createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" }),
+      counted(createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" })),
     prices: loadPriceTable(),
     concurrency: cfg.concurrency,
     rpm: cfg.rpm,
     tpm: cfg.tpm,
-    observer: { attemptStarted: () => starts.push(performance.now()), attemptFinished: () => {} },
+    observer: {
+      attemptStarted: () => starts.push(performance.now()),
+      // When each 429 came, from the start: a burst's or the steady pacing's.
+      attemptFinished: (_reply, error) => {
+        if (error?.status === 429) rateLimitedAtMs.push(Math.round(performance.now() - t0));
+      },
+    },
   });
   function* records() {
-    for (let i = 1; i <= cfg.records; i++) yield { id: String(i), line: i, prompt: prompt(i), vars: {} };
+    for (let i = 1; i <= cfg.records; i++) yield { id: String(i), line: i, prompt: prompt(i), vars: cfg.pipelineYaml === undefined ? {} : { text: prompt(i) } };
   }
   const t0 = performance.now();
   let ok = 0;
@@ -48,23 +67,38 @@ async function engineMode() {
     sumLatency += r.latency_ms;
   }
   const end = performance.now();
-  // Steady rate: attempts started from `skipMs` after the first until the last, which leaves out
-  // the first burst (a full bucket) and the tail (nothing left to send).
   const first = starts[0] ?? t0;
-  const last = starts[starts.length - 1] ?? t0;
-  const from = first + cfg.skipMs;
-  const inWindow = starts.filter((t) => t > from).length;
+  const perModel = Object.fromEntries(Object.entries(startsByModel).map(([model, list]) => [model, { attempts: list.length, steadyPerMin: steadyRate(list, t0) }]));
   return {
     ok,
     failed,
     attempts: starts.length,
     wallMs: end - t0,
-    steadyPerMin: last > from ? (inWindow / (last - from)) * 60_000 : undefined,
+    steadyPerMin: steadyRate(starts, t0),
     overallPerMin: (ok / (end - first)) * 60_000,
     meanLatencyMs: sumLatency / Math.max(1, ok + failed),
-    rpmLimit: engine.rpmGate.limit,
-    tpmLimit: engine.tpmGate.limit,
+    perModel,
+    rateLimitedAtMs,
+    ...limitsOf(engine),
   };
+}
+
+/**
+ * Steady rate: attempts started from `skipMs` after the first until the last, which leaves out
+ * the first burst (a full bucket) and the tail (nothing left to send).
+ */
+function steadyRate(starts, t0) {
+  const first = starts[0] ?? t0;
+  const last = starts[starts.length - 1] ?? t0;
+  const from = first + cfg.skipMs;
+  const inWindow = starts.filter((t) => t > from).length;
+  return last > from ? (inWindow / (last - from)) * 60_000 : undefined;
+}
+
+/** The limits in force at the end (learned or told): of the run's first quota, and of each. */
+function limitsOf(engine) {
+  const quotas = engine.quotas.list().map((q) => ({ quota: q.label, ...q.gauges(), ...q.counters }));
+  return { rpmLimit: quotas[0]?.rpm, tpmLimit: quotas[0]?.tpm, quotas };
 }
 
 /** The input, generated lazily and honouring backpressure: never in memory as a whole. */

@@ -161,6 +161,36 @@ async function ollama() {
   });
 }
 
+/**
+ * Scenario "two models": a two-step pipeline, gpt-4o-mini then gpt-4o on every record, against a
+ * simulator that limits each model to `rpm` on its own (OpenAI counts limits per model). Each
+ * model's steady rate is measured against its own limit; with one shared budget the two would
+ * split one model's limit between them.
+ */
+async function twoModels() {
+  const rpm = 3000;
+  const records = 1500;
+  const latency = [100, 400];
+  const pipelineYaml = [
+    "name: bench-two-models",
+    "params: {max_tokens: 20}",
+    "steps:",
+    "  - {id: quick, method: generate, model: gpt-4o-mini, prompt: '{{text}}'}",
+    "  - {id: careful, method: generate, model: gpt-4o, prompt: 'Look again: {{text}}'}",
+  ].join("\n");
+  return withSimulator({ rpm, latencyMs: latency }, async (sim) => {
+    const r = await runClient("llmbatch-client.mjs", { mode: "engine", baseUrl: sim.url, records, concurrency: 64, skipMs: 2000, rpm, pipelineYaml });
+    const s = sim.stats();
+    const models = Object.entries(r.perModel).map(([model, m]) => ({ model, ...m, fraction: m.steadyPerMin / rpm }));
+    const worst = Math.min(...models.map((m) => m.fraction));
+    const each = models.map((m) => `${m.model} ${num(m.steadyPerMin)}/min = ${pct(m.fraction)}`).join(", ");
+    return {
+      name: "two-models", ...r, models, requests: s.requests, rateLimited: s.rateLimited, limitPerModel: rpm, fraction: worst,
+      line: `${each} of its own ${num(rpm)} RPM; ${s.rateLimited} 429s of ${s.requests} requests; wall ${num(r.wallMs / 1000, 1)} s for ${num(records)} records (${num((records / rpm) * 60, 1)} s at each model's limit)`,
+    };
+  });
+}
+
 const SCENARIOS = {
   paced: () => rateScenario("paced", { rpm: 6000, tpm: 600_000, told: true }),
   "token-bound": () => rateScenario("token-bound", { rpm: 6000, tpm: 150_000, told: true }),
@@ -169,6 +199,7 @@ const SCENARIOS = {
   memory: () => memory(true),
   "memory-no-ids": () => memory(false),
   ollama,
+  "two-models": twoModels,
 };
 
 const results = [];

@@ -1,3 +1,4 @@
+import type { StopReason } from "../../src/engine/stop-reason.js";
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
@@ -17,15 +18,15 @@ describe("GenerationEngine.abandon (the consumer of the results went away)", () 
       }
     }
     const p = new FakeProvider((prompt) => reply(`echo ${prompt}`, 20));
-    const stops: string[] = [];
+    const stops: StopReason[] = [];
     const engine = new GenerationEngine({ pipeline: defaultPipeline(), provider: () => p, prices: loadPriceTable(), concurrency: 6, onStop: (reason) => stops.push(reason) });
     const results: GenerationResult[] = [];
     for await (const r of engine.run(source())) {
       results.push(r);
-      if (results.length === 3) engine.abandon("output closed");
+      if (results.length === 3) engine.abandon({ kind: "output_closed" });
     }
-    expect(stops).toEqual(["output closed"]);
-    expect(engine.stopReason).toBe("output closed");
+    expect(stops).toEqual([{ kind: "output_closed" }]);
+    expect(engine.stopReason).toBe("output closed: the reader of the results went away (EPIPE)");
     // Every request sent has its result, answered: nothing is lost from the count.
     expect(results.reduce((n, r) => n + r.attempts, 0)).toBe(p.requests.length);
     expect(results.filter((r) => r.ok).length).toBe(p.requests.length);

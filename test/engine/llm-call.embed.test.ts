@@ -5,9 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/errors.js";
 import { FakeClock } from "../../src/gates/clock.js";
-import { RpmGate } from "../../src/gates/rpm-gate.js";
 import { estimateEmbedTokens } from "../../src/gates/token-estimate.js";
-import { TpmGate } from "../../src/gates/tpm-gate.js";
+import { Quotas } from "../../src/gates/quotas.js";
 import { callEmbed, callLlm, type CallContext } from "../../src/engine/llm-call.js";
 import type { EmbedRequest, EmbedResponse, LlmResponse, Provider } from "../../src/types.js";
 
@@ -25,16 +24,22 @@ class FakeEmbedder implements Provider {
   }
 }
 
-function context(tpmGate: TpmGate, maxRetries = 2): CallContext {
+/**
+ * The run's quotas at `tpm` per quota, on a clock that stands still: 600 enforced per second is 10
+ * tokens a second, less the run's 100 ms transit margin: a bucket of 9.
+ */
+const quotasAt = (tpm?: number) => new Quotas({ limits: { tpm }, clock: new FakeClock() });
+/** What the first quota used could admit now. */
+const available = (quotas: Quotas) => quotas.list()[0]!.gauges().tpmAvailable;
+
+function context(quotas: Quotas, maxRetries = 2): CallContext {
   return {
-    rpmGate: new RpmGate({}),
-    tpmGate,
+    quotas,
     maxRetries,
     timeoutMs: 1000,
     retryTiming: { baseMs: 1, maxMs: 1 },
     stop: new AbortController().signal,
     cancel: new AbortController().signal,
-    onFatal: () => {},
   };
 }
 
@@ -42,15 +47,14 @@ const answer = (inputTokens: number, embeddings: number[][]): EmbedResponse => (
 
 describe("callEmbed", () => {
   it("reserves the input tokens alone at the TPM gate, where a chat call would reserve its output too", async () => {
-    // 600 TPM enforced per second: a bucket of 10 tokens.
-    const gate = new TpmGate({ limit: 600, clock: new FakeClock() });
+    const gate = quotasAt(600);
     const request: EmbedRequest = { model: "text-embedding-3-small", input: "Hello world" };
     const tokens = estimateEmbedTokens(request).total;
     expect(tokens).toBe(2);
     const provider = new FakeEmbedder(() => answer(tokens, [[0.6, 0.8]]));
     const outcome = await callEmbed(provider, request, context(gate));
     expect(outcome).toMatchObject({ ok: true, attempts: 1, backoff: { tpm_waits: 0 }, response: { embeddings: [[0.6, 0.8]] } });
-    expect(gate.available).toBeCloseTo(10 - tokens, 9);
+    expect(available(gate)).toBeCloseTo(9 - tokens, 9);
 
     // The same text as a chat prompt reserves 4,096 output tokens besides: more than the whole limit.
     const chat = await callLlm(provider, { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello world" }], params: {} }, context(gate));
@@ -58,14 +62,14 @@ describe("callEmbed", () => {
   });
 
   it("settles the reservation on the tokens the provider counted", async () => {
-    const gate = new TpmGate({ limit: 600, clock: new FakeClock() });
+    const gate = quotasAt(600);
     const provider = new FakeEmbedder(() => answer(5, [[1], [1]]));
     await callEmbed(provider, { model: "text-embedding-3-small", input: ["Hello world", "Hello again"] }, context(gate));
-    expect(gate.available).toBeCloseTo(10 - 5, 9);
+    expect(available(gate)).toBeCloseTo(9 - 5, 9);
   });
 
   it("retries a retriable failure, as the engine does for every call, and counts the attempts", async () => {
-    const gate = new TpmGate({});
+    const gate = quotasAt();
     const provider = new FakeEmbedder((call) => {
       if (call === 1) throw new ProviderError({ type: "server", status: 500, message: "500 The server had an error" });
       return answer(3, [[1, 0]]);
@@ -77,7 +81,7 @@ describe("callEmbed", () => {
 
   it("fails without sending when the provider cannot embed", async () => {
     const provider: Provider = { name: "openai", generate: () => Promise.reject(new Error("unused")) };
-    const outcome = await callEmbed(provider, { model: "m", input: "x" }, context(new TpmGate({})));
+    const outcome = await callEmbed(provider, { model: "m", input: "x" }, context(quotasAt()));
     expect(outcome).toMatchObject({ ok: false, attempts: 0, notSent: true, error: { type: "bad_request", message: "the openai provider cannot run embeddings requests" } });
   });
 });

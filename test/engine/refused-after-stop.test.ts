@@ -7,8 +7,7 @@ import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
 import { preparePipeline, runRecord } from "../../src/engine/pipeline-runner.js";
 import { createStepDeps } from "../../src/engine/step-deps.js";
-import { RpmGate } from "../../src/gates/rpm-gate.js";
-import { TpmGate } from "../../src/gates/tpm-gate.js";
+import { Quotas } from "../../src/gates/quotas.js";
 import { loadPriceTable } from "../../src/providers/prices.js";
 import type { InputRecord, LlmRequest } from "../../src/types.js";
 import { collect, FakeProvider, reply } from "./fake-provider.js";
@@ -29,11 +28,10 @@ describe("a check refusal after the run stopped", () => {
     const provider = new CheckingProvider(() => reply("ok"));
     const stop = new AbortController();
     const deps = createStepDeps({
-      rpmGate: new RpmGate({}),
-      tpmGate: new TpmGate({}),
+      quotas: new Quotas(),
       stop: stop.signal,
       cancel: new AbortController().signal,
-      halt: () => {},
+      onReport: () => {},
       prices: loadPriceTable(),
       provider: () => provider,
     });
@@ -46,7 +44,7 @@ describe("a check refusal after the run stopped", () => {
     const provider = new CheckingProvider(() => reply("ok"));
     const engine = new GenerationEngine({ pipeline: defaultPipeline(), provider: () => provider, prices: loadPriceTable() });
     // The stop (a fatal error elsewhere, an interrupt) lands while this record is being checked.
-    provider.onCheck = () => engine.stop("fatal: auth (401) elsewhere");
+    provider.onCheck = () => engine.stop({ kind: "fatal", type: "auth", message: "401 elsewhere" });
     const [result] = await collect(engine.run([line("u1", { user: "user-4821" })]));
     expect(result!.error).toMatchObject({ type: "bad_request", retriable: false });
     expect(result!.error!.message).toContain("no equivalent of user");

@@ -42,6 +42,7 @@ const CONTRACT_KEYS = [
   "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
   "latency_ms_by_step", "wait_ms", "budget",
   "unwritten", "in_flight_at_stop", "cost_unknown", "truncated", "truncated_by_step",
+  "quotas",
 ];
 
 describe("SummaryBuilder", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
-import { createRunGates, type RunGates } from "../../src/gates/run-gates.js";
+import { Quotas } from "../../src/gates/quotas.js";
 import { runPipeline } from "../../src/run-pipeline.js";
 import { BaseLLMService } from "../../src/service/base-llm-service.js";
 import type { GenerationResult } from "../../src/types.js";
@@ -22,7 +22,7 @@ const questions = (from: string) => Array.from({ length: 24 }, (_, i) => `${from
  * A service and a pipeline run side by side, each free to send more than the server's second at
  * once (concurrency 32, 24 calls each), with no retries so a 429 stays visible as a failure.
  */
-async function sideBySide(limits: { gates: RunGates } | { rpm: number }): Promise<{ service: Replies; results: GenerationResult[] }> {
+async function sideBySide(limits: { quotas: Quotas } | { rpm: number }): Promise<{ service: Replies; results: GenerationResult[] }> {
   const connections = { openai: { apiKey: "sk-test", baseUrl: sim().openaiBaseUrl } };
   const service = new Replies({ connections, concurrency: 32, maxRetries: 0, ...limits });
   sim().resetStats();
@@ -36,18 +36,18 @@ async function sideBySide(limits: { gates: RunGates } | { rpm: number }): Promis
 }
 
 describe("BaseLLMService and a pipeline run in one process", () => {
-  it("share one set of gates: together they stay within the server's limit, with no 429", async () => {
-    const gates = createRunGates({ rpm: RPM });
-    const { service, results } = await sideBySide({ gates });
-    expect(service.gates.rpm).toBe(gates.rpm);
-    expect(service.gates.tpm).toBe(gates.tpm);
+  it("share one set of quotas: together they stay within the server's limit, with no 429", async () => {
+    const quotas = new Quotas({ limits: { rpm: RPM } });
+    const { service, results } = await sideBySide({ quotas });
+    expect(service.quotas).toBe(quotas);
+    expect(quotas.list().map((q) => q.label)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
     const stats = sim().stats();
     expect(stats.requests).toBe(48);
     expect(stats.rateLimited).toBe(0);
   });
 
-  it("with gates of their own at the same limit, they exceed it together: the server answers 429", async () => {
+  it("with quotas of their own at the same limit, they exceed it together: the server answers 429", async () => {
     await sideBySide({ rpm: RPM });
     expect(sim().stats().rateLimited).toBeGreaterThan(0);
   });

@@ -117,10 +117,9 @@ describe("BaseLLMService gates", () => {
   it("learns the provider's limits from its rate-limit headers, as a CLI run's gates do", async () => {
     const fake = new FakeProvider(async () => ({ ...(await reply("ok")), rateLimits: { limitRequests: 600, limitTokens: 90_000, remainingRequests: 599, remainingTokens: 89_000 } }));
     const s = new Echo(fake);
-    expect(s.rpmGate.limit).toBeUndefined();
+    expect(s.quotas.list()).toEqual([]);
     expect((await s.ask("hello")).ok).toBe(true);
-    expect(s.rpmGate.limit).toBe(600);
-    expect(s.tpmGate.limit).toBe(90_000);
+    expect(s.quotas.list()[0]!.gauges()).toMatchObject({ rpm: 600, tpm: 90_000, rpmLearned: true, tpmLearned: true });
     await s.close();
   });
 });

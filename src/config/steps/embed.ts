@@ -2,13 +2,14 @@
  * `method: embed`: one embeddings request per record, from an input template (one vector) or a list
  * of them (one request, a list of vectors).
  */
+import { readStepLimits } from "../params.js";
 import { ENCODING_FORMATS, type EmbedStep } from "../step-types.js";
 import { checkTemplate } from "../template-refs.js";
 import { describe, isSeq, type Field } from "../yaml-reader.js";
 import type { StepMethod } from "./step-method.js";
 
 export const embedStep: StepMethod<EmbedStep> = {
-  keys: ["input", "model", "dimensions", "encoding_format", "retries"],
+  keys: ["input", "model", "dimensions", "encoding_format", "retries", "limits"],
 
   parse(fields, ctx) {
     const { reader: r, where, order } = ctx;
@@ -63,6 +64,12 @@ export const embedStep: StepMethod<EmbedStep> = {
       const format = r.oneOf(formatField, ENCODING_FORMATS);
       if (format === undefined) ok = false;
       else step.encoding_format = format;
+    }
+    const limitsField = fields.get("limits");
+    if (limitsField !== undefined) {
+      const limits = readStepLimits(r, limitsField);
+      if (limits === undefined) ok = false;
+      else step.limits = limits;
     }
     const retriesField = fields.get("retries");
     if (retriesField !== undefined) {

@@ -4,7 +4,7 @@
  */
 import type { Role } from "../../types.js";
 import { ON_TRUNCATED, type GenerateStep } from "../step-types.js";
-import { readParams } from "../params.js";
+import { readParams, readStepLimits } from "../params.js";
 import { checkTemplate } from "../template-refs.js";
 import type { StepMethod } from "./step-method.js";
 
@@ -15,7 +15,7 @@ import type { StepMethod } from "./step-method.js";
 const MESSAGE_ROLES = ["system", "developer", "user", "assistant"] as const satisfies readonly Role[];
 
 export const generateStep: StepMethod<GenerateStep> = {
-  keys: ["prompt", "system", "messages", "model", "params", "schema", "repair_attempts", "retries", "on_truncated"],
+  keys: ["prompt", "system", "messages", "model", "params", "schema", "repair_attempts", "retries", "limits", "on_truncated"],
 
   parse(fields, ctx) {
     const { reader: r, where, order } = ctx;
@@ -92,6 +92,12 @@ export const generateStep: StepMethod<GenerateStep> = {
         r.report(repairField.key, `${repairField.path} needs a "schema" on the same step: only structured output is repaired`);
         ok = false;
       } else step.repair_attempts = n;
+    }
+    const limitsField = fields.get("limits");
+    if (limitsField !== undefined) {
+      const limits = readStepLimits(r, limitsField);
+      if (limits === undefined) ok = false;
+      else step.limits = limits;
     }
     const retriesField = fields.get("retries");
     if (retriesField !== undefined) {

@@ -10,7 +10,7 @@
 import type { EmbedStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { emptyBackoff, emptyUsage, isEmbedList, type EmbedRequest, type InputRecord, type ProviderName, type ResultError } from "../../types.js";
-import { callEmbed } from "../llm-call.js";
+import { callEmbed, stepCallContext } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
 import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
@@ -43,7 +43,7 @@ async function runEmbedStep(p: PreparedEmbed, { record, scope }: StepInput, deps
   const request: EmbedRequest = { model: p.model, input };
   if (step.dimensions !== undefined) request.dimensions = step.dimensions;
   if (step.encoding_format !== undefined) request.encoding_format = step.encoding_format;
-  const call = step.retries !== undefined ? { ...deps.call, maxRetries: step.retries } : deps.call;
+  const call = stepCallContext(step, deps.call);
   return embed(step.id, p.provider, request, record.line, deps, call);
 }
 

@@ -11,6 +11,7 @@ import { compileTemplate, TemplateError, type CompiledTemplate, type TemplatePla
 import { runOwnEmbedding } from "./embed.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { callUnderTruncationPolicy } from "./truncation.js";
+import { stepCallContext } from "../llm-call.js";
 import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
 /** Why a record cannot be sent by the default pipeline; `--strict` reports the same words. */
@@ -93,7 +94,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   const built = buildMessages(p, t, record, scope);
   const notSent = (error: ResultError): StepOutcome => ({ result: { id: step.id, ok: false, error, ms: 0, model }, notSent: true, providerName: p.provider, backoff: emptyBackoff() });
   if (!Array.isArray(built)) return notSent(built);
-  const call = step.retries !== undefined ? { ...deps.call, maxRetries: step.retries } : deps.call;
+  const call = stepCallContext(step, deps.call);
   const provider = deps.provider(p.provider);
   const request = (messages: ChatMessage[]): LlmRequest => (extra ? { model, messages, params, extra } : { model, messages, params });
   // A field the provider has no equivalent for fails the record before it waits at any gate.
