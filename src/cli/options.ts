@@ -38,7 +38,7 @@ export const RUN_OPTIONS = {
   encoding: { flags: "--encoding <name>", help: "input encoding: utf-8 (default), windows-1252, latin1, utf-16, utf-16le, utf-16be (a byte order mark decides)" },
   pipeline: { flags: "-p, --pipeline <file>", help: "pipeline YAML (default: one generate step with the record's prompt)" },
   model: { flags: "-m, --model <name>", help: "gpt-4o-mini | ollama:llama3.2 | openai:any-name (the prefix picks the provider)" },
-  provider: { flags: "--provider <name>", help: "openai | ollama (overrides detection)", choices: ["openai", "ollama"] },
+  provider: { flags: "--provider <name>", help: "openai | ollama | an endpoint of the pipeline: where model names without a prefix go (overrides detection)" },
   baseUrl: { flags: "--base-url <url>", help: "provider endpoint (env: OPENAI_BASE_URL, OLLAMA_HOST)", estimate: { ignored: "noted" } },
   output: { flags: "-o, --output <file>", help: "results file, .jsonl, .csv or .tsv (default: JSONL on stdout)", estimate: { ignored: "noted" } },
   outputFormat: { flags: "--output-format <format>", help: "results format: jsonl | csv | tsv, whatever the -o name (also for stdout)", estimate: { ignored: "noted" } },

@@ -6,7 +6,7 @@ import { compileTemplate, TemplateError } from "../engine/template.js";
 import { UsageError } from "../errors.js";
 import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
 import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
-import { resolveModel, type ResolvedModel } from "../providers/detect.js";
+import { isProviderName, providerNames, resolveModel, type ResolvedModel } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
 import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
 
@@ -75,7 +75,14 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
   if (flags.template !== undefined) applyTemplate(resolved, flags.template, pipeline === undefined);
 
   if (flags.model !== undefined) resolved.model = flags.model;
-  if (flags.provider !== undefined) resolved.provider = flags.provider;
+  if (flags.provider !== undefined) {
+    const endpoints = Object.keys(resolved.endpoints ?? {});
+    if (!isProviderName(flags.provider) && !endpoints.includes(flags.provider)) {
+      const known = [...providerNames(), ...endpoints].map((n) => `"${n}"`).join(", ");
+      throw new UsageError(`--provider: "${flags.provider}" is neither a provider nor an endpoint of the pipeline (expected one of ${known})`);
+    }
+    resolved.provider = flags.provider;
+  }
   if (flags.baseUrl !== undefined) resolved.base_url = flags.baseUrl;
   if (flags.maxTokens !== undefined) resolved.params.max_tokens = flags.maxTokens;
   if (flags.temperature !== undefined) resolved.params.temperature = flags.temperature;

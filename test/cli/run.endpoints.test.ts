@@ -102,3 +102,26 @@ describe("a pipeline with two named endpoints", () => {
     expect(local.sim().stats().requests + remote.sim().stats().requests).toBe(0);
   });
 });
+
+describe("--provider with named endpoints", () => {
+  function barePipeline(dir: string): string {
+    return writeTemp(dir, "bare.yaml", ["name: bare-model", "endpoints:", "  remote:", `    base_url: ${remote.sim().openaiBaseUrl}`, "    api_key_env: REMOTE_LLM_KEY", "model: gpt-4o-mini", "params: {max_tokens: 30}", "steps:", "  - {id: gist, method: generate, prompt: 'Gist: {{text}}'}", ""].join("\n"));
+  }
+
+  it("names an endpoint: bare model names go there", async () => {
+    remote.sim().resetStats();
+    const r = await runCli(["run", INPUT, "-p", barePipeline(tempDir()), "--provider", "remote", "--no-progress", "-q"], { env: { REMOTE_LLM_KEY: "sk-remote-7f3a" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((l) => [l.ok, l.provider])).toEqual(Array(4).fill([true, "remote"]));
+    expect(remote.sim().stats().requests).toBe(4);
+  });
+
+  it("refuses a name that is neither a provider nor an endpoint, listing both (exit 2, nothing sent)", async () => {
+    remote.sim().resetStats();
+    const r = await runCli(["run", INPUT, "-p", barePipeline(tempDir()), "--provider", "remot", "--no-progress"], { env: { REMOTE_LLM_KEY: "sk-remote-7f3a" } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain('--provider: "remot" is neither a provider nor an endpoint of the pipeline (expected one of "openai", "ollama", "remote")');
+    expect(remote.sim().stats().requests).toBe(0);
+  });
+});
