@@ -25,7 +25,8 @@ describe("each endpoint is its own quota", () => {
     expect(new Set(scopes.map((s) => s.key)).size).toBe(4);
     expect(scopeOf("openai", "gpt-4o-mini")).toEqual(scopes[0]);
     for (const s of scopes) expect(`${s.key} ${s.label}`).not.toMatch(/sk-/);
-    expect(scopes[2]!.label).toContain("http://127.0.0.1:8000/v1");
+    expect(scopes[2]!.label).toContain("127.0.0.1:8000");
+    expect(scopes[2]!.key).toContain("http://127.0.0.1:8000/v1");
   });
 
   it("an Ollama endpoint is one quota for all its models, apart from another Ollama server", () => {
