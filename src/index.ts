@@ -11,8 +11,8 @@ export { BaseLLMService, type LLMServiceOptions, type GenerateRequest } from "./
 export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type CollectedResults } from "./service/results.js";
 
 // Running records through a pipeline: a stream of results, or a whole batch from a file to a file.
-export { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
-export { runBatch, EXIT, type BatchConfig, type BatchOutcome } from "./batch.js";
+export { runPipeline, type RunPipelineOptions } from "./run/run-pipeline.js";
+export { runBatch, EXIT, type BatchConfig, type BatchOutcome } from "./run/batch.js";
 
 // Quotas: what a provider limits (per model of an endpoint and key; per Ollama server), and where their buckets live.
 export { MemoryQuotaStore } from "./gates/memory-quota-store.js";
@@ -22,7 +22,7 @@ export type { QuotaStore, QuotaLimits, QuotaGauges, TakeResult, MaybePromise } f
 export type { StopReason } from "./engine/stop-reason.js";
 export type { QuotaFigure } from "./metrics/quota-figures.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
-export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./estimate.js";
+export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./run/estimate.js";
 export type { MaxErrors } from "./engine/error-limit.js";
 export type { RetryTiming } from "./engine/retry.js";
 
@@ -55,12 +55,12 @@ export type { MetricsRecorder, MetricsSnapshot } from "./metrics/metrics-recorde
 export type { LiveLine } from "./metrics/live-metrics.js";
 
 // Providers and prices.
-export { OpenAIProvider } from "./providers/openai-provider.js";
-export { OllamaProvider } from "./providers/ollama-provider.js";
+export { OpenAIProvider } from "./providers/openai/openai-provider.js";
+export { OllamaProvider } from "./providers/ollama/ollama-provider.js";
 export { createProvider, type CreateProviderOptions, type ProviderConnections, type EndpointConnection } from "./providers/create.js";
 export { registerProvider, providerKindNames, type ProviderKind, type ProviderCapabilities, type EndpointSettings, type ClassifyContext } from "./providers/registry.js";
-export { loadPriceTable, findPrice, costOf, withPriceOverrides, type PriceTable, type ModelPrice } from "./providers/prices.js";
-export { loadPriceOverrides, type PriceOverrides } from "./config/prices.js";
+export { loadPriceTable, findPrice, costOf, withPriceOverrides, type PriceTable, type ModelPrice } from "./cost/prices.js";
+export { loadPriceOverrides, type PriceOverrides } from "./config/price-overrides.js";
 
 // Errors: run-level problems throw these; a failed record is a value (`GenerationResult` with `ok: false`).
 export { ProviderError, UsageError, ERROR_POLICY, type ProviderErrorInit, type ErrorPolicy } from "./errors.js";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { loadPipeline } from "../config/pipeline.js";
 import { resolveRunOptions } from "../config/run-options.js";
-import { runBatch } from "../batch.js";
+import { runBatch } from "../run/batch.js";
 import { startSimulator } from "../simulator/index.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";

@@ -1,4 +1,4 @@
-import { estimateBatch } from "../estimate.js";
+import { estimateBatch } from "../run/estimate.js";
 import type { CliIO } from "./main.js";
 import type { Logger } from "./logger.js";
 import { formatEstimate } from "./estimate-table.js";

@@ -1,4 +1,4 @@
-import type { BatchEstimate, EstimateLine } from "../estimate.js";
+import type { BatchEstimate, EstimateLine } from "../run/estimate.js";
 import { groupDigits } from "../metrics/number-format.js";
 
 /** The human form of an estimate, for `llmbatch estimate` and `run --dry-run`. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT } from "../run/exit-codes.js";
 import { debugEnabled, internalErrorLines } from "./internal-error.js";
 import { createLogger, type Logger } from "./logger.js";
 import { addOptions, ESTIMATE_HELP_AFTER, ignoredFlagsGiven, INPUT_ARGUMENT, RUN_OPTIONS, type RunFlags } from "./options.js";

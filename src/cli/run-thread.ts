@@ -14,7 +14,7 @@
  * the thread's exit code becomes the process's. kill -9 still ends everything at once.
  */
 import { SHARE_ENV, Worker } from "node:worker_threads";
-import { EXIT } from "../exit-codes.js";
+import { EXIT } from "../run/exit-codes.js";
 import { internalErrorText } from "./internal-error.js";
 
 /** Old-generation limit of the run thread, in MB (below V8's 2 GB threshold for 4× growth). */

@@ -4,7 +4,7 @@
  * so of the requests a user expects, with nothing said. This says it once, before the run starts.
  */
 import type { ResolvedRunOptions } from "../config/run-options.js";
-import { DEFAULT_OUTPUT_TOKENS } from "../gates/token-estimate.js";
+import { DEFAULT_OUTPUT_TOKENS } from "../tokens/token-estimate.js";
 import { groupDigits } from "../metrics/number-format.js";
 
 /**

@@ -5,7 +5,7 @@
  */
 import { loadPipeline } from "../config/pipeline.js";
 import { ConfigError, formatProblem } from "../config/config-error.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT } from "../run/exit-codes.js";
 import { preparePipeline } from "../engine/pipeline-runner.js";
 import { UsageError } from "../errors.js";
 import type { Logger } from "./logger.js";

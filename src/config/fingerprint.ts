@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Pipeline } from "./pipeline.js";
-import { stepModel } from "./run-options.js";
+import { stepModel } from "../providers/detect.js";
 import { callsModel } from "./step-types.js";
 
 /** What produced a results file, as far as the results depend on it. */

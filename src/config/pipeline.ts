@@ -9,7 +9,7 @@ import type { LlmParams, ProviderName } from "../types.js";
 import { ConfigError, readConfigText, type ConfigProblem } from "./config-error.js";
 import { checkModelPrefixes, readBaseUrl, readEndpoints, stepModelFields, type Endpoint, type ModelField } from "./endpoints.js";
 import { readLimits, readParams } from "./params.js";
-import { readPriceEntries, type PriceOverrides } from "./prices.js";
+import { readPriceEntries, type PriceOverrides } from "./price-overrides.js";
 import { readSteps } from "./parse-steps.js";
 import { didYouMean } from "./suggest.js";
 import { ON_TRUNCATED, type GenerateStep, type OnTruncated, type PipelineStep } from "./step-types.js";

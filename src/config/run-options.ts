@@ -2,11 +2,11 @@
  * The one merge of run settings: command-line flags override the pipeline file, which overrides
  * the built-in defaults. Also the flag parsers the CLI uses, so flag messages share one wording.
  */
-import { compileTemplate, TemplateError } from "../engine/template.js";
+import { compileTemplate, TemplateError } from "../lang/template.js";
 import { UsageError } from "../errors.js";
 import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
 import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
-import { isProviderName, providerNames, resolveModel, type ResolvedModel } from "../providers/detect.js";
+import { isProviderName, providerNames } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
 import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
 
@@ -59,12 +59,6 @@ export interface ResolvedRunOptions {
   input: InputSettings;
 }
 
-export const DEFAULT_MODEL = "gpt-4o-mini";
-
-/** The endpoint and model a generate step calls: its own `model`, else the pipeline's, else the default. */
-export function stepModel(step: { model?: string }, pipeline: Pick<Pipeline, "model" | "provider" | "endpoints">): ResolvedModel {
-  return resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider, pipeline.endpoints === undefined ? undefined : Object.keys(pipeline.endpoints));
-}
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_MAX_RETRIES = 5;
 export const DEFAULT_TIMEOUT_MS = 120_000;

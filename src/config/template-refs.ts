@@ -2,8 +2,8 @@
  * Checks the templates of a pipeline at load time, so a typo in `{{steps.sumary.output}}` is a
  * config error with a position instead of a failure on every record of a long run.
  */
-import { compileCondition, ConditionError } from "../engine/condition.js";
-import { compileTemplate, TemplateError } from "../engine/template.js";
+import { compileCondition, ConditionError } from "../lang/condition.js";
+import { compileTemplate, TemplateError } from "../lang/template.js";
 import { didYouMean } from "./suggest.js";
 import type { ConfigReader, YamlNode } from "./yaml-reader.js";
 

@@ -5,7 +5,7 @@
  */
 import type * as Yaml from "yaml";
 import type { Alias, Document, LineCounter, Node, Scalar, YAMLError, YAMLMap, YAMLSeq } from "yaml";
-import { schemaProblem } from "../engine/json-schema.js";
+import { schemaProblem } from "../lang/json-schema.js";
 import { lazyModule } from "../lazy-module.js";
 import type { ConfigProblem } from "./config-error.js";
 import { didYouMean } from "./suggest.js";

@@ -3,12 +3,12 @@
  * for money must not sit on RPM/TPM capacity meanwhile), then the quota the call spends. A later
  * cache lookup sits before both: a hit reserves nothing and waits for nothing.
  */
-import { BudgetExceededError } from "../gates/budget-gate.js";
+import { BudgetExceededError } from "../cost/budget-gate.js";
 import type { Quota } from "../gates/quota.js";
 import { isPromise } from "../gates/quota-store.js";
-import type { RequestTokenEstimate } from "../gates/token-estimate.js";
+import type { RequestTokenEstimate } from "../tokens/token-estimate.js";
 import type { BackoffStats, ProviderName, ResultError } from "../types.js";
-import { holdBudget, UnpricedUnderBudgetError, type BudgetContext, type HeldBudget } from "./budget.js";
+import { holdBudget, UnpricedUnderBudgetError, type BudgetContext, type HeldBudget } from "../cost/budget.js";
 import type { AttemptObserver } from "./llm-call.js";
 import type { Admitted } from "./settlement.js";
 import type { CallReport } from "./stop-reason.js";

@@ -6,10 +6,10 @@
  */
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { resultError } from "../errors.js";
-import type { BudgetGate } from "../gates/budget-gate.js";
+import type { BudgetGate } from "../cost/budget-gate.js";
 import type { QuotaStore } from "../gates/quota-store.js";
 import { Quotas } from "../gates/quotas.js";
-import type { PriceTable } from "../providers/prices.js";
+import type { PriceTable } from "../cost/prices.js";
 import { queuesOnServer } from "../providers/registry.js";
 import { failedResult, type GenerationResult, type Provider, type ProviderName } from "../types.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";

@@ -1,11 +1,11 @@
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError } from "../errors.js";
-import type { BudgetGate } from "../gates/budget-gate.js";
+import type { BudgetGate } from "../cost/budget-gate.js";
 import type { QuotaStore } from "../gates/quota-store.js";
 import type { Quotas } from "../gates/quotas.js";
 import { OrderedBuffer } from "../io/ordered-buffer.js";
-import type { PriceTable } from "../providers/prices.js";
+import type { PriceTable } from "../cost/prices.js";
 import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
 import { CallRuntime } from "./call-runtime.js";
 import type { AttemptObserver } from "./llm-call.js";

@@ -8,7 +8,7 @@ import type { Pipeline } from "../config/pipeline.js";
 import { editDistance, suggest } from "../config/suggest.js";
 import { UsageError } from "../errors.js";
 import { delimiterName, SNIFFED_DELIMITERS } from "../io/input-sniff.js";
-import { compileTemplate, type TemplatePlaceholder } from "./template.js";
+import { compileTemplate, type TemplatePlaceholder } from "../lang/template.js";
 
 /** A template of the pipeline, with what messages call it and the names it may read besides record fields. */
 interface NamedTemplate {

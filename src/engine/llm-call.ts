@@ -1,7 +1,7 @@
 import { ProviderError } from "../errors.js";
 import type { QuotaLimits } from "../gates/quota-store.js";
 import type { Quotas } from "../gates/quotas.js";
-import { estimateEmbedTokens, estimateRequestTokens, type RequestTokenEstimate } from "../gates/token-estimate.js";
+import { estimateEmbedTokens, estimateRequestTokens, type RequestTokenEstimate } from "../tokens/token-estimate.js";
 import {
   addUsage,
   emptyBackoff,
@@ -18,10 +18,10 @@ import {
   type Usage,
 } from "../types.js";
 import { admit, type AdmissionRequest } from "./admission.js";
-import { billUnknown, worstCaseUsd, type BudgetContext } from "./budget.js";
+import { billUnknown, worstCaseUsd, type BudgetContext } from "../cost/budget.js";
 import type { WaitKind } from "../metrics/metrics-recorder.js";
-import type { ModelPrice } from "../providers/prices.js";
-import type { PriceLookup } from "./pricing.js";
+import type { ModelPrice } from "../cost/prices.js";
+import type { PriceLookup } from "../cost/pricing.js";
 import { nextRetryDelay, sleep, type RetryTiming } from "./retry.js";
 import { settleAnswer, settleFailure } from "./settlement.js";
 import type { CallReport } from "./stop-reason.js";

@@ -7,7 +7,7 @@ import { ownRequestConflict } from "./steps/embed.js";
 import { ownMessagesConflict, ownPromptProblem, readsRecordMessages } from "./steps/generate.js";
 import { checkColumns } from "./header-check.js";
 import { providerRefusals } from "./provider-check.js";
-import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
+import { compileTemplate, TemplateError, type CompiledTemplate } from "../lang/template.js";
 
 /** At most this many problems are listed; the count covers all of them. */
 export const MAX_LISTED_PROBLEMS = 20;

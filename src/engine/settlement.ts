@@ -8,7 +8,7 @@ import type { ProviderError } from "../errors.js";
 import type { Quota, QuotaGrant } from "../gates/quota.js";
 import type { TpmGate, TpmReservation } from "../gates/tpm-gate.js";
 import type { RateLimitInfo, Usage } from "../types.js";
-import { neverSent, settleBudget, type BudgetContext, type HeldBudget } from "./budget.js";
+import { neverSent, settleBudget, type BudgetContext, type HeldBudget } from "../cost/budget.js";
 
 /** What one admitted attempt holds until it is settled. */
 export interface Admitted {

@@ -4,13 +4,13 @@
  * alike, so a call behaves the same whichever of them made it.
  */
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
-import type { BudgetGate } from "../gates/budget-gate.js";
+import type { BudgetGate } from "../cost/budget-gate.js";
 import type { Quotas } from "../gates/quotas.js";
-import type { PriceTable } from "../providers/prices.js";
+import type { PriceTable } from "../cost/prices.js";
 import type { Provider, ProviderName } from "../types.js";
 import type { AttemptObserver, CallContext } from "./llm-call.js";
 import type { CallReport } from "./stop-reason.js";
-import { createPriceLookup, createPricing } from "./pricing.js";
+import { createPriceLookup, createPricing } from "../cost/pricing.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
 import type { StepDeps } from "./steps/step.js";
 

@@ -3,7 +3,7 @@
  * records left unsent come out as, what to tell the user), and `stopText` gives the words the
  * summary's `stopped_reason` and the messages have always carried.
  */
-import type { BudgetExceededError } from "../gates/budget-gate.js";
+import type { BudgetExceededError } from "../cost/budget-gate.js";
 import type { ProviderError } from "../errors.js";
 import type { ErrorType } from "../types.js";
 

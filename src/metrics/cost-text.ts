@@ -4,7 +4,7 @@
  * ("$0.0123 + unknown (unpriced: tiny 1,234 tokens)", or "unknown (…)" when nothing is priced),
  * never a bare "$0" for tokens that were billed.
  */
-import { roundUsdTotal } from "../providers/prices.js";
+import { roundUsdTotal } from "../cost/prices.js";
 import { groupDigits } from "./number-format.js";
 import type { RunSummary } from "./summary.js";
 

@@ -7,7 +7,7 @@
  */
 import { systemClock, type Clock } from "../gates/clock.js";
 import type { AttemptObserver } from "../engine/llm-call.js";
-import { roundUsdTotal } from "../providers/prices.js";
+import { roundUsdTotal } from "../cost/prices.js";
 import type { ErrorType, GenerationResult } from "../types.js";
 
 /** Where time went waiting: the client's gates, or backing off before a retry (server side). */

@@ -5,7 +5,7 @@
  */
 import type { QuotaFigure } from "./quota-figures.js";
 import { systemClock, type Clock } from "../gates/clock.js";
-import { roundUsdTotal } from "../providers/prices.js";
+import { roundUsdTotal } from "../cost/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage } from "../types.js";
 import type { BackoffStats, ErrorType, GenerationResult, Usage } from "../types.js";
 import { LatencyHistogram } from "./latency-histogram.js";

@@ -4,7 +4,7 @@
  * the environment and passes them in (STYLE: nothing below cli/ reads process.env).
  */
 import type { Pipeline } from "../config/pipeline.js";
-import { stepModel } from "../config/run-options.js";
+import { stepModel } from "./detect.js";
 import { UsageError } from "../errors.js";
 import type { Provider, ProviderName } from "../types.js";
 import { providerKind, type EndpointSettings } from "./registry.js";

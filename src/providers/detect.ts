@@ -6,6 +6,7 @@
  * (STYLE: model rules are data).
  */
 import { UsageError } from "../errors.js";
+import type { Pipeline } from "../config/pipeline.js";
 import type { ProviderName } from "../types.js";
 import { findProviderKind, providerKindNames } from "./registry.js";
 
@@ -68,4 +69,12 @@ export function unknownEndpointMessage(spec: string, prefix: string, endpoints: 
     `model ${JSON.stringify(spec)} names "${prefix}", which is neither an endpoint of the pipeline (${endpoints.join(", ")}) nor a provider (${providerNames().join(", ")}); ` +
     `an Ollama model with a tag is written ollama:<model>:<tag>`
   );
+}
+
+/** The model a step calls when neither it nor the pipeline names one. */
+export const DEFAULT_MODEL = "gpt-4o-mini";
+
+/** The endpoint and model a generate step calls: its own `model`, else the pipeline's, else the default. */
+export function stepModel(step: { model?: string }, pipeline: Pick<Pipeline, "model" | "provider" | "endpoints">): ResolvedModel {
+  return resolveModel(step.model ?? pipeline.model ?? DEFAULT_MODEL, pipeline.provider, pipeline.endpoints === undefined ? undefined : Object.keys(pipeline.endpoints));
 }

@@ -5,7 +5,7 @@
  * one folder with its entry plus one line in `BUILT_IN` below, or one `registerProvider` call.
  */
 import { UsageError, type ProviderError } from "../errors.js";
-import type { EncodingName } from "../gates/bpe.js";
+import type { EncodingName } from "../tokens/bpe.js";
 import type { Provider, ProviderName, RateLimitInfo } from "../types.js";
 import { ollamaKind } from "./ollama/kind.js";
 import { openaiKind } from "./openai/kind.js";

@@ -12,19 +12,20 @@
  */
 import pLimit, { type LimitFunction } from "p-limit";
 import type { GenerateStep, Pipeline } from "../config/pipeline.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_MODEL } from "../config/run-options.js";
+import { DEFAULT_CONCURRENCY } from "../config/run-options.js";
+import { DEFAULT_MODEL } from "../providers/detect.js";
 import { preparePipeline, runRecord } from "../engine/pipeline-runner.js";
 import type { RetryTiming } from "../engine/retry.js";
 import { CallRuntime } from "../engine/call-runtime.js";
 import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
-import { exitCodeFor } from "../exit-codes.js";
+import { exitCodeFor } from "../run/exit-codes.js";
 import type { Quotas } from "../gates/quotas.js";
 import { CLOSED } from "../engine/call-runtime.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
-import { loadPriceTable, type PriceTable } from "../providers/prices.js";
+import { loadPriceTable, type PriceTable } from "../cost/prices.js";
 import { failedResult, type ChatMessage, type GenerationResult, type LlmParams, type Provider, type ProviderName } from "../types.js";
 
 export interface LLMServiceOptions {

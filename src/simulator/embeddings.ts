@@ -7,8 +7,8 @@
  * values scaled back to unit length, which is what OpenAI documents for the text-embedding-3
  * models and what Ollama does for any model.
  */
-import { bpeEncoding } from "../gates/bpe.js";
-import { encodingForModel } from "../gates/token-estimate.js";
+import { bpeEncoding } from "../tokens/bpe.js";
+import { encodingForModel } from "../tokens/token-estimate.js";
 import { hashString, mulberry32 } from "./rng.js";
 
 /** One thing to embed: a text, or token ids. */

@@ -4,7 +4,7 @@
  * minute, latency, seeded fault injection and `[[sim:…]]` test directives.
  * It is a stand-in for a provider, never a silent replacement for one.
  */
-import { bpeEncoding } from "../gates/bpe.js";
+import { bpeEncoding } from "../tokens/bpe.js";
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
 import { ModelCatalog } from "./models.js";

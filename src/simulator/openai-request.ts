@@ -7,7 +7,7 @@ import { CHAT_COMPLETIONS_PARAMS } from "../io/record.js";
 import { isRecord } from "./http.js";
 import { type OpenAIError, openaiErrors } from "./openai-errors.js";
 import type { ReplyFormat } from "./replies.js";
-import type { PromptFields } from "../gates/token-estimate.js";
+import type { PromptFields } from "../tokens/token-estimate.js";
 import type { CountableMessage } from "./tokens.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);

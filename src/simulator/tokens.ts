@@ -1,11 +1,11 @@
 /**
  * Token counting with o200k_base, the encoding of gpt-4o, gpt-4.1, the o-series and gpt-5. The
- * client estimates with the same encoder (src/gates/bpe.ts) and the same chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
+ * client estimates with the same encoder (src/tokens/bpe.ts) and the same chat overhead, so the simulator's `prompt_tokens` and the client's estimate agree
  * exactly (the example in OpenAI's API reference for Chat Completions: system "You are a helpful
  * assistant." + user "Hello!" = 19).
  */
-import { bpeEncoding } from "../gates/bpe.js";
-import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS, promptFieldTokens, type PromptFields } from "../gates/token-estimate.js";
+import { bpeEncoding } from "../tokens/bpe.js";
+import { IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS, promptFieldTokens, type PromptFields } from "../tokens/token-estimate.js";
 
 // Loaded on first use, and shared with the client's estimator in a process that runs both.
 // Special-token text in user content is just text to the API, never a control token, and the

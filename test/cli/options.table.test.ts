@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { longFlag, RUN_OPTIONS } from "../../src/cli/options.js";
-import { TYPICAL_OUTPUT } from "../../src/estimate.js";
+import { TYPICAL_OUTPUT } from "../../src/run/estimate.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 
 const specs = Object.entries(RUN_OPTIONS);

@@ -2,7 +2,7 @@ import type { StopReason } from "../../src/engine/stop-reason.js";
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { GenerationResult, InputRecord } from "../../src/types.js";
 import { FakeProvider, reply } from "./fake-provider.js";
 

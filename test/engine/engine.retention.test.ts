@@ -8,7 +8,7 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { InputRecord, LlmResponse, Provider } from "../../src/types.js";
 
 // A full GC without starting node with --expose-gc: the flag applies to contexts created after it.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
 import { ProviderError } from "../../src/errors.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { InputRecord, Provider } from "../../src/types.js";
 import { collect, FakeProvider, reply } from "./fake-provider.js";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/errors.js";
 import { FakeClock } from "../../src/gates/clock.js";
-import { estimateEmbedTokens } from "../../src/gates/token-estimate.js";
+import { estimateEmbedTokens } from "../../src/tokens/token-estimate.js";
 import { Quotas } from "../../src/gates/quotas.js";
 import { callEmbed, callLlm, type CallContext } from "../../src/engine/llm-call.js";
 import type { EmbedRequest, EmbedResponse, LlmResponse, Provider } from "../../src/types.js";

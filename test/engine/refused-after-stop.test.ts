@@ -8,7 +8,7 @@ import { GenerationEngine } from "../../src/engine/engine.js";
 import { preparePipeline, runRecord } from "../../src/engine/pipeline-runner.js";
 import { createStepDeps } from "../../src/engine/step-deps.js";
 import { Quotas } from "../../src/gates/quotas.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { InputRecord, LlmRequest } from "../../src/types.js";
 import { collect, FakeProvider, reply } from "./fake-provider.js";
 

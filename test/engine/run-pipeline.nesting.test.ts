@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parsePipeline } from "../../src/config/pipeline.js";
-import { runPipeline } from "../../src/run-pipeline.js";
+import { runPipeline } from "../../src/run/run-pipeline.js";
 import { yaml } from "../config/helpers.js";
 import { collect, FakeProvider, reply } from "./fake-provider.js";
 

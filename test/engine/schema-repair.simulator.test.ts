@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePipeline } from "../../src/config/pipeline.js";
-import { runPipeline } from "../../src/run-pipeline.js";
+import { runPipeline } from "../../src/run/run-pipeline.js";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import { yaml } from "../config/helpers.js";
 import { collect } from "./fake-provider.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBatch } from "../../src/batch.js";
+import { runBatch } from "../../src/run/batch.js";
 import { resolveRunOptions } from "../../src/config/run-options.js";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import { jsonl, tempDir, writeTemp } from "../helpers/cli.js";

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipeline, parsePipeline, type Pipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { InputRecord, LlmRequest, LlmResponse } from "../../src/types.js";
 import { yaml } from "../config/helpers.js";
 import { collect, FakeProvider } from "./fake-provider.js";

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBatch } from "../../src/batch.js";
+import { runBatch } from "../../src/run/batch.js";
 import { loadPipeline } from "../../src/config/pipeline.js";
 import { resolveRunOptions } from "../../src/config/run-options.js";
 import { MemoryQuotaStore } from "../../src/gates/memory-quota-store.js";

@@ -8,7 +8,7 @@ import { defaultPipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
 import { UsageError } from "../../src/errors.js";
 import { canReadTwice, openInput } from "../../src/io/open-input.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import { FakeProvider, reply } from "../engine/fake-provider.js";
 import { collect, records, tempDir } from "./helpers.js";
 

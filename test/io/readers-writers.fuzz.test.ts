@@ -22,7 +22,7 @@ import { readCsv } from "../../src/io/csv-reader.js";
 import { dedupeIds } from "../../src/io/dedupe.js";
 import { readJsonl } from "../../src/io/jsonl-reader.js";
 import { createResultWriter } from "../../src/io/result-writer.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import type { GenerationResult, ReadItem } from "../../src/types.js";
 import { FakeProvider, reply } from "../engine/fake-provider.js";
 

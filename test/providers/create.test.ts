@@ -2,8 +2,8 @@ import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { createProvider, MISSING_OPENAI_KEY } from "../../src/providers/create.js";
-import { OllamaProvider } from "../../src/providers/ollama-provider.js";
-import { maxTokensFieldFor, OpenAIProvider } from "../../src/providers/openai-provider.js";
+import { OllamaProvider } from "../../src/providers/ollama/ollama-provider.js";
+import { maxTokensFieldFor, OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 
 let sim: SimulatorHandle;

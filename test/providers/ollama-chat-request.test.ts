@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toOllamaChat } from "../../src/providers/ollama-chat-request.js";
+import { toOllamaChat } from "../../src/providers/ollama/ollama-chat-request.js";
 import type { LlmRequest } from "../../src/types.js";
 
 const req = (over: Partial<LlmRequest>): LlmRequest => ({ model: "llama3.2", messages: [{ role: "user", content: "hi" }], params: {}, ...over });

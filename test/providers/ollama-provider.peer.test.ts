@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
-import { OllamaProvider } from "../../src/providers/ollama-provider.js";
+import { OllamaProvider } from "../../src/providers/ollama/ollama-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { json, startPeer, text, truncate, type Peer } from "./http-peer.js";
 

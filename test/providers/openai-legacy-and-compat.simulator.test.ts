@@ -6,8 +6,8 @@
  * logprobs), and fine-tuned model names served as their base model.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateRequestTokens } from "../../src/gates/token-estimate.js";
-import { OpenAIProvider } from "../../src/providers/openai-provider.js";
+import { estimateRequestTokens } from "../../src/tokens/token-estimate.js";
+import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { providerFailure } from "./failure.js";

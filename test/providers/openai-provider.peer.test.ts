@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
-import { OpenAIProvider } from "../../src/providers/openai-provider.js";
+import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { chatCompletion, json, openaiError, startPeer, text, truncate, type Peer } from "./http-peer.js";
 

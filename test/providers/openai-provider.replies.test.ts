@@ -4,7 +4,7 @@
  * asked, a malformed later choice (billed all the same), and the name the output cap is sent under.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { OpenAIProvider } from "../../src/providers/openai-provider.js";
+import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { providerFailure } from "./failure.js";
 import { chatCompletion, json, startPeer, type Peer } from "./http-peer.js";

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerFailure } from "./failure.js";
 import { ProviderError } from "../../src/errors.js";
-import { OllamaProvider } from "../../src/providers/ollama-provider.js";
-import { OpenAIProvider } from "../../src/providers/openai-provider.js";
+import { OllamaProvider } from "../../src/providers/ollama/ollama-provider.js";
+import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";
 import type { LlmRequest, Provider, ProviderCallOptions } from "../../src/types.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
-import { runPipeline } from "../../src/run-pipeline.js";
+import { runPipeline } from "../../src/run/run-pipeline.js";
 import { BaseLLMService, type LLMServiceOptions } from "../../src/service/base-llm-service.js";
 import { startSimulator, type SimulatorOptions, type SimulatorStats } from "../../src/simulator/index.js";
 import type { GenerationResult } from "../../src/types.js";

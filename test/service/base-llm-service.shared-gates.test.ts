@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipeline } from "../../src/config/pipeline.js";
 import { Quotas } from "../../src/gates/quotas.js";
-import { runPipeline } from "../../src/run-pipeline.js";
+import { runPipeline } from "../../src/run/run-pipeline.js";
 import { BaseLLMService } from "../../src/service/base-llm-service.js";
 import type { GenerationResult } from "../../src/types.js";
 import { collect } from "../engine/fake-provider.js";

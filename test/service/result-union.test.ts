@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parsePipeline } from "../../src/config/pipeline.js";
 import { GenerationEngine } from "../../src/engine/engine.js";
 import { ProviderError } from "../../src/errors.js";
-import { loadPriceTable } from "../../src/providers/prices.js";
+import { loadPriceTable } from "../../src/cost/prices.js";
 import { collectResults, mapResult, ResultFailedError, unwrap } from "../../src/service/results.js";
 import { emptyBackoff, emptyUsage, failedResult, type ErrorType, type FailedResult, type GenerationResult, type OkResult, type StepResult } from "../../src/types.js";
 import { yaml } from "../config/helpers.js";

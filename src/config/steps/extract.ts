@@ -2,8 +2,8 @@
  * `method: extract`: pulls one value out of an earlier step's output with a JSON path, a regular
  * expression, or a pair of markers. Exactly one of the three.
  */
-import { compileJsonPath, JsonPathError } from "../../engine/json-path.js";
-import { compileLinearRegex, UnsupportedRegexError, type LinearRegex } from "../../engine/linear-regex.js";
+import { compileJsonPath, JsonPathError } from "../../lang/json-path.js";
+import { compileLinearRegex, UnsupportedRegexError, type LinearRegex } from "../../lang/linear-regex.js";
 import type { ExtractStep } from "../step-types.js";
 import { describe, isSeq, scalarValue } from "../yaml-reader.js";
 import { FROM_KEY, readFrom } from "./from.js";

@@ -3,8 +3,8 @@
  * each item when the value is a list, so `[{split: ","}, trim, {map: …}]` reads naturally.
  */
 import type { ConvertOp, ConvertStep } from "../../config/step-types.js";
-import { parseJsonReply } from "../json-path.js";
-import { compileTemplate, TemplateError } from "../template.js";
+import { parseJsonReply } from "../../lang/json-path.js";
+import { compileTemplate, TemplateError } from "../../lang/template.js";
 import { localFailed, localOk, preview, type PreparedStep } from "./step.js";
 
 class OpError extends Error {}

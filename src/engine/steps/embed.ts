@@ -11,7 +11,7 @@ import type { EmbedStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { emptyBackoff, emptyUsage, isEmbedList, type EmbedRequest, type InputRecord, type ProviderName, type ResultError } from "../../types.js";
 import { callEmbed, stepCallContext } from "../llm-call.js";
-import { compileTemplate, TemplateError, type CompiledTemplate } from "../template.js";
+import { compileTemplate, TemplateError, type CompiledTemplate } from "../../lang/template.js";
 import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
 
 /** The step id an embeddings request line is reported under when the default pipeline runs it. */

@@ -1,7 +1,7 @@
 /** `extract` at run time: a JSON path, a regex group, or the text between two markers. */
 import type { ExtractStep } from "../../config/step-types.js";
-import { compileJsonPath, parseJsonReply } from "../json-path.js";
-import { compileLinearRegex } from "../linear-regex.js";
+import { compileJsonPath, parseJsonReply } from "../../lang/json-path.js";
+import { compileLinearRegex } from "../../lang/linear-regex.js";
 import { localFailed, localOk, preview, type PreparedStep } from "./step.js";
 
 export function prepareExtract(step: ExtractStep): PreparedStep {

@@ -5,9 +5,9 @@
  */
 import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
-import { roundUsd } from "../../providers/prices.js";
+import { roundUsd } from "../../cost/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type ProviderName, type ResultError, type StepResult } from "../../types.js";
-import { compileTemplate, TemplateError, type CompiledTemplate, type TemplatePlaceholder } from "../template.js";
+import { compileTemplate, TemplateError, type CompiledTemplate, type TemplatePlaceholder } from "../../lang/template.js";
 import { runOwnEmbedding } from "./embed.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";
 import { callUnderTruncationPolicy } from "./truncation.js";

@@ -4,8 +4,8 @@
  * back when a reply does not pass.
  */
 import type { ResponseFormat } from "../../types.js";
-import { parseJsonReply } from "../json-path.js";
-import { compileSchema } from "../json-schema.js";
+import { parseJsonReply } from "../../lang/json-path.js";
+import { compileSchema } from "../../lang/json-schema.js";
 
 export type Checked = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "schema_mismatch"; problem: string };
 

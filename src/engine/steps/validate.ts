@@ -1,6 +1,6 @@
 /** `validate` at run time: the value passes through unchanged, or the record fails with the reason. */
 import type { ValidateStep } from "../../config/step-types.js";
-import { compileSchema } from "../json-schema.js";
+import { compileSchema } from "../../lang/json-schema.js";
 import { localFailed, localOk, preview, type PreparedStep } from "./step.js";
 
 export function prepareValidate(step: ValidateStep): PreparedStep {

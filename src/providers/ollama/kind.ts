@@ -1,7 +1,7 @@
 /** The `ollama` kind: Ollama's native API (`/api/chat`, `/api/embed`) through the official `ollama` client. */
-import { encodingForModel } from "../../gates/token-estimate.js";
-import { classifyOllamaError } from "../classify-ollama.js";
-import { DEFAULT_OLLAMA_HOST, OllamaProvider } from "../ollama-provider.js";
+import { encodingForModel } from "../../tokens/token-estimate.js";
+import { classifyOllamaError } from "./classify-ollama.js";
+import { DEFAULT_OLLAMA_HOST, OllamaProvider } from "./ollama-provider.js";
 import { parseRetryAfter } from "../rate-limit-headers.js";
 import type { ProviderKind } from "../registry.js";
 

@@ -7,9 +7,9 @@
  * so it is sent none.
  */
 import { UsageError } from "../../errors.js";
-import { encodingForModel } from "../../gates/token-estimate.js";
-import { classifyOpenAIError } from "../classify-openai.js";
-import { isOpenAIHost, OPENAI_DEFAULT_BASE_URL, OpenAIProvider } from "../openai-provider.js";
+import { encodingForModel } from "../../tokens/token-estimate.js";
+import { classifyOpenAIError } from "./classify-openai.js";
+import { isOpenAIHost, OPENAI_DEFAULT_BASE_URL, OpenAIProvider } from "./openai-provider.js";
 import { parseRateLimitHeaders } from "../rate-limit-headers.js";
 import type { EndpointSettings, ProviderKind } from "../registry.js";
 

@@ -1,0 +1,85 @@
+/**
+ * `runPipeline`: a pipeline over any (async) iterable of records, as a stream of results, for
+ * programs that want the CLI's engine without its files: `for await (const r of runPipeline(p, rows, {…}))`.
+ */
+import { loadPipeline, type Pipeline } from "../config/pipeline.js";
+import { resolveRunOptions } from "../config/run-options.js";
+import { GenerationEngine, type EngineOptions } from "../engine/engine.js";
+import { dedupeIds } from "../io/dedupe.js";
+import { tooDeepMessage, valueNestingProblem } from "../io/nesting-depth.js";
+import { recordId, toRecord } from "../io/record.js";
+import { loneSurrogateIn, loneSurrogateMessage } from "../io/well-formed.js";
+import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
+import { loadPriceTable } from "../cost/prices.js";
+import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "../types.js";
+
+export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">> {
+  /** Where each provider lives (API key, base URL, Ollama host). Ignored when `providers` is given. */
+  connections?: ProviderConnections;
+  /** Your own providers (a custom backend, a test double); replaces `connections`. */
+  providers?: (name: ProviderName) => Provider;
+  prices?: EngineOptions["prices"];
+}
+
+/**
+ * Runs every record through the pipeline (an object, or the path of a YAML file) and yields one
+ * result per record as it completes (in input order with `ordered: true`). Records are
+ * `InputRecord`s or plain objects such as `{id: "1", text: "…"}`, whose fields become template
+ * variables; an object that cannot be a record yields an `invalid_input` result. Ids follow the
+ * CLI's rule: an object without an id gets its content id (`c:<16 hex>`), and a repeated id makes
+ * the later record an `invalid_input` result under `<id>#line-<n>` (n counts records from 1).
+ * The pipeline's `limits` apply unless the options say otherwise.
+ */
+export async function* runPipeline(
+  pipeline: Pipeline | string,
+  records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>,
+  options: RunPipelineOptions = {},
+): AsyncGenerator<GenerationResult> {
+  const p = typeof pipeline === "string" ? await loadPipeline(pipeline) : pipeline;
+  const resolved = resolveRunOptions({}, p);
+  const { connections = {}, providers, ...rest } = options;
+  const engine = new GenerationEngine({
+    concurrency: resolved.concurrency,
+    rpm: resolved.rpm,
+    tpm: resolved.tpm,
+    maxRetries: resolved.maxRetries,
+    timeoutMs: resolved.timeoutMs,
+    ...rest,
+    pipeline: resolved.pipeline,
+    prices: options.prices ?? loadPriceTable(),
+    provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
+  });
+  yield* engine.run(dedupeIds(asItems(records)));
+}
+
+async function* asItems(records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>): AsyncGenerator<ReadItem> {
+  let n = 0;
+  for await (const r of records) {
+    n++;
+    // The same bound as the file readers', so no later stage (writers, templates) can overflow.
+    const fields = isInputRecord(r) ? r.vars : r;
+    const nesting = valueNestingProblem(fields);
+    if (nesting !== undefined) {
+      const message = nesting === "circular" ? "the record refers to itself (a circular structure), which cannot be written as JSON" : tooDeepMessage(fields);
+      yield { kind: "invalid", invalid: { id: isInputRecord(r) ? r.id : recordId(r, n), line: isInputRecord(r) ? r.line : n, message } };
+      continue;
+    }
+    // As the file readers refuse them: such a string can be neither sent as given nor written as UTF-8.
+    const surrogate = loneSurrogateIn(fields) ?? (isInputRecord(r) ? loneSurrogateIn({ prompt: r.prompt, messages: r.messages }) : undefined);
+    if (surrogate !== undefined) {
+      const id = isInputRecord(r) ? r.id : recordId(r, n);
+      yield { kind: "invalid", invalid: { id: id.isWellFormed() ? id : "", line: isInputRecord(r) ? r.line : n, message: loneSurrogateMessage(surrogate) } };
+      continue;
+    }
+    if (isInputRecord(r)) {
+      yield { kind: "record", record: r };
+      continue;
+    }
+    const record = toRecord(r, n);
+    yield typeof record === "string" ? { kind: "invalid", invalid: { id: recordId(r, n), line: n, message: record } } : { kind: "record", record };
+  }
+}
+
+function isInputRecord(r: InputRecord | Record<string, unknown>): r is InputRecord {
+  return typeof r["id"] === "string" && typeof r["line"] === "number" && typeof r["vars"] === "object" && r["vars"] !== null;
+}
