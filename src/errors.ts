@@ -82,11 +82,7 @@ export function resultError(type: ErrorType, message: string, extra: Partial<Res
   return { type, message: redactSecrets(message), retriable: ERROR_POLICY[type].retriable, ...extra };
 }
 
-const SECRET_PATTERNS: RegExp[] = [
-  /\bsk-[A-Za-z0-9_\-*]{3,}/g,
-  /(authorization\s*[:=]\s*)(bearer\s+)?[^\s,"']+/gi,
-  /(bearer\s+)[A-Za-z0-9._\-~+/]+=*/gi,
-];
+const SECRET_PATTERNS: RegExp[] = [/\bsk-[A-Za-z0-9_\-*]{3,}/g, /(authorization\s*[:=]\s*)(bearer\s+)?[^\s,"']+/gi, /(bearer\s+)[A-Za-z0-9._\-~+/]+=*/gi];
 
 /** Removes API keys (`sk-…`, bearer tokens) from text that may reach output, logs or summaries. */
 export function redactSecrets(text: string): string {

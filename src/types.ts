@@ -26,10 +26,7 @@ export interface ChatMessage {
 }
 
 /** Structured-output request, in OpenAI's shape; the Ollama provider maps it to `format`. */
-export type ResponseFormat =
-  | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean } };
+export type ResponseFormat = { type: "text" } | { type: "json_object" } | { type: "json_schema"; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean } };
 
 /** Generation parameters. Only the ones a provider understands are sent. */
 export interface LlmParams {

@@ -60,14 +60,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run with --help for usage)");
 
-  const run = program
-    .command("run")
-    .description("run every record of <input> through the pipeline; one JSON result line per record")
-    .argument(INPUT_ARGUMENT.name, INPUT_ARGUMENT.help);
+  const run = program.command("run").description("run every record of <input> through the pipeline; one JSON result line per record").argument(INPUT_ARGUMENT.name, INPUT_ARGUMENT.help);
   addOptions(run, RUN_OPTIONS, "run").action(async (input: string, flags: RunFlags, command: Command) => {
-    exitCode = io.runThread
-      ? await io.runThread(argv)
-      : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags), ignoredFlagsGiven(command, RUN_OPTIONS));
+    exitCode = io.runThread ? await io.runThread(argv) : await (await import("./run-command.js")).runCommand(input, flags, io, logFor(flags), ignoredFlagsGiven(command, RUN_OPTIONS));
   });
 
   const estimate = program

@@ -62,7 +62,7 @@ export const RUN_OPTIONS = {
   ordered: { flags: "--ordered", help: "write results in input order (bounded reorder buffer) instead of completion order", estimate: { ignored: "noted" } },
   includeInput: {
     flags: "--include-input",
-    help: 'copy each input record\'s fields into its result: an "input" object in JSONL, extra columns in CSV/TSV results (the format is the -o extension\'s or --output-format\'s, never the input\'s)',
+    help: "copy each input record's fields into its result: an \"input\" object in JSONL, extra columns in CSV/TSV results (the format is the -o extension's or --output-format's, never the input's)",
     estimate: { ignored: "noted" },
   },
   simulate: { flags: "--simulate", help: "run against the bundled simulator, started in-process (no network, no key)", estimate: { ignored: "noted" } },

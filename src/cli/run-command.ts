@@ -165,8 +165,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       log.warn(
         `${stopped}; ${summary.not_attempted} records were not attempted (budget_exceeded): run the same command again with --resume and a larger --max-cost to continue (it covers the whole results file, $${summary.budget.spent_usd} spent so far)`,
       );
-    }
-    else if (stopped !== null && stop?.kind !== "output_closed" && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
+    } else if (stopped !== null && stop?.kind !== "output_closed" && summary.not_attempted > 0) log.warn(howToFinish(summary.not_attempted, flags.output));
     return exitCode;
   } finally {
     progress.stop();

@@ -33,7 +33,10 @@ export function readEndpoints(r: ConfigReader, f: Field): Record<string, Endpoin
   const names = f.value.items.map((p) => (isScalar(p.key) ? String(p.key.value) : "")).filter((n) => n !== "");
   for (const entry of r.map(f.value, f.path, f.path, names)?.values() ?? []) {
     if (!ENDPOINT_NAME.test(entry.name)) {
-      r.report(entry.key, `${entry.path}: an endpoint name must be lowercase letters, digits, "-" or "_", starting with a letter (it is written before the model, as in local:llama3), got ${JSON.stringify(entry.name)}`);
+      r.report(
+        entry.key,
+        `${entry.path}: an endpoint name must be lowercase letters, digits, "-" or "_", starting with a letter (it is written before the model, as in local:llama3), got ${JSON.stringify(entry.name)}`,
+      );
       continue;
     }
     if (isProviderName(entry.name)) {
@@ -71,7 +74,10 @@ function readEndpoint(r: ConfigReader, entry: Field): Endpoint | undefined {
   if (keyEnv !== undefined) {
     const name = r.string(keyEnv, { nonEmpty: true });
     if (name !== undefined && !ENV_NAME.test(name)) {
-      r.report(keyEnv.value, `${keyEnv.path} must name an environment variable (letters, digits and "_", not starting with a digit), got ${JSON.stringify(name)}; the key itself never goes in the pipeline`);
+      r.report(
+        keyEnv.value,
+        `${keyEnv.path} must name an environment variable (letters, digits and "_", not starting with a digit), got ${JSON.stringify(name)}; the key itself never goes in the pipeline`,
+      );
       ok = false;
     } else if (name === undefined) ok = false;
     else endpoint.api_key_env = name;

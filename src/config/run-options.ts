@@ -2,7 +2,7 @@
  * The one merge of run settings: command-line flags override the pipeline file, which overrides
  * the built-in defaults. Also the flag parsers the CLI uses, so flag messages share one wording.
  */
-import { compileTemplate, TemplateError } from "../lang/template.js";
+import { type CompiledTemplate, compileTemplate, TemplateError } from "../lang/template.js";
 import { UsageError } from "../errors.js";
 import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
 import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
@@ -99,7 +99,7 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
 }
 
 function applyTemplate(p: Pipeline, template: string, isDefault: boolean): void {
-  let placeholders;
+  let placeholders: CompiledTemplate["placeholders"];
   try {
     placeholders = compileTemplate(template).placeholders;
   } catch (e) {
@@ -111,9 +111,7 @@ function applyTemplate(p: Pipeline, template: string, isDefault: boolean): void 
   if (stepRef !== undefined) throw new UsageError(`--template cannot reference {{${stepRef.path}}}: it replaces the only step`);
   const [step, ...rest] = p.steps;
   if (step === undefined || rest.length > 0) {
-    throw new UsageError(
-      `--template replaces the prompt of a single-step pipeline, but ${p.file ?? `pipeline "${p.name}"`} has ${p.steps.length} steps; edit the pipeline file instead`,
-    );
+    throw new UsageError(`--template replaces the prompt of a single-step pipeline, but ${p.file ?? `pipeline "${p.name}"`} has ${p.steps.length} steps; edit the pipeline file instead`);
   }
   // `step.method` is always "generate" today; this check is here for when the union grows.
   if (step.method !== "generate") throw new UsageError(`--template needs a generate step, but step "${step.id}" is ${step.method}`);

@@ -2,8 +2,8 @@
  * Checks the templates of a pipeline at load time, so a typo in `{{steps.sumary.output}}` is a
  * config error with a position instead of a failure on every record of a long run.
  */
-import { compileCondition, ConditionError } from "../lang/condition.js";
-import { compileTemplate, TemplateError } from "../lang/template.js";
+import { type CompiledCondition, compileCondition, ConditionError } from "../lang/condition.js";
+import { type CompiledTemplate, compileTemplate, TemplateError } from "../lang/template.js";
 import { didYouMean } from "./suggest.js";
 import type { ConfigReader, YamlNode } from "./yaml-reader.js";
 
@@ -22,7 +22,7 @@ export interface StepOrder {
  * that are not earlier, each at the placeholder's own position in the file when it can be found.
  */
 export function checkTemplate(r: ConfigReader, node: YamlNode, text: string, path: string, order: StepOrder): void {
-  let placeholders;
+  let placeholders: CompiledTemplate["placeholders"];
   try {
     placeholders = compileTemplate(text).placeholders;
   } catch (e) {
@@ -45,7 +45,7 @@ export function checkTemplate(r: ConfigReader, node: YamlNode, text: string, pat
  * at their position. Returns false when the condition is unusable.
  */
 export function checkCondition(r: ConfigReader, node: YamlNode, text: string, path: string, order: StepOrder): boolean {
-  let paths;
+  let paths: CompiledCondition["paths"];
   try {
     paths = compileCondition(text).paths;
   } catch (e) {

@@ -34,13 +34,7 @@ export function worstCaseUsd(price: ModelPrice, estimate: RequestTokenEstimate):
 }
 
 /** Waits for the budget to hold this attempt's worst case; rejects with `BudgetExceededError` when it never will. */
-export async function holdBudget(
-  ctx: BudgetContext,
-  provider: ProviderName,
-  model: string,
-  estimate: RequestTokenEstimate,
-  signal: AbortSignal,
-): Promise<HeldBudget> {
+export async function holdBudget(ctx: BudgetContext, provider: ProviderName, model: string, estimate: RequestTokenEstimate, signal: AbortSignal): Promise<HeldBudget> {
   const price = ctx.priceOf(provider, model);
   if (price === undefined) throw new UnpricedUnderBudgetError(model);
   const { hold, waitedMs } = await ctx.gate.acquire(worstCaseUsd(price, estimate), signal);

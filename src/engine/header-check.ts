@@ -45,7 +45,9 @@ export function checkColumns(pipeline: Pipeline, columns: readonly string[], inp
     const flag = merged === "\t" ? "\\t" : merged;
     unique.push(`the header is one column holding ${delimiterName(merged)}: if that separates the columns, run with --delimiter '${flag}'`);
   }
-  throw new UsageError(`${inputName}: the header row does not have what the pipeline reads; nothing was sent:\n  ${unique.join("\n  ")}\n  the columns are: ${columns.map((c) => JSON.stringify(c)).join(", ")}`);
+  throw new UsageError(
+    `${inputName}: the header row does not have what the pipeline reads; nothing was sent:\n  ${unique.join("\n  ")}\n  the columns are: ${columns.map((c) => JSON.stringify(c)).join(", ")}`,
+  );
 }
 
 function templatesOf(pipeline: Pipeline): NamedTemplate[] {

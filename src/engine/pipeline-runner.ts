@@ -2,7 +2,19 @@ import type { Pipeline } from "../config/pipeline.js";
 import type { PipelineStep } from "../config/step-types.js";
 import { stepModel } from "../providers/detect.js";
 import { roundUsd } from "../cost/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ErrorType, type GenerationResult, type InputRecord, type ProviderName, type ReplyDetails, type ResultError, type StepResult } from "../types.js";
+import {
+  addBackoff,
+  addUsage,
+  emptyBackoff,
+  emptyUsage,
+  type ErrorType,
+  type GenerationResult,
+  type InputRecord,
+  type ProviderName,
+  type ReplyDetails,
+  type ResultError,
+  type StepResult,
+} from "../types.js";
 import { compileCondition, type CompiledCondition } from "../lang/condition.js";
 import { prepareConvert } from "./steps/convert.js";
 import { prepareEmbed } from "./steps/embed.js";

@@ -89,7 +89,10 @@ export class MemoryQuotaStore implements QuotaStore {
     const cold = b.cold;
     if (cold === undefined) return;
     b.cold = undefined;
-    for (const [gate, level] of [[b.rpm, cold.rpm], [b.tpm, cold.tpm]] as const) {
+    for (const [gate, level] of [
+      [b.rpm, cold.rpm],
+      [b.tpm, cold.tpm],
+    ] as const) {
       const gained = gate.available - level;
       if (Number.isFinite(gained) && gained > 0) gate.charge(gained);
     }

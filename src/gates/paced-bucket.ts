@@ -57,11 +57,7 @@ export class PacedBucket {
   #timerSet = false;
   #learnedLimit: number | undefined;
 
-  constructor(
-    options: GateOptions,
-    name: string,
-    tooLarge: (cost: number, limit: number) => Error | undefined = () => undefined,
-  ) {
+  constructor(options: GateOptions, name: string, tooLarge: (cost: number, limit: number) => Error | undefined = () => undefined) {
     this.#name = name;
     const burst = options.burstSeconds ?? 1;
     if (!(Number.isFinite(burst) && burst > 0)) {
@@ -280,11 +276,14 @@ export class PacedBucket {
 
   #arm(ms: number): void {
     this.#timerSet = true;
-    this.#timer = this.#clock.setTimer(() => {
-      this.#timerSet = false;
-      this.#timer = undefined;
-      this.#pump();
-    }, Math.max(1, Math.ceil(ms)));
+    this.#timer = this.#clock.setTimer(
+      () => {
+        this.#timerSet = false;
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
   }
 
   #cancelTimer(): void {

@@ -21,10 +21,7 @@ export interface QuotaLimits {
  * The answer to `take`: both taken, or neither (with how long until both may fit, and which
  * bucket holds the request back), or never (a request larger than the whole TPM limit).
  */
-export type TakeResult =
-  | { readonly taken: true }
-  | { readonly taken: false; readonly waitMs: number; readonly blockedBy: "rpm" | "tpm" }
-  | { readonly taken: false; readonly refused: Error };
+export type TakeResult = { readonly taken: true } | { readonly taken: false; readonly waitMs: number; readonly blockedBy: "rpm" | "tpm" } | { readonly taken: false; readonly refused: Error };
 
 /** What a quota stands at, for the summary, the live metrics and the report. */
 export interface QuotaGauges {

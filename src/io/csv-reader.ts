@@ -259,7 +259,9 @@ function headerColumns(header: string[], name: string): HeaderColumns {
   // csv-parse assigns each cell as `row[column] = cell`: under this name that sets the row's
   // prototype instead, and the cell vanishes from every row.
   if (named.includes("__proto__")) {
-    throw new UsageError(`${name}: the header row names a column "__proto__", which cannot be read as a field (it is JavaScript's name for an object's prototype, so its cells would vanish): rename the column`);
+    throw new UsageError(
+      `${name}: the header row names a column "__proto__", which cannot be read as a field (it is JavaScript's name for an object's prototype, so its cells would vanish): rename the column`,
+    );
   }
   const seen = new Set<string>();
   for (const column of named) {

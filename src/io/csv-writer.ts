@@ -6,20 +6,7 @@ import type { ResultWriter } from "./result-writer.js";
 import { wellFormedJson } from "./well-formed.js";
 
 /** Fixed columns of the CSV output, a flattened subset of the JSONL line (see README). */
-export const CSV_COLUMNS = [
-  "id",
-  "ok",
-  "output",
-  "finish_reason",
-  "error_type",
-  "error_message",
-  "input_tokens",
-  "output_tokens",
-  "cached_tokens",
-  "cost_usd",
-  "attempts",
-  "latency_ms",
-] as const;
+export const CSV_COLUMNS = ["id", "ok", "output", "finish_reason", "error_type", "error_message", "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "attempts", "latency_ms"] as const;
 
 /** What a result can carry that the CSV columns do not hold (JSONL output keeps them). */
 export const CSV_LOST_FIELDS = ["tool_calls", "function_call", "logprobs", "choices", "metadata"] as const satisfies readonly (keyof GenerationResult)[];
@@ -161,20 +148,7 @@ export function resumeLayout(path: string, header: readonly string[], includeInp
 }
 
 function resultCells(r: GenerationResult): unknown[] {
-  return [
-    r.id,
-    r.ok,
-    r.output,
-    r.finish_reason,
-    r.error?.type,
-    r.error?.message,
-    r.usage.input_tokens,
-    r.usage.output_tokens,
-    r.usage.cached_tokens,
-    r.cost_usd,
-    r.attempts,
-    r.latency_ms,
-  ];
+  return [r.id, r.ok, r.output, r.finish_reason, r.error?.type, r.error?.message, r.usage.input_tokens, r.usage.output_tokens, r.usage.cached_tokens, r.cost_usd, r.attempts, r.latency_ms];
 }
 
 export function csvLine(cells: readonly unknown[], format: CellFormat = PLAIN_CSV): string {

@@ -214,10 +214,7 @@ function clashes(located: Located[]): string[] {
       const a = located[i]!;
       const b = located[j]!;
       if (a.key !== b.key || (!a.isInput && a.stats?.isCharacterDevice())) continue;
-      const same =
-        a.path === b.path
-          ? `${a.what} and ${b.what} name the same file: ${JSON.stringify(a.path)}`
-          : `${named(a)} and ${named(b)} are the same file`;
+      const same = a.path === b.path ? `${a.what} and ${b.what} name the same file: ${JSON.stringify(a.path)}` : `${named(a)} and ${named(b)} are the same file`;
       found.push(a.isInput ? `${same} (llmbatch never writes to its input)` : same);
     }
   }

@@ -61,7 +61,8 @@ export class RecordCounter {
     let i = 0;
     if (this.#quoteAtEnd) {
       this.#quoteAtEnd = false;
-      if (c.at(0) === QUOTE) i = 1; // an escaped quote: still inside the cell
+      if (c.at(0) === QUOTE)
+        i = 1; // an escaped quote: still inside the cell
       else this.#quoted = false;
     }
     while (i < c.length) {

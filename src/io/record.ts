@@ -62,11 +62,41 @@ function isBatchRequest(obj: Record<string, unknown>): boolean {
  * `ChatCompletionCreateParamsBase`).
  */
 export const CHAT_COMPLETIONS_PARAMS: ReadonlySet<string> = new Set([
-  "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens",
-  "max_tokens", "metadata", "modalities", "moderation", "n", "parallel_tool_calls", "prediction", "presence_penalty",
-  "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning_effort", "response_format",
-  "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
-  "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+  "audio",
+  "frequency_penalty",
+  "function_call",
+  "functions",
+  "logit_bias",
+  "logprobs",
+  "max_completion_tokens",
+  "max_tokens",
+  "metadata",
+  "modalities",
+  "moderation",
+  "n",
+  "parallel_tool_calls",
+  "prediction",
+  "presence_penalty",
+  "prompt_cache_key",
+  "prompt_cache_options",
+  "prompt_cache_retention",
+  "reasoning_effort",
+  "response_format",
+  "safety_identifier",
+  "seed",
+  "service_tier",
+  "stop",
+  "store",
+  "stream",
+  "stream_options",
+  "temperature",
+  "tool_choice",
+  "tools",
+  "top_logprobs",
+  "top_p",
+  "user",
+  "verbosity",
+  "web_search_options",
 ]);
 
 /**
@@ -134,7 +164,8 @@ function readEmbeddingsBody(record: InputRecord, body: Record<string, unknown>, 
   const embedding: NonNullable<InputRecord["embedding"]> = { input: readEmbedInput(body.input, `${at}input`) };
   // `null` means unset, as in OpenAI's API.
   if (body.dimensions != null) {
-    if (!Number.isSafeInteger(body.dimensions) || (body.dimensions as number) <= 0) fail(`${at}dimensions must be a positive integer, got ${describeValue(body.dimensions)}${tooLargeHint(body.dimensions)}`);
+    if (!Number.isSafeInteger(body.dimensions) || (body.dimensions as number) <= 0)
+      fail(`${at}dimensions must be a positive integer, got ${describeValue(body.dimensions)}${tooLargeHint(body.dimensions)}`);
     embedding.dimensions = body.dimensions as number;
   }
   if (body.encoding_format != null) {

@@ -94,7 +94,7 @@ export function outputFormatFor(path: string | undefined, explicit?: string): Ou
   if (ext === "") return "jsonl";
   const format = EXTENSIONS[ext];
   if (format !== undefined) return format;
-  const spreadsheet = SPREADSHEET.has(ext) ? `; a spreadsheet opens CSV: -o ${JSON.stringify(path.slice(0, -ext.length) + ".csv")} (add --bom for Excel)` : "";
+  const spreadsheet = SPREADSHEET.has(ext) ? `; a spreadsheet opens CSV: -o ${JSON.stringify(`${path.slice(0, -ext.length)}.csv`)} (add --bom for Excel)` : "";
   throw new UsageError(
     `-o ${JSON.stringify(path)}: llmbatch cannot write ${ext} files; it writes JSON Lines (.jsonl, .ndjson, .json), CSV (.csv) and TSV (.tsv)${spreadsheet}, or pass --output-format jsonl|csv|tsv to choose the format whatever the name; nothing was sent`,
   );

@@ -197,13 +197,17 @@ export function checkIdRule(output: string, existing: RunMeta | undefined, numer
 export function checkSameOutput(output: string, existing: RunMeta, current: OutputSettings): void {
   const format = existing.output_format;
   if (format !== undefined && format !== current.format) {
-    throw new UsageError(`cannot resume "${output}": it is written as ${format.toUpperCase()} ("${metaPath(output)}" says so), not ${current.format.toUpperCase()}; resume with --output-format ${format}, or write to a new -o file`);
+    throw new UsageError(
+      `cannot resume "${output}": it is written as ${format.toUpperCase()} ("${metaPath(output)}" says so), not ${current.format.toUpperCase()}; resume with --output-format ${format}, or write to a new -o file`,
+    );
   }
   if (current.format === "jsonl") return;
   const guarded = existing.csv_guard ?? true;
   if (guarded === (current.csvGuard ?? true)) return;
   const how = guarded ? "with the formula guard (text starting with = + - @ prefixed with ')" : "without the formula guard (--no-csv-guard)";
-  throw new UsageError(`cannot resume "${output}": its cells were written ${how}, and a resume must write them the same way; resume ${guarded ? "without --no-csv-guard" : "with --no-csv-guard"}, or write to a new -o file`);
+  throw new UsageError(
+    `cannot resume "${output}": its cells were written ${how}, and a resume must write them the same way; resume ${guarded ? "without --no-csv-guard" : "with --no-csv-guard"}, or write to a new -o file`,
+  );
 }
 
 function describe(id: RunIdentity): string {

@@ -82,7 +82,8 @@ export function utf16WithoutBom(head: Buffer): InputEncoding | undefined {
 }
 
 /** Windows-1252's characters for 0x80–0x9F (the rest of the byte range is Latin-1); undefined bytes stay C1 controls, as WHATWG maps them. */
-const CP1252_C1 = "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
+const CP1252_C1 =
+  "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
 const C1 = /[\u0080-\u009f]/g;
 const fromC1 = (c: string): string => CP1252_C1[c.charCodeAt(0) - 0x80]!;
 

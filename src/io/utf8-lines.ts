@@ -66,7 +66,6 @@ export class Utf8LineCheck extends Transform {
     return this.#message ?? notUtf8Message(undefined);
   }
 
-
   /** Lines seen so far; once the input has ended, how many lines it had. */
   get lines(): number {
     return this.#line - 1 + (this.#pieces.length > 0 ? 1 : 0);

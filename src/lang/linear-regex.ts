@@ -222,13 +222,14 @@ class Translator {
           throw new UnsupportedRegexError(`a backreference (\\k${s.slice(this.#i, end + 1)})`);
         }
         return { cp: 0x6b };
-      default:
+      default: {
         if (isDigit(d)) return this.#decimalEscape(d, inClass);
         // An identity escape: `\.`, `\/`, and without `u` also `\z` or `\A`, which are letters in JavaScript.
         this.#i -= 1;
         const cp = s.codePointAt(this.#i)!;
         this.#i += cp > 0xffff ? 2 : 1;
         return { cp };
+      }
     }
   }
 

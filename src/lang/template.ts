@@ -157,7 +157,10 @@ function readPlaceholder(inner: string, token: string, index: number): string[] 
     fail(`an invalid step reference "${inner}"`, `step outputs are read as {{steps.<id>.output}}, and a key of one that is not a name as {{steps.<id>.output["a key"]}}`);
   }
   if (MUSTACHE_TAG.test(inner)) {
-    fail(`"${inner}", which looks like a Mustache tag,`, `sections, partials and comments are not supported, and a field whose name starts with "${inner[0]}" is written {{${JSON.stringify([inner])}}}`);
+    fail(
+      `"${inner}", which looks like a Mustache tag,`,
+      `sections, partials and comments are not supported, and a field whose name starts with "${inner[0]}" is written {{${JSON.stringify([inner])}}}`,
+    );
   }
   return [inner];
 }

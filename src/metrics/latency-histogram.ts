@@ -25,7 +25,7 @@ function slotOf(ms: number): number {
 /** The point of a bucket closest, in relative terms, to every value it may hold. */
 function representative(slot: number): number {
   if (slot === 0) return 0;
-  return (2 * Math.pow(GAMMA, slot + MIN_INDEX)) / (GAMMA + 1);
+  return (2 * GAMMA ** (slot + MIN_INDEX)) / (GAMMA + 1);
 }
 
 export class LatencyHistogram {

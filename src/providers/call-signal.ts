@@ -47,10 +47,7 @@ export function callSignal(options: ProviderCallOptions): CallSignal {
     // A non-positive or non-finite timeout means "no timeout" rather than "time out at once".
     if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
       const ms = Math.min(timeoutMs, MAX_TIMER_MS);
-      timer = setTimeout(
-        () => fire("timeout", new DOMException(`request timed out after ${ms} ms`, "TimeoutError")),
-        ms,
-      );
+      timer = setTimeout(() => fire("timeout", new DOMException(`request timed out after ${ms} ms`, "TimeoutError")), ms);
     }
   }
 

@@ -17,8 +17,8 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   s: 1_000,
   ms: 1,
   us: 1e-3,
-  "µs": 1e-3,
-  "μs": 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
   ns: 1e-6,
 };
 

@@ -40,24 +40,72 @@ export function chartSpecs(s: RunSummary, points: readonly LiveLine[]): ChartSpe
 
   // The known spend: a model without a price has no cost to draw (the summary names it).
   const unpriced = s.unpriced_models.length > 0;
-  const cost: ChartDataset<"line", XY[]>[] = [line(unpriced ? "cost so far (priced models)" : "cost so far", COLORS.cost, cumulative(points, (p) => p.priced_cost_usd))];
-  if (s.budget) cost.push({ ...line(`budget ($${s.budget.max_cost_usd})`, COLORS.budget, [{ x: 0, y: s.budget.max_cost_usd }, { x: endS, y: s.budget.max_cost_usd }]), borderDash: [6, 4] });
+  const cost: ChartDataset<"line", XY[]>[] = [
+    line(
+      unpriced ? "cost so far (priced models)" : "cost so far",
+      COLORS.cost,
+      cumulative(points, (p) => p.priced_cost_usd),
+    ),
+  ];
+  if (s.budget)
+    cost.push({
+      ...line(`budget ($${s.budget.max_cost_usd})`, COLORS.budget, [
+        { x: 0, y: s.budget.max_cost_usd },
+        { x: endS, y: s.budget.max_cost_usd },
+      ]),
+      borderDash: [6, 4],
+    });
 
   const w = s.wait_ms;
   return [
     lineSpec("chart-throughput", "Throughput over time", throughputNote, "rate", endS, [
-      line("requests/min (attempts, retries included)", COLORS.requests, rates(points, (p) => p.requests, window)),
+      line(
+        "requests/min (attempts, retries included)",
+        COLORS.requests,
+        rates(points, (p) => p.requests, window),
+      ),
       line("records completed/min", COLORS.completed, rates(points, completed, window)),
     ]),
     lineSpec("chart-records", "Records over time", "Cumulative: finished ok, failed after a request, and failed without one (budget_exceeded, not_attempted, invalid_input).", "count", endS, [
-      line("ok", COLORS.ok, cumulative(points, (p) => p.ok)),
+      line(
+        "ok",
+        COLORS.ok,
+        cumulative(points, (p) => p.ok),
+      ),
       line("failed", COLORS.failed, cumulative(points, failedSent)),
-      line("not sent", COLORS.unsent, cumulative(points, (p) => p.unsent)),
+      line(
+        "not sent",
+        COLORS.unsent,
+        cumulative(points, (p) => p.unsent),
+      ),
     ]),
-    lineSpec("chart-tokens", "Tokens over time", `Input and output tokens as the provider reported them. ${averaged}.`, "rate", endS, [line("tokens/min", COLORS.tokens, rates(points, (p) => p.tokens, window))]),
+    lineSpec("chart-tokens", "Tokens over time", `Input and output tokens as the provider reported them. ${averaged}.`, "rate", endS, [
+      line(
+        "tokens/min",
+        COLORS.tokens,
+        rates(points, (p) => p.tokens, window),
+      ),
+    ]),
     lineSpec("chart-cost", "Cost over time", s.budget ? "Cost of the records finished so far, against the --max-cost budget." : "Cost of the records finished so far.", "usd", endS, cost),
-    barSpec("chart-waits", "Waiting time: client-side gates vs server-side retry backoff", "ms", [["rpm gate", w.rpm_ms], ["tpm gate", w.tpm_ms], ["budget gate", w.budget_ms], ["retry backoff", w.retry_ms]], "no waits"),
-    barSpec("chart-errors", "Failed records by error type", "count", Object.entries(s.errors_by_type).map(([k, v]) => [k, v ?? 0]), "no failed records"),
+    barSpec(
+      "chart-waits",
+      "Waiting time: client-side gates vs server-side retry backoff",
+      "ms",
+      [
+        ["rpm gate", w.rpm_ms],
+        ["tpm gate", w.tpm_ms],
+        ["budget gate", w.budget_ms],
+        ["retry backoff", w.retry_ms],
+      ],
+      "no waits",
+    ),
+    barSpec(
+      "chart-errors",
+      "Failed records by error type",
+      "count",
+      Object.entries(s.errors_by_type).map(([k, v]) => [k, v ?? 0]),
+      "no failed records",
+    ),
     barSpec("chart-cost-by-model", "Cost by model", "usd", pricedCosts(s), "no priced model was used"),
   ];
 }

@@ -8,7 +8,7 @@
  */
 export const ERROR_HOOK = `window.addEventListener("error", function (e) { document.documentElement.setAttribute("data-report-error", String(e.message)); });`;
 
-export const PAGE_SCRIPT = String.raw`(function () {
+export const PAGE_SCRIPT = `(function () {
   "use strict";
   var specs = JSON.parse(document.getElementById("report-data").textContent);
   var group = function (v, digits) { return v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 }); };

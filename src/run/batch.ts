@@ -169,7 +169,10 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   // `--max-cost` covers the whole results file: what earlier runs spent on it counts against the cap.
   const spentBefore = resumed.spentBefore;
   const budget = config.maxCostUsd === undefined ? undefined : new BudgetGate({ maxUsd: config.maxCostUsd, spentUsd: spentBefore });
-  if (budget && spentBefore > 0) config.onWarning?.(`--max-cost ${config.maxCostUsd} covers the whole results file: $${roundUsdTotal(spentBefore)} was spent on ${config.output} by earlier runs, so this run may spend $${roundUsdTotal(budget.remainingUsd)} more`);
+  if (budget && spentBefore > 0)
+    config.onWarning?.(
+      `--max-cost ${config.maxCostUsd} covers the whole results file: $${roundUsdTotal(spentBefore)} was spent on ${config.output} by earlier runs, so this run may spend $${roundUsdTotal(budget.remainingUsd)} more`,
+    );
   // Ours, so the grace period after the output closed can cancel the requests in flight too.
   const cancel = new AbortController();
   const onCancel = () => cancel.abort(config.cancelSignal?.reason);
@@ -217,7 +220,14 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   try {
     if (csvColumns) refuseNewColumns(config.output, resumed.csvLayout, ahead.firstRecord);
     const meta = await resumed.commit();
-    ledger = meta && new SpendLedger(config.output!, meta, () => spentThisRun(budget, metrics), (err) => config.onWarning?.(`cannot record what the run spent: ${(err as Error).message}`));
+    ledger =
+      meta &&
+      new SpendLedger(
+        config.output!,
+        meta,
+        () => spentThisRun(budget, metrics),
+        (err) => config.onWarning?.(`cannot record what the run spent: ${(err as Error).message}`),
+      );
     writer = await createResultWriter({
       path: config.output,
       format: outputFormat,
@@ -241,7 +251,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }));
   ledger?.start();
   const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
-  let records = 0;
+  let _records = 0;
   let unwritten = 0;
   let built: RunSummary | undefined;
   let outputClosed = false;
@@ -249,7 +259,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   try {
     try {
       for await (const result of engine.run(resumed.filter(input.items))) {
-        records++;
+        _records++;
         if (!outputClosed) {
           try {
             await writer.write(result);

@@ -169,7 +169,15 @@ function callsOf(steps: readonly Counted[], record: InputRecord, assume: number 
         // As for generate steps: an earlier step's output is unknown until the run; its assumed length stands in.
         input = templates.map(strip);
       }
-      calls.push({ stepId: p.step.id, provider: p.provider, model: p.model, prompt: embedInputTokens(p.model, input, p.encoding(p.model)) + fromStepsOf(templates), assumed: 0, maxOutput: 0, embedding: true });
+      calls.push({
+        stepId: p.step.id,
+        provider: p.provider,
+        model: p.model,
+        prompt: embedInputTokens(p.model, input, p.encoding(p.model)) + fromStepsOf(templates),
+        assumed: 0,
+        maxOutput: 0,
+        embedding: true,
+      });
       outputs[p.step.id] = { output: "" };
       assumedOf[p.step.id] = 0;
       continue;
@@ -256,7 +264,9 @@ function outputAssumption(steps: readonly (PreparedGenerate | PreparedEmbed)[], 
   const caps = generates.map((s) => {
     const cap = s.params.max_tokens;
     const own = s.step.usesRecordMessages ? ", or a request line's own, times its n" : "";
-    return cap === undefined ? `${s.step.id}: ${typicalOutputTokens(DEFAULT_OUTPUT_TOKENS)} of ${DEFAULT_OUTPUT_TOKENS}, max_tokens unset${own}` : `${s.step.id}: ${typicalOutputTokens(cap)} of ${cap}${own}`;
+    return cap === undefined
+      ? `${s.step.id}: ${typicalOutputTokens(DEFAULT_OUTPUT_TOKENS)} of ${DEFAULT_OUTPUT_TOKENS}, max_tokens unset${own}`
+      : `${s.step.id}: ${typicalOutputTokens(cap)} of ${cap}${own}`;
   });
   return `each call writes ${TYPICAL_OUTPUT.fraction * 100}% of its max_tokens, at most ${TYPICAL_OUTPUT.atMost} tokens (${caps.join("; ")}); the max assumes every call writes its max_tokens; pass --assume-output <n> for your answers' real length${embeddings}`;
 }

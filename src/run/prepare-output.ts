@@ -88,7 +88,9 @@ export async function prepareOutput(path: string | undefined, config: OutputOpti
           await cutPartialLine(output, state);
           if (state.cutBytes > 0) config.onWarning?.(`${output}: cut off a partial last line (${state.cutBytes} bytes) left by an interrupted run`);
           if (csvLayout && csvLayout.missing.length > 0) {
-            config.onWarning?.(`${output}: an earlier version of llmbatch started this file without the column${csvLayout.missing.length === 1 ? "" : "s"} ${csvLayout.missing.join(", ")}; the resumed rows keep its columns (write to a new -o file to get them)`);
+            config.onWarning?.(
+              `${output}: an earlier version of llmbatch started this file without the column${csvLayout.missing.length === 1 ? "" : "s"} ${csvLayout.missing.join(", ")}; the resumed rows keep its columns (write to a new -o file to get them)`,
+            );
           }
           // A new configuration (--force), an old id rule or a sidecar without the output settings
           // is recorded anew; when the file was started and what it already cost stay with it.

@@ -4,12 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 /** Larger than any prompt a test or benchmark sends; guards the process, not the protocol. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export type BodyResult =
-  | { kind: "json"; value: unknown }
-  | { kind: "empty" }
-  | { kind: "invalid" }
-  | { kind: "too_large" }
-  | { kind: "aborted" };
+export type BodyResult = { kind: "json"; value: unknown } | { kind: "empty" } | { kind: "invalid" } | { kind: "too_large" } | { kind: "aborted" };
 
 export function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
   return new Promise((resolve) => {
@@ -44,13 +39,7 @@ export function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
   });
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: OutgoingHttpHeaders = {},
-  contentType = "application/json",
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}, contentType = "application/json"): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

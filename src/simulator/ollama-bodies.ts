@@ -62,13 +62,7 @@ function chunks(text: string): string[] {
 }
 
 /** NDJSON: `done:false` lines with partial content, then the final line with the metrics. */
-export function encodeStream(
-  request: OllamaRequest,
-  route: "chat" | "generate",
-  text: string,
-  doneReason: string,
-  metrics: OllamaMetrics,
-): string {
+export function encodeStream(request: OllamaRequest, route: "chat" | "generate", text: string, doneReason: string, metrics: OllamaMetrics): string {
   let lines = "";
   for (const piece of chunks(text)) {
     lines += `${JSON.stringify({ model: request.model, created_at: rfc3339Nano(), ...part(route, piece), done: false })}\n`;

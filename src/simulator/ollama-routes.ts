@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { type Directives, echoText, parseDirectives } from "./directives.js";
-import { resetConnection, sendTruncated } from "./faults.js";
+import { sendTruncated } from "./faults.js";
 import { isRecord, readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
 import { type OllamaRequest, parseOllamaRequest } from "./ollama-request.js";
@@ -26,12 +26,7 @@ export function sendError(ctx: SimContext, res: ServerResponse, status: number, 
   sendJson(res, status, { error: message }, headers, JSON_TYPE);
 }
 
-export async function handleOllamaGenerate(
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: "chat" | "generate",
-): Promise<void> {
+export async function handleOllamaGenerate(ctx: SimContext, req: IncomingMessage, res: ServerResponse, route: "chat" | "generate"): Promise<void> {
   const startedNs = process.hrtime.bigint();
   res.once("close", ctx.stats.begin());
 
@@ -144,7 +139,13 @@ function replyFor(ctx: SimContext, request: OllamaRequest, directives: Directive
     echo: directives?.echo ? echoText(request.lastUserText) : undefined,
   });
   // Ollama's entries are OpenAI's without `bytes`.
-  const logprobs = request.logprobs ? tokenLogprobs(ctx.seed, reply.text, request.topLogprobs).map(({ token, logprob, top_logprobs }) => ({ token, logprob, top_logprobs: top_logprobs.map((t) => ({ token: t.token, logprob: t.logprob })) })) : undefined;
+  const logprobs = request.logprobs
+    ? tokenLogprobs(ctx.seed, reply.text, request.topLogprobs).map(({ token, logprob, top_logprobs }) => ({
+        token,
+        logprob,
+        top_logprobs: top_logprobs.map((t) => ({ token: t.token, logprob: t.logprob })),
+      }))
+    : undefined;
   return { reply, extras: logprobs ? { logprobs } : {} };
 }
 

@@ -21,8 +21,7 @@ function error(status: number, message: string, type: string, param: string | nu
 }
 
 export const openaiErrors = {
-  serverError: () =>
-    error(500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null),
+  serverError: () => error(500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null),
 
   overloaded: (requestId: string) =>
     error(
@@ -64,13 +63,7 @@ export const openaiErrors = {
     ),
 
   invalidApiKey: (maskedKey: string) =>
-    error(
-      401,
-      `Incorrect API key provided: ${maskedKey}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-      "invalid_request_error",
-      null,
-      "invalid_api_key",
-    ),
+    error(401, `Incorrect API key provided: ${maskedKey}. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", null, "invalid_api_key"),
 
   missingApiKey: () =>
     error(
@@ -81,8 +74,7 @@ export const openaiErrors = {
       "invalid_api_key",
     ),
 
-  regionNotSupported: () =>
-    error(403, "Country, region, or territory not supported", "request_forbidden", null, "unsupported_country_region_territory"),
+  regionNotSupported: () => error(403, "Country, region, or territory not supported", "request_forbidden", null, "unsupported_country_region_territory"),
 
   contextLength: (contextWindow: number, promptTokens: number) =>
     error(
@@ -93,11 +85,9 @@ export const openaiErrors = {
       "context_length_exceeded",
     ),
 
-  badRequest: (message: string, param: string | null = null, code: string | null = null) =>
-    error(400, message, "invalid_request_error", param, code),
+  badRequest: (message: string, param: string | null = null, code: string | null = null) => error(400, message, "invalid_request_error", param, code),
 
-  missingParameter: (param: string) =>
-    error(400, `Missing required parameter: '${param}'.`, "invalid_request_error", param, "missing_required_parameter"),
+  missingParameter: (param: string) => error(400, `Missing required parameter: '${param}'.`, "invalid_request_error", param, "missing_required_parameter"),
 
   invalidJsonBody: () =>
     error(
@@ -109,46 +99,29 @@ export const openaiErrors = {
     ),
 
   unsupportedParameter: (param: string, replacement?: string) =>
-    error(
-      400,
-      `Unsupported parameter: '${param}' is not supported with this model.${replacement ? ` Use '${replacement}' instead.` : ""}`,
-      "invalid_request_error",
-      param,
-      "unsupported_parameter",
-    ),
+    error(400, `Unsupported parameter: '${param}' is not supported with this model.${replacement ? ` Use '${replacement}' instead.` : ""}`, "invalid_request_error", param, "unsupported_parameter"),
 
   /** A field Chat Completions does not have. */
   unrecognizedArgument: (field: string) => error(400, `Unrecognized request argument supplied: ${field}`, "invalid_request_error", null, null),
 
   unsupportedValue: (param: string, value: unknown) =>
-    error(
-      400,
-      `Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (1) value is supported.`,
-      "invalid_request_error",
-      param,
-      "unsupported_value",
-    ),
+    error(400, `Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (1) value is supported.`, "invalid_request_error", param, "unsupported_value"),
 
-  modelNotFound: (model: string) =>
-    error(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
+  modelNotFound: (model: string) => error(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
 
   /** A chat request naming an embeddings model (or any model that cannot chat). */
-  notAChatModel: () =>
-    error(404, "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?", "invalid_request_error", "model", null),
+  notAChatModel: () => error(404, "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?", "invalid_request_error", "model", null),
 
   missingModel: () => error(400, "you must provide a model parameter", "invalid_request_error", null, null),
 
   /** `/v1/embeddings`: an input that is empty, holds an empty string, or is not text or token ids. */
-  invalidEmbeddingInput: () =>
-    error(400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "invalid_request_error", null, null),
+  invalidEmbeddingInput: () => error(400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "invalid_request_error", null, null),
 
   /** `/v1/embeddings`: one input longer than the model takes (`at` is `input` or `input[3]`). */
-  embeddingInputTooLong: (at: string, maxTokens: number) =>
-    error(400, `Invalid '${at}': maximum context length is ${maxTokens} tokens.`, "invalid_request_error", null, null),
+  embeddingInputTooLong: (at: string, maxTokens: number) => error(400, `Invalid '${at}': maximum context length is ${maxTokens} tokens.`, "invalid_request_error", null, null),
 
   /** `/v1/embeddings`: more tokens across all inputs than one request may carry. */
-  tooManyTokensPerRequest: (requested: number, max: number) =>
-    error(400, `Requested ${requested} tokens, max ${max} tokens per request`, "invalid_request_error", null, "max_tokens_per_request"),
+  tooManyTokensPerRequest: (requested: number, max: number) => error(400, `Requested ${requested} tokens, max ${max} tokens per request`, "invalid_request_error", null, "max_tokens_per_request"),
 
   /** `/v1/embeddings`: `dimensions` on a model that cannot shorten its vectors (ada-002). */
   dimensionsNotSupported: () => error(400, "This model does not support specifying dimensions.", "invalid_request_error", null, null),
@@ -163,19 +136,12 @@ export const openaiErrors = {
     ),
 
   invalidValue: (param: string, value: unknown, supported: readonly string[]) =>
-    error(
-      400,
-      `Invalid value: ${JSON.stringify(value)}. Supported values are: ${supported.map((v) => `'${v}'`).join(" and ")}.`,
-      "invalid_request_error",
-      param,
-      "invalid_value",
-    ),
+    error(400, `Invalid value: ${JSON.stringify(value)}. Supported values are: ${supported.map((v) => `'${v}'`).join(" and ")}.`, "invalid_request_error", param, "invalid_value"),
 
   /** `/v1/embeddings` with a chat model. */
   cannotEmbed: () => error(403, "You are not allowed to generate embeddings from this model", "invalid_request_error", null, null),
 
-  invalidUrl: (method: string, path: string) =>
-    error(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, null),
+  invalidUrl: (method: string, path: string) => error(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, null),
 };
 
 /** `sk-abc***xyz`: enough to recognise a key in a log, never enough to use it. */

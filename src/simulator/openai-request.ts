@@ -86,11 +86,7 @@ function positiveInt(body: Record<string, unknown>, key: string): number | OpenA
     return openaiErrors.badRequest(`Invalid type for '${key}': expected an integer, but got ${typeof value} instead.`, key, "invalid_type");
   }
   if (value < 1) {
-    return openaiErrors.badRequest(
-      `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`,
-      key,
-      "integer_below_min_value",
-    );
+    return openaiErrors.badRequest(`Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`, key, "integer_below_min_value");
   }
   return value;
 }
@@ -113,11 +109,7 @@ function parseFormat(value: unknown): ReplyFormat | OpenAIError {
     const schema = spec["schema"];
     return isRecord(schema) ? { kind: "json_schema", schema } : { kind: "json_object" };
   }
-  return openaiErrors.badRequest(
-    `Invalid value: '${String(type)}'. Supported values are: 'text', 'json_object', and 'json_schema'.`,
-    "response_format.type",
-    "invalid_value",
-  );
+  return openaiErrors.badRequest(`Invalid value: '${String(type)}'. Supported values are: 'text', 'json_object', and 'json_schema'.`, "response_format.type", "invalid_value");
 }
 
 export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
@@ -131,11 +123,7 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
     return openaiErrors.badRequest("Invalid type for 'messages': expected an array of objects.", "messages", "invalid_type");
   }
   if (rawMessages.length === 0) {
-    return openaiErrors.badRequest(
-      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-      "messages",
-      "empty_array",
-    );
+    return openaiErrors.badRequest("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
   }
   const messages: CountableMessage[] = [];
   let lastUserText = "";
@@ -171,11 +159,7 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
 
   const temperature = body["temperature"];
   if (temperature !== undefined && temperature !== null && (typeof temperature !== "number" || temperature < 0 || temperature > 2)) {
-    return openaiErrors.badRequest(
-      `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${String(temperature)} instead.`,
-      "temperature",
-      "decimal_above_max_value",
-    );
+    return openaiErrors.badRequest(`Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${String(temperature)} instead.`, "temperature", "decimal_above_max_value");
   }
   const tools = parseOffered(body, TOOLS);
   if ("status" in tools) return tools;
@@ -187,11 +171,7 @@ export function parseChatRequest(body: unknown): ChatRequest | OpenAIError {
   }
   const topLogprobs = body["top_logprobs"];
   if (topLogprobs !== undefined && topLogprobs !== null && !(Number.isInteger(topLogprobs) && (topLogprobs as number) >= 0 && (topLogprobs as number) <= 20)) {
-    return openaiErrors.badRequest(
-      `Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got ${String(topLogprobs)} instead.`,
-      "top_logprobs",
-      "integer_above_max_value",
-    );
+    return openaiErrors.badRequest(`Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got ${String(topLogprobs)} instead.`, "top_logprobs", "integer_above_max_value");
   }
   const given = new Set<string>();
   let unknownField: string | undefined;

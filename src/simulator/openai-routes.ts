@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
 import { contextLengthError } from "./compat-errors.js";
 import { type Directives, echoText, parseDirectives } from "./directives.js";
-import { resetConnection, sendTruncated } from "./faults.js";
+import { sendTruncated } from "./faults.js";
 import { formatGoDuration } from "./go-duration.js";
 import { readJsonBody, sendJson, sleepUnlessClosed } from "./http.js";
 import { acquireSlot } from "./ollama-queue.js";
@@ -106,10 +106,7 @@ export class Responder {
     const limit = Number(headers["x-ratelimit-limit-requests"]);
     const used = limit - Number(headers["x-ratelimit-remaining-requests"]);
     const model = this.family ?? "unknown";
-    this.fail(
-      openaiErrors.rateLimited(model, "requests", limit, used, 1, formatGoDuration(DIRECTIVE_RETRY_MS)),
-      retryHeaders(DIRECTIVE_RETRY_MS),
-    );
+    this.fail(openaiErrors.rateLimited(model, "requests", limit, used, 1, formatGoDuration(DIRECTIVE_RETRY_MS)), retryHeaders(DIRECTIVE_RETRY_MS));
   }
 }
 
@@ -261,15 +258,7 @@ export function failedByOutcome(out: Responder, outcome: Outcome): boolean {
   return false;
 }
 
-async function answer(
-  ctx: SimContext,
-  out: Responder,
-  request: ChatRequest,
-  responseModel: string,
-  local: boolean,
-  promptTokens: number,
-  directives: Directives | undefined,
-): Promise<void> {
+async function answer(ctx: SimContext, out: Responder, request: ChatRequest, responseModel: string, local: boolean, promptTokens: number, directives: Directives | undefined): Promise<void> {
   const { res } = out;
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
   if (brokeTransport(ctx, res, outcome)) return;
@@ -307,7 +296,15 @@ async function answer(
     }
     const reply = directives?.contentFilter
       ? { text: "", tokens: 0, finishReason: "content_filter" }
-      : makeReply({ seed: ctx.seed, contentKey, format: request.format, maxTokens: request.maxTokens, choiceIndex: index, invalidJson, echo: directives?.echo ? echoText(request.lastUserText) : undefined });
+      : makeReply({
+          seed: ctx.seed,
+          contentKey,
+          format: request.format,
+          maxTokens: request.maxTokens,
+          choiceIndex: index,
+          invalidJson,
+          echo: directives?.echo ? echoText(request.lastUserText) : undefined,
+        });
     completionTokens += reply.tokens;
     choices.push({
       index,

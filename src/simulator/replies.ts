@@ -9,10 +9,7 @@ import { freeformJson, jsonForSchema } from "./schema-values.js";
 import { countTextTokensUncached, truncateToTokens } from "./tokens.js";
 import { capitalise, replyWords } from "./words.js";
 
-export type ReplyFormat =
-  | { kind: "text" }
-  | { kind: "json_object" }
-  | { kind: "json_schema"; schema: Record<string, unknown> };
+export type ReplyFormat = { kind: "text" } | { kind: "json_object" } | { kind: "json_schema"; schema: Record<string, unknown> };
 
 export interface ReplyRequest {
   seed: number;

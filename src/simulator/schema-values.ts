@@ -75,7 +75,10 @@ function stringValue(schema: Schema, rng: Rng): string {
       text = `https://example.com/${pick(rng, replyWords())}`;
       break;
     case "uuid": {
-      const hex = () => Math.floor(rng() * 0x10000).toString(16).padStart(4, "0");
+      const hex = () =>
+        Math.floor(rng() * 0x10000)
+          .toString(16)
+          .padStart(4, "0");
       text = `${hex()}${hex()}-${hex()}-4${hex().slice(1)}-a${hex().slice(1)}-${hex()}${hex()}${hex()}`;
       break;
     }

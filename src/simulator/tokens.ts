@@ -81,7 +81,9 @@ export function countChatTokens(messages: readonly CountableMessage[], fields: P
 
 /** A reply's text as its tokens' texts (for `logprobs`). */
 export function splitTokens(text: string): string[] {
-  return o200k().encode(text).map((token) => o200k().decode([token]));
+  return o200k()
+    .encode(text)
+    .map((token) => o200k().decode([token]));
 }
 
 /** The longest prefix of `text` that is at most `maxTokens` tokens. */
@@ -90,5 +92,7 @@ export function truncateToTokens(text: string, maxTokens: number): string {
   const tokens = o200k().encode(text);
   if (tokens.length <= maxTokens) return text;
   // Decoding a prefix can split a multi-byte character; drop the replacement char it leaves.
-  return o200k().decode(tokens.slice(0, maxTokens)).replace(/\uFFFD+$/, "");
+  return o200k()
+    .decode(tokens.slice(0, maxTokens))
+    .replace(/\uFFFD+$/, "");
 }

@@ -35,10 +35,7 @@ let words: readonly string[] | undefined;
  */
 export function replyWords(): readonly string[] {
   words ??= [...new Set(CANDIDATES)].filter(
-    (word) =>
-      countTextTokensUncached(` ${word}`) === 1 &&
-      countTextTokensUncached(capitalise(word)) === 1 &&
-      countTextTokensUncached(` ${capitalise(word)}`) === 1,
+    (word) => countTextTokensUncached(` ${word}`) === 1 && countTextTokensUncached(capitalise(word)) === 1 && countTextTokensUncached(` ${capitalise(word)}`) === 1,
   );
   return words;
 }

@@ -40,8 +40,7 @@ async function engineMode() {
   };
   const engine = new GenerationEngine({
     pipeline: pipeline(),
-    provider: (name) =>
-      counted(createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" })),
+    provider: (name) => counted(createProvider(name === "ollama" ? { provider: name, baseUrl: cfg.baseUrl } : { provider: name, baseUrl: `${cfg.baseUrl}/v1`, apiKey: "sk-bench" })),
     prices: loadPriceTable(),
     concurrency: cfg.concurrency,
     rpm: cfg.rpm,

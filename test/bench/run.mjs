@@ -59,7 +59,13 @@ async function rateScenario(name, { rpm, tpm, told }) {
   const concurrency = 64;
   return withSimulator({ rpm, tpm, latencyMs: latency }, async (sim) => {
     const r = await runClient("llmbatch-client.mjs", {
-      mode: "engine", baseUrl: sim.url, model: MODEL, records: 3000, maxTokens: 100, concurrency, skipMs: 2000,
+      mode: "engine",
+      baseUrl: sim.url,
+      model: MODEL,
+      records: 3000,
+      maxTokens: 100,
+      concurrency,
+      skipMs: 2000,
       ...(told ? { rpm, tpm } : {}),
     });
     const s = sim.stats();
@@ -70,7 +76,15 @@ async function rateScenario(name, { rpm, tpm, told }) {
     const fraction = r.steadyPerMin / limit;
     const share429 = s.rateLimited / s.requests;
     return {
-      name, ...r, requests: s.requests, rateLimited: s.rateLimited, share429, tokensPerRequest, physicalLimitPerMin: limit, binding, fraction,
+      name,
+      ...r,
+      requests: s.requests,
+      rateLimited: s.rateLimited,
+      share429,
+      tokensPerRequest,
+      physicalLimitPerMin: limit,
+      binding,
+      fraction,
       line: `${num(r.steadyPerMin)} req/min steady = ${pct(fraction)} of the ${binding}-bound limit ${num(limit)}/min; ${s.rateLimited} 429s of ${s.requests} requests (${pct(share429)}); ${num(tokensPerRequest, 1)} tokens/request; learned limits ${r.rpmLimit ?? "none"} RPM / ${r.tpmLimit ?? "none"} TPM; wall ${num(r.wallMs / 1000, 1)} s`,
     };
   });
@@ -94,9 +108,16 @@ async function overhead() {
     const rate = (x) => (x.ok / x.wallMs) * 1000;
     const cpuPer = (x) => (x.cpuSeconds / x.ok) * 1e6;
     return {
-      name: "overhead", baseline: b, llmbatch: l, runs,
-      recordsPerSec: rate(l), baselineRecordsPerSec: rate(b), ratio: rate(l) / rate(b),
-      cpuUsPerRecord: cpuPer(l), baselineCpuUsPerRecord: cpuPer(b), cpuRatio: cpuPer(l) / cpuPer(b),
+      name: "overhead",
+      baseline: b,
+      llmbatch: l,
+      runs,
+      recordsPerSec: rate(l),
+      baselineRecordsPerSec: rate(b),
+      ratio: rate(l) / rate(b),
+      cpuUsPerRecord: cpuPer(l),
+      baselineCpuUsPerRecord: cpuPer(b),
+      cpuRatio: cpuPer(l) / cpuPer(b),
       line: `${num(rate(l))} records/s vs baseline ${num(rate(b))} (×${num(rate(l) / rate(b), 2)}); client CPU ${num(l.cpuSeconds, 2)} s = ${num(cpuPer(l))} µs/record vs ${num(cpuPer(b))} (×${num(cpuPer(l) / cpuPer(b), 2)}); ${l.failed + b.failed} failures`,
     };
   });
@@ -116,7 +137,24 @@ async function memory(withIds = true) {
     const rusageFile = join(dir, "rusage.json");
     const summaryFile = join(dir, "summary.json");
     try {
-      const args = ["--require", here("rusage-on-exit.cjs"), here("../../bin/llmbatch.js"), "run", "-", "-o", "/dev/null", "-q", "-m", MODEL, "-c", "64", "--max-tokens", "20", "--summary", summaryFile];
+      const args = [
+        "--require",
+        here("rusage-on-exit.cjs"),
+        here("../../bin/llmbatch.js"),
+        "run",
+        "-",
+        "-o",
+        "/dev/null",
+        "-q",
+        "-m",
+        MODEL,
+        "-c",
+        "64",
+        "--max-tokens",
+        "20",
+        "--summary",
+        summaryFile,
+      ];
       const child = spawn(process.execPath, [...nodeFlags, ...args], {
         stdio: ["pipe", "ignore", "inherit"],
         env: { ...process.env, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: `${sim.url}/v1`, LLMBATCH_BENCH_RUSAGE: rusageFile },
@@ -138,7 +176,13 @@ async function memory(withIds = true) {
       const summary = JSON.parse(readFileSync(summaryFile, "utf8"));
       const r = { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs, ...JSON.parse(readFileSync(rusageFile, "utf8")) };
       const mb = r.maxRssBytes / 2 ** 20;
-      return { name: withIds ? "memory" : "memory-no-ids", records: memoryRecords, ...r, peakRssMB: mb, line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; CPU ${num(r.cpuSeconds, 1)} s; wall ${num(r.wallMs / 1000, 1)} s` };
+      return {
+        name: withIds ? "memory" : "memory-no-ids",
+        records: memoryRecords,
+        ...r,
+        peakRssMB: mb,
+        line: `peak RSS ${num(mb)} MB for ${num(r.ok)} ok of ${num(memoryRecords)} records (${r.failed} failed); ${num((r.ok / r.wallMs) * 1000)} records/s; CPU ${num(r.cpuSeconds, 1)} s; wall ${num(r.wallMs / 1000, 1)} s`,
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -155,7 +199,13 @@ async function ollama() {
     const ideal = (slots / ((latency[0] + latency[1]) / 2)) * 60_000;
     const busy = s.byStatus["503"] ?? 0;
     return {
-      name: "ollama", ...r, requests: s.requests, status503: busy, maxInFlight: s.maxInFlight, idealPerMin: ideal, fraction: r.steadyPerMin / ideal,
+      name: "ollama",
+      ...r,
+      requests: s.requests,
+      status503: busy,
+      maxInFlight: s.maxInFlight,
+      idealPerMin: ideal,
+      fraction: r.steadyPerMin / ideal,
       line: `${num(r.steadyPerMin)} req/min steady = ${pct(r.steadyPerMin / ideal)} of slots/latency (${num(ideal)}/min); overall ${pct(r.overallPerMin / ideal)}; ${busy} 503s; at most ${s.maxInFlight} at the server (${slots} slots); wall ${num(r.wallMs / 1000, 1)} s`,
     };
   });
@@ -185,7 +235,13 @@ async function twoModels() {
     const worst = Math.min(...models.map((m) => m.fraction));
     const each = models.map((m) => `${m.model} ${num(m.steadyPerMin)}/min = ${pct(m.fraction)}`).join(", ");
     return {
-      name: "two-models", ...r, models, requests: s.requests, rateLimited: s.rateLimited, limitPerModel: rpm, fraction: worst,
+      name: "two-models",
+      ...r,
+      models,
+      requests: s.requests,
+      rateLimited: s.rateLimited,
+      limitPerModel: rpm,
+      fraction: worst,
       line: `${each} of its own ${num(rpm)} RPM; ${s.rateLimited} 429s of ${s.requests} requests; wall ${num(r.wallMs / 1000, 1)} s for ${num(records)} records (${num((records / rpm) * 60, 1)} s at each model's limit)`,
     };
   });
@@ -210,5 +266,8 @@ for (const [name, run] of Object.entries(SCENARIOS)) {
   results.push(result);
   process.stdout.write(`${name.padEnd(12)} ${result.line}\n`);
 }
-writeFileSync(jsonPath, `${JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, date: new Date().toISOString(), wallSeconds: (performance.now() - started) / 1000, results }, null, 2)}\n`);
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, date: new Date().toISOString(), wallSeconds: (performance.now() - started) / 1000, results }, null, 2)}\n`,
+);
 process.stdout.write(`figures written to ${jsonPath} (${num((performance.now() - started) / 1000)} s)\n`);

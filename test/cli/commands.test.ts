@@ -9,7 +9,24 @@ describe("llmbatch --version, --help, demo, simulate", () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const h = await runCli(["run", "--help"]);
     expect(h.code).toBe(0);
-    for (const flag of ["--pipeline", "--model", "--provider", "--base-url", "--output", "--summary", "--concurrency", "--rpm", "--tpm", "--max-retries", "--timeout", "--template", "--max-tokens", "--temperature", "--no-progress", "--quiet"]) {
+    for (const flag of [
+      "--pipeline",
+      "--model",
+      "--provider",
+      "--base-url",
+      "--output",
+      "--summary",
+      "--concurrency",
+      "--rpm",
+      "--tpm",
+      "--max-retries",
+      "--timeout",
+      "--template",
+      "--max-tokens",
+      "--temperature",
+      "--no-progress",
+      "--quiet",
+    ]) {
       expect(h.stdout).toContain(flag);
     }
   });

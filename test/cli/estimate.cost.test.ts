@@ -65,7 +65,17 @@ steps:
   - {id: polish, method: generate, model: gpt-4o-mini, prompt: "Polish: {{steps.draft.output}}", params: {max_tokens: 30}}
 `,
     );
-    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, text: "alpha" }, { id: 2, text: "beta" }]) + "{not json\n" + JSON.stringify({ id: 4, other: "no text" }) + "\n");
+    const input = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: 1, text: "alpha" },
+        { id: 2, text: "beta" },
+      ]) +
+        "{not json\n" +
+        JSON.stringify({ id: 4, other: "no text" }) +
+        "\n",
+    );
     const r = await runCli(["estimate", input, "-p", pipeline, "--json"], { env });
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout);
@@ -100,7 +110,14 @@ steps:
   - {id: long, method: generate, prompt: "Explain: {{text}}"}
 `,
     );
-    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: "a", text: "refund please" }, { id: "b", text: "app crashes on login" }]));
+    const input = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: "a", text: "refund please" },
+        { id: "b", text: "app crashes on login" },
+      ]),
+    );
     const r = await runCli(["estimate", input, "-p", pipeline, "--json"], { env });
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout);
@@ -119,7 +136,23 @@ describe("estimate takes run's command line; run --dry-run --json", () => {
     const out = join(dir, "results.jsonl");
     const plain = await runCli(["estimate", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json"], { env });
     const before = sim.stats().requests;
-    const runLine = ["samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "-o", out, "--base-url", "http://127.0.0.1:9/v1", "-c", "4", "--resume", "--summary", join(dir, "s.json"), "--no-progress", "-v", "--json"];
+    const runLine = [
+      "samples/tickets.jsonl",
+      "-p",
+      "pipelines/demo.yaml",
+      "-o",
+      out,
+      "--base-url",
+      "http://127.0.0.1:9/v1",
+      "-c",
+      "4",
+      "--resume",
+      "--summary",
+      join(dir, "s.json"),
+      "--no-progress",
+      "-v",
+      "--json",
+    ];
     const r = await runCli(["estimate", ...runLine], { env });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(plain.stdout));
@@ -152,6 +185,11 @@ describe("estimate takes run's command line; run --dry-run --json", () => {
     const r = await runCli(["run", "samples/tickets.jsonl", "-p", "pipelines/demo.yaml", "--json", "--max-tokens", "8"], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("note: --json goes with --dry-run (it shapes the estimate it prints); a run ignores it");
-    expect(r.stdout.trim().split("\n").every((l) => typeof JSON.parse(l).ok === "boolean")).toBe(true);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .every((l) => typeof JSON.parse(l).ok === "boolean"),
+    ).toBe(true);
   });
 });

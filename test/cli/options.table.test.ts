@@ -22,7 +22,17 @@ describe("run's options, declared once", () => {
     }
     expect(estimate.stdout).toContain("Every other flag of `run` is accepted too");
     // Every flag of run, each with a valid value, on one estimate command line: commander refuses none.
-    const values: Record<string, string> = { format: "jsonl", provider: "openai", baseUrl: "http://127.0.0.1:9/v1", maxErrors: "5", temperature: "0", template: "Say hi", encoding: "utf-8", outputFormat: "csv", delimiter: ";" };
+    const values: Record<string, string> = {
+      format: "jsonl",
+      provider: "openai",
+      baseUrl: "http://127.0.0.1:9/v1",
+      maxErrors: "5",
+      temperature: "0",
+      template: "Say hi",
+      encoding: "utf-8",
+      outputFormat: "csv",
+      delimiter: ";",
+    };
     // Left out: the two that read a file, and the two that need an -o file to resume.
     const skip = new Set(["pipeline", "prices", "resume", "retryFailed"]);
     const all = specs.filter(([key]) => !skip.has(key)).flatMap(([key, spec]) => (spec.flags.includes("<") ? [longFlag(spec.flags), values[key] ?? "7"] : [longFlag(spec.flags)]));

@@ -7,7 +7,7 @@ import { jsonLines, ROOT, runCli, tempDir, writeTemp } from "../helpers/cli.js";
 let input: string;
 beforeAll(() => {
   const lines = readFileSync(join(ROOT, "samples/tickets.jsonl"), "utf8").trim().split("\n").slice(0, 8);
-  input = writeTemp(tempDir(), "tickets.jsonl", lines.join("\n") + "\n");
+  input = writeTemp(tempDir(), "tickets.jsonl", `${lines.join("\n")}\n`);
 });
 
 async function runExample(name: string) {

@@ -59,7 +59,9 @@ describe("what a run that stops early counts", () => {
     // The stderr table and the --report page say the same.
     expect(r.stderr).toMatch(new RegExp(`${s.attempts} attempts in all`));
     expect(r.stderr).toContain(`${s.unwritten} counted but not written (output closed)`);
-    expect(readFileSync(reportPath, "utf8")).toContain(`<td>attempts</td><td>${s.attempts} · ${s.in_flight_at_stop} in flight when the run stopped · ${s.unwritten} results counted but not written (output closed)</td>`);
+    expect(readFileSync(reportPath, "utf8")).toContain(
+      `<td>attempts</td><td>${s.attempts} · ${s.in_flight_at_stop} in flight when the run stopped · ${s.unwritten} results counted but not written (output closed)</td>`,
+    );
   });
 
   it("| head -3 with requests that outlast --grace: they are cancelled and counted at their worst case", { timeout: 60_000 }, async () => {

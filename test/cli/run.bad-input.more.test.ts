@@ -16,10 +16,10 @@ describe("bad input: one output line per input record, the good ones still run",
     writeFileSync(
       file,
       Buffer.concat([
-        Buffer.from("\ufeff" + JSON.stringify({ id: "first", prompt: "after the BOM" }) + "\r\n"),
+        Buffer.from(`\ufeff${JSON.stringify({ id: "first", prompt: "after the BOM" })}\r\n`),
         Buffer.from('{"id":"latin","prompt":"'),
         latin1,
-        Buffer.from('"}\r\n' + big + "\r\n" + JSON.stringify({ id: "last", prompt: "fine" }) + "\r\n"),
+        Buffer.from(`"}\r\n${big}\r\n${JSON.stringify({ id: "last", prompt: "fine" })}\r\n`),
       ]),
     );
     const r = await runCli(["run", file, "-q", "-c", "2"], { env: simulator.env() });
@@ -70,7 +70,7 @@ describe("--strict", () => {
       JSON.stringify({ id: "a", text: "duplicate" }),
       JSON.stringify({ id: "c", text: "fine too" }),
     ];
-    const file = writeTemp(dir, "in.jsonl", lines.join("\n") + "\n");
+    const file = writeTemp(dir, "in.jsonl", `${lines.join("\n")}\n`);
     simulator.sim().resetStats();
     const r = await runCli(["run", file, "--strict", "--template", "Summarize {{text}}"], { env: simulator.env() });
     expect(r.code).toBe(2);
@@ -84,7 +84,14 @@ describe("--strict", () => {
 
   it("runs a clean input as usual, and refuses stdin (it cannot be read twice)", async () => {
     const dir = tempDir();
-    const file = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, prompt: "a" }, { id: 2, prompt: "b" }]));
+    const file = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: 1, prompt: "a" },
+        { id: 2, prompt: "b" },
+      ]),
+    );
     const r = await runCli(["run", file, "--strict", "-q"], { env: simulator.env() });
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)).toHaveLength(2);

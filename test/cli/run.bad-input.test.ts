@@ -6,7 +6,13 @@ const simulator = useSimulator();
 describe("bad input never takes the good records down", () => {
   it("turns a malformed line, a record without a prompt and a duplicate id into invalid_input lines (exit 1)", async () => {
     const dir = tempDir();
-    const text = [JSON.stringify({ id: "a", prompt: "fine" }), "{not json", JSON.stringify({ id: "b", other: 1 }), JSON.stringify({ id: "a", prompt: "again" }), JSON.stringify({ id: "c", prompt: "fine too" })].join("\n") + "\n";
+    const text = `${[
+      JSON.stringify({ id: "a", prompt: "fine" }),
+      "{not json",
+      JSON.stringify({ id: "b", other: 1 }),
+      JSON.stringify({ id: "a", prompt: "again" }),
+      JSON.stringify({ id: "c", prompt: "fine too" }),
+    ].join("\n")}\n`;
     const file = writeTemp(dir, "in.jsonl", text);
     const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
@@ -18,12 +24,24 @@ describe("bad input never takes the good records down", () => {
     expect(bad.find((l) => l.error.line === 2)!.error.message).toContain("in.jsonl:2");
     expect(bad.find((l) => l.error.line === 4)!.error.message).toMatch(/duplicate id "a".*line 1/);
     expect(bad.find((l) => l.error.line === 3)!.error.message).toMatch(/prompt/);
-    expect(lines.filter((l) => l.ok).map((l) => l.id).sort()).toEqual(["a", "c"]);
+    expect(
+      lines
+        .filter((l) => l.ok)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["a", "c"]);
   });
 
   it("reports a template variable missing from a record with its line", async () => {
     const dir = tempDir();
-    const file = writeTemp(dir, "in.jsonl", jsonl([{ id: 1, text: "x" }, { id: 2, body: "y" }]));
+    const file = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: 1, text: "x" },
+        { id: 2, body: "y" },
+      ]),
+    );
     const r = await runCli(["run", file, "--template", "Summarize {{text}}", "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const bad = jsonLines(r.stdout).find((l) => l.id === "2")!;

@@ -22,7 +22,10 @@ describe("llmbatch run: a clean batch", () => {
     expect(r.stderr).toContain("llmbatch summary");
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
-    const inputIds = readFileSync(join(ROOT, "samples/tickets.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).id);
+    const inputIds = readFileSync(join(ROOT, "samples/tickets.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).id);
     expect(lines.map((l) => l.id).sort()).toEqual([...inputIds].sort());
     for (const line of lines) {
       expect(line.ok).toBe(true);

@@ -22,7 +22,9 @@ describe("run: Batch API bodies are passed through whole", () => {
     expect(out.size).toBe(lines.length);
     // The server received exactly the bodies of the file, key for key (max_tokens stays max_tokens;
     // max_completion_tokens goes as max_tokens to a server that is not api.openai.com).
-    const sent = sim().requests().map((q) => q.body);
+    const sent = sim()
+      .requests()
+      .map((q) => q.body);
     expect(sent).toHaveLength(lines.length);
     for (const line of lines) expect(sent).toContainEqual(asSentToCompatibleServer(line.body));
 

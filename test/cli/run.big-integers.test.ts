@@ -60,12 +60,17 @@ describe("inside a request body, such an integer is the string of its digits", (
       { custom_id: "b-2", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: ask("second"), seed: 12345678901234567890 } },
     ];
     // JSON.stringify would round the numbers: the lines are written with their digits.
-    const text = JSON.stringify(input[0]).replace(/570306133677760500/g, "570306133677760513") + "\n" + JSON.stringify(input[1]).replace("12345678901234567000", "12345678901234567890") + "\n";
+    const text = `${JSON.stringify(input[0]).replace(/570306133677760500/g, "570306133677760513")}\n${JSON.stringify(input[1]).replace("12345678901234567000", "12345678901234567890")}\n`;
     const r = await runCli(["run", writeTemp(tempDir(), "requests.jsonl", text), "-q", "--ordered"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const [first, second] = jsonLines(r.stdout);
     expect(first).toMatchObject({ ok: true, output: "first", metadata: { row_id: "570306133677760513" } });
-    expect(simulator.sim().requests().map((q) => (q.body as Record<string, unknown>).user)).toEqual(["570306133677760513"]);
+    expect(
+      simulator
+        .sim()
+        .requests()
+        .map((q) => (q.body as Record<string, unknown>).user),
+    ).toEqual(["570306133677760513"]);
     expect(second!.error).toMatchObject({ type: "invalid_input", line: 2 });
     expect(second!.error.message).toContain('body.seed must be an integer, got "12345678901234567890" (an integer too large for a double is read as its digits, as a string');
   });
@@ -74,5 +79,9 @@ describe("inside a request body, such an integer is the string of its digits", (
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (typeof v !== "object" || v === null) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }

@@ -19,7 +19,9 @@ describe("run: content-part arrays", () => {
     const out = jsonLines(r.stdout);
     expect(out.map((l) => l.id).sort()).toEqual(["conv-1", "conv-2", "conv-3"]);
     expect(out.every((l) => l.ok && typeof l.output === "string" && l.output !== "")).toBe(true);
-    const sent = sim().requests().map((q) => (q.body as Record<string, unknown>).messages);
+    const sent = sim()
+      .requests()
+      .map((q) => (q.body as Record<string, unknown>).messages);
     for (const line of jsonLines(readFileSync(join(ROOT, FIXTURE), "utf8"))) expect(sent).toContainEqual(line.messages);
   });
 

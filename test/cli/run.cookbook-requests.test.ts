@@ -15,7 +15,9 @@ const { sim, env } = useSimulator({ recordRequests: true, seed: 4 });
 /** The body the simulator received for an input line (told apart by the review text). */
 function sentFor(line: Record<string, any>): Record<string, any> {
   const text = line.messages.at(-1).content;
-  const found = sim().requests().filter((r) => (r.body as any).messages.at(-1).content === text);
+  const found = sim()
+    .requests()
+    .filter((r) => (r.body as any).messages.at(-1).content === text);
   expect(found).toHaveLength(1);
   return found[0]!.body as Record<string, any>;
 }

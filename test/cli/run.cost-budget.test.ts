@@ -70,7 +70,14 @@ describe("llmbatch run --max-cost", () => {
 
   it("sends everything and exits 0 when the budget is large enough", async () => {
     const dir = tempDir();
-    const file = writeTemp(dir, "in.jsonl", jsonl([{ id: "a", prompt: "Hello" }, { id: "b", prompt: "World" }]));
+    const file = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: "a", prompt: "Hello" },
+        { id: "b", prompt: "World" },
+      ]),
+    );
     const r = await runCli(["run", file, "--max-cost", "1", "--max-tokens", "20", "-q"], { env: { ...env } });
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).every((l) => l.ok)).toBe(true);

@@ -13,7 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const records = jsonl([{ id: "a", prompt: "Hello there" }, { id: "b", prompt: "General Kenobi" }, { id: "c", prompt: "You are a bold one" }]);
+const records = jsonl([
+  { id: "a", prompt: "Hello there" },
+  { id: "b", prompt: "General Kenobi" },
+  { id: "c", prompt: "You are a bold one" },
+]);
 
 describe("llmbatch run: prices", () => {
   it("--prices overrides the bundled price, and the snapshot the server reports uses it", async () => {

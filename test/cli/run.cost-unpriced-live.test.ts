@@ -17,7 +17,9 @@ describe("unpriced models in the live metrics and the sidecar", () => {
     const dir = tempDir();
     const metricsPath = join(dir, "metrics.jsonl");
     const summaryPath = join(dir, "s.json");
-    const r = await runCli(["run", TICKETS, "-m", "openai:llama3.2", "--template", "Reply to: {{text}}", "--max-tokens", "8", "--metrics-file", metricsPath, "--summary", summaryPath, "-q"], { env: env() });
+    const r = await runCli(["run", TICKETS, "-m", "openai:llama3.2", "--template", "Reply to: {{text}}", "--max-tokens", "8", "--metrics-file", metricsPath, "--summary", summaryPath, "-q"], {
+      env: env(),
+    });
     expect(r.code).toBe(1);
     const s = JSON.parse(readFileSync(summaryPath, "utf8"));
     const last = jsonLines(readFileSync(metricsPath, "utf8")).at(-1)!;

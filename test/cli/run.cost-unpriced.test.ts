@@ -9,7 +9,11 @@ const TICKETS = "test/fixtures/unpriced/tickets.jsonl";
 
 /** The value of the summary table's cost row. */
 function costLine(stderr: string): string {
-  return stderr.split("\n").find((l) => l.trimStart().startsWith("cost "))!.trim().replace(/^cost\s+/, "");
+  return stderr
+    .split("\n")
+    .find((l) => l.trimStart().startsWith("cost "))!
+    .trim()
+    .replace(/^cost\s+/, "");
 }
 
 describe("one rule for an unpriced model (issue 10): null when it answered, 0 when nothing was billed, never a bare $0", () => {
@@ -17,7 +21,10 @@ describe("one rule for an unpriced model (issue 10): null when it answered, 0 wh
     const dir = tempDir();
     const summaryPath = join(dir, "s.json");
     const reportPath = join(dir, "r.html");
-    const r = await runCli(["run", TICKETS, "-m", "openai:llama3.2", "--template", "Reply to: {{text}}", "--max-tokens", "8", "--ordered", "--summary", summaryPath, "--report", reportPath, "--no-progress"], { env: env() });
+    const r = await runCli(
+      ["run", TICKETS, "-m", "openai:llama3.2", "--template", "Reply to: {{text}}", "--max-tokens", "8", "--ordered", "--summary", summaryPath, "--report", reportPath, "--no-progress"],
+      { env: env() },
+    );
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
     expect(lines.map((l) => [l.id, l.ok, l.cost_usd])).toEqual([

@@ -11,7 +11,7 @@ import { jsonl, jsonLines, ROOT, runCli, tempDir, useSimulator, writeTemp } from
 const { sim, env } = useSimulator({ recordRequests: true, seed: 3 });
 const norm = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const isVector = (v: unknown, length: number): boolean => Array.isArray(v) && v.length === length && v.every((x) => typeof x === "number");
-const tickets = (n: number): string => readFileSync(join(ROOT, "samples/tickets.jsonl"), "utf8").trim().split("\n").slice(0, n).join("\n") + "\n";
+const tickets = (n: number): string => `${readFileSync(join(ROOT, "samples/tickets.jsonl"), "utf8").trim().split("\n").slice(0, n).join("\n")}\n`;
 
 describe("an embed step in a pipeline", () => {
   it("embeds the summary the step before it wrote (pipelines/ticket-vectors.yaml)", async () => {
@@ -88,7 +88,11 @@ describe("an embed step in a pipeline", () => {
     const r = await runCli(["run", input, "-p", pipeline, "-q"], { env: { OLLAMA_HOST: sim().ollamaHost } });
     expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);
-    expect(sim().requests().every((q) => q.path === "/api/embed")).toBe(true);
+    expect(
+      sim()
+        .requests()
+        .every((q) => q.path === "/api/embed"),
+    ).toBe(true);
     for (const line of out) {
       expect(line).toMatchObject({ ok: true, provider: "ollama", model: "nomic-embed-text", cost_usd: 0, usage: { output_tokens: 0 } });
       expect(isVector(line.output, 768)).toBe(true);
@@ -121,11 +125,19 @@ describe("embeddings request lines on Ollama", () => {
     const short = out.get("short")!.output;
     expect(short).toHaveLength(2);
     for (const v of short) expect(isVector(v, 64)).toBe(true);
-    expect(sim().requests().map((q) => q.body)).toEqual([
+    expect(
+      sim()
+        .requests()
+        .map((q) => q.body),
+    ).toEqual([
       { model: "nomic-embed-text", input: "Waterproof trail runner, 8 mm drop." },
       { model: "nomic-embed-text", input: ["Down jacket", "Merino base layer"], dimensions: 64 },
     ]);
-    for (const [id, named] of [["b64", 'encoding_format: "base64"'], ["user", 'user: "indexer-7"'], ["tokens", "token ids"]] as const) {
+    for (const [id, named] of [
+      ["b64", 'encoding_format: "base64"'],
+      ["user", 'user: "indexer-7"'],
+      ["tokens", "token ids"],
+    ] as const) {
       const line = out.get(id)!;
       expect(line).toMatchObject({ ok: false, attempts: 0, error: { type: "bad_request", retriable: false } });
       expect(line.error.message).toContain(named);

@@ -126,7 +126,9 @@ describe("run: Batch API lines for /v1/embeddings", () => {
     const r = await runCli(["run", BATCH, "-q"], { env: env() });
     expect(r.code).toBe(0);
     const lines = fixture(BATCH);
-    const sent = sim().requests().map((q) => q.body);
+    const sent = sim()
+      .requests()
+      .map((q) => q.body);
     for (const line of lines) expect(sent).toContainEqual(line.body);
     const out = new Map(jsonLines(r.stdout).map((o) => [o.id, o]));
     expect([...out.keys()].sort()).toEqual(["review-881", "review-882", "review-883", "review-884"]);
@@ -181,7 +183,11 @@ describe("run: a file mixing chat and embeddings lines", () => {
     const r = await runCli(["run", file, "-q", "--ordered"], { env: env() });
     expect(r.code).toBe(1);
     const out = jsonLines(r.stdout);
-    expect(sim().requests().map((q) => q.path)).toEqual(expect.arrayContaining(["/v1/chat/completions", "/v1/embeddings"]));
+    expect(
+      sim()
+        .requests()
+        .map((q) => q.path),
+    ).toEqual(expect.arrayContaining(["/v1/chat/completions", "/v1/embeddings"]));
     expect(out[0]).toMatchObject({ ok: true, metadata: { row: "chat" }, steps: [{ id: "generate" }] });
     expect(typeof out[0]!.output).toBe("string");
     expect(out[0]!.finish_reason).toBeDefined();

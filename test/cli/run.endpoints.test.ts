@@ -57,7 +57,11 @@ describe("a pipeline with two named endpoints", () => {
       // The local step is Ollama's: free, not unpriced.
       expect(l.steps[0].cost_usd).toBe(0);
     }
-    const seen = (h: typeof local) => h.sim().requests().map((q) => [q.path, (q.body as { model: string }).model]);
+    const seen = (h: typeof local) =>
+      h
+        .sim()
+        .requests()
+        .map((q) => [q.path, (q.body as { model: string }).model]);
     expect(seen(local)).toEqual(Array(4).fill(["/api/chat", "llama3.2"]));
     expect(seen(remote)).toEqual(Array(4).fill(["/v1/chat/completions", "gpt-4o-mini"]));
   });
@@ -77,7 +81,9 @@ describe("a pipeline with two named endpoints", () => {
     const file = writeTemp(
       dir,
       "typo.yaml",
-      ["name: typo", "endpoints:", "  local:", "    base_url: http://127.0.0.1:8000/v1", "steps:", "  - id: a", "    method: generate", "    model: lcoal:llama3", "    prompt: '{{text}}'", ""].join("\n"),
+      ["name: typo", "endpoints:", "  local:", "    base_url: http://127.0.0.1:8000/v1", "steps:", "  - id: a", "    method: generate", "    model: lcoal:llama3", "    prompt: '{{text}}'", ""].join(
+        "\n",
+      ),
     );
     const r = await runCli(["validate", file]);
     expect(r.code).toBe(2);
@@ -105,7 +111,22 @@ describe("a pipeline with two named endpoints", () => {
 
 describe("--provider with named endpoints", () => {
   function barePipeline(dir: string): string {
-    return writeTemp(dir, "bare.yaml", ["name: bare-model", "endpoints:", "  remote:", `    base_url: ${remote.sim().openaiBaseUrl}`, "    api_key_env: REMOTE_LLM_KEY", "model: gpt-4o-mini", "params: {max_tokens: 30}", "steps:", "  - {id: gist, method: generate, prompt: 'Gist: {{text}}'}", ""].join("\n"));
+    return writeTemp(
+      dir,
+      "bare.yaml",
+      [
+        "name: bare-model",
+        "endpoints:",
+        "  remote:",
+        `    base_url: ${remote.sim().openaiBaseUrl}`,
+        "    api_key_env: REMOTE_LLM_KEY",
+        "model: gpt-4o-mini",
+        "params: {max_tokens: 30}",
+        "steps:",
+        "  - {id: gist, method: generate, prompt: 'Gist: {{text}}'}",
+        "",
+      ].join("\n"),
+    );
   }
 
   it("names an endpoint: bare model names go there", async () => {

@@ -36,7 +36,10 @@ describe("a bad afternoon at the provider", () => {
     expect(summary.attempts).toBe(2000 + totalFaults);
     expect(stats.requests).toBe(summary.attempts);
     expect(stats.ok).toBe(2000);
-    const lines = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; ok: boolean });
+    const lines = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; ok: boolean });
     expect(new Set(lines.filter((l) => l.ok).map((l) => l.id)).size).toBe(2000);
   });
 });

@@ -20,7 +20,7 @@ function strictJsonLines(bytes: Buffer): Record<string, any>[] {
 
 describe("a record nested too deep is one invalid_input line, and the run goes on", () => {
   const dir = tempDir();
-  const file = writeTemp(dir, "deep.jsonl", [`{"id":"a","prompt":"hi"}`, deepRecord("b", 20_000), `{"id":"c","prompt":"there"}`].join("\n") + "\n");
+  const file = writeTemp(dir, "deep.jsonl", `${[`{"id":"a","prompt":"hi"}`, deepRecord("b", 20_000), `{"id":"c","prompt":"there"}`].join("\n")}\n`);
 
   it("through --include-input to JSONL and to CSV, with the summary written", async () => {
     for (const out of ["out.jsonl", "out.csv"]) {
@@ -132,7 +132,7 @@ describe("a CSV row with a stray quote is one invalid_input line; the rows after
 describe("lines that only look blank are records", () => {
   it("JSONL: U+00A0, U+3000 and a BOM alone mid-file are invalid_input lines naming the line; ASCII-blank lines are skipped", async () => {
     const dir = tempDir();
-    const file = writeTemp(dir, "in.jsonl", ['{"id":"a","prompt":"one"}', "\u00a0", "  \t ", "\u3000", "\ufeff", "", '{"id":"z","prompt":"last"}'].join("\n") + "\n");
+    const file = writeTemp(dir, "in.jsonl", `${['{"id":"a","prompt":"one"}', "\u00a0", "  \t ", "\u3000", "\ufeff", "", '{"id":"z","prompt":"last"}'].join("\n")}\n`);
     const r = await runCli(["run", file, "-q"], { env: simulator.env() });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
@@ -149,7 +149,11 @@ describe("lines that only look blank are records", () => {
     const file = writeTemp(dir, "in.csv", "text\nfirst\n\u00a0\nlast\n");
     const r = await runCli(["run", file, "--template", "Say: {{text}}", "-q", "--include-input"], { env: simulator.env() });
     expect(r.code).toBe(0);
-    expect(jsonLines(r.stdout).map((l) => l.input.text).sort()).toEqual(["first", "last", "\u00a0"]);
+    expect(
+      jsonLines(r.stdout)
+        .map((l) => l.input.text)
+        .sort(),
+    ).toEqual(["first", "last", "\u00a0"]);
   });
 });
 
@@ -157,7 +161,7 @@ describe("CSV lines of only spaces and tabs are blank, whatever the column count
   it("one column, several columns, TSV: skipped unquoted, a row when quoted; line numbers stay the editor's", async () => {
     simulator.sim().resetStats();
     const dir = tempDir();
-    const one = writeTemp(dir, "prompts.csv", "prompt\n[[sim:echo]] a\n   \n\t\n[[sim:echo]] b\n\"  \"\n");
+    const one = writeTemp(dir, "prompts.csv", 'prompt\n[[sim:echo]] a\n   \n\t\n[[sim:echo]] b\n"  "\n');
     const r = await runCli(["run", one, "-q", "--ordered", "--include-input"], { env: simulator.env() });
     expect(r.code).toBe(0);
     // The quoted blank cell was written on purpose: it is a record (a prompt of two spaces).
@@ -232,7 +236,11 @@ describe("a named pipe is read like stdin", () => {
     const r = await run.done;
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(jsonLines(r.stdout).map((l) => l.id).sort()).toEqual(["p1", "p2"]);
+    expect(
+      jsonLines(r.stdout)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["p1", "p2"]);
 
     const strict = await runCli(["run", fifo, "--strict", "-q"], { env: simulator.env() });
     expect(strict.code).toBe(2);

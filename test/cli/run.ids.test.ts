@@ -37,7 +37,7 @@ describe("ids come out as the exact text of the input", () => {
 });
 
 describe("output ids are unique per input record", () => {
-  it("a record without an id never collides with a user's id: line 2 is not a duplicate of id \"2\"", async () => {
+  it('a record without an id never collides with a user\'s id: line 2 is not a duplicate of id "2"', async () => {
     simulator.sim().resetStats();
     const input = jsonl([{ id: "2", prompt: "Translate to French: good morning" }, { prompt: "Translate to French: good night" }]);
     const r = await runCli(["run", "-", "-q", "--ordered"], { env: simulator.env(), stdin: input });

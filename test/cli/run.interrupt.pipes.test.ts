@@ -91,7 +91,15 @@ describe("Ctrl-C while reading a named pipe that stays open", () => {
       producer.destroy();
       expect(code, stderr).toBe(130);
       // Lines come in completion order (no --ordered).
-      expect(jsonLines(stdout).map((l) => [l.id, l.ok]).sort()).toEqual([["live-0", true], ["live-1", true], ["live-2", true]]);
+      expect(
+        jsonLines(stdout)
+          .map((l) => [l.id, l.ok])
+          .sort(),
+      ).toEqual([
+        ["live-0", true],
+        ["live-1", true],
+        ["live-2", true],
+      ]);
       expect(stderr).toContain(`${fifo}: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from the pipe again`);
       expect(stderr).not.toContain("stdin");
       const summary = JSON.parse(readFileSync(summaryPath, "utf8"));

@@ -21,7 +21,11 @@ describe("Ctrl-C while reading stdin that stays open", () => {
       expect(run.child.stdin.writableEnded).toBe(false); // the pipe was never closed by us
       expect(code).toBe(130);
       const { stdout, stderr } = run.output();
-      expect(jsonLines(stdout).map((l) => [l.id, l.ok])).toEqual([["live-0", true], ["live-1", true], ["live-2", true]]);
+      expect(jsonLines(stdout).map((l) => [l.id, l.ok])).toEqual([
+        ["live-0", true],
+        ["live-1", true],
+        ["live-2", true],
+      ]);
       expect(stderr).toContain("stdin: stopped reading at the interrupt; records not read are not in the output, and --resume cannot read them from stdin again");
       const summary = JSON.parse(readFileSync(summaryPath, "utf8"));
       expect(summary).toMatchObject({ records: 3, ok: 3, exit_code: 130 });

@@ -85,7 +85,10 @@ describe("crash safety and graceful shutdown", () => {
     run.child.kill("SIGINT");
     const r = await run.done;
     expect(r.code).toBe(130);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, any>);
     expect(lines).toHaveLength(10);
     expect(lines.filter((l) => l.error?.type === "cancelled")).toHaveLength(2);
     expect(lines.filter((l) => l.error?.type === "not_attempted")).toHaveLength(8);

@@ -43,7 +43,11 @@ describe("run on Ollama: a request body mapped field by field", () => {
 
     // Not sent at all: no attempt, no request on the server.
     expect(received).toHaveLength(3);
-    for (const [id, named] of [["ol-2", "n: 2"], ["ol-3", 'logit_bias: {"1734":-100}, user: "user-4821"'], ["ol-5", "image_url.url"]] as const) {
+    for (const [id, named] of [
+      ["ol-2", "n: 2"],
+      ["ol-3", 'logit_bias: {"1734":-100}, user: "user-4821"'],
+      ["ol-5", "image_url.url"],
+    ] as const) {
       const line = out.get(id)!;
       expect(line).toMatchObject({ ok: false, attempts: 0, error: { type: "bad_request", retriable: false } });
       expect(line.error.message).toContain(named);

@@ -18,7 +18,9 @@ describe("run on Ollama: an exported Batch file's default values", () => {
     const out = new Map(jsonLines(r.stdout).map((l) => [l.id, l]));
     expect(out.get("exp-1")).toMatchObject({ ok: true, metadata: { ticket: "T-5521" } });
     expect(out.get("exp-2")!.ok).toBe(true);
-    const received = sim().requests().map((q) => q.body as Record<string, any>);
+    const received = sim()
+      .requests()
+      .map((q) => q.body as Record<string, any>);
     expect(received).toHaveLength(2);
     // Nothing of those fields is sent: Ollama would ignore or refuse them.
     for (const body of received) {

@@ -16,7 +16,9 @@ describe("run against Ollama's /v1 (openai provider, local model)", () => {
     const r = await runCli(["run", FIXTURE, "-q"], { env: env() });
     expect(r.code).toBe(1);
     const out = new Map(jsonLines(r.stdout).map((l) => [l.metadata.row_id, l]));
-    const sent = sim().requests().map((q) => q.body as Record<string, any>);
+    const sent = sim()
+      .requests()
+      .map((q) => q.body as Record<string, any>);
     expect(sent).toHaveLength(3);
     for (const body of sent) {
       expect(body.max_tokens).toBe(8);

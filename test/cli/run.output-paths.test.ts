@@ -133,7 +133,11 @@ describe("distinct outputs still run", () => {
     const r = await runCli(["run", "latest.jsonl", "-o", "archive/results.jsonl", "--summary", "s.json", "--report", "r.html", "--metrics-file", "m.jsonl", "-q"], { env: simulator.env(), cwd: dir });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(readJsonlFile(join(dir, "archive/results.jsonl")).map((l) => l.id).sort()).toEqual(["T-1041", "T-1042", "T-1043", "T-1044"]);
+    expect(
+      readJsonlFile(join(dir, "archive/results.jsonl"))
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["T-1041", "T-1042", "T-1043", "T-1044"]);
     for (const f of ["archive/results.jsonl.meta.json", "s.json", "r.html", "m.jsonl"]) expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, "tickets.jsonl"))).toEqual(input);
     // stdin from a pipe is no file, so nothing to clash with.

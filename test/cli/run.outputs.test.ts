@@ -59,7 +59,11 @@ describe("-o out.tsv", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const text = readFileSync(out, "utf8");
-    expect(text.startsWith("id\tok\toutput\tfinish_reason\terror_type\terror_message\tinput_tokens\toutput_tokens\tcached_tokens\tcost_usd\tattempts\tlatency_ms\tinput.id\tphone\tcustomer\tmessage\tbalance\r\n")).toBe(true);
+    expect(
+      text.startsWith(
+        "id\tok\toutput\tfinish_reason\terror_type\terror_message\tinput_tokens\toutput_tokens\tcached_tokens\tcost_usd\tattempts\tlatency_ms\tinput.id\tphone\tcustomer\tmessage\tbalance\r\n",
+      ),
+    ).toBe(true);
 
     const ours = sortById(await llmbatchTsvRows(out));
     const python = sortById(byHeader(pythonTsvRows(out)));
@@ -115,7 +119,10 @@ describe("-o out.tsv", () => {
 
 describe("an output llmbatch cannot write is refused before anything is sent", () => {
   it.each([
-    [["-o", "answers.xlsx"], /-o "answers.xlsx": llmbatch cannot write \.xlsx files; it writes JSON Lines \(\.jsonl, \.ndjson, \.json\), CSV \(\.csv\) and TSV \(\.tsv\); a spreadsheet opens CSV: -o "answers.csv" \(add --bom for Excel\), or pass --output-format jsonl\|csv\|tsv/],
+    [
+      ["-o", "answers.xlsx"],
+      /-o "answers.xlsx": llmbatch cannot write \.xlsx files; it writes JSON Lines \(\.jsonl, \.ndjson, \.json\), CSV \(\.csv\) and TSV \(\.tsv\); a spreadsheet opens CSV: -o "answers.csv" \(add --bom for Excel\), or pass --output-format jsonl\|csv\|tsv/,
+    ],
     [["-o", "answers.txt"], /-o "answers.txt": llmbatch cannot write \.txt files; it writes JSON Lines/],
     [["-o", "answers.csv", "--output-format", "xlsx"], /--output-format must be one of jsonl, csv, tsv, got "xlsx"/],
     [["-o", "answers.jsonl", "--bom"], /--bom is for CSV and TSV output/],

@@ -22,7 +22,11 @@ describe("the progress line with a named pipe as input", () => {
       const r = await runInTerminal(args, { env: env(), before: `cat ${shellQuote(source)} > ${shellQuote(fifo)} &`, hangMs: 40_000 });
       expect(r.hung, r.text).toBe(false);
       expect(r.code, r.text).toBe(0);
-      expect(readJsonlFile(out).map((l) => l.id).sort()).toEqual(records.map((x) => x.id).sort());
+      expect(
+        readJsonlFile(out)
+          .map((l) => l.id)
+          .sort(),
+      ).toEqual(records.map((x) => x.id).sort());
       const progress = r.frames.filter((f) => / done · \d+ in flight/.test(f) || /\d+\/\d+ \d+%/.test(f));
       expect(progress.length, r.text).toBeGreaterThan(0);
       for (const f of progress) expect(f).not.toMatch(/\d+\/\d+ \d+%/);

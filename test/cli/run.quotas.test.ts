@@ -12,7 +12,19 @@ describe("per-model quotas in a run's figures", () => {
     const metricsPath = join(dir, "metrics.jsonl");
     simulator.sim().resetStats();
     const r = await runCli(
-      ["run", "test/fixtures/quotas/tickets.jsonl", "-p", "test/fixtures/quotas/two-models.yaml", "--summary", summaryPath, "--metrics-file", metricsPath, "--metrics-interval", "0.05", "--no-progress"],
+      [
+        "run",
+        "test/fixtures/quotas/tickets.jsonl",
+        "-p",
+        "test/fixtures/quotas/two-models.yaml",
+        "--summary",
+        summaryPath,
+        "--metrics-file",
+        metricsPath,
+        "--metrics-interval",
+        "0.05",
+        "--no-progress",
+      ],
       { env: simulator.env() },
     );
     expect(r.code).toBe(0);
@@ -31,7 +43,9 @@ describe("per-model quotas in a run's figures", () => {
     expect(mini.tokens + big.tokens).toBe(summary.usage.input_tokens + summary.usage.output_tokens);
     expect(JSON.stringify(summary.quotas)).not.toContain("sk-test");
     // The human table has one row per quota.
-    expect(r.stderr).toMatch(/quota\s+gpt-4o-mini \(127\.0\.0\.1:\d+, key [0-9a-f]{6}\): 6 requests, [\d,]+ tokens · limits 3,000 RPM, 100,000,000 TPM \(learned\) · waits rpm 0 \(0 ms\), tpm 0 \(0 ms\) · 0 × 429/);
+    expect(r.stderr).toMatch(
+      /quota\s+gpt-4o-mini \(127\.0\.0\.1:\d+, key [0-9a-f]{6}\): 6 requests, [\d,]+ tokens · limits 3,000 RPM, 100,000,000 TPM \(learned\) · waits rpm 0 \(0 ms\), tpm 0 \(0 ms\) · 0 × 429/,
+    );
     expect(r.stderr).toMatch(/quota\s+gpt-4o \(.*\): 6 requests, .* limits 1,200 RPM, 200,000 TPM/);
     // The last metrics line carries the same figures.
     const last = jsonLines(readFileSync(metricsPath, "utf8")).at(-1)!;
@@ -45,10 +59,7 @@ describe("per-model quotas in a run's figures", () => {
     const dir = tempDir();
     const yaml = join(dir, "bad.yaml");
     const { writeFileSync } = await import("node:fs");
-    writeFileSync(
-      yaml,
-      ["name: bad-limits", "steps:", "  - id: a", "    method: generate", "    prompt: '{{text}}'", "    limits: {rpm: ten, concurrency: 4}", ""].join("\n"),
-    );
+    writeFileSync(yaml, ["name: bad-limits", "steps:", "  - id: a", "    method: generate", "    prompt: '{{text}}'", "    limits: {rpm: ten, concurrency: 4}", ""].join("\n"));
     simulator.sim().resetStats();
     const r = await runCli(["run", "test/fixtures/quotas/tickets.jsonl", "-p", yaml], { env: simulator.env() });
     expect(r.code).toBe(2);

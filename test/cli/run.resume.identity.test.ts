@@ -32,7 +32,7 @@ describe("--resume of records without ids: identified by content, not by line", 
 
     const [header, ...body] = REVIEWS.trimEnd().split("\n");
     const inserted = '1095,39,New arrival,"Runs small, order a size up. Lovely colour though.",4,1';
-    writeFileSync(input, [header, inserted, ...body].join("\n") + "\n");
+    writeFileSync(input, `${[header, inserted, ...body].join("\n")}\n`);
     sim.resetStats();
     const resumed = await runCli(["run", input, "-o", out, "--resume", "-q", "--include-input", ...SUMMARIZE], { env });
     expect(resumed.code).toBe(0);
@@ -79,7 +79,14 @@ describe("--resume of records without ids: identified by content, not by line", 
 
   it("resumes an earlier version's file whose ids are all the user's, and records the id rule", async () => {
     const dir = tempDir();
-    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: "req-1", prompt: "Say one" }, { id: "req-2", prompt: "Say two" }]));
+    const input = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: "req-1", prompt: "Say one" },
+        { id: "req-2", prompt: "Say two" },
+      ]),
+    );
     const out = join(dir, "out.jsonl");
     expect((await runCli(["run", input, "-o", out, "-q"], { env: wrongKey })).code).toBe(3);
     const meta = JSON.parse(readFileSync(`${out}.meta.json`, "utf8"));
@@ -150,7 +157,17 @@ describe("--resume of CSV output keeps the file's columns", () => {
     const table = parse(readFileSync(out, "utf8")) as string[][];
     const at = table[0]!.indexOf("cached_tokens");
     const older = join(dir, "older.csv");
-    writeFileSync(older, table.map((cells) => cells.filter((_, i) => i !== at).map((c) => (/[",\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(",")).join("\r\n") + "\r\n");
+    writeFileSync(
+      older,
+      `${table
+        .map((cells) =>
+          cells
+            .filter((_, i) => i !== at)
+            .map((c) => (/[",\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c))
+            .join(","),
+        )
+        .join("\r\n")}\r\n`,
+    );
     copyFileSync(`${out}.meta.json`, `${older}.meta.json`);
     const r = await runCli(["run", input, "-o", older, "--resume", "-q", "--include-input", ...SUMMARIZE], { env });
     expect(r.code).toBe(0);

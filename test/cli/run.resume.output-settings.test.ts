@@ -38,7 +38,12 @@ async function refused(dir: string, args: string[], message: string): Promise<vo
 
 describe("the formula guard is kept across a resume", () => {
   it.each([
-    ["on", [], ["--no-csv-guard"], "its cells were written with the formula guard (text starting with = + - @ prefixed with '), and a resume must write them the same way; resume without --no-csv-guard"],
+    [
+      "on",
+      [],
+      ["--no-csv-guard"],
+      "its cells were written with the formula guard (text starting with = + - @ prefixed with '), and a resume must write them the same way; resume without --no-csv-guard",
+    ],
     ["off", ["--no-csv-guard"], [], "its cells were written without the formula guard (--no-csv-guard), and a resume must write them the same way; resume with --no-csv-guard"],
   ])("written with the guard %s, a resume with the other setting is refused", async (_how, firstFlags, resumeFlags, message) => {
     const dir = tempDir();

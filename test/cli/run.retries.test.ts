@@ -54,7 +54,13 @@ describe("retries: the engine retries what can succeed and nothing else", () => 
   });
 
   it("gives up after --max-retries and reports the last error", async () => {
-    const { r, byId, summary } = await runRecords([{ id: "x", prompt: "always fails [[sim:fail:10:500]]" }, { id: "y", prompt: "fine" }], ["--max-retries", "1"]);
+    const { r, byId, summary } = await runRecords(
+      [
+        { id: "x", prompt: "always fails [[sim:fail:10:500]]" },
+        { id: "y", prompt: "fine" },
+      ],
+      ["--max-retries", "1"],
+    );
     expect(r.code).toBe(1);
     expect(byId.x.ok).toBe(false);
     expect(byId.x.attempts).toBe(2);
@@ -65,7 +71,10 @@ describe("retries: the engine retries what can succeed and nothing else", () => 
   });
 
   it("does not retry a context-length error and keeps going with the rest (exit 1)", async () => {
-    const { r, byId } = await runRecords([{ id: "big", prompt: "huge [[sim:context_length]]" }, { id: "ok", prompt: "fine" }]);
+    const { r, byId } = await runRecords([
+      { id: "big", prompt: "huge [[sim:context_length]]" },
+      { id: "ok", prompt: "fine" },
+    ]);
     expect(r.code).toBe(1);
     expect(byId.big.error).toMatchObject({ type: "context_length", status: 400, retriable: false });
     expect(byId.big.attempts).toBe(1);

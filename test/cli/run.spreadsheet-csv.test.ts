@@ -51,7 +51,10 @@ describe("a pandas export: header names with spaces and colons, multi-line quote
   });
 
   it("refuses it in estimate too, and in --dry-run", async () => {
-    for (const args of [["estimate", file], ["run", file, "--dry-run"]]) {
+    for (const args of [
+      ["estimate", file],
+      ["run", file, "--dry-run"],
+    ]) {
       const r = await runCli([...args, "--template", "{{Review}}"], { env: simulator.env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("--template reads {{Review}}, but there is no such column (did you mean {{Review Text}}?)");
@@ -119,7 +122,7 @@ describe("an Excel export: semicolons, Windows-1252, unused trailing columns, sh
   const bytes = readFileSync(file);
   // Decoded here with the fixture's own characters, independently of llmbatch's table (this Node's
   // TextDecoder("windows-1252") drops 0x80–0x9F instead of decoding them).
-  const cp1252: Record<number, string> = { 0x80: "€", 0x85: "…", 0x92: "’", 0x93: "“", 0x94: "”", 0x95: "•", 0x96: "–" };
+  const cp1252: Record<number, string> = { 128: "€", 133: "…", 146: "’", 147: "“", 148: "”", 149: "•", 150: "–" };
   const text = [...bytes].map((b) => cp1252[b] ?? String.fromCharCode(b)).join("");
   const rows = parse(text, { delimiter: ";", relax_column_count: true }) as string[][];
   const template = "Tweet by {{name}} to {{airline}} ({{tweet_created}}): {{text}}";
@@ -172,7 +175,7 @@ describe("an Excel export: semicolons, Windows-1252, unused trailing columns, sh
     const wrong = await runCli(["run", file, "-p", pipeline, "-m", MODEL, "-q", "--delimiter", ","], { env: simulator.env() });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('the columns are: "tweet_id;airline_sentiment;airline;name;text;tweet_created;;"');
-    expect(wrong.stderr).toContain("step \"s\" prompt reads {{name}}, but there is no such column\n");
+    expect(wrong.stderr).toContain('step "s" prompt reads {{name}}, but there is no such column\n');
     expect(wrong.stderr).toContain("the header is one column holding a semicolon: if that separates the columns, run with --delimiter ';'");
   });
 });
@@ -182,7 +185,11 @@ describe("delimiters: sniffed, implied, explicit", () => {
     const tsv = fixture("support-tickets.tsv");
     const content = readFileSync(tsv, "utf8");
     const rows = parse(content, { columns: true, delimiter: "\t", relax_quotes: true }) as Record<string, string>[];
-    const expected = await repliesTo(simulator.sim(), MODEL, rows.map((x) => `[${x.priority}] ${x.subject}: ${x.body}`));
+    const expected = await repliesTo(
+      simulator.sim(),
+      MODEL,
+      rows.map((x) => `[${x.priority}] ${x.subject}: ${x.body}`),
+    );
     const asCsv = writeTemp(tempDir(), "tickets.csv", content);
     for (const [file, note] of [
       [tsv, false],
@@ -238,7 +245,9 @@ describe("a CSV piped into run - without --format", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(simulator.sim().stats().requests).toBe(0);
-    expect(r.stderr).toContain('<stdin> is read as JSON Lines, but its first line is not JSON and looks like a CSV header ("Unnamed: 0,Clothing ID,Age,Title,Review Text,Rating,Recommended IND,Positive ...")');
+    expect(r.stderr).toContain(
+      '<stdin> is read as JSON Lines, but its first line is not JSON and looks like a CSV header ("Unnamed: 0,Clothing ID,Age,Title,Review Text,Rating,Recommended IND,Positive ...")',
+    );
     expect(r.stderr).toContain("add --format csv; nothing was sent");
     const tsv = await runCli(["run", "-", "-m", MODEL], { env: simulator.env(), stdin: readFileSync(fixture("support-tickets.tsv"), "utf8") });
     expect(tsv.code).toBe(2);

@@ -9,7 +9,10 @@ import { jsonl, jsonLines, runCli, tempDir, useSimulator, writeTemp } from "../h
 const COOKBOOK = "test/fixtures/cookbook-requests.jsonl";
 const BATCH = "test/fixtures/batch-api-full-body.jsonl";
 const { sim, env } = useSimulator({ recordRequests: true, seed: 6 });
-const sentBodies = () => sim().requests().map((q) => q.body as Record<string, any>);
+const sentBodies = () =>
+  sim()
+    .requests()
+    .map((q) => q.body as Record<string, any>);
 
 describe("run: a line's own request against --template, -p, --model and parameter flags", () => {
   it("fails request-body lines under --template as invalid_input naming both, and sends nothing", async () => {
@@ -72,7 +75,7 @@ describe("run: a line's own request against --template, -p, --model and paramete
     expect(sentBodies()[0]!.messages).toEqual([{ role: "user", content: `Classify this chat: ${JSON.stringify(messages)}` }]);
   });
 
-  it("reads {{messages[0].content}} and {{[\"messages\"]}} as reading the messages: sent, and --strict passes", async () => {
+  it('reads {{messages[0].content}} and {{["messages"]}} as reading the messages: sent, and --strict passes', async () => {
     const dir = tempDir();
     const file = writeTemp(dir, "chats.jsonl", jsonl([{ id: "c1", messages: [{ role: "user", content: "My parcel is late" }] }]));
     for (const template of ["Classify this message: {{messages[0].content}}", 'Classify this chat: {{["messages"]}}']) {
@@ -115,7 +118,11 @@ describe("run: a line's own request against --template, -p, --model and paramete
     sim().resetStats();
     const r = await runCli(["run", COOKBOOK, "-m", "gpt-4o-mini", "-q"], { env: env() });
     expect(r.code).toBe(0);
-    expect(sentBodies().map((b) => b.model).sort()).toEqual(["gpt-4.1-mini", "gpt-4o", "gpt-4o", "gpt-4o"]);
+    expect(
+      sentBodies()
+        .map((b) => b.model)
+        .sort(),
+    ).toEqual(["gpt-4.1-mini", "gpt-4o", "gpt-4o", "gpt-4o"]);
     expect(r.stderr.match(/names its own model/g)).toHaveLength(1);
     expect(r.stderr).toContain('"gpt-4o", which is sent instead of "gpt-4o-mini"');
     // Without --model there is nothing to disagree with: no warning.

@@ -18,10 +18,21 @@ function heapLimitMb(stderr: string): number {
 
 describe("run thread", () => {
   it("runs with an old generation below V8's 2 GB threshold, and a user's --max-old-space-size wins", async () => {
-    const input = writeTemp(tempDir(), "in.jsonl", jsonl([{ id: "a", prompt: "hi" }, { id: "b", prompt: "there" }]));
+    const input = writeTemp(
+      tempDir(),
+      "in.jsonl",
+      jsonl([
+        { id: "a", prompt: "hi" },
+        { id: "b", prompt: "there" },
+      ]),
+    );
     const ours = await runCli(["run", input, "-v"], { env: simulator.env() });
     expect(ours.code).toBe(0);
-    expect(jsonLines(ours.stdout).map((l) => l.id).sort()).toEqual(["a", "b"]);
+    expect(
+      jsonLines(ours.stdout)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["a", "b"]);
     // The figure docs/cli.md states; V8's own, which adds the young generation, is given beside it.
     expect(heapLimitMb(ours.stderr)).toBe(1536);
     expect(ours.stderr).toMatch(/heap limit 1,536 MB \(old generation; V8 reports 1,\d{3} MB with the \d+ MB young generation\)/);
@@ -39,9 +50,19 @@ describe("run thread", () => {
   });
 
   it("reads stdin through the thread, and a usage error on stdin input does not leave the process waiting", async () => {
-    const piped = await runCli(["run", "-", "-q"], { env: simulator.env(), stdin: jsonl([{ id: "x", prompt: "a" }, { id: "y", prompt: "b" }]) });
+    const piped = await runCli(["run", "-", "-q"], {
+      env: simulator.env(),
+      stdin: jsonl([
+        { id: "x", prompt: "a" },
+        { id: "y", prompt: "b" },
+      ]),
+    });
     expect(piped.code).toBe(0);
-    expect(jsonLines(piped.stdout).map((l) => l.id).sort()).toEqual(["x", "y"]);
+    expect(
+      jsonLines(piped.stdout)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["x", "y"]);
     const refused = await runCli(["run", "-", "--strict"], { env: simulator.env(), stdin: jsonl([{ prompt: "a" }]) });
     expect(refused.code).toBe(2);
   });

@@ -6,7 +6,14 @@ const { env } = useSimulator({ latencyMs: [1, 5] });
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
 function input(dir: string): string {
-  return writeTemp(dir, "questions.jsonl", jsonl([{ id: "q1", prompt: "What is a token bucket?" }, { id: "q2", prompt: "Name a prime number." }]));
+  return writeTemp(
+    dir,
+    "questions.jsonl",
+    jsonl([
+      { id: "q1", prompt: "What is a token bucket?" },
+      { id: "q2", prompt: "Name a prime number." },
+    ]),
+  );
 }
 
 describe("a TPM limit with requests that set no max_tokens", () => {

@@ -95,13 +95,21 @@ describe("truncated answers", () => {
   it("on_truncated: retry (top level) asks once more with max_tokens doubled: the answers cut at 60 come back whole at 120", async () => {
     const dir = tempDir();
     const accepted = await run([PRODUCTS, "-p", blurbPipeline(dir, { maxTokens: 60 })]);
-    const cutIds = jsonLines(accepted.r.stdout).filter((l) => l.finish_reason === "length").map((l) => l.id).sort();
+    const cutIds = jsonLines(accepted.r.stdout)
+      .filter((l) => l.finish_reason === "length")
+      .map((l) => l.id)
+      .sort();
     expect(cutIds.length).toBeGreaterThan(0);
 
     const { r, summary, requests } = await run([PRODUCTS, "-p", blurbPipeline(dir, { top: "retry", maxTokens: 60 })]);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
-    expect(lines.filter((l) => l.attempts === 2).map((l) => l.id).sort()).toEqual(cutIds);
+    expect(
+      lines
+        .filter((l) => l.attempts === 2)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(cutIds);
     for (const l of lines) expect(l.finish_reason).toBe("stop");
     expect(requests).toBe(PRODUCT_COUNT + cutIds.length);
     expect(summary.truncated).toBe(0);

@@ -15,5 +15,5 @@ export function problemsOf(yaml: string, file = "p.yaml"): string[] {
 
 /** Joins lines, so YAML in tests reads top to bottom with exact line numbers. */
 export function yaml(...lines: string[]): string {
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

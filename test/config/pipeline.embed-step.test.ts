@@ -24,7 +24,16 @@ describe("embed steps in a valid file", () => {
       "v.yaml",
     );
     expect(p.steps.slice(1)).toEqual([
-      { id: "vector", method: "embed", model: "text-embedding-3-small", input: "{{steps.summary.output}}", dimensions: 256, encoding_format: "base64", retries: 1, when: "steps.summary.output != null" },
+      {
+        id: "vector",
+        method: "embed",
+        model: "text-embedding-3-small",
+        input: "{{steps.summary.output}}",
+        dimensions: 256,
+        encoding_format: "base64",
+        retries: 1,
+        when: "steps.summary.output != null",
+      },
       { id: "fields", method: "embed", model: "ollama:nomic-embed-text", input: ["{{title}}", "{{text}}"], on_error: "skip" },
     ]);
   });

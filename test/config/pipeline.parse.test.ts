@@ -79,13 +79,7 @@ describe("parsePipeline on a valid file", () => {
 
   it("resolves anchors and aliases, so blocks can be shared", () => {
     const p = parsePipeline(
-      yaml(
-        "name: x",
-        "params: &shared {temperature: 0.5}",
-        "steps:",
-        "  - {id: a, method: generate, prompt: a, params: *shared}",
-        "  - {id: b, method: generate, prompt: b, params: *shared}",
-      ),
+      yaml("name: x", "params: &shared {temperature: 0.5}", "steps:", "  - {id: a, method: generate, prompt: a, params: *shared}", "  - {id: b, method: generate, prompt: b, params: *shared}"),
       "x.yaml",
     );
     expect(p.steps.map((s) => (s as GenerateStep).params)).toEqual([{ temperature: 0.5 }, { temperature: 0.5 }]);

@@ -93,9 +93,7 @@ describe("YAML syntax errors", () => {
   });
 
   it("name the duplicated key", () => {
-    expect(problemsOf(yaml("name: x", "steps: []", "name: y"))).toEqual([
-      '3:1: YAML syntax error: Map keys must be unique ("name" appears more than once)',
-    ]);
+    expect(problemsOf(yaml("name: x", "steps: []", "name: y"))).toEqual(['3:1: YAML syntax error: Map keys must be unique ("name" appears more than once)']);
   });
 });
 
@@ -108,10 +106,7 @@ describe("structure", () => {
 
   it("reports missing required keys at the start of their mapping", () => {
     expect(problemsOf(yaml("model: m"))).toEqual(['1:1: pipeline is missing required key "name"', '1:1: pipeline is missing required key "steps"']);
-    expect(problemsOf(yaml("name: x", "steps:", "  - prompt: hi"))).toEqual([
-      '3:5: steps[0] is missing required key "id"',
-      '3:5: steps[0] is missing required key "method"',
-    ]);
+    expect(problemsOf(yaml("name: x", "steps:", "  - prompt: hi"))).toEqual(['3:5: steps[0] is missing required key "id"', '3:5: steps[0] is missing required key "method"']);
   });
 
   it("rejects an empty or absent step list and non-mapping steps", () => {
@@ -127,18 +122,14 @@ describe("structure", () => {
   });
 
   it("needs exactly one of prompt and messages", () => {
-    expect(problemsOf(yaml("name: x", "steps:", "  - {id: a, method: generate, system: s}"))).toEqual([
-      '3:5: steps[0] needs a "prompt" or "messages"',
-    ]);
+    expect(problemsOf(yaml("name: x", "steps:", "  - {id: a, method: generate, system: s}"))).toEqual(['3:5: steps[0] needs a "prompt" or "messages"']);
     expect(problemsOf(yaml("name: x", "steps:", "  - id: a", "    method: generate", "    prompt: p", "    messages: [{role: user, content: c}]"))).toEqual([
       '6:5: steps[0] has both "prompt" and "messages"; use prompt, or system + messages',
     ]);
   });
 
   it("checks message entries", () => {
-    expect(
-      problemsOf(yaml("name: x", "steps:", "  - id: a", "    method: generate", "    messages:", "      - {role: user, text: hi}", "      - hello")),
-    ).toEqual([
+    expect(problemsOf(yaml("name: x", "steps:", "  - id: a", "    method: generate", "    messages:", "      - {role: user, text: hi}", "      - hello"))).toEqual([
       '6:9: steps[0].messages[0] is missing required key "content"',
       '6:22: unknown key "text" in steps[0].messages[0]',
       '7:9: steps[0].messages[1] must be a mapping, got "hello"',
@@ -146,15 +137,12 @@ describe("structure", () => {
   });
 
   it("accepts an output naming a step that has problems of its own, without a second report", () => {
-    expect(problemsOf(yaml("name: x", "steps:", "  - {id: a, method: generate, prompt: p, model: 5}", "output: a"))).toEqual([
-      "3:49: steps[0].model must be a non-empty string, got 5",
-    ]);
+    expect(problemsOf(yaml("name: x", "steps:", "  - {id: a, method: generate, prompt: p, model: 5}", "output: a"))).toEqual(["3:49: steps[0].model must be a non-empty string, got 5"]);
   });
 });
 
 describe("template checks", () => {
-  const stepsWith = (...prompts: string[]): string =>
-    yaml("name: x", "steps:", ...prompts.map((p, i) => `  - {id: s${i}, method: generate, prompt: '${p}'}`));
+  const stepsWith = (...prompts: string[]): string => yaml("name: x", "steps:", ...prompts.map((p, i) => `  - {id: s${i}, method: generate, prompt: '${p}'}`));
 
   it("accept references to earlier steps", () => {
     expect(parsePipeline(stepsWith("{{text}}", "{{steps.s0.output}}", "{{steps.s0.output}} {{ steps.s1.output.title }}"), "p.yaml").steps).toHaveLength(3);
@@ -169,17 +157,11 @@ describe("template checks", () => {
   });
 
   it("report step references without .output", () => {
-    expect(problemsOf(stepsWith("{{text}}", "{{steps.s0}}"))).toEqual([
-      "4:41: steps[1].prompt references {{steps.s0}}, but step outputs are referenced as {{steps.<id>.output}}",
-    ]);
+    expect(problemsOf(stepsWith("{{text}}", "{{steps.s0}}"))).toEqual(["4:41: steps[1].prompt references {{steps.s0}}, but step outputs are referenced as {{steps.<id>.output}}"]);
   });
 
   it("report template syntax errors in system, prompt and messages at the placeholder", () => {
-    expect(
-      problemsOf(
-        yaml("name: x", "steps:", "  - id: a", "    method: generate", "    system: 'be {{}}'", "    messages:", "      - role: user", '        content: "x {{[a b]}}"'),
-      ),
-    ).toEqual([
+    expect(problemsOf(yaml("name: x", "steps:", "  - id: a", "    method: generate", "    system: 'be {{}}'", "    messages:", "      - role: user", '        content: "x {{[a b]}}"'))).toEqual([
       '5:17: steps[0].system: template has an empty placeholder in {{}}; use {{name}}, {{a.b.c}} or {{["a field name"]}}',
       `8:21: steps[0].messages[0].content: template has an invalid path "[a b]" in {{[a b]}}; a key in brackets is written ["a key"], ['a key'] or [0]`,
     ]);

@@ -56,7 +56,7 @@ describe("step problems, each at its position", () => {
       '10:36: steps[7].from names step "later", which runs after this one; a step can only read the output of an earlier step',
       '11:41: steps[8].from names step "nope", but there is no such step; a step can only read the output of an earlier step',
       '12:42: steps[9].repair_attempts needs a "schema" on the same step: only structured output is repaired',
-      "12:72: steps[9].on_error must be one of: fail, skip, continue, got \"explode\"",
+      '12:72: steps[9].on_error must be one of: fail, skip, continue, got "explode"',
     ]);
   });
 

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipeline, parsePipeline, type GenerateStep, type Pipeline } from "../../src/config/pipeline.js";
-import {
-  parseNonNegativeInt,
-  parseNumberInRange,
-  parsePositiveInt,
-  parsePositiveNumber,
-  resolveRunOptions,
-} from "../../src/config/run-options.js";
+import { parseNonNegativeInt, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions } from "../../src/config/run-options.js";
 import { UsageError } from "../../src/errors.js";
 
 const fromFile = (): Pipeline =>
@@ -100,10 +94,7 @@ describe("--template", () => {
   });
 
   it("is a UsageError with a multi-step pipeline", () => {
-    const two = parsePipeline(
-      "name: two\nsteps:\n  - {id: a, method: generate, prompt: x}\n  - {id: b, method: generate, prompt: '{{steps.a.output}}'}\n",
-      "two.yaml",
-    );
+    const two = parsePipeline("name: two\nsteps:\n  - {id: a, method: generate, prompt: x}\n  - {id: b, method: generate, prompt: '{{steps.a.output}}'}\n", "two.yaml");
     expect(() => resolveRunOptions({ template: "{{text}}" }, two)).toThrow(
       new UsageError("--template replaces the prompt of a single-step pipeline, but two.yaml has 2 steps; edit the pipeline file instead"),
     );
@@ -112,9 +103,7 @@ describe("--template", () => {
   it("is a UsageError when the template does not compile or references step outputs", () => {
     expect(() => resolveRunOptions({ template: "bad {{}}" }, undefined)).toThrow(UsageError);
     expect(() => resolveRunOptions({ template: "bad {{}}" }, undefined)).toThrow(/^--template: template has an empty placeholder/);
-    expect(() => resolveRunOptions({ template: "{{steps.x.output}}" }, undefined)).toThrow(
-      "--template cannot reference {{steps.x.output}}: it replaces the only step",
-    );
+    expect(() => resolveRunOptions({ template: "{{steps.x.output}}" }, undefined)).toThrow("--template cannot reference {{steps.x.output}}: it replaces the only step");
   });
 });
 

@@ -9,18 +9,34 @@ describe("price table", () => {
     expect(table.source).toMatch(/genai-prices/);
     expect(table.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const expected = [
-      "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o3-mini", "o4-mini",
-      "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
-      "gpt-5.5", "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002", "text-embedding-ada-002-v2",
+      "gpt-4o",
+      "gpt-4o-mini",
+      "gpt-4.1",
+      "gpt-4.1-mini",
+      "gpt-4.1-nano",
+      "o3",
+      "o3-mini",
+      "o4-mini",
+      "gpt-5",
+      "gpt-5-mini",
+      "gpt-5-nano",
+      "gpt-5.1",
+      "gpt-5.2",
+      "gpt-5.4",
+      "gpt-5.4-mini",
+      "gpt-5.4-nano",
+      "gpt-5.5",
+      "text-embedding-3-small",
+      "text-embedding-3-large",
+      "text-embedding-ada-002",
+      "text-embedding-ada-002-v2",
     ];
     expect(Object.keys(table.models).sort()).toEqual(expected.sort());
     expect(table.models["gpt-4o-mini"]).toMatchObject({ input: 0.15, cached_input: 0.075, output: 0.6, batch_input: 0.075, batch_output: 0.3 });
   });
 
   it("rejects a malformed table, naming every problem", () => {
-    expect(() => validatePriceTable({ source: "x", date: "y", free_providers: [], models: { a: { input: "1", output: 2 }, b: { input: 1 } } })).toThrow(
-      /models\.a\.input.*models\.b\.output/,
-    );
+    expect(() => validatePriceTable({ source: "x", date: "y", free_providers: [], models: { a: { input: "1", output: 2 }, b: { input: 1 } } })).toThrow(/models\.a\.input.*models\.b\.output/);
   });
 });
 

@@ -18,7 +18,8 @@ const gc = runInNewContext("gc") as () => void;
 /** Answers every request after a tick and remembers nothing. */
 const provider: Provider = {
   name: "openai",
-  generate: () => new Promise<LlmResponse>((resolve) => setImmediate(() => resolve({ text: "ok", finishReason: "stop", model: "gpt-4o-mini", usage: { input_tokens: 3, output_tokens: 1, cached_tokens: 0 } }))),
+  generate: () =>
+    new Promise<LlmResponse>((resolve) => setImmediate(() => resolve({ text: "ok", finishReason: "stop", model: "gpt-4o-mini", usage: { input_tokens: 3, output_tokens: 1, cached_tokens: 0 } }))),
 };
 
 async function fullGc(): Promise<void> {

@@ -75,6 +75,15 @@ describe("GenerationEngine", () => {
   });
 
   it("fails before reading input when a provider cannot be created", () => {
-    expect(() => new GenerationEngine({ pipeline: defaultPipeline(), prices: loadPriceTable(), provider: () => { throw new Error("no key"); } })).toThrow("no key");
+    expect(
+      () =>
+        new GenerationEngine({
+          pipeline: defaultPipeline(),
+          prices: loadPriceTable(),
+          provider: () => {
+            throw new Error("no key");
+          },
+        }),
+    ).toThrow("no key");
   });
 });

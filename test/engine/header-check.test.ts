@@ -25,7 +25,9 @@ describe("checkColumns", () => {
   });
 
   it("refuses a path into a column: a CSV cell is text", () => {
-    expect(() => checkColumns(withTemplate("{{customer.name}}"), ["customer"], "in.csv")).toThrow("--template reads {{customer.name}}, but a CSV cell is text, with no fields inside it: read the column as {{customer}}");
+    expect(() => checkColumns(withTemplate("{{customer.name}}"), ["customer"], "in.csv")).toThrow(
+      "--template reads {{customer.name}}, but a CSV cell is text, with no fields inside it: read the column as {{customer}}",
+    );
   });
 
   it("writes the suggestion in brackets when the column's name cannot be written bare", () => {

@@ -43,7 +43,11 @@ function context(quotas: Quotas, maxRetries = 2): CallContext {
   };
 }
 
-const answer = (inputTokens: number, embeddings: number[][]): EmbedResponse => ({ embeddings, usage: { input_tokens: inputTokens, output_tokens: 0, cached_tokens: 0 }, model: "text-embedding-3-small" });
+const answer = (inputTokens: number, embeddings: number[][]): EmbedResponse => ({
+  embeddings,
+  usage: { input_tokens: inputTokens, output_tokens: 0, cached_tokens: 0 },
+  model: "text-embedding-3-small",
+});
 
 describe("callEmbed", () => {
   it("reserves the input tokens alone at the TPM gate, where a chat call would reserve its output too", async () => {

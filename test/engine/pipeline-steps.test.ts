@@ -40,11 +40,10 @@ describe("extract", () => {
   });
 
   it("fails the record with pipeline_step when nothing matches, or gives null when optional", async () => {
-    const { results } = await run(
-      ["  - {id: g, method: generate, prompt: '{{text}}'}", "  - {id: e, method: extract, regex: 'code=(\\d+)'}"],
-      async (p) => reply(p),
-      [{ text: "code=42" }, { text: "no code" }],
-    );
+    const { results } = await run(["  - {id: g, method: generate, prompt: '{{text}}'}", "  - {id: e, method: extract, regex: 'code=(\\d+)'}"], async (p) => reply(p), [
+      { text: "code=42" },
+      { text: "no code" },
+    ]);
     expect(results[0]!.output).toBe("42");
     expect(results[1]!.ok).toBe(false);
     expect(results[1]!.error).toMatchObject({ type: "pipeline_step", retriable: false });
@@ -80,11 +79,7 @@ describe("convert", () => {
   });
 
   it("fails with the reason on a value the map lacks, or text that is not a number or boolean", async () => {
-    const { results } = await run(
-      ["  - {id: g, method: generate, prompt: '{{text}}'}", "  - {id: c, method: convert, map: {yes: 1}}"],
-      async (p) => reply(p),
-      [{ text: "yes" }, { text: "maybe" }],
-    );
+    const { results } = await run(["  - {id: g, method: generate, prompt: '{{text}}'}", "  - {id: c, method: convert, map: {yes: 1}}"], async (p) => reply(p), [{ text: "yes" }, { text: "maybe" }]);
     expect(results[0]!.output).toBe(1);
     expect(results[1]!.error!.message).toBe('step "c": map has no entry for "maybe"; expected one of: "yes"');
     const num = await run(["  - {id: g, method: generate, prompt: '{{text}}'}", "  - {id: c, method: convert, ops: [number]}"], () => reply("twelve"));
@@ -100,7 +95,7 @@ describe("validate", () => {
       "  - {id: g, method: generate, prompt: '{{text}}'}",
       "  - {id: parsed, method: convert, ops: [json]}",
       "  - {id: v, method: validate, schema: {type: object, required: [label], properties: {label: {enum: [a, b]}}}}",
-      "  - {id: e, method: validate, from: g, enum: ['{\"label\":\"a\"}']}",
+      '  - {id: e, method: validate, from: g, enum: [\'{"label":"a"}\']}',
     ];
     const { results } = await run(lines, async (p) => reply(p), [{ text: '{"label":"a"}' }, { text: '{"label":"z"}' }]);
     expect(results[0]!.ok).toBe(true);
@@ -121,7 +116,11 @@ describe("step options", () => {
     expect(results[0]!.output).toBe("SHOUT");
     expect(results[1]!.ok).toBe(true);
     expect(results[1]!.output).toBeNull();
-    expect(results[1]!.steps.map((s) => [s.id, s.skipped ?? false])).toEqual([["g", false], ["loud", true], ["up", true]]);
+    expect(results[1]!.steps.map((s) => [s.id, s.skipped ?? false])).toEqual([
+      ["g", false],
+      ["loud", true],
+      ["up", true],
+    ]);
     expect(provider.calls).toBe(3);
   });
 
@@ -155,16 +154,10 @@ describe("step options", () => {
   });
 
   it("output: names the step whose output is the record's output; a template missing a step value is a pipeline_step error", async () => {
-    const { first } = await run(
-      ["  - {id: a, method: generate, prompt: '{{text}}'}", "  - {id: b, method: generate, prompt: '{{steps.a.output}}'}", "output: a"],
-      async (p) => reply(`<${p}>`),
-    );
+    const { first } = await run(["  - {id: a, method: generate, prompt: '{{text}}'}", "  - {id: b, method: generate, prompt: '{{steps.a.output}}'}", "output: a"], async (p) => reply(`<${p}>`));
     expect(first.output).toBe("<hello>");
     expect(step(first, "b")!.output).toBe("<<hello>>");
-    const missing = await run(
-      ["  - {id: a, method: generate, prompt: '{{text}}', schema: {type: object}}", "  - {id: b, method: generate, prompt: '{{steps.a.output.nope}}'}"],
-      () => reply("{}"),
-    );
+    const missing = await run(["  - {id: a, method: generate, prompt: '{{text}}', schema: {type: object}}", "  - {id: b, method: generate, prompt: '{{steps.a.output.nope}}'}"], () => reply("{}"));
     expect(missing.first.error).toMatchObject({ type: "pipeline_step" });
     expect(missing.first.error!.message).toContain('"steps.a.output.nope" is missing');
   });

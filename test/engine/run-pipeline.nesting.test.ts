@@ -13,14 +13,16 @@ describe("runPipeline bounds the nesting of the records it is handed, as the fil
     const circular: Record<string, unknown> = { id: "loop" };
     circular.d = { back: circular };
     const provider = new FakeProvider(() => reply("fine"));
-    const results = await collect(runPipeline(pipeline, [{ id: "a", d: [1, [2]] }, { id: "deep", d: deep }, circular, { id: "vars", line: 9, vars: { d: deep } }], { providers: () => provider, ordered: true }));
+    const results = await collect(
+      runPipeline(pipeline, [{ id: "a", d: [1, [2]] }, { id: "deep", d: deep }, circular, { id: "vars", line: 9, vars: { d: deep } }], { providers: () => provider, ordered: true }),
+    );
     expect(results.map((r) => [r.id, r.ok, r.error?.type])).toEqual([
       ["a", true, undefined],
       ["deep", false, "invalid_input"],
       ["loop", false, "invalid_input"],
       ["vars", false, "invalid_input"],
     ]);
-    expect(results[1]!.error!.message).toBe("line 2: field \"d\" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)");
+    expect(results[1]!.error!.message).toBe('line 2: field "d" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)');
     expect(results[2]!.error!.message).toContain("circular");
     expect(results[3]!.error!.line).toBe(9);
     expect(provider.calls).toBe(1);

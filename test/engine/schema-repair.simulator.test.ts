@@ -29,7 +29,13 @@ const pipeline = (model: string) =>
 describe.each(["gpt-4o-mini", "ollama:llama3.2"])("schema repair through the %s provider", (model) => {
   // The simulator counts attempts per message text, so each provider gets its own texts.
   const run = async (records: Record<string, unknown>[]) =>
-    collect(runPipeline(pipeline(model), records.map((r) => ({ ...r, text: `${model}: ${String(r["text"])}` })), { connections: { openai: { apiKey: "sk-test", baseUrl: sim.openaiBaseUrl }, ollama: { host: sim.ollamaHost } }, ordered: true }));
+    collect(
+      runPipeline(
+        pipeline(model),
+        records.map((r) => ({ ...r, text: `${model}: ${String(r["text"])}` })),
+        { connections: { openai: { apiKey: "sk-test", baseUrl: sim.openaiBaseUrl }, ollama: { host: sim.ollamaHost } }, ordered: true },
+      ),
+    );
 
   it("parses a conforming reply at once, and repairs invalid JSON within repair_attempts", async () => {
     const [clean, once, twice] = await run([

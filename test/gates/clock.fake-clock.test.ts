@@ -11,7 +11,11 @@ describe("FakeClock", () => {
     clock.setTimer(() => fired.push(["late", clock.now()]), 100);
     expect(clock.pending()).toBe(4);
     clock.advance(50);
-    expect(fired).toEqual([["a", 10], ["b", 20], ["c", 20]]);
+    expect(fired).toEqual([
+      ["a", 10],
+      ["b", 20],
+      ["c", 20],
+    ]);
     expect(clock.now()).toBe(50);
     expect(clock.pending()).toBe(1);
   });

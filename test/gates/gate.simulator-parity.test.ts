@@ -10,12 +10,7 @@ import { flush } from "./helpers.js";
  * sends a request the server would refuse, and never holds back one the server would accept.
  * The server checks at the very instant the gate admits (no network delay: the strictest case).
  */
-async function replay(
-  costs: number[],
-  acquire: (cost: number) => Promise<unknown>,
-  server: TokenBucket,
-  clock: FakeClock,
-): Promise<{ refused: number[]; heldBack: number[]; order: number[] }> {
+async function replay(costs: number[], acquire: (cost: number) => Promise<unknown>, server: TokenBucket, clock: FakeClock): Promise<{ refused: number[]; heldBack: number[]; order: number[] }> {
   const refused: number[] = [];
   const heldBack: number[] = [];
   const order: number[] = [];

@@ -21,9 +21,22 @@ class PerModelProvider implements Provider {
   }
 }
 
-const ok = (rateLimits?: RateLimitInfo): LlmResponse => ({ text: "ok", finishReason: "stop", model: "m", usage: { input_tokens: 10, output_tokens: 2, cached_tokens: 0 }, ...(rateLimits ? { rateLimits } : {}) });
+const ok = (rateLimits?: RateLimitInfo): LlmResponse => ({
+  text: "ok",
+  finishReason: "stop",
+  model: "m",
+  usage: { input_tokens: 10, output_tokens: 2, cached_tokens: 0 },
+  ...(rateLimits ? { rateLimits } : {}),
+});
 const request = (model: string): LlmRequest => ({ model, messages: [{ role: "user", content: "Label this ticket" }], params: { max_tokens: 10 } });
-const context = (quotas: Quotas): CallContext => ({ quotas, maxRetries: 0, timeoutMs: 1000, retryTiming: { baseMs: 1, maxMs: 1 }, stop: new AbortController().signal, cancel: new AbortController().signal });
+const context = (quotas: Quotas): CallContext => ({
+  quotas,
+  maxRetries: 0,
+  timeoutMs: 1000,
+  retryTiming: { baseMs: 1, maxMs: 1 },
+  stop: new AbortController().signal,
+  cancel: new AbortController().signal,
+});
 
 describe("per-model quotas", () => {
   it("a 429 of one model pauses that model's quota and not the other's", async () => {

@@ -93,7 +93,7 @@ export function writeTemp(dir: string, name: string, content: string): string {
 }
 
 export function jsonl(records: object[]): string {
-  return records.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  return `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
 }
 
 /** The JSON lines of a results file (whole lines; fails on a partial one). */

@@ -35,8 +35,7 @@ export interface TerminalRun {
  */
 export async function runInTerminal(args: string[], opts: TerminalOptions = {}): Promise<TerminalRun> {
   expect(existsSync(SCRIPT), `${SCRIPT} is missing (Debian's bsdutils / util-linux package)`).toBe(true);
-  const command =
-    (opts.before ? `${opts.before} ` : "") + "exec " + [process.execPath, BIN, ...args].map(shellQuote).join(" ") + (opts.stdinFile ? ` < ${shellQuote(opts.stdinFile)}` : "");
+  const command = `${opts.before ? `${opts.before} ` : ""}exec ${[process.execPath, BIN, ...args].map(shellQuote).join(" ")}${opts.stdinFile ? ` < ${shellQuote(opts.stdinFile)}` : ""}`;
   const typescript = join(tempDir(), "typescript");
   const child = spawn(SCRIPT, ["-qfec", command, typescript], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", COLUMNS: "200", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let raw = "";

@@ -8,7 +8,7 @@ const read = (content: string, opts: { chunk?: number; delimiter?: string; onHea
 
 describe("CSV reader: spreadsheet exports", () => {
   it("ignores unnamed trailing columns whose cells are empty, and refuses a row with text in one", async () => {
-    const csv = "id;text;class;;\r\n1;fine;a;;\r\n2;short\r\n3;noted;b;;see me\r\n4;\"quoted; semi\";c;;\r\n5;too;many;;;\r\n";
+    const csv = 'id;text;class;;\r\n1;fine;a;;\r\n2;short\r\n3;noted;b;;see me\r\n4;"quoted; semi";c;;\r\n5;too;many;;;\r\n';
     for (const chunk of [1, 4, 1024]) {
       const items = await read(csv, { chunk, delimiter: ";" });
       expect(records(items).map((r) => r.vars)).toEqual([

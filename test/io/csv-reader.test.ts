@@ -105,7 +105,9 @@ describe("CSV reader", () => {
     const csv = `id,prompt\na,ok\nb,"${"x".repeat(500)}\n${"more\n".repeat(200)}`;
     const items = await collect(readCsv(chunked(csv, 64), { maxCellBytes: 100, onIncomplete: (m) => told.push(m) }));
     expect(records(items).map((r) => r.id)).toEqual(["a"]);
-    expect(invalids(items)).toEqual([{ id: "b", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") }]);
+    expect(invalids(items)).toEqual([
+      { id: "b", line: 3, message: expect.stringContaining("runs past 100 bytes without its closing quote, so the rest of the input, lines 3–203, could not be read") },
+    ]);
     expect(told).toHaveLength(1);
   });
 
@@ -136,7 +138,12 @@ describe("CSV reader", () => {
 
   it("reads a bad row's id from its text when it is plain, wherever the id column is; else the row has none", async () => {
     const csv = 'lang,id,prompt\nfr,1,say "hi" there\nde,"2","bad"x\nes,3,"never closed\nit,4,fine\n';
-    for (const chunk of [1, 5, 1024]) expect(invalids(await read(csv, chunk)).map((i) => [i.line, i.id])).toEqual([[2, "1"], [3, "2"], [4, "3"]]);
+    for (const chunk of [1, 5, 1024])
+      expect(invalids(await read(csv, chunk)).map((i) => [i.line, i.id])).toEqual([
+        [2, "1"],
+        [3, "2"],
+        [4, "3"],
+      ]);
     // A quote before the id, an id with a quote in it, an id the error cut short: not certain, so none.
     const unsure = 'id,prompt\na"b,x\n"c,d",y"z\n';
     expect(invalids(await read(unsure)).map((i) => i.id)).toEqual(["", ""]);

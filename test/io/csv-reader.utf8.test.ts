@@ -12,7 +12,7 @@ const latin1E = Buffer.from([0xe9]); // "é" in Latin-1: not UTF-8 on its own
 describe("CSV reader: bytes that are not UTF-8", () => {
   it("turns a row with a Latin-1 byte into an invalid item with its line; the other rows are read intact", async () => {
     const csv = Buffer.concat([
-      Buffer.from('id,prompt\r\na,hello\r\nb,caf'),
+      Buffer.from("id,prompt\r\na,hello\r\nb,caf"),
       latin1E,
       Buffer.from('\r\nc,"multi\r\nline caf\u00e9 in UTF-8"\r\nd,"quoted\r\n'),
       latin1E,

@@ -38,11 +38,7 @@ describe("CSV result writer", () => {
     await writer.write(failed({ type: "rate_limit", message: "429, slow down", retriable: true }, { id: "43", finish_reason: undefined, cost_usd: null }));
     await writer.close();
     const text = readFileSync(path, "utf8");
-    expect(text).toBe(
-      `${HEADER}\r\n` +
-        `42,true,"Hello, ""world""\nbye",stop,,,120,48,0,0.0000468,1,812\r\n` +
-        `43,false,,,rate_limit,"429, slow down",120,48,0,,1,812\r\n`,
-    );
+    expect(text).toBe(`${HEADER}\r\n42,true,"Hello, ""world""\nbye",stop,,,120,48,0,0.0000468,1,812\r\n43,false,,,rate_limit,"429, slow down",120,48,0,,1,812\r\n`);
     // Our own reader reads it back.
     const back = records(await collect(readCsv(chunked(text, 7))));
     expect(back.map((r) => [r.id, r.line, r.vars.output])).toEqual([

@@ -68,7 +68,7 @@ describe("dedupeIds: records without an id get their content id", () => {
     expect(ids(items)).toEqual([contentId('{"lang":"es","text":"hola"}')]);
   });
 
-  it("never collides with a user's id: line 2 without an id is not a duplicate of id \"2\"", async () => {
+  it('never collides with a user\'s id: line 2 without an id is not a duplicate of id "2"', async () => {
     const items = await dedupe('{"id":"2","prompt":"a"}\n{"prompt":"b"}\n{"id":"1","prompt":"c"}\n');
     expect(items.map((i) => i.kind)).toEqual(["record", "record", "record"]);
     expect(ids(items)).toEqual(["2", contentId('{"prompt":"b"}'), "1"]);

@@ -56,7 +56,7 @@ describe("csvHeaderInJsonl", () => {
 
 describe("peek", () => {
   it("hands on every byte, the head included, however the input is chunked", async () => {
-    const text = "header;row\n" + "1;2\n".repeat(1000);
+    const text = `header;row\n${"1;2\n".repeat(1000)}`;
     for (const size of [1, 7, 64 * 1024]) {
       const p = await peek(chunked(text, size), (head) => head.includes(0x0a));
       expect(p.head.toString()).toBe(size === 1 || size === 7 ? text.slice(0, p.head.length) : text);
@@ -74,7 +74,7 @@ describe("peek", () => {
 
 describe("parseDelimiter", () => {
   it("takes one ASCII sign, a tab written as \\t or tab, and nothing that could be data", () => {
-    expect(["," , ";", "|", ":", "\t", "\\t", "TAB", " "].map(parseDelimiter)).toEqual([",", ";", "|", ":", "\t", "\t", "\t", " "]);
+    expect([",", ";", "|", ":", "\t", "\\t", "TAB", " "].map(parseDelimiter)).toEqual([",", ";", "|", ":", "\t", "\t", "\t", " "]);
     expect(['"', "a", "1", ";;", "", "\n", "§"].map(parseDelimiter)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });

@@ -82,13 +82,14 @@ describe("JSONL reader", () => {
 
   it("gives an invalid record its own id when it is readable", async () => {
     const items = await read('{"id":"r1","messages":[{"role":"bot","content":"x"}]}\n');
-    expect(invalids(items)).toEqual([
-      { id: "r1", line: 1, message: 'messages[0].role must be one of system, developer, user, assistant, tool, got "bot"' },
-    ]);
+    expect(invalids(items)).toEqual([{ id: "r1", line: 1, message: 'messages[0].role must be one of system, developer, user, assistant, tool, got "bot"' }]);
   });
 
   it("reads a UTF-16 file by its byte order mark (readJsonl alone, given raw UTF-16, still refuses it)", async () => {
-    for (const [bom, encoding] of [[[0xff, 0xfe], "utf16le"], [[0xfe, 0xff], "be"]] as const) {
+    for (const [bom, encoding] of [
+      [[0xff, 0xfe], "utf16le"],
+      [[0xfe, 0xff], "be"],
+    ] as const) {
       const le = Buffer.from('{"prompt":"caf\u00e9 \u{1f600}"}\n{"prompt":"two"}\n', "utf16le");
       const path = tmp.file(`utf16-${encoding}.jsonl`, Buffer.concat([Buffer.from(bom), encoding === "be" ? Buffer.from(le).swap16() : le]));
       expect(records(await collect(openInput(path).items)).map((r) => r.prompt)).toEqual(["caf\u00e9 \u{1f600}", "two"]);
@@ -133,7 +134,7 @@ describe("JSONL reader", () => {
     const brackets = JSON.stringify("[{".repeat(5000));
     const items = await read([`{"id":"ok","d":${nest(999)}}`, `{"id":"deep","d":${nest(1000)}}`, `{"id":"text","d":${brackets}}`, `{"id":"far","d":${nest(50_000)}}`].join("\n"));
     expect(records(items).map((r) => r.id)).toEqual(["ok", "text"]);
-    const message = "field \"d\" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)";
+    const message = 'field "d" nests arrays/objects more than 1000 levels deep, counting the record as one (the most llmbatch reads)';
     expect(invalids(items)).toEqual([
       { id: "deep", line: 2, message },
       { id: "far", line: 4, message },

@@ -19,7 +19,10 @@ describe("JSONL result writer", () => {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
     // `jq` aborts the whole stream on a lone-surrogate escape such as \ud800.
     expect(text).not.toMatch(/\\ud[89a-f]/i);
-    const [first, second] = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const [first, second] = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(first.output).toEqual({ "label\ufffd": ["broken \ufffd reply"] });
     expect(second.output).toBe("plain \u{1f600} and \ufffd");
   });
@@ -35,9 +38,7 @@ describe("JSONL result writer", () => {
     const lines = readFileSync(path, "utf8").split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe("");
-    expect(Object.keys(JSON.parse(lines[0]!))).toEqual([
-      "id", "ok", "output", "model", "provider", "usage", "cost_usd", "attempts", "backoff", "latency_ms", "finish_reason", "steps",
-    ]);
+    expect(Object.keys(JSON.parse(lines[0]!))).toEqual(["id", "ok", "output", "model", "provider", "usage", "cost_usd", "attempts", "backoff", "latency_ms", "finish_reason", "steps"]);
     const second = JSON.parse(lines[1]!);
     expect(Object.keys(second).slice(0, 4)).toEqual(["id", "ok", "error", "model"]);
     expect(second.cost_usd).toBeNull();
@@ -58,7 +59,11 @@ describe("JSONL result writer", () => {
     let w = await createResultWriter({ path, append: true });
     await w.write(result({ id: "new" }));
     await w.close();
-    expect(readFileSync(path, "utf8").split("\n").map((l) => (l ? JSON.parse(l).id : l))).toEqual(["old", "new", ""]);
+    expect(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .map((l) => (l ? JSON.parse(l).id : l)),
+    ).toEqual(["old", "new", ""]);
     w = await createResultWriter({ path });
     await w.close();
     expect(readFileSync(path, "utf8")).toBe("");
@@ -97,7 +102,11 @@ describe("JSONL result writer", () => {
     const writer = await createResultWriter({ stdout: out });
     await Promise.all(Array.from({ length: 200 }, (_, i) => writer.write(result({ id: String(i), output: "x".repeat(i) }))));
     await writer.close();
-    const ids = text.join("").trimEnd().split("\n").map((l) => JSON.parse(l).id);
+    const ids = text
+      .join("")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l).id);
     expect(ids).toEqual([...Array(200).keys()].map(String));
   });
 

@@ -25,7 +25,12 @@ describe("openInput: its items carry final ids, for a program as for the CLI", (
 
   it("fed straight to GenerationEngine.run, one result per record under distinct ids", async () => {
     const path = tmp.file("tickets.csv", "text\nprinter jams\nlogin fails\nprinter jams\n");
-    const engine = new GenerationEngine({ pipeline: { ...defaultPipeline(), steps: [{ id: "main", method: "generate", prompt: "Summarize: {{text}}", params: {} }] }, provider: () => new FakeProvider(() => reply("ok")), prices: loadPriceTable(), ordered: true });
+    const engine = new GenerationEngine({
+      pipeline: { ...defaultPipeline(), steps: [{ id: "main", method: "generate", prompt: "Summarize: {{text}}", params: {} }] },
+      provider: () => new FakeProvider(() => reply("ok")),
+      prices: loadPriceTable(),
+      ordered: true,
+    });
     const results = await collect(engine.run(openInput(path).items));
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
     expect(new Set(results.map((r) => r.id)).size).toBe(3);

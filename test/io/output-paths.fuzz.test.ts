@@ -210,7 +210,12 @@ describe("generated path collisions", () => {
             const expected = expectedClashes(files);
             const before = snapshot(ws.root);
             const args = ["run", paths.input!, "-q"];
-            for (const [flag, value] of [["-o", paths.output], ["--summary", paths.summary], ["--report", paths.report], ["--metrics-file", paths.metricsFile]] as const) {
+            for (const [flag, value] of [
+              ["-o", paths.output],
+              ["--summary", paths.summary],
+              ["--report", paths.report],
+              ["--metrics-file", paths.metricsFile],
+            ] as const) {
               if (value !== undefined) args.push(flag, value);
             }
             // -o may be any pool name (r.html): its format is said, not taken from a name llmbatch cannot write.

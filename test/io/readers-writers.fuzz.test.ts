@@ -34,7 +34,11 @@ const TIMEOUT_MS = Math.max(60_000, RUNS * 200);
 
 /** Characters that trip parsers: JSON and CSV syntax, line and Unicode spaces, astral, lone surrogates. */
 const TRICKY = ['"', "\\", "[", "]", "{", "}", ",", "\t", "\n", "\r", " ", "\u00a0", "\u3000", "\ufeff", "\u2028", "\u0085", "é", "ß", "\u{1f600}", "\ud800", "\udfff", "\u0000"];
-const unit = fc.oneof({ weight: 3, arbitrary: fc.constantFrom("a", "b", "z", "0", "9", "-", ".", ":") }, { weight: 2, arbitrary: fc.constantFrom(...TRICKY) }, { weight: 1, arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }) });
+const unit = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("a", "b", "z", "0", "9", "-", ".", ":") },
+  { weight: 2, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 1, arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }) },
+);
 const text = fc.string({ unit, maxLength: 12 });
 /** Text with no line end and no quote: the junk after a broken quote, and stray text. */
 const plain = fc.string({ unit: fc.constantFrom("a", "b", " ", "é", "\u00a0", "\u{1f600}", "\\", "[", "{", ",", ";"), minLength: 1, maxLength: 6 });
@@ -77,10 +81,30 @@ type JsonlLine =
   | { kind: "latin1" };
 
 const jsonlLine: fc.Arbitrary<JsonlLine> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant("record" as const), fields: fc.dictionary(fc.constantFrom(...FIELD_NAMES, "prompt"), jsonValue, { maxKeys: 4 }), ascii: fc.boolean(), pad: fc.constantFrom("", " ", "\t ") }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("record" as const),
+      fields: fc.dictionary(fc.constantFrom(...FIELD_NAMES, "prompt"), jsonValue, { maxKeys: 4 }),
+      ascii: fc.boolean(),
+      pad: fc.constantFrom("", " ", "\t "),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deep" as const), depth: fc.oneof(fc.integer({ min: 995, max: 1005 }), fc.constant(20_000)) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("garbage" as const), text: fc.string({ unit: fc.constantFrom("{", "}", '"', ":", ",", "a", "1", "\u00a0", "é", "\\", "[", "\t", " "), minLength: 1, maxLength: 10 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("unicode-blank" as const), text: fc.string({ unit: fc.constantFrom("\u00a0", "\u3000", "\ufeff", "\u2028", " ", "\t"), minLength: 1, maxLength: 4 }).filter((s) => /[^ \t]/.test(s)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("garbage" as const),
+      text: fc.string({ unit: fc.constantFrom("{", "}", '"', ":", ",", "a", "1", "\u00a0", "é", "\\", "[", "\t", " "), minLength: 1, maxLength: 10 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("unicode-blank" as const),
+      text: fc.string({ unit: fc.constantFrom("\u00a0", "\u3000", "\ufeff", "\u2028", " ", "\t"), minLength: 1, maxLength: 4 }).filter((s) => /[^ \t]/.test(s)),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("ascii-blank" as const), text: fc.string({ unit: fc.constantFrom(" ", "\t"), maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "latin1" as const }) },
 );
@@ -141,14 +165,17 @@ function csvRow(columns: number): fc.Arbitrary<CsvRow> {
     { weight: 8, arbitrary: fc.record({ kind: fc.constant("good" as const), cells }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("columns" as const), cells: fc.array(cell, { minLength: 1, maxLength: columns + 2 }).filter((c) => c.length !== columns) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("stray" as const), cells, stray: fc.constantFrom('a"b', 'say "hi" now', 'x""') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("broken-close" as const), cells, inside: fc.string({ unit: fc.constantFrom("a", ",", "\n", "\r\n", " ", "é", '""'), maxLength: 6 }), junk: plain }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("broken-close" as const), cells, inside: fc.string({ unit: fc.constantFrom("a", ",", "\n", "\r\n", " ", "é", '""'), maxLength: 6 }), junk: plain }),
+    },
     { weight: 1, arbitrary: fc.constant({ kind: "nbsp" as const }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("latin1" as const), cells }) },
   );
 }
 
 function quote(value: string, delimiter: string): string {
-  return value === "" || !/["\r\n]/.test(value) && !value.includes(delimiter) ? value : `"${value.replaceAll('"', '""')}"`;
+  return value === "" || (!/["\r\n]/.test(value) && !value.includes(delimiter)) ? value : `"${value.replaceAll('"', '""')}"`;
 }
 
 function rowText(row: CsvRow, delimiter: string, id: string | undefined): string {
@@ -232,16 +259,18 @@ describe("readers and writers under generated input", () => {
   it("JSONL: one result per non-blank line at its editor line, well-formed JSON and CSV out", { timeout: TIMEOUT_MS }, async () => {
     await fc.assert(
       fc.asyncProperty(jsonlInput, chunkSize, async (input, size) => {
-        const body = input.lines
-          .map(([line, end], i) => jsonlText(line, input.withIds ? `r-${i}` : undefined) + (i < input.lines.length - 1 || input.lastEnd ? end : ""))
-          .join("");
+        const body = input.lines.map(([line, end], i) => jsonlText(line, input.withIds ? `r-${i}` : undefined) + (i < input.lines.length - 1 || input.lastEnd ? end : "")).join("");
         const content = (input.bom ? BOM : "") + body;
         const items: ReadItem[] = [];
         for await (const item of readJsonl(chunks(toBytes(content), size))) items.push(item);
         const lines = expectedLines(content.replaceAll(LATIN1, "x"));
         expect(items.map((i) => (i.kind === "record" ? i.record.line : i.invalid.line))).toEqual(lines);
 
-        const results = await run((async function* () { yield* items; })());
+        const results = await run(
+          (async function* () {
+            yield* items;
+          })(),
+        );
         expect(results).toHaveLength(lines.length);
         // Output ids are unique per input record, with or without ids of their own (content ids,
         // `#2` for identical records, `#line-<n>` for lines whose id cannot be read or is taken).
@@ -261,7 +290,7 @@ describe("readers and writers under generated input", () => {
         const header = [...(shape.withIds ? ["id"] : []), ...Array.from({ length: shape.columns }, (_, i) => (i === 0 ? "prompt" : `c${i}`))].join(delimiter);
         // An unclosed quote swallows the rest of the input: only the rows before it, and it, are items.
         const unclosed = shape.unclosedAt === undefined ? undefined : shape.unclosedAt % (rows.length + 1);
-        let content = (shape.bom ? BOM : "") + header + "\n";
+        let content = `${(shape.bom ? BOM : "") + header}\n`;
         const expected: number[] = [];
         rows.forEach(([row, end], i) => {
           if (unclosed !== undefined && i >= unclosed) return;
@@ -286,7 +315,11 @@ describe("readers and writers under generated input", () => {
           if (row.kind === "good" && shape.withIds) expect(items.some((it) => it.kind === "record" && it.record.id === `r-${i}`)).toBe(true);
         }
 
-        const results = await run((async function* () { yield* items; })());
+        const results = await run(
+          (async function* () {
+            yield* items;
+          })(),
+        );
         expect(results).toHaveLength(expected.length);
         // Unique per input record, whether or not the rows have an id column (or one the row lost).
         expect(new Set(results.map((r) => r.id)).size).toBe(results.length);

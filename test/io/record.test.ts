@@ -32,9 +32,17 @@ describe("toRecord: plain records", () => {
     expect(toRecord({ messages: "hi" }, 1)).toBe('messages must be an array of {role, content}, got "hi"');
     expect(toRecord({ messages: [] }, 1)).toBe("messages must not be empty");
     expect(toRecord({ messages: ["hi"] }, 1)).toBe('messages[0] must be an object with role and content, got "hi"');
-    expect(toRecord({ messages: [{ role: "user", content: "a" }, { role: "bot", content: "b" }] }, 1)).toBe(
-      'messages[1].role must be one of system, developer, user, assistant, tool, got "bot"',
-    );
+    expect(
+      toRecord(
+        {
+          messages: [
+            { role: "user", content: "a" },
+            { role: "bot", content: "b" },
+          ],
+        },
+        1,
+      ),
+    ).toBe('messages[1].role must be one of system, developer, user, assistant, tool, got "bot"');
     expect(toRecord({ messages: [{ role: "user" }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got nothing");
   });
 
@@ -65,18 +73,14 @@ describe("toRecord: OpenAI Batch API request lines", () => {
   });
 
   it("rejects other endpoints and malformed bodies, naming the field", () => {
-    expect(toRecord(batchLine({ url: "/v1/responses" }), 1)).toBe(
-      'url must be "/v1/chat/completions" or "/v1/embeddings" (the Batch API endpoints llmbatch runs), got "/v1/responses"',
-    );
+    expect(toRecord(batchLine({ url: "/v1/responses" }), 1)).toBe('url must be "/v1/chat/completions" or "/v1/embeddings" (the Batch API endpoints llmbatch runs), got "/v1/responses"');
     expect(toRecord(batchLine({ method: "GET" }), 1)).toBe('method must be "POST", got "GET"');
     expect(toRecord(batchLine({ body: "x" }), 1)).toBe('body must be an object, got "x"');
     expect(toRecord(batchLine({}, { messages: undefined }), 1)).toBe("body.messages is required in a Batch API request line");
     expect(toRecord(batchLine({}, { messages: [{ role: "user", content: 1 }] }), 1)).toBe("body.messages[0].content must be a string or an array of content parts, got 1");
     expect(toRecord(batchLine({}, { temperature: "hot" }), 1)).toBe('body.temperature must be a number, got "hot"');
     expect(toRecord(batchLine({}, { max_completion_tokens: 0 }), 1)).toBe("body.max_completion_tokens must be a positive integer, got 0");
-    expect(toRecord(batchLine({}, { response_format: { type: "xml" } }), 1)).toBe(
-      'body.response_format.type must be one of text, json_object, json_schema, got "xml"',
-    );
+    expect(toRecord(batchLine({}, { response_format: { type: "xml" } }), 1)).toBe('body.response_format.type must be one of text, json_object, json_schema, got "xml"');
   });
 
   it("treats url and body without custom_id as ordinary fields", () => {
@@ -125,7 +129,15 @@ describe("toRecord: request bodies keep every key", () => {
 
   it("keeps message keys and content parts as they are, and checks the parts it reads", () => {
     const chat = [
-      { role: "user", name: "ana", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA==", detail: "low" } }, { type: "input_audio", input_audio: { data: "..", format: "wav" } }] },
+      {
+        role: "user",
+        name: "ana",
+        content: [
+          { type: "text", text: "What is this?" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AA==", detail: "low" } },
+          { type: "input_audio", input_audio: { data: "..", format: "wav" } },
+        ],
+      },
       { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
       { role: "tool", tool_call_id: "call_1", content: "42" },
     ];
@@ -133,9 +145,7 @@ describe("toRecord: request bodies keep every key", () => {
     expect(rec.messages).toEqual([chat[0], { ...chat[1], content: null }, chat[2]]);
     expect(rec.messages[0]).toBe(chat[0]);
     expect(toRecord({ messages: [{ role: "user", content: [{ type: "text" }] }] }, 1)).toBe("messages[0].content[0].text must be a string, got nothing");
-    expect(toRecord({ messages: [{ role: "user", content: [{ type: "image_url", image_url: "x" }] }] }, 1)).toBe(
-      'messages[0].content[0].image_url must be an object with a string url, got "x"',
-    );
+    expect(toRecord({ messages: [{ role: "user", content: [{ type: "image_url", image_url: "x" }] }] }, 1)).toBe('messages[0].content[0].image_url must be an object with a string url, got "x"');
     expect(toRecord({ messages: [{ role: "user", content: ["hi"] }] }, 1)).toBe('messages[0].content[0] must be a content part {"type": …}, got "hi"');
     expect(toRecord({ messages: [{ role: "user", content: null }] }, 1)).toBe("messages[0].content must be a string or an array of content parts, got null");
   });

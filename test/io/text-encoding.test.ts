@@ -7,8 +7,8 @@ const decode = async (bytes: Buffer, encoding: Parameters<typeof toUtf8>[1], siz
 
 /** Windows-1252's 0x80–0x9F as the Unicode consortium's mapping table gives them (undefined bytes: their C1 code). */
 const CP1252_HIGH = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
+  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
 describe("toUtf8", () => {
@@ -55,7 +55,9 @@ describe("toUtf8 from Windows-1252: a file that is really UTF-8", () => {
   it("marks a UTF-16 file cut short apart from a lone surrogate, and says which", async () => {
     const odd = Buffer.concat([Buffer.from("id\n1\n", "utf16le"), Buffer.from([0x32])]);
     const out = Buffer.concat(await collect(toUtf8(chunked(odd, 3), "utf-16le")));
-    expect(notUtf8Message(out.subarray(out.lastIndexOf(0x0a) + 1), "utf-16le", 3)).toBe("not valid UTF-16: the file ends at line 3 with an odd byte (UTF-16 text is pairs of bytes; the file is cut short)");
+    expect(notUtf8Message(out.subarray(out.lastIndexOf(0x0a) + 1), "utf-16le", 3)).toBe(
+      "not valid UTF-16: the file ends at line 3 with an odd byte (UTF-16 text is pairs of bytes; the file is cut short)",
+    );
     expect(notUtf8Message(Buffer.from([0xff]), "utf-16be", 7)).toMatch(/^not valid UTF-16: a lone UTF-16 surrogate at line 7 /);
   });
 });

@@ -12,8 +12,8 @@ describe("when: conditions", () => {
     expect(when("!(steps.t.output.urgent) || steps.t.output.label == 'other'")).toBe(false);
     expect(when("steps.s.output == null && steps.t.output.nope == null")).toBe(true);
     expect(when('score == "0.4"')).toBe(false);
-    expect(when('lang > 1')).toBe(false);
-    expect(when('steps.t.output.tags == steps.t.output.tags')).toBe(true);
+    expect(when("lang > 1")).toBe(false);
+    expect(when("steps.t.output.tags == steps.t.output.tags")).toBe(true);
     expect(when("steps.s.output")).toBe(false);
   });
 

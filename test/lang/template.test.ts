@@ -128,7 +128,7 @@ describe("field names that are not paths (CSV headers as spreadsheets write them
     expect(compileTemplate("{{a.b}}").render(rec)).toBe("flat");
     expect(compileTemplate('{{a["b"]}}').render(rec)).toBe("nested");
     expect(compileTemplate('{{["a.b"]}}').render(rec)).toBe("flat");
-    expect(() => compileTemplate('{{["a.b"]}}').render({ a: { b: "nested" } })).toThrow('template variable "[\"a.b\"]" is missing');
+    expect(() => compileTemplate('{{["a.b"]}}').render({ a: { b: "nested" } })).toThrow('template variable "["a.b"]" is missing');
     // A field named like the whole inside wins over the bracket walk too.
     expect(compileTemplate('{{a["b"]}}').render({ 'a["b"]': "odd", a: { b: "nested" } })).toBe("odd");
   });

@@ -14,8 +14,25 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 const LINE_KEYS = [
-  "ts", "elapsed_s", "rpm", "tpm", "in_flight", "queued", "records_done", "ok", "failed", "unsent", "errors_per_min",
-  "latency_ms_avg", "waits", "errors_by_type", "cost_usd", "priced_cost_usd", "unpriced_tokens", "requests", "tokens",
+  "ts",
+  "elapsed_s",
+  "rpm",
+  "tpm",
+  "in_flight",
+  "queued",
+  "records_done",
+  "ok",
+  "failed",
+  "unsent",
+  "errors_per_min",
+  "latency_ms_avg",
+  "waits",
+  "errors_by_type",
+  "cost_usd",
+  "priced_cost_usd",
+  "unpriced_tokens",
+  "requests",
+  "tokens",
 ];
 
 describe("--metrics-file", () => {

@@ -47,7 +47,7 @@ describe("Timeline", () => {
     const clock = new FakeClock();
     const m = new MetricsRecorder(clock);
     const t = new Timeline();
-    let last;
+    let last: ReturnType<typeof liveLine> | undefined;
     for (let i = 0; i < 10 * TIMELINE_CAP; i++) {
       clock.advance(250);
       t.add((last = liveLine(m.snapshot(), { queued: { rpm: 0, tpm: 0, budget: 0 } })));

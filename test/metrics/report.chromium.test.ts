@@ -24,11 +24,15 @@ let screenshotPath: string;
 async function chromium(dir: string, page: string, action: string[]): Promise<{ stdout: string; stderr: string }> {
   const profile = tempDir();
   const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-  return promisify(execFile)(CHROMIUM, [...flags, `--user-data-dir=${profile}`, `--window-size=${WIDTH},${HEIGHT}`, "--hide-scrollbars", "--enable-logging=stderr", "--v=0", ...action, `file://${page}`], {
-    cwd: dir,
-    timeout: 60_000,
-    maxBuffer: 32 * 1024 * 1024,
-  });
+  return promisify(execFile)(
+    CHROMIUM,
+    [...flags, `--user-data-dir=${profile}`, `--window-size=${WIDTH},${HEIGHT}`, "--hide-scrollbars", "--enable-logging=stderr", "--v=0", ...action, `file://${page}`],
+    {
+      cwd: dir,
+      timeout: 60_000,
+      maxBuffer: 32 * 1024 * 1024,
+    },
+  );
 }
 
 /** The canvas element with this id, as the browser left it after the page's scripts ran. */
@@ -105,7 +109,10 @@ describe("--report, rendered in headless Chromium", () => {
   });
 
   it("keeps records that sent no request out of the throughput and plots them apart", () => {
-    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { id: string; config: { data: { datasets: { label: string; data: { x: number; y: number }[] }[] } } }[];
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+      id: string;
+      config: { data: { datasets: { label: string; data: { x: number; y: number }[] }[] } };
+    }[];
     const series = (chart: string, label: string) => data.find((c) => c.id === chart)!.config.data.datasets.find((d) => d.label.startsWith(label))!.data;
     const completedPerMin = series("chart-throughput", "records completed/min").map((p) => p.y);
     const requestsPerMin = series("chart-throughput", "requests/min").map((p) => p.y);

@@ -7,7 +7,19 @@ import { chartSpecs } from "../../src/report/chart-specs.js";
 import { renderReport } from "../../src/report/html-report.js";
 import { emptyBackoff, emptyUsage, failedResult, type GenerationResult } from "../../src/types.js";
 
-const sent = (id: string): GenerationResult => ({ id, ok: true, output: "x", usage: { ...emptyUsage(), input_tokens: 10, output_tokens: 5 }, cost_usd: 0.00001, attempts: 1, backoff: emptyBackoff(), latency_ms: 900, steps: [], model: "gpt-4o-mini", provider: "openai" });
+const sent = (id: string): GenerationResult => ({
+  id,
+  ok: true,
+  output: "x",
+  usage: { ...emptyUsage(), input_tokens: 10, output_tokens: 5 },
+  cost_usd: 0.00001,
+  attempts: 1,
+  backoff: emptyBackoff(),
+  latency_ms: 900,
+  steps: [],
+  model: "gpt-4o-mini",
+  provider: "openai",
+});
 const refused = (id: string): GenerationResult => failedResult(id, { type: "budget_exceeded", message: "budget reached", retriable: false });
 
 /**
@@ -58,7 +70,7 @@ describe("the report's series", () => {
   it("plots throughput from completions only: 500 refusals in one instant make no spike", () => {
     const { points, results } = budgetRun();
     const specs = chartSpecs(summaryOf(results), points);
-    const datasets = (id: string) => (specs.find((s) => s.id === id)!.config.data.datasets as { label: string; data: { x: number; y: number }[] }[]);
+    const datasets = (id: string) => specs.find((s) => s.id === id)!.config.data.datasets as { label: string; data: { x: number; y: number }[] }[];
     const completed = datasets("chart-throughput").find((d) => d.label === "records completed/min")!.data;
     // One record a second is 60 a minute, averaged over 0.5 s windows of 250 ms samples.
     expect(Math.max(...completed.map((p) => p.y))).toBeLessThanOrEqual(120);
@@ -73,7 +85,10 @@ describe("the report's series", () => {
     const cost = chartSpecs(summaryOf(results), points).find((s) => s.id === "chart-cost")!;
     const budget = (cost.config.data.datasets as { label: string; data: { x: number; y: number }[] }[]).find((d) => d.label.startsWith("budget"))!;
     expect(budget.label).toBe("budget ($0.0002)");
-    expect(budget.data).toEqual([{ x: 0, y: 0.0002 }, { x: 20, y: 0.0002 }]);
+    expect(budget.data).toEqual([
+      { x: 0, y: 0.0002 },
+      { x: 20, y: 0.0002 },
+    ]);
   });
 
   it("says so instead of drawing an empty bar chart", () => {

@@ -35,13 +35,36 @@ function failed(id: string, type: ErrorType, attempts: number): GenerationResult
 }
 
 const CONTRACT_KEYS = [
-  "records", "ok", "failed", "not_attempted",
-  "usage", "cost_usd", "cost_by_model", "unpriced_models", "usage_by_model",
-  "backoff", "errors_by_type", "latency_ms",
-  "wall_ms", "throughput_rpm", "exit_code",
-  "attempts", "invalid_input", "skipped", "cost_by_step", "started_at", "finished_at", "stopped_reason",
-  "latency_ms_by_step", "wait_ms", "budget",
-  "unwritten", "in_flight_at_stop", "cost_unknown", "truncated", "truncated_by_step",
+  "records",
+  "ok",
+  "failed",
+  "not_attempted",
+  "usage",
+  "cost_usd",
+  "cost_by_model",
+  "unpriced_models",
+  "usage_by_model",
+  "backoff",
+  "errors_by_type",
+  "latency_ms",
+  "wall_ms",
+  "throughput_rpm",
+  "exit_code",
+  "attempts",
+  "invalid_input",
+  "skipped",
+  "cost_by_step",
+  "started_at",
+  "finished_at",
+  "stopped_reason",
+  "latency_ms_by_step",
+  "wait_ms",
+  "budget",
+  "unwritten",
+  "in_flight_at_stop",
+  "cost_unknown",
+  "truncated",
+  "truncated_by_step",
   "quotas",
 ];
 
@@ -50,9 +73,7 @@ describe("SummaryBuilder", () => {
     const s = new SummaryBuilder(new FakeClock()).build({ exitCode: 0, stoppedReason: null });
     expect(Object.keys(s).sort()).toEqual([...CONTRACT_KEYS].sort());
     expect(Object.keys(s.usage).sort()).toEqual(["cached_tokens", "input_tokens", "output_tokens"]);
-    expect(Object.keys(s.backoff).sort()).toEqual(
-      ["retries", "retry_wait_ms", "rpm_wait_ms", "rpm_waits", "tpm_wait_ms", "tpm_waits"],
-    );
+    expect(Object.keys(s.backoff).sort()).toEqual(["retries", "retry_wait_ms", "rpm_wait_ms", "rpm_waits", "tpm_wait_ms", "tpm_waits"]);
     expect(Object.keys(s.latency_ms).sort()).toEqual(["max", "p50", "p90", "p99"]);
     expect(s.latency_ms).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
     expect(s.throughput_rpm).toBe(0);
@@ -117,7 +138,12 @@ describe("SummaryBuilder", () => {
     expect(s.unpriced_models).toEqual(["my-local-model"]);
     expect(s.errors_by_type).toEqual({ budget_exceeded: 1, invalid_input: 1, not_attempted: 1, timeout: 2 });
     expect(s.backoff).toEqual({
-      rpm_waits: 4, rpm_wait_ms: 120, tpm_waits: 0, tpm_wait_ms: 0, retries: 2, retry_wait_ms: 1500,
+      rpm_waits: 4,
+      rpm_wait_ms: 120,
+      tpm_waits: 0,
+      tpm_wait_ms: 0,
+      retries: 2,
+      retry_wait_ms: 1500,
     });
     // Latency over the 6 attempted records: 400, 800, 1200, 2000, 5000, 5000.
     expect(s.latency_ms.max).toBe(5000);
@@ -148,7 +174,13 @@ describe("SummaryBuilder", () => {
   it("an unpriced model's cost is null once it answered, 0 while nothing was billed; its tokens are kept per model", () => {
     const b = new SummaryBuilder(new FakeClock());
     const step = (id: string, model: string, cost: number | null, input: number): StepResult => ({
-      id, ...(cost !== 0 ? { ok: true } : { ok: false, error: { type: "bad_request", message: "refused", retriable: false } }), ms: 10, model, cost_usd: cost, attempts: 1, usage: { input_tokens: input, output_tokens: 5, cached_tokens: 0 },
+      id,
+      ...(cost !== 0 ? { ok: true } : { ok: false, error: { type: "bad_request", message: "refused", retriable: false } }),
+      ms: 10,
+      model,
+      cost_usd: cost,
+      attempts: 1,
+      usage: { input_tokens: input, output_tokens: 5, cached_tokens: 0 },
     });
     b.add(ok("1", "gpt-4o-mini", 0.25, 10, [step("s", "gpt-4o-mini", 0.25, 100)]));
     b.add(ok("2", "tiny", 0, 10, [step("t", "tiny", 0, 0)])); // refused: nothing billed

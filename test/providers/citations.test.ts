@@ -13,7 +13,11 @@ describe("citations in the code", () => {
     const cited = ["src", "test", "samples"]
       .flatMap((d) => files(join(ROOT, d)))
       .filter((f) => /\.(ts|js|mjs|json)$/.test(f) && !f.endsWith("citations.test.ts"))
-      .flatMap((f) => readFileSync(f, "utf8").split("\n").flatMap((line, i) => (/PROTOCOLS(\.md| §)/.test(line) ? [`${relative(ROOT, f)}:${i + 1}`] : [])));
+      .flatMap((f) =>
+        readFileSync(f, "utf8")
+          .split("\n")
+          .flatMap((line, i) => (/PROTOCOLS(\.md| §)/.test(line) ? [`${relative(ROOT, f)}:${i + 1}`] : [])),
+      );
     expect(cited).toEqual([]);
   });
 });

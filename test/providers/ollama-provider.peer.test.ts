@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { providerFailure } from "./failure.js";
-import { ProviderError } from "../../src/errors.js";
+import type { ProviderError } from "../../src/errors.js";
 import { OllamaProvider } from "../../src/providers/ollama/ollama-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { json, startPeer, text, truncate, type Peer } from "./http-peer.js";
@@ -73,10 +73,7 @@ describe("success", () => {
   it("sends /api/chat non-streaming with options, format and roles mapped", async () => {
     peer.handle((_req, res) => json(res, 200, chatBody()));
     const schema = { type: "object", properties: { age: { type: "integer" } }, required: ["age"] };
-    await provider.generate(
-      request({ max_tokens: 64, temperature: 0.1, top_p: 0.8, seed: 3, stop: "END", response_format: { type: "json_schema", json_schema: { name: "p", schema } } }),
-      opts(),
-    );
+    await provider.generate(request({ max_tokens: 64, temperature: 0.1, top_p: 0.8, seed: 3, stop: "END", response_format: { type: "json_schema", json_schema: { name: "p", schema } } }), opts());
     await provider.generate(request({ response_format: { type: "json_object" } }), opts());
     await provider.generate(request({ response_format: { type: "text" } }), opts());
     expect(peer.requests[0]).toMatchObject({ method: "POST", url: "/api/chat" });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { providerFailure } from "./failure.js";
-import { ProviderError } from "../../src/errors.js";
+import type { ProviderError } from "../../src/errors.js";
 import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import type { LlmRequest, ProviderCallOptions } from "../../src/types.js";
 import { chatCompletion, json, openaiError, startPeer, text, truncate, type Peer } from "./http-peer.js";
@@ -211,12 +211,25 @@ describe("HTTP errors (OpenAI's error codes)", () => {
 
   it("400 context_length_exceeded → context_length; other 400/422 → bad_request with the code", async () => {
     peer.handle((_req, res) =>
-      json(res, 400, openaiError("This model's maximum context length is 128000 tokens. However, your messages resulted in 200022 tokens. Please reduce the length of the messages.", "invalid_request_error", "context_length_exceeded", "messages")),
+      json(
+        res,
+        400,
+        openaiError(
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 200022 tokens. Please reduce the length of the messages.",
+          "invalid_request_error",
+          "context_length_exceeded",
+          "messages",
+        ),
+      ),
     );
     expect(await failure()).toMatchObject({ type: "context_length", status: 400, retriable: false });
 
     peer.handle((_req, res) =>
-      json(res, 400, openaiError("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "invalid_request_error", "unsupported_parameter", "max_tokens")),
+      json(
+        res,
+        400,
+        openaiError("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "invalid_request_error", "unsupported_parameter", "max_tokens"),
+      ),
     );
     expect(await failure()).toMatchObject({ type: "bad_request", code: "unsupported_parameter", retriable: false });
 

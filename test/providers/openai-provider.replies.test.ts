@@ -28,7 +28,14 @@ beforeEach(() => {
 describe("legacy function_call replies", () => {
   it("carries the call and its arguments, with finish_reason function_call", async () => {
     peer.handle((_req, res) =>
-      json(res, 200, chatCompletion({ choices: [{ index: 0, message: { role: "assistant", content: null, function_call: weatherCall, refusal: null }, logprobs: null, finish_reason: "function_call" }], usage: USAGE })),
+      json(
+        res,
+        200,
+        chatCompletion({
+          choices: [{ index: 0, message: { role: "assistant", content: null, function_call: weatherCall, refusal: null }, logprobs: null, finish_reason: "function_call" }],
+          usage: USAGE,
+        }),
+      ),
     );
     const r = await provider.generate(request({ extra: { functions: [{ name: "get_current_weather", parameters: { type: "object" } }] } }), opts());
     expect(r.text).toBe("");
@@ -37,7 +44,12 @@ describe("legacy function_call replies", () => {
   });
 
   it("carries each choice's function_call when there are several", async () => {
-    const choice = (index: number) => ({ index, message: { role: "assistant", content: null, function_call: { ...weatherCall, arguments: `{"city":"Paris","n":${index}}` } }, logprobs: null, finish_reason: "function_call" });
+    const choice = (index: number) => ({
+      index,
+      message: { role: "assistant", content: null, function_call: { ...weatherCall, arguments: `{"city":"Paris","n":${index}}` } },
+      logprobs: null,
+      finish_reason: "function_call",
+    });
     peer.handle((_req, res) => json(res, 200, chatCompletion({ choices: [choice(0), choice(1)], usage: USAGE })));
     const r = await provider.generate(request({ params: { n: 2 } }), opts());
     expect(r.details!.function_call!.arguments).toBe('{"city":"Paris","n":0}');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerFailure } from "./failure.js";
-import { ProviderError } from "../../src/errors.js";
+import type { ProviderError } from "../../src/errors.js";
 import { OllamaProvider } from "../../src/providers/ollama/ollama-provider.js";
 import { OpenAIProvider } from "../../src/providers/openai/openai-provider.js";
 import { DEFAULT_MODELS, startSimulator, type SimulatorHandle } from "../../src/simulator/index.js";

@@ -54,9 +54,7 @@ describe("a provider kind registered from outside llmbatch", () => {
       { id: "b", text: "Support answered within minutes and fixed my login." },
       { id: "c", text: "The refund took three weeks to show up." },
     ];
-    const results = await collect(
-      runPipeline(pipeline, records, { connections: { [TINY]: { baseUrl: home.openaiBaseUrl, apiKey: "sk-tiny-home" }, edge: { apiKey: "sk-tiny-edge" } } }),
-    );
+    const results = await collect(runPipeline(pipeline, records, { connections: { [TINY]: { baseUrl: home.openaiBaseUrl, apiKey: "sk-tiny-home" }, edge: { apiKey: "sk-tiny-edge" } } }));
 
     expect(results.map((r) => [r.id, r.ok, r.error?.message])).toEqual([
       ["a", true, undefined],

@@ -25,7 +25,12 @@ interface Seen {
   maxInFlight: number;
 }
 
-async function observe(server: SimulatorOptions, model: string, connect: (sim: { openaiBaseUrl: string; ollamaHost: string }) => Connections, run: (model: string, connections: Connections) => Promise<GenerationResult[]>): Promise<Seen> {
+async function observe(
+  server: SimulatorOptions,
+  model: string,
+  connect: (sim: { openaiBaseUrl: string; ollamaHost: string }) => Connections,
+  run: (model: string, connections: Connections) => Promise<GenerationResult[]>,
+): Promise<Seen> {
   const sim = await startSimulator({ quiet: true, latencyMs: [20, 30], ...server });
   try {
     const results = await run(model, connect(sim));
@@ -38,7 +43,13 @@ async function observe(server: SimulatorOptions, model: string, connect: (sim: {
 
 // The ids the service gives its calls (`req-1`, …), so both runs' results can be compared line by line.
 const viaEngine = (model: string, connections: Connections) =>
-  collect(runPipeline({ ...defaultPipeline(), model }, prompts.map((prompt, i) => ({ id: `req-${i + 1}`, prompt })), { connections, concurrency: CONCURRENCY }));
+  collect(
+    runPipeline(
+      { ...defaultPipeline(), model },
+      prompts.map((prompt, i) => ({ id: `req-${i + 1}`, prompt })),
+      { connections, concurrency: CONCURRENCY },
+    ),
+  );
 
 async function viaService(model: string, connections: Connections): Promise<GenerationResult[]> {
   const service = new Answers({ model, connections, concurrency: CONCURRENCY });

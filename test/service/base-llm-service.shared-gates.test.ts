@@ -29,7 +29,13 @@ async function sideBySide(limits: { quotas: Quotas } | { rpm: number }): Promise
   const pipeline = { ...defaultPipeline(), model: "gpt-4o-mini", params: { max_tokens: 30 } };
   const [served, piped] = await Promise.all([
     Promise.all(questions("service").map((q) => service.draft(q))),
-    collect(runPipeline(pipeline, questions("batch").map((prompt) => ({ prompt })), { connections, concurrency: 32, maxRetries: 0, ...limits })),
+    collect(
+      runPipeline(
+        pipeline,
+        questions("batch").map((prompt) => ({ prompt })),
+        { connections, concurrency: 32, maxRetries: 0, ...limits },
+      ),
+    ),
   ]);
   await service.close();
   return { service, results: [...served, ...piped] };

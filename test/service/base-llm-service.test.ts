@@ -48,7 +48,10 @@ describe("BaseLLMService", () => {
     const r = await s.ask({ system: "be brief", prompt: "literal {{braces}}", params: { max_tokens: 9 } });
     expect(r.output).toBe("echo literal {{braces}}");
     const sent: LlmRequest = s.fake.requests[0]!;
-    expect(sent.messages).toEqual([{ role: "system", content: "be brief" }, { role: "user", content: "literal {{braces}}" }]);
+    expect(sent.messages).toEqual([
+      { role: "system", content: "be brief" },
+      { role: "user", content: "literal {{braces}}" },
+    ]);
     expect(sent.params).toEqual({ temperature: 0.2, max_tokens: 9 });
     expect(sent.model).toBe("gpt-4o-mini");
   });

@@ -94,7 +94,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("the packed package", () => {
   it("packs no tests or sources beyond its data files", () => {
     expect(packed.filter((p) => p.startsWith("test/") || (p.startsWith("src/") && !p.endsWith(".json")))).toEqual([]);
-    expect(packed).toEqual(expect.arrayContaining(["package.json", "bin/llmbatch.js", "dist/index.js", "dist/index.d.ts", "dist/simulator/index.js", "dist/simulator/index.d.ts", "dist/testing.js", "dist/testing.d.ts"]));
+    expect(packed).toEqual(
+      expect.arrayContaining(["package.json", "bin/llmbatch.js", "dist/index.js", "dist/index.d.ts", "dist/simulator/index.js", "dist/simulator/index.d.ts", "dist/testing.js", "dist/testing.d.ts"]),
+    );
   });
 
   it("imports each entry point as ESM, exporting exactly the stable surface, and each works from the package alone", async () => {

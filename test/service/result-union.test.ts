@@ -36,7 +36,12 @@ describe("GenerationResult as a union on ok", () => {
     const provider = new FakeProvider((prompt) => (prompt.includes("bad") ? Promise.reject(new ProviderError({ type: "bad_request", message: "refused", status: 400 })) : reply(`echo ${prompt}`)));
     const pipeline = parsePipeline(yaml("name: t", "steps:", "  - {id: g, method: generate, prompt: '{{text}}'}"), "t.yaml");
     const engine = new GenerationEngine({ pipeline, provider: () => provider, prices: loadPriceTable(), retryTiming: { baseMs: 1, maxMs: 2 }, ordered: true });
-    const results = await collect(engine.run([{ id: "a", line: 1, vars: { text: "good" } }, { id: "b", line: 2, vars: { text: "bad" } }]));
+    const results = await collect(
+      engine.run([
+        { id: "a", line: 1, vars: { text: "good" } },
+        { id: "b", line: 2, vars: { text: "bad" } },
+      ]),
+    );
     expect(results.map(errorType)).toEqual([undefined, "bad_request"]);
     expect(results.map((r) => r.steps.map(stepError))).toEqual([[undefined], [expect.stringContaining("refused")]]);
     expect(results[0]).toMatchObject({ ok: true, output: "echo good" });

@@ -6,7 +6,8 @@
 import { countTokens as cl100k } from "gpt-tokenizer/encoding/cl100k_base";
 import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base";
 import { Ollama } from "ollama";
-import OpenAI, { APIError } from "openai";
+import type OpenAI from "openai";
+import { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODELS, type SimulatorHandle, startSimulator } from "../../src/simulator/index.js";
 import { openaiFixture, postJson, RATE_LIMIT_HEADERS } from "./helpers.js";
@@ -119,7 +120,15 @@ describe("POST /v1/embeddings with the openai client", () => {
     expect(extra.error).toMatchObject({ message: "Unrecognized request argument supplied: temperature" });
     // And the other way round: an embeddings model on the chat route.
     const notChat = await apiError(client.chat.completions.create({ model: "text-embedding-3-small", messages: [{ role: "user", content: TEXT }] }));
-    expect([notChat.status, notChat.error]).toEqual([404, { message: "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?", type: "invalid_request_error", param: "model", code: null }]);
+    expect([notChat.status, notChat.error]).toEqual([
+      404,
+      {
+        message: "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?",
+        type: "invalid_request_error",
+        param: "model",
+        code: null,
+      },
+    ]);
   });
 
   it("obeys the same test directives as chat, read from the input", async () => {

@@ -74,7 +74,12 @@ describe("random faults", () => {
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 30; i++) {
-          statuses.push(await client.chat.completions.create(REQUEST).then(() => 200, (e: APIError) => e.status ?? 0));
+          statuses.push(
+            await client.chat.completions.create(REQUEST).then(
+              () => 200,
+              (e: APIError) => e.status ?? 0,
+            ),
+          );
         }
         return statuses;
       } finally {

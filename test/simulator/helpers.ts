@@ -9,7 +9,11 @@ export async function openaiFixture(options: SimulatorOptions = {}): Promise<{ s
 }
 
 /** Raw POST for wire details the SDK hides. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{
   status: number;
   headers: Headers;
   json: unknown;
@@ -41,7 +45,7 @@ export const RATE_LIMIT_HEADERS = [
 
 /** Accepts what a client's Go-duration parser must accept; returns ms. */
 export function parseGoDuration(text: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
   const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
   let total = 0;
   let consumed = 0;

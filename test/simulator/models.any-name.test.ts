@@ -46,11 +46,28 @@ describe("the simulator serves any model name unless told which", () => {
     const sim = await startSimulator({ quiet: true });
     try {
       const dir = tempDir();
-      const line = (id: string, text: string) => ({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "gpt-3.5-turbo-0125", messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: text }], max_tokens: 100 } });
+      const line = (id: string, text: string) => ({
+        custom_id: id,
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: {
+          model: "gpt-3.5-turbo-0125",
+          messages: [
+            { role: "system", content: "You are a helpful assistant." },
+            { role: "user", content: text },
+          ],
+          max_tokens: 100,
+        },
+      });
       const input = writeTemp(dir, "batchinput.jsonl", jsonl([line("request-1", "Hello world!"), line("request-2", "Tell me a joke.")]));
       const r = await runCli(["run", input, "--no-progress"], { env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: sim.openaiBaseUrl } });
       const lines = jsonLines(r.stdout);
-      expect(lines.map((l) => [l.id, l.ok, l.model])).toEqual(expect.arrayContaining([["request-1", true, "gpt-3.5-turbo-0125"], ["request-2", true, "gpt-3.5-turbo-0125"]]));
+      expect(lines.map((l) => [l.id, l.ok, l.model])).toEqual(
+        expect.arrayContaining([
+          ["request-1", true, "gpt-3.5-turbo-0125"],
+          ["request-2", true, "gpt-3.5-turbo-0125"],
+        ]),
+      );
       expect(lines.every((l) => l.cost_usd === null)).toBe(true);
       expect(r.stderr).toContain('no price known for model "gpt-3.5-turbo-0125"');
       expect(r.code).toBe(0);

@@ -55,7 +55,10 @@ describe("Ollama native API with the ollama client", () => {
   it("streams NDJSON by default on the wire, as the server defaults stream to true", async () => {
     const raw = await fetch(`${sim.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: "mistral", messages: USER }) });
     expect(raw.headers.get("content-type")).toBe("application/x-ndjson");
-    const lines = (await raw.text()).trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await raw.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(0, -1).every((line) => line["done"] === false)).toBe(true);
     expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop", eval_count: expect.any(Number) });
@@ -100,9 +103,7 @@ describe("Ollama native API with the ollama client", () => {
     const error = responseError(await ollama.chat({ model: "llama3.2", messages }).catch((e: unknown) => e));
     expect(error.status_code).toBe(500);
     await expect(ollama.chat({ model: "llama3.2", messages })).resolves.toMatchObject({ done: true });
-    const busy = responseError(
-      await ollama.chat({ model: "llama3.2", messages: [{ role: "user", content: "[[sim:fail:1:503]]" }] }).catch((e: unknown) => e),
-    );
+    const busy = responseError(await ollama.chat({ model: "llama3.2", messages: [{ role: "user", content: "[[sim:fail:1:503]]" }] }).catch((e: unknown) => e));
     expect(busy).toMatchObject({ status_code: 503, error: "server busy, please try again.  maximum pending requests exceeded" });
   });
 

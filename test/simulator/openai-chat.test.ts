@@ -155,9 +155,7 @@ describe("authentication", () => {
       const error = await wrong.chat.completions.create({ model: "gpt-4o-mini", messages: HELLO }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect(error).toMatchObject({ status: 401, code: "invalid_api_key", type: "invalid_request_error", param: null });
-      expect((error as AuthenticationError).message).toBe(
-        "401 Incorrect API key provided: sk-abc***xyz. You can find your API key at https://platform.openai.com/account/api-keys.",
-      );
+      expect((error as AuthenticationError).message).toBe("401 Incorrect API key provided: sk-abc***xyz. You can find your API key at https://platform.openai.com/account/api-keys.");
       const missing = await fetch(`${sim.openaiBaseUrl}/models`);
       expect(missing.status).toBe(401);
       expect(missing.headers.get("x-ratelimit-remaining-requests")).not.toBeNull();

@@ -1,12 +1,4 @@
-import {
-  APIConnectionError,
-  APIError,
-  APIConnectionTimeoutError,
-  BadRequestError,
-  InternalServerError,
-  PermissionDeniedError,
-  RateLimitError,
-} from "openai";
+import { APIConnectionError, APIError, APIConnectionTimeoutError, BadRequestError, InternalServerError, PermissionDeniedError, RateLimitError } from "openai";
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatorHandle } from "../../src/simulator/index.js";
@@ -86,9 +78,7 @@ describe("[[sim:…]] directives on the OpenAI route", () => {
       const error = await failure(ask(client, content));
       expect(error).toBeInstanceOf(InternalServerError);
       expect(error).toMatchObject({ status: 500, type: "server_error", code: null });
-      expect((error as InternalServerError).message).toBe(
-        "500 The server had an error while processing your request. Sorry about that!",
-      );
+      expect((error as InternalServerError).message).toBe("500 The server had an error while processing your request. Sorry about that!");
     }
     await expect(ask(client, content)).resolves.toMatchObject({ object: "chat.completion" });
   });
@@ -110,12 +100,7 @@ describe("[[sim:…]] directives on the OpenAI route", () => {
     expect(truncated).toBeInstanceOf(Error);
     expect(truncated).not.toBeInstanceOf(APIError);
 
-    const hang = await failure(
-      client.chat.completions.create(
-        { model: "gpt-4o-mini", messages: [{ role: "user", content: "wait forever [[sim:fail:1:hang]]" }] },
-        { timeout: 100 },
-      ),
-    );
+    const hang = await failure(client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "wait forever [[sim:fail:1:hang]]" }] }, { timeout: 100 }));
     expect(hang).toBeInstanceOf(APIConnectionTimeoutError);
     expect(sim.stats().faults).toMatchObject({ overloaded503: 1, reset: 1, truncated: 1, hang: 1 });
   });

@@ -20,9 +20,9 @@ describe("RPM limit", () => {
       expect(limited.status).toBe(429);
       const error = (limited.json as { error: { message: string; type: string; param: null; code: string } }).error;
       expect(error).toMatchObject({ type: "requests", param: null, code: "rate_limit_exceeded" });
-      const match = new RegExp(
-        `^Rate limit reached for gpt-4o-mini in organization org-simulator on requests per min \\(RPM\\): Limit 30, Used (\\d+), Requested 1\\. ${TRY_AGAIN}$`,
-      ).exec(error.message);
+      const match = new RegExp(`^Rate limit reached for gpt-4o-mini in organization org-simulator on requests per min \\(RPM\\): Limit 30, Used (\\d+), Requested 1\\. ${TRY_AGAIN}$`).exec(
+        error.message,
+      );
       expect(match, error.message).not.toBeNull();
       const waitMs = parseGoDuration(match?.[2] ?? "");
       expect(waitMs).toBeGreaterThan(0);
@@ -60,16 +60,12 @@ describe("TPM limit", () => {
     // 1200 TPM over 5-second slices = a bucket of 100 tokens refilling 20 per second.
     const { sim, client } = await openaiFixture({ tpm: 1200, burstSeconds: 5 });
     try {
-      const { response } = await client.chat.completions
-        .create({ model: "gpt-4o", messages: MESSAGES, max_completion_tokens: 60 })
-        .withResponse();
+      const { response } = await client.chat.completions.create({ model: "gpt-4o", messages: MESSAGES, max_completion_tokens: 60 }).withResponse();
       // "Hello!" alone is 9 prompt tokens: 69 charged, so 1200 - 69 remain on the minute scale.
       const remaining = Number(response.headers.get("x-ratelimit-remaining-tokens"));
       expect(remaining).toBeGreaterThanOrEqual(1131); // plus whatever refilled meanwhile
       expect(remaining).toBeLessThan(1200 - 60);
-      const error = await client.chat.completions
-        .create({ model: "gpt-4o", messages: MESSAGES, max_completion_tokens: 60 })
-        .catch((e: unknown) => e);
+      const error = await client.chat.completions.create({ model: "gpt-4o", messages: MESSAGES, max_completion_tokens: 60 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitError);
       expect(error).toMatchObject({ type: "tokens", code: "rate_limit_exceeded" });
       expect((error as RateLimitError).message).toMatch(
@@ -91,9 +87,7 @@ describe("TPM limit", () => {
           "The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.",
       );
       expect((error as RateLimitError).headers?.get("x-ratelimit-remaining-tokens")).toBe("1000");
-      await expect(
-        client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES, max_completion_tokens: 5 }),
-      ).resolves.toBeDefined();
+      await expect(client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES, max_completion_tokens: 5 })).resolves.toBeDefined();
     } finally {
       await sim.close();
     }

@@ -93,7 +93,7 @@ describe.each(["o200k_base", "cl100k_base"] as const)("bpe %s", (name) => {
       Array.from({ length: 600 }, () => "etaoinshrdlu"[Math.floor(next() * 12)]).join(""),
       Array.from({ length: 300 }, () => "éçñøå"[Math.floor(next() * 5)]).join(""),
       Array.from({ length: 250 }, () => "日本語中文"[Math.floor(next() * 5)]).join(""),
-      " ".repeat(500) + "x",
+      `${" ".repeat(500)}x`,
     ];
     for (const text of texts) {
       expect(ours.encode(text), text.slice(0, 40)).toEqual(ref.encode(text, PLAIN));

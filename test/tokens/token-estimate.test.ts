@@ -1,12 +1,5 @@
 import { describe, it, expect } from "vitest";
-import {
-  DEFAULT_OUTPUT_TOKENS,
-  encodingForModel,
-  estimatePromptTokens,
-  estimateRequestTokens,
-  IMAGE_PART_TOKENS,
-  LOW_DETAIL_IMAGE_TOKENS,
-} from "../../src/tokens/token-estimate.js";
+import { DEFAULT_OUTPUT_TOKENS, encodingForModel, estimatePromptTokens, estimateRequestTokens, IMAGE_PART_TOKENS, LOW_DETAIL_IMAGE_TOKENS } from "../../src/tokens/token-estimate.js";
 import type { ChatMessage } from "../../src/types.js";
 
 const HELLO: ChatMessage[] = [
@@ -60,10 +53,19 @@ describe("token estimate", () => {
 
 describe("token estimate: content parts, tools and n", () => {
   it("counts text parts as their text and images at the documented rough figure", () => {
-    const asText = estimatePromptTokens("gpt-4o", [{ role: "user", content: "Hello!" }, { role: "user", content: " How are you?" }]);
+    const asText = estimatePromptTokens("gpt-4o", [
+      { role: "user", content: "Hello!" },
+      { role: "user", content: " How are you?" },
+    ]);
     const asParts = estimatePromptTokens("gpt-4o", [
       { role: "user", content: [{ type: "text", text: "Hello!" }] },
-      { role: "user", content: [{ type: "text", text: " How are you?" }, { type: "input_audio", input_audio: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: " How are you?" },
+          { type: "input_audio", input_audio: {} },
+        ],
+      },
     ]);
     expect(asParts).toBe(asText);
     const image = (detail?: string): ChatMessage[] => [{ role: "user", content: [{ type: "image_url", image_url: detail ? { url: "u", detail } : { url: "u" } }] }];

@@ -68,7 +68,11 @@ function compileOp(op: ConvertOp): Apply {
         const key = typeof v === "string" ? v : JSON.stringify(v);
         if (Object.hasOwn(op.map, key)) return op.map[key];
         if ("default" in op) return op.default;
-        throw new OpError(`map has no entry for ${preview(v)}; expected one of: ${Object.keys(op.map).map((k) => JSON.stringify(k)).join(", ")}`);
+        throw new OpError(
+          `map has no entry for ${preview(v)}; expected one of: ${Object.keys(op.map)
+            .map((k) => JSON.stringify(k))
+            .join(", ")}`,
+        );
       });
   }
 }

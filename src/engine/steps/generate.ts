@@ -6,7 +6,19 @@
 import type { GenerateStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
 import { roundUsd } from "../../cost/prices.js";
-import { addBackoff, addUsage, emptyBackoff, emptyUsage, type ChatMessage, type InputRecord, type LlmParams, type LlmRequest, type ProviderName, type ResultError, type StepResult } from "../../types.js";
+import {
+  addBackoff,
+  addUsage,
+  emptyBackoff,
+  emptyUsage,
+  type ChatMessage,
+  type InputRecord,
+  type LlmParams,
+  type LlmRequest,
+  type ProviderName,
+  type ResultError,
+  type StepResult,
+} from "../../types.js";
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplatePlaceholder } from "../../lang/template.js";
 import { runOwnEmbedding } from "./embed.js";
 import { structuredOutput, type StructuredOutput } from "./structured-output.js";

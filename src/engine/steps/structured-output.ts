@@ -31,7 +31,6 @@ export function structuredOutput(stepId: string, schema: Record<string, unknown>
       const r = validate(value);
       return r.ok ? { ok: true, value } : { ok: false, code: "schema_mismatch", problem: `does not match the schema: ${r.errors.join("; ")}` };
     },
-    repairPrompt: (problem) =>
-      `Your previous reply ${problem}. Reply again with only a JSON value that matches the requested JSON Schema, with no other text.`,
+    repairPrompt: (problem) => `Your previous reply ${problem}. Reply again with only a JSON value that matches the requested JSON Schema, with no other text.`,
   };
 }

@@ -11,7 +11,18 @@
 import type { ChatResponse, EmbedResponse as OllamaEmbedResponse, Ollama } from "ollama";
 import { ProviderError } from "../../errors.js";
 import { lazyModule } from "../../lazy-module.js";
-import { embedInputCount, type EmbedRequest, type EmbedResponse, type LlmRequest, type LlmResponse, type Provider, type ProviderCallOptions, type QuotaScope, type ReplyDetails, type ToolCall } from "../../types.js";
+import {
+  embedInputCount,
+  type EmbedRequest,
+  type EmbedResponse,
+  type LlmRequest,
+  type LlmResponse,
+  type Provider,
+  type ProviderCallOptions,
+  type QuotaScope,
+  type ReplyDetails,
+  type ToolCall,
+} from "../../types.js";
 import { callSignal } from "../call-signal.js";
 import { toOllamaChat } from "./ollama-chat-request.js";
 import { toOllamaEmbed } from "./ollama-embed-request.js";

@@ -4,12 +4,7 @@
  * `APIError.generate`; STYLE "classify by type and status, never by message text").
  * The one exception, "Request too large", is documented at `isRequestTooLarge`.
  */
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from "openai";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { ProviderError, type ProviderErrorInit } from "../../errors.js";
 import type { RateLimitInfo } from "../../types.js";
 import { abortedError, cleanMessage, transportError } from "../call-errors.js";
@@ -120,8 +115,7 @@ function isRequestTooLarge(err: APIError, kind: string | undefined, rl: RateLimi
   if (kind === "requests") return false;
   const limit = rl.limitTokens;
   if (limit !== undefined && maxTokens !== undefined && maxTokens > limit) return true;
-  const tokenLimited =
-    kind === "tokens" || kind === "tokens_usage_based" || (kind === undefined && rl.remainingRequests !== undefined && rl.remainingRequests > 0);
+  const tokenLimited = kind === "tokens" || kind === "tokens_usage_based" || (kind === undefined && rl.remainingRequests !== undefined && rl.remainingRequests > 0);
   if (tokenLimited && limit !== undefined && rl.remainingTokens !== undefined && rl.remainingTokens >= limit) return true;
   const inner = (err.error as { message?: unknown } | undefined)?.message;
   const text = typeof inner === "string" ? inner : "";

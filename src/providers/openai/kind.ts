@@ -13,8 +13,7 @@ import { isOpenAIHost, OPENAI_DEFAULT_BASE_URL, OpenAIProvider } from "./openai-
 import { parseRateLimitHeaders } from "../rate-limit-headers.js";
 import type { EndpointSettings, ProviderKind } from "../registry.js";
 
-export const MISSING_OPENAI_KEY =
-  "OPENAI_API_KEY is not set; export it (a server of your own at --base-url that checks no key needs none)";
+export const MISSING_OPENAI_KEY = "OPENAI_API_KEY is not set; export it (a server of your own at --base-url that checks no key needs none)";
 
 export const openaiKind: ProviderKind = {
   name: "openai",
@@ -26,7 +25,9 @@ export const openaiKind: ProviderKind = {
     const baseUrl = s.baseUrl ?? OPENAI_DEFAULT_BASE_URL;
     if (apiKey === undefined) {
       if (isOpenAIHost(baseUrl)) {
-        throw new UsageError(s.endpoint === "openai" ? MISSING_OPENAI_KEY : `endpoint "${s.endpoint}" is api.openai.com, which needs a key: name the environment variable that holds it with api_key_env`);
+        throw new UsageError(
+          s.endpoint === "openai" ? MISSING_OPENAI_KEY : `endpoint "${s.endpoint}" is api.openai.com, which needs a key: name the environment variable that holds it with api_key_env`,
+        );
       }
       // A named endpoint without api_key_env asked for no key on purpose; the default one may have lost it.
       if (s.endpoint === "openai") s.onWarning?.(`no OPENAI_API_KEY: sending no key to ${baseUrl}`);

@@ -7,7 +7,21 @@
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { ProviderError } from "../../errors.js";
-import type { EmbedRequest, EmbedResponse, FunctionCall, LlmParams, LlmRequest, LlmResponse, Provider, ProviderCallOptions, QuotaScope, ReplyChoice, ReplyDetails, ToolCall, Usage } from "../../types.js";
+import type {
+  EmbedRequest,
+  EmbedResponse,
+  FunctionCall,
+  LlmParams,
+  LlmRequest,
+  LlmResponse,
+  Provider,
+  ProviderCallOptions,
+  QuotaScope,
+  ReplyChoice,
+  ReplyDetails,
+  ToolCall,
+  Usage,
+} from "../../types.js";
 import { callSignal } from "../call-signal.js";
 import { createHttpFetch } from "../http-fetch.js";
 import { classifyOpenAIError } from "./classify-openai.js";
@@ -106,9 +120,7 @@ export class OpenAIProvider implements Provider {
     const body = this.#buildBody(request);
     const call = callSignal(options);
     try {
-      const { data, response } = await this.#client.chat.completions
-        .create(body, { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
-        .withResponse();
+      const { data, response } = await this.#client.chat.completions.create(body, { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 }).withResponse();
       const rateLimits = parseRateLimitHeaders((name) => response.headers.get(name));
       const parsed = parseCompletion(data, request);
       parsed.providerId ??= response.headers.get("x-request-id") ?? undefined;
@@ -129,9 +141,7 @@ export class OpenAIProvider implements Provider {
   async embed(request: EmbedRequest, options: ProviderCallOptions): Promise<EmbedResponse> {
     const call = callSignal(options);
     try {
-      const { data, response } = await this.#client.embeddings
-        .create(embeddingsBody(request), { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 })
-        .withResponse();
+      const { data, response } = await this.#client.embeddings.create(embeddingsBody(request), { signal: call.signal, timeout: clientTimeout(options.timeoutMs), maxRetries: 0 }).withResponse();
       const parsed: EmbedResponse = parseEmbeddings(data, request);
       const requestId = response.headers.get("x-request-id");
       if (requestId) parsed.providerId = requestId;
