@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { RUN_GATE_OPTIONS } from "./gate-options.js";
 import type { QuotaGauges, QuotaLimits, QuotaStore, TakeResult } from "./quota-store.js";
 import { RpmGate } from "./rpm-gate.js";
+import { ServerShadow } from "./server-shadow.js";
 import { TpmGate } from "./tpm-gate.js";
 
 interface Buckets {
@@ -21,6 +22,9 @@ interface Buckets {
    * grants. Meanwhile admission spends only what the bucket held; refill counts from the answer.
    */
   cold: { rpm: number; tpm: number; until: number } | undefined;
+  /** The server's buckets as its last answer showed them, less what was admitted since (see `ServerShadow`). */
+  rpmShadow: ServerShadow;
+  tpmShadow: ServerShadow;
 }
 
 /** The longest a fresh quota waits for its first answer before refill counts anyway: one enforcement slice. */
@@ -47,7 +51,8 @@ export class MemoryQuotaStore implements QuotaStore {
       const clock = this.#clock === undefined ? {} : { clock: this.#clock };
       const rpm = new RpmGate({ ...RUN_GATE_OPTIONS, ...clock, limit: limits.rpm });
       const tpm = new TpmGate({ ...RUN_GATE_OPTIONS, ...clock, limit: limits.tpm });
-      this.#quotas.set(key, { rpm, tpm, cold: { rpm: rpm.available, tpm: tpm.available, until: this.#now() + COLD_MS } });
+      const cold = { rpm: rpm.available, tpm: tpm.available, until: this.#now() + COLD_MS };
+      this.#quotas.set(key, { rpm, tpm, cold, rpmShadow: new ServerShadow(), tpmShadow: new ServerShadow() });
       return;
     }
     // Two steps on one model that tell it different limits: the lower one holds for both.
@@ -66,11 +71,14 @@ export class MemoryQuotaStore implements QuotaStore {
       // The first burst is spent: wait for the server's first answer (it wakes the queue), at most `COLD_MS`.
       return { taken: false, waitMs: Math.max(1, cold.until - this.#now()), blockedBy: cold.rpm < 1 ? "rpm" : "tpm" };
     }
-    const rpmWait = rpm.msUntilAdmissible(1);
-    const tpmWait = tpm.msUntilAdmissible(tokens);
+    const now = this.#now();
+    const rpmWait = Math.max(rpm.msUntilAdmissible(1), b.rpmShadow.msUntilAdmissible(1, rpm.capacity, rpm.ratePerMs, now));
+    const tpmWait = Math.max(tpm.msUntilAdmissible(tokens), b.tpmShadow.msUntilAdmissible(tokens, tpm.capacity, tpm.ratePerMs, now));
     if (rpmWait > 0 || tpmWait > 0) return { taken: false, waitMs: Math.max(rpmWait, tpmWait), blockedBy: rpmWait >= tpmWait ? "rpm" : "tpm" };
     rpm.charge(1);
     tpm.charge(tokens);
+    b.rpmShadow.charge(1);
+    b.tpmShadow.charge(tokens);
     if (cold) {
       cold.rpm -= 1;
       cold.tpm -= tokens;
@@ -82,6 +90,10 @@ export class MemoryQuotaStore implements QuotaStore {
     const b = this.#buckets(key);
     if (b.cold) this.#warm(b);
     b.tpm.charge(used === undefined ? -reserved : used - reserved);
+    if (used === undefined) {
+      b.rpmShadow.release(1);
+      b.tpmShadow.release(reserved);
+    }
   }
 
   /** Ends the cold phase: refill counted meanwhile is not granted; it counts from now. */
@@ -110,6 +122,9 @@ export class MemoryQuotaStore implements QuotaStore {
     if (b.cold) this.#warm(b);
     b.rpm.observe(info);
     b.tpm.observe(info);
+    const now = this.#now();
+    b.rpmShadow.observe(b.rpm.serverLevel(info), now);
+    b.tpmShadow.observe(b.tpm.serverLevel(info), now);
   }
 
   gauges(key: string): QuotaGauges {
