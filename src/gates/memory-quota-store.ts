@@ -72,6 +72,7 @@ export class MemoryQuotaStore implements QuotaStore {
       return { taken: false, waitMs: Math.max(1, cold.until - this.#now()), blockedBy: cold.rpm < 1 ? "rpm" : "tpm" };
     }
     const now = this.#now();
+    this.#followShadows(b, now);
     const rpmWait = Math.max(rpm.msUntilAdmissible(1), b.rpmShadow.msUntilAdmissible(1, rpm.capacity, rpm.ratePerMs, now));
     const tpmWait = Math.max(tpm.msUntilAdmissible(tokens), b.tpmShadow.msUntilAdmissible(tokens, tpm.capacity, tpm.ratePerMs, now));
     if (rpmWait > 0 || tpmWait > 0) return { taken: false, waitMs: Math.max(rpmWait, tpmWait), blockedBy: rpmWait >= tpmWait ? "rpm" : "tpm" };
@@ -93,6 +94,16 @@ export class MemoryQuotaStore implements QuotaStore {
     if (used === undefined) {
       b.rpmShadow.release(1);
       b.tpmShadow.release(reserved);
+    }
+  }
+
+  /** Lowers each gate to what the server's bucket holds once the requests since its last answer arrive. */
+  #followShadows(b: Buckets, now: number): void {
+    for (const [gate, shadow] of [[b.rpm, b.rpmShadow], [b.tpm, b.tpmShadow]] as const) {
+      const room = shadow.room(gate.capacity, gate.ratePerMs, now);
+      if (room === undefined) continue;
+      const excess = gate.available - room;
+      if (excess > 0) gate.charge(excess);
     }
   }
 
@@ -120,9 +131,12 @@ export class MemoryQuotaStore implements QuotaStore {
   observe(key: string, info: RateLimitInfo): void {
     const b = this.#buckets(key);
     if (b.cold) this.#warm(b);
+    const now = this.#now();
+    // Before the answer's headers replace the shadow: they were computed before the requests
+    // still in front of the server were charged, so what the server wasted must be dropped first.
+    this.#followShadows(b, now);
     b.rpm.observe(info);
     b.tpm.observe(info);
-    const now = this.#now();
     b.rpmShadow.observe(b.rpm.serverLevel(info), now);
     b.tpmShadow.observe(b.tpm.serverLevel(info), now);
   }

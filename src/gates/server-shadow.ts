@@ -12,7 +12,7 @@
  * So each answer's headers (the server's level then) start a shadow of the server's bucket: it
  * refills at the limit up to the capacity, as the server's does, and the requests admitted since
  * that answer count against it as if none had arrived. A request is admitted only when the shadow
- * also holds it. While answers keep coming the shadow stays above the gate's own level (the
+ * also holds it, and the gate's level never stays above what the shadow holds (see `room`). While answers keep coming the shadow stays above the gate's own level (the
  * server's bucket runs the transit margin and more above ours), so it costs nothing of the
  * sustained rate; it binds only after a silence long enough for the server's bucket to fill up.
  *
@@ -54,6 +54,18 @@ export class ServerShadow {
     // the queue) or the end of the silence window helps.
     if (capacity < need) return Math.max(1, Math.ceil(expiry));
     return Math.max(1, Math.min(Math.ceil(expiry), Math.ceil((need - held) / ratePerMs - 1e-6)));
+  }
+
+  /**
+   * What the server's bucket holds for new requests now, once the ones admitted since its last
+   * answer arrive (undefined when the shadow is not in force). The gate's own level is lowered to
+   * it: the refill the server wasted while it could not see them is gone for good, and a gate
+   * that kept it would spend it in one burst as soon as an answer (whose headers were computed
+   * before those requests were charged) lifted the shadow.
+   */
+  room(capacity: number, ratePerMs: number, now: number): number | undefined {
+    if (!this.#active(now) || !(ratePerMs > 0) || !Number.isFinite(capacity)) return undefined;
+    return Math.min(capacity, (this.#level as number) + (now - this.#at) * ratePerMs) - this.#unconfirmed;
   }
 
   /** Counts an admitted request against the shadow. */

@@ -41,21 +41,30 @@ function start(): Sim {
   return { clock, store, server, inTransit: 0, refused: 0, admitted: 0, replies: [], stalled: false };
 }
 
-/** The server takes in what is waiting in front of it (while it runs) and answers what is due. */
+/**
+ * The server answers what is due, then takes in what waits in front of it (while it runs), the
+ * order the simulator's event loop has on resuming: timers (the replies, their headers computed
+ * now, before the backlog is charged), then the requests that arrived. The client reads the
+ * replies after that.
+ */
 function serve(s: Sim): void {
   if (s.stalled) return;
+  const now = s.clock.now();
+  const answered = [];
+  while (s.replies.length > 0 && (s.replies[0] as number) <= now) {
+    s.replies.shift();
+    answered.push(headers(s.server));
+  }
   for (; s.inTransit > 0; s.inTransit--) {
     if (s.server.canTake(COST)) {
       s.server.take(COST);
-      s.replies.push(s.clock.now() + LATENCY_MS);
+      s.replies.push(now + LATENCY_MS);
     } else s.refused++;
   }
-  const now = s.clock.now();
-  while (s.replies.length > 0 && (s.replies[0] as number) <= now) {
-    s.replies.shift();
-    // Each reply settles at what it reserved and carries the server's headers.
+  for (const info of answered) {
+    // Each reply settles at what it reserved, then its headers are read.
     s.store.settle("q", COST, COST);
-    s.store.observe("q", headers(s.server));
+    s.store.observe("q", info);
   }
 }
 
