@@ -38,6 +38,17 @@ export abstract class BucketGate {
     this.bucket.observeRemaining(remaining, limit);
   }
 
+  /** The server's level these headers report, in this bucket's terms (see `PacedBucket.serverLevel`). */
+  serverLevel(info: RateLimitInfo): number | undefined {
+    const [remaining, limit] = this.#headers(info);
+    return this.bucket.serverLevel(remaining, limit);
+  }
+
+  /** Units refilled per millisecond at the limit in force (0 when unlimited). */
+  get ratePerMs(): number {
+    return this.bucket.ratePerMs;
+  }
+
   /**
    * Milliseconds until `cost` fits, ignoring this gate's own queue (0 = now, a pause counts).
    * With `charge`, what a quota store uses to take from an RPM and a TPM gate atomically.

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { RUN_GATE_OPTIONS } from "./gate-options.js";
 import type { QuotaGauges, QuotaLimits, QuotaStore, TakeResult } from "./quota-store.js";
 import { RpmGate } from "./rpm-gate.js";
+import { ServerShadow } from "./server-shadow.js";
 import { TpmGate } from "./tpm-gate.js";
 
 interface Buckets {
@@ -21,6 +22,9 @@ interface Buckets {
    * grants. Meanwhile admission spends only what the bucket held; refill counts from the answer.
    */
   cold: { rpm: number; tpm: number; until: number } | undefined;
+  /** The server's buckets as its last answer showed them, less what was admitted since (see `ServerShadow`). */
+  rpmShadow: ServerShadow;
+  tpmShadow: ServerShadow;
 }
 
 /** The longest a fresh quota waits for its first answer before refill counts anyway: one enforcement slice. */
@@ -47,7 +51,8 @@ export class MemoryQuotaStore implements QuotaStore {
       const clock = this.#clock === undefined ? {} : { clock: this.#clock };
       const rpm = new RpmGate({ ...RUN_GATE_OPTIONS, ...clock, limit: limits.rpm });
       const tpm = new TpmGate({ ...RUN_GATE_OPTIONS, ...clock, limit: limits.tpm });
-      this.#quotas.set(key, { rpm, tpm, cold: { rpm: rpm.available, tpm: tpm.available, until: this.#now() + COLD_MS } });
+      const cold = { rpm: rpm.available, tpm: tpm.available, until: this.#now() + COLD_MS };
+      this.#quotas.set(key, { rpm, tpm, cold, rpmShadow: new ServerShadow(), tpmShadow: new ServerShadow() });
       return;
     }
     // Two steps on one model that tell it different limits: the lower one holds for both.
@@ -66,11 +71,15 @@ export class MemoryQuotaStore implements QuotaStore {
       // The first burst is spent: wait for the server's first answer (it wakes the queue), at most `COLD_MS`.
       return { taken: false, waitMs: Math.max(1, cold.until - this.#now()), blockedBy: cold.rpm < 1 ? "rpm" : "tpm" };
     }
-    const rpmWait = rpm.msUntilAdmissible(1);
-    const tpmWait = tpm.msUntilAdmissible(tokens);
+    const now = this.#now();
+    this.#followShadows(b, now);
+    const rpmWait = Math.max(rpm.msUntilAdmissible(1), b.rpmShadow.msUntilAdmissible(1, rpm.capacity, rpm.ratePerMs, now));
+    const tpmWait = Math.max(tpm.msUntilAdmissible(tokens), b.tpmShadow.msUntilAdmissible(tokens, tpm.capacity, tpm.ratePerMs, now));
     if (rpmWait > 0 || tpmWait > 0) return { taken: false, waitMs: Math.max(rpmWait, tpmWait), blockedBy: rpmWait >= tpmWait ? "rpm" : "tpm" };
     rpm.charge(1);
     tpm.charge(tokens);
+    b.rpmShadow.charge(1);
+    b.tpmShadow.charge(tokens);
     if (cold) {
       cold.rpm -= 1;
       cold.tpm -= tokens;
@@ -82,6 +91,16 @@ export class MemoryQuotaStore implements QuotaStore {
     const b = this.#buckets(key);
     if (b.cold) this.#warm(b);
     b.tpm.charge(used === undefined ? -reserved : used - reserved);
+    if (used === undefined) {
+      b.rpmShadow.release(1);
+      b.tpmShadow.release(reserved);
+    }
+  }
+
+  /** Lowers each gate to what the server's bucket holds once the requests since its last answer arrive. */
+  #followShadows(b: Buckets, now: number): void {
+    followShadow(b.rpm, b.rpmShadow, now);
+    followShadow(b.tpm, b.tpmShadow, now);
   }
 
   /** Ends the cold phase: refill counted meanwhile is not granted; it counts from now. */
@@ -111,8 +130,14 @@ export class MemoryQuotaStore implements QuotaStore {
   observe(key: string, info: RateLimitInfo): void {
     const b = this.#buckets(key);
     if (b.cold) this.#warm(b);
+    const now = this.#now();
+    // Before the answer's headers replace the shadow: they were computed before the requests
+    // still in front of the server were charged, so what the server wasted must be dropped first.
+    this.#followShadows(b, now);
     b.rpm.observe(info);
     b.tpm.observe(info);
+    b.rpmShadow.observe(b.rpm.serverLevel(info), now);
+    b.tpmShadow.observe(b.tpm.serverLevel(info), now);
   }
 
   gauges(key: string): QuotaGauges {
@@ -128,6 +153,14 @@ export class MemoryQuotaStore implements QuotaStore {
     }
     return b;
   }
+}
+
+/** On the hot path of every take: no allocation. */
+function followShadow(gate: RpmGate | TpmGate, shadow: ServerShadow, now: number): void {
+  const room = shadow.room(gate.capacity, gate.ratePerMs, now);
+  if (room === undefined) return;
+  const excess = gate.available - room;
+  if (excess > 0) gate.charge(excess);
 }
 
 function tighten(gate: RpmGate | TpmGate, limit: number | undefined): void {

@@ -222,11 +222,25 @@ export class PacedBucket {
       const c = this.#configured;
       this.#apply(c === undefined ? reportedLimit : Math.min(c, reportedLimit));
     }
-    if (this.#limit === undefined || remaining === undefined || !Number.isFinite(remaining)) return;
-    const shortfall = Math.max(0, reportedLimit - remaining - 1);
-    const serverLevel = this.capacity - shortfall;
+    const serverLevel = this.serverLevel(remaining, reportedLimit);
+    if (serverLevel === undefined) return;
     this.#refill(this.#clock.now());
     if (serverLevel < this.#level) this.#level = serverLevel;
+  }
+
+  /**
+   * The server's level in this bucket's terms (`capacity` less the server's shortfall from full),
+   * as `observeRemaining` reads it; undefined without a limit in force or without both headers.
+   */
+  serverLevel(remaining: number | undefined, reportedLimit: number | undefined): number | undefined {
+    if (this.#limit === undefined || remaining === undefined || !Number.isFinite(remaining)) return undefined;
+    if (reportedLimit === undefined || !(Number.isFinite(reportedLimit) && reportedLimit > 0)) return undefined;
+    return this.capacity - Math.max(0, reportedLimit - remaining - 1);
+  }
+
+  /** Units refilled per millisecond at the limit in force (0 when unlimited). */
+  get ratePerMs(): number {
+    return this.#ratePerMs();
   }
 
   #ratePerMs(): number {
