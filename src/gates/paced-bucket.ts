@@ -15,6 +15,7 @@
  */
 import { systemClock, type Clock } from "./clock.js";
 import type { Admission, GateOptions } from "./gate-options.js";
+import { HeadTimer } from "./head-timer.js";
 import { WaiterQueue, type QueueNode } from "./waiter-queue.js";
 
 interface Waiter extends QueueNode {
@@ -53,8 +54,7 @@ export class PacedBucket {
   #level = 0;
   #lastRefill: number;
   #pausedUntil = -Infinity;
-  #timer: unknown;
-  #timerSet = false;
+  readonly #timer: HeadTimer;
   #learnedLimit: number | undefined;
 
   constructor(options: GateOptions, name: string, tooLarge: (cost: number, limit: number) => Error | undefined = () => undefined) {
@@ -70,6 +70,7 @@ export class PacedBucket {
     this.#holdSeconds = Math.max(burst / 2, burst - marginMs / 1000);
     this.#learn = options.learnLimits ?? false;
     this.#clock = options.clock ?? systemClock;
+    this.#timer = new HeadTimer(this.#clock, () => this.#pump());
     this.#tooLarge = tooLarge;
     this.#limit = this.#configured = validateLimit(options.limit, `${name} limit`);
     this.#lastRefill = this.#clock.now();
@@ -266,17 +267,17 @@ export class PacedBucket {
 
   /** Admits waiters from the head while they fit; arms one timer for the head that does not. */
   #pump(): void {
-    this.#cancelTimer();
+    this.#timer.cancel();
     const now = this.#clock.now();
     for (let w = this.#queue.head; w !== undefined; w = this.#queue.head) {
-      if (now < this.#pausedUntil) return this.#arm(this.#pausedUntil - now);
+      if (now < this.#pausedUntil) return this.#timer.arm(this.#pausedUntil - now);
       const err = this.#limit === undefined ? undefined : this.#tooLarge(w.cost, this.#limit);
       if (err) {
         this.#settle(w);
         w.reject(err);
         continue;
       }
-      if (!this.#take(w.cost, now)) return this.#arm(this.#msUntilFits(w.cost));
+      if (!this.#take(w.cost, now)) return this.#timer.arm(this.#msUntilFits(w.cost));
       this.#settle(w);
       w.resolve({ waitedMs: Math.max(1, Math.round(now - w.enqueuedAt)) });
     }
@@ -286,25 +287,6 @@ export class PacedBucket {
     const deficit = Math.min(cost, this.capacity) - this.#level;
     // Rounded up, never early; if float rounding still leaves it a hair short, pump re-arms 1 ms on.
     return Math.max(1, Math.ceil(deficit / this.#ratePerMs() - 1e-6));
-  }
-
-  #arm(ms: number): void {
-    this.#timerSet = true;
-    this.#timer = this.#clock.setTimer(
-      () => {
-        this.#timerSet = false;
-        this.#timer = undefined;
-        this.#pump();
-      },
-      Math.max(1, Math.ceil(ms)),
-    );
-  }
-
-  #cancelTimer(): void {
-    if (!this.#timerSet) return;
-    this.#clock.clearTimer(this.#timer);
-    this.#timerSet = false;
-    this.#timer = undefined;
   }
 
   /** Unlinks a waiter that is about to be resolved or rejected and drops its abort listener. */

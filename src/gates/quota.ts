@@ -7,6 +7,7 @@
 import type { RateLimitInfo } from "../types.js";
 import { systemClock, type Clock } from "./clock.js";
 import { isPromise, type QuotaGauges, type QuotaStore, type TakeResult } from "./quota-store.js";
+import { HeadTimer } from "./head-timer.js";
 import { WaiterQueue, type QueueNode } from "./waiter-queue.js";
 
 /** An admitted request's claim on the quota, settled once. */
@@ -63,8 +64,7 @@ export class Quota {
   readonly #store: QuotaStore;
   readonly #clock: Clock;
   readonly #queue = new WaiterQueue<Waiter>();
-  #timer: unknown;
-  #timerSet = false;
+  readonly #timer: HeadTimer;
   /** A `take` of the head is awaited (async stores): one at a time, so the order holds. */
   #pumping = false;
   #repump = false;
@@ -76,6 +76,7 @@ export class Quota {
     this.label = label;
     this.#store = store;
     this.#clock = clock;
+    this.#timer = new HeadTimer(this.#clock, () => this.#pump());
   }
 
   /** Requests queued here. */
@@ -165,7 +166,7 @@ export class Quota {
       if (this.#queue.size > 1) return;
       // The new head: it was refused a moment ago, so its timer is armed without asking again.
       if (waitMs === undefined) this.#pump();
-      else this.#arm(waitMs);
+      else this.#timer.arm(waitMs);
     });
   }
 
@@ -179,7 +180,7 @@ export class Quota {
       this.#repump = true;
       return;
     }
-    this.#cancelTimer();
+    this.#timer.cancel();
     for (let w = this.#queue.head; w !== undefined; w = this.#queue.head) {
       const r = this.#store.take(this.key, w.tokens);
       if (isPromise(r)) {
@@ -229,7 +230,7 @@ export class Quota {
       return true;
     }
     w.blockedBy = this.#blockedBy = r.blockedBy;
-    this.#arm(r.waitMs);
+    this.#timer.arm(r.waitMs);
     return false;
   }
 
@@ -239,26 +240,6 @@ export class Quota {
     if (w.blockedBy === "rpm") w.rpmMs += ms;
     else w.tpmMs += ms;
     w.since = now;
-  }
-
-  #arm(ms: number): void {
-    this.#cancelTimer();
-    this.#timerSet = true;
-    this.#timer = this.#clock.setTimer(
-      () => {
-        this.#timerSet = false;
-        this.#timer = undefined;
-        this.#pump();
-      },
-      Math.max(1, Math.ceil(ms)),
-    );
-  }
-
-  #cancelTimer(): void {
-    if (!this.#timerSet) return;
-    this.#clock.clearTimer(this.#timer);
-    this.#timerSet = false;
-    this.#timer = undefined;
   }
 
   #leave(w: Waiter): void {
