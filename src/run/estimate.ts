@@ -84,6 +84,9 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     .map((s) => Object.assign(s, { encoding: providerKind(endpointKind(s.provider, pipeline)).encoding }));
   const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
   const byModel: Record<string, EstimateLine> = {};
+  // The run's time is bound by its slowest quota: each model of an endpoint has its own limits.
+  const quotas = new Map<string, QuotaLoad>();
+  const limitsOf = new Map(steps.map((p) => [p.step.id, p.step.limits]));
   const byStep: Record<string, EstimateLine> = Object.fromEntries(steps.map((s) => [s.step.id, emptyLine()]));
   const total = emptyLine();
   const unpriced = new Set<string>();
@@ -118,9 +121,10 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
       add(total, c, cost, true);
       add((byModel[c.model] ??= emptyLine()), c, cost, false);
       add((byStep[c.stepId] ??= emptyLine()), c, cost, false);
+      countQuota(quotas, c, pipeline, limitsOf.get(c.stepId), config.options);
     }
   }
-  const wall = wallTime(total, config.options);
+  const wall = wallTime([...quotas.values()]);
   return {
     records,
     invalid_records: invalid,
@@ -247,13 +251,42 @@ function add(line: EstimateLine, c: Call, cost: { expected: number | null; max: 
   line.cost_usd = { expected: sum(line.cost_usd.expected, cost.expected), max: sum(line.cost_usd.max, cost.max) };
 }
 
-function wallTime(total: EstimateLine, options: ResolvedRunOptions): { seconds: number | null; text: string } {
-  const byRpm = options.rpm ? (total.calls / options.rpm) * 60 : 0;
-  const byTpm = options.tpm ? ((total.input_tokens + total.output_tokens_assumed) / options.tpm) * 60 : 0;
-  if (!options.rpm && !options.tpm) return { seconds: null, text: "no rpm/tpm limit configured: the time depends on the provider's latency and limits" };
-  const seconds = Math.round(Math.max(byRpm, byTpm) * 10) / 10;
-  const bound = byRpm >= byTpm ? `${total.calls} calls at ${options.rpm} RPM` : `${total.input_tokens + total.output_tokens_assumed} tokens at ${options.tpm} TPM`;
-  return { seconds, text: `at least ${seconds} s: ${bound} (the provider's latency comes on top)` };
+/** The calls and tokens of one quota (see `Quotas`), and the limits in force there. */
+interface QuotaLoad {
+  label: string;
+  calls: number;
+  tokens: number;
+  rpm: number | undefined;
+  tpm: number | undefined;
+}
+
+/** As the run keys quotas: per model of an endpoint, one per server for a kind that queues there (Ollama). */
+function countQuota(quotas: Map<string, QuotaLoad>, c: Call, pipeline: Parameters<typeof endpointKind>[1], stepLimits: { rpm?: number; tpm?: number } | undefined, options: ResolvedRunOptions): void {
+  const perServer = providerKind(endpointKind(c.provider, pipeline))?.capabilities.serverQueue === true;
+  const key = perServer ? c.provider : `${c.provider}|${c.model}`;
+  let q = quotas.get(key);
+  if (q === undefined) quotas.set(key, (q = { label: perServer ? c.provider : c.model, calls: 0, tokens: 0, rpm: options.rpm, tpm: options.tpm }));
+  // Steps that share a quota share its lowest limits, as in a run.
+  if (stepLimits?.rpm !== undefined) q.rpm = Math.min(q.rpm ?? Infinity, stepLimits.rpm);
+  if (stepLimits?.tpm !== undefined) q.tpm = Math.min(q.tpm ?? Infinity, stepLimits.tpm);
+  q.calls++;
+  q.tokens += c.prompt + c.assumed;
+}
+
+function wallTime(quotas: readonly QuotaLoad[]): { seconds: number | null; text: string } {
+  let slowest: { seconds: number; bound: string } | undefined;
+  for (const q of quotas) {
+    const byRpm = q.rpm ? (q.calls / q.rpm) * 60 : 0;
+    const byTpm = q.tpm ? (q.tokens / q.tpm) * 60 : 0;
+    if (!q.rpm && !q.tpm) continue;
+    const seconds = Math.max(byRpm, byTpm);
+    if (slowest !== undefined && seconds <= slowest.seconds) continue;
+    const of = quotas.length > 1 ? ` of ${q.label}` : "";
+    slowest = { seconds, bound: byRpm >= byTpm ? `${q.calls} calls${of} at ${q.rpm} RPM` : `${q.tokens} tokens${of} at ${q.tpm} TPM` };
+  }
+  if (slowest === undefined) return { seconds: null, text: "no rpm/tpm limit configured: the time depends on the provider's latency and limits" };
+  const seconds = Math.round(slowest.seconds * 10) / 10;
+  return { seconds, text: `at least ${seconds} s: ${slowest.bound} (the provider's latency comes on top)` };
 }
 
 function outputAssumption(steps: readonly (PreparedGenerate | PreparedEmbed)[], assume: number | undefined, sawEmbeddings: boolean): string {
