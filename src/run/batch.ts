@@ -251,7 +251,6 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }));
   ledger?.start();
   const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
-  let _records = 0;
   let unwritten = 0;
   let built: RunSummary | undefined;
   let outputClosed = false;
@@ -259,7 +258,6 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   try {
     try {
       for await (const result of engine.run(resumed.filter(input.items))) {
-        _records++;
         if (!outputClosed) {
           try {
             await writer.write(result);
