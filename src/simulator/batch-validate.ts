@@ -30,7 +30,8 @@ export interface ValidationLimits {
 const MAX_REPORTED = 100;
 
 export function validateBatchInput(ctx: SimContext, content: Buffer, endpoint: BatchEndpoint, limits: ValidationLimits): Validation {
-  const texts = content.toString("utf8").split("\n");
+  const text = content.toString("utf8");
+  const texts = text.trim() === "" ? [] : text.split("\n");
   if (texts.at(-1) === "") texts.pop();
   const errors: BatchError[] = [];
   const lines: InputLine[] = [];
