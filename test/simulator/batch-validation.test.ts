@@ -95,3 +95,13 @@ describe("a server without a Batch API", () => {
     await expect(client.batches.list()).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe("batch options", () => {
+  it("refuse bad values with a RangeError naming the option, before listening", async () => {
+    const { startSimulator } = await import("../../src/simulator/index.js");
+    await expect(startSimulator({ quiet: true, batch: { lineFailureRate: 2 } })).rejects.toThrow(/batch\.lineFailureRate/);
+    await expect(startSimulator({ quiet: true, batch: { linesPerSecond: 0 } })).rejects.toThrow(/batch\.linesPerSecond/);
+    await expect(startSimulator({ quiet: true, batch: { faults: { createDroppedFirst: 1.5 } } })).rejects.toThrow(/createDroppedFirst/);
+    await expect(startSimulator({ quiet: true, batch: { enqueuedTokenLimit: { "gpt-4o": -1 } } })).rejects.toThrow(/enqueuedTokenLimit\.gpt-4o/);
+  });
+});
