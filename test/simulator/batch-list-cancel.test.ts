@@ -115,9 +115,21 @@ describe("cancelling a batch", () => {
     );
     await client.batches.cancel(big.id);
     expect((await client.batches.cancel(big.id)).status).toMatch(/^cancel/);
-    const done = await waitFor(client, big.id);
-    expect(done.status).toBe("cancelled");
-    // Cancelled while validating: no line ran, no file was written.
-    if (done.request_counts?.total === 0) expect(done.output_file_id).toBeNull();
+    expect((await waitFor(client, big.id)).status).toBe("cancelled");
+  });
+});
+
+describe("cancelling a batch still validating", () => {
+  let sim: SimulatorHandle;
+  let client: OpenAI;
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 60_000, cancellingMs: 10 } })));
+  afterAll(() => sim.close());
+
+  it("ends cancelled with no lines run and no files", async () => {
+    const batch = await submit(client, [chatLine("v1", "one"), chatLine("v2", "two")]);
+    expect((await client.batches.cancel(batch.id)).status).toBe("cancelling");
+    const done = await waitFor(client, batch.id);
+    expect(done).toMatchObject({ status: "cancelled", in_progress_at: null, output_file_id: null, error_file_id: null, request_counts: { total: 0, completed: 0, failed: 0 } });
+    expect(sim.stats().batch.linesRun).toBe(0);
   });
 });
