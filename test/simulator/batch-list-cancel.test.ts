@@ -133,3 +133,26 @@ describe("cancelling a batch still validating", () => {
     expect(sim.stats().batch.linesRun).toBe(0);
   });
 });
+
+describe("holding batches", () => {
+  let sim: SimulatorHandle;
+  let client: OpenAI;
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 5, finalizingMs: 5, linesPerSecond: 1000 } })));
+  afterAll(() => sim.close());
+
+  it("freezes every batch where it is, then lets it catch up at once with its schedule", async () => {
+    sim.holdBatches(true);
+    const batch = await submit(
+      client,
+      Array.from({ length: 50 }, (_, i) => chatLine(`h${i}`, `hold ${i}`)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await client.batches.retrieve(batch.id)).status).toBe("validating");
+    expect(sim.stats().batch.linesRun).toBe(0);
+    sim.holdBatches(false);
+    // 150 ms is past the whole schedule (5 + 50 + 5 ms): the first read after the release finds it done.
+    const done = await client.batches.retrieve(batch.id);
+    expect(done.status).toBe("completed");
+    expect(done.request_counts).toEqual({ total: 50, completed: 50, failed: 0 });
+  });
+});
