@@ -5,17 +5,24 @@
  * It is a stand-in for a provider, never a silent replacement for one.
  */
 import { bpeEncoding } from "../tokens/bpe.js";
+import { type BatchApi, createBatchApi } from "./batch-api.js";
+import { type SimulatorBatchOptions, batchApiSettings } from "./batch-options.js";
+import type { BatchObject } from "./batch-store.js";
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
 import { ModelCatalog } from "./models.js";
 import { ModelQueue } from "./ollama-queue.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { hashString, mulberry32 } from "./rng.js";
+import { count, positive } from "./option-checks.js";
 import { createSimulatorServer, listen, shutdown } from "./server.js";
 import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stats.js";
 import type { SimContext } from "./context.js";
 
 export type { ReceivedRequest, SimulatorStats } from "./stats.js";
+export type { BatchStats, BatchModelBill, CreatedBatch } from "./batch-stats.js";
+export type { BatchObject } from "./batch-store.js";
+export type { SimulatorBatchOptions } from "./batch-options.js";
 export { DEFAULT_MODELS } from "./models.js";
 
 /** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */
@@ -74,6 +81,8 @@ export interface SimulatorOptions {
   quiet?: boolean;
   /** Keep every generation request's body for `requests()` (tests: what was sent). @default false */
   recordRequests?: boolean;
+  /** The Files and Batches API. @default see SimulatorBatchOptions */
+  batch?: SimulatorBatchOptions;
 }
 
 export interface SimulatorHandle {
@@ -87,16 +96,18 @@ export interface SimulatorHandle {
   /** The bodies received since the start or the last `resetStats()`; empty unless `recordRequests`. */
   requests(): ReceivedRequest[];
   resetStats(): void;
+  /** Every batch as `GET /v1/batches/{id}` would answer it now, oldest first (tests: what the provider holds). */
+  batches(): BatchObject[];
+  /**
+   * `true` freezes every batch where it is (no validation, no line runs, no transition; routes still
+   * answer); `false` lets them catch up at once with their schedule. For tests that act while a batch
+   * runs (kill llmbatch while it polls) and then want it done without waiting.
+   */
+  holdBatches(held: boolean): void;
+  /** Drops the response of the next `count` batch creates or file uploads, after doing the work. */
+  dropNext(kind: "create" | "upload", count?: number): void;
   /** Closes the server and destroys open sockets (hung requests too). Idempotent. */
   close(): Promise<void>;
-}
-
-function positive(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
-    throw new RangeError(`simulator option ${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
 }
 
 function latencyRange(range: [number, number] | undefined): readonly [number, number] {
@@ -116,6 +127,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Validates the numbers now rather than on the first Ollama request.
   new ModelQueue(numParallel, maxQueue);
 
+  const batchSettings = batchApiSettings(options.batch);
+  const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const ctx: SimContext = {
     seed,
     apiKey: options.apiKey,
@@ -139,14 +152,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       return queue;
     },
+    batch: undefined as unknown as BatchApi,
   };
+  ctx.batch = createBatchApi(ctx, batchSettings, log);
 
   // Token counts load an encoder on first use (tens of milliseconds, more for o200k). Under a rate
   // limit that stall would hold the first requests back and then charge them all at once, which a
   // real server never does; so a limited simulator loads both before it listens.
   if (options.rpm !== undefined || options.tpm !== undefined) for (const name of ["o200k_base", "cl100k_base"] as const) bpeEncoding(name);
 
-  const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const server = createSimulatorServer(ctx, log);
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 0, host);
@@ -157,9 +171,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url,
     openaiBaseUrl: `${url}/v1`,
     ollamaHost: url,
-    stats: () => ctx.stats.snapshot(),
+    stats: () => {
+      ctx.batch.runner.advance();
+      return ctx.stats.snapshot();
+    },
     requests: () => ctx.stats.received(),
     resetStats: () => ctx.stats.reset(),
-    close: () => (closing ??= shutdown(server)),
+    batches: () => {
+      ctx.batch.runner.advance();
+      return ctx.batch.store.all().map((r) => structuredClone(r.wire));
+    },
+    holdBatches: (held) => ctx.batch.runner.hold(held),
+    dropNext: (kind, n = 1) => ctx.batch.drops.arm(kind, count(n, "dropNext count")),
+    close: () => {
+      ctx.batch.runner.stop();
+      return (closing ??= shutdown(server));
+    },
   };
 }
