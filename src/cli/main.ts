@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { addOptions, ESTIMATE_HELP_AFTER, ignoredFlagsGiven, INPUT_ARGUMENT, RUN_OPTIONS, type RunFlags } from "./options.js";
 import type { SignalSource } from "./signals.js";
 import type { SimulateFlags } from "./simulate-command.js";
+import { BATCH_SIMULATE_OPTIONS } from "./simulate-options.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -84,7 +85,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       exitCode = await (await import("./validate-command.js")).validateCommand(files, logFor(flags));
     });
 
-  program
+  const simulate = program
     .command("simulate")
     .description("start the bundled OpenAI- and Ollama-compatible simulator (for trying pipelines and for tests)")
     .option("--port <n>", "port to listen on (default: a free port)")
@@ -94,10 +95,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option("--fail-rate <p>", "fraction of requests answered with a 500 server_error (0 to 1)")
     .option("--seed <n>", "seed for replies and faults (default 1)")
     .option("--api-key <key>", "require this key; anything else gets 401 invalid_api_key")
-    .option("--models <a,b>", "serve only these models (and their dated snapshots and :tags); others get 404 model_not_found (default: any name)")
-    .action(async (flags: SimulateFlags) => {
-      exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
-    });
+    .option("--models <a,b>", "serve only these models (and their dated snapshots and :tags); others get 404 model_not_found (default: any name)");
+  for (const [flag, help] of BATCH_SIMULATE_OPTIONS) simulate.option(flag, help);
+  simulate.action(async (flags: SimulateFlags) => {
+    exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
+  });
 
   program
     .command("demo")

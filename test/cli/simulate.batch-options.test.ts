@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BATCH_SIMULATE_OPTIONS, simulatorOptions } from "../../src/cli/simulate-command.js";
 import { UsageError } from "../../src/errors.js";
+import { runCli } from "../helpers/cli.js";
 
 describe("llmbatch simulate's Batch API flags", () => {
   it("map onto SimulatorOptions.batch", () => {
@@ -46,5 +47,11 @@ describe("llmbatch simulate's Batch API flags", () => {
       const value = field === "batchLineFailRate" ? "0.5" : "3";
       expect(simulatorOptions({ [field]: value }).batch, flag).toBeDefined();
     }
+  });
+
+  it("are declared by `llmbatch simulate` (commander accepts each one) and listed in its --help", async () => {
+    const help = await runCli(["simulate", "--help"]);
+    expect(help.code).toBe(0);
+    for (const [flag] of BATCH_SIMULATE_OPTIONS) expect(help.stdout, flag).toContain(flag.replace(/ <.*$/, ""));
   });
 });
