@@ -24,14 +24,14 @@ export async function openRedisQuotaStore(options: RedisQuotaStoreOptions): Prom
  * A run's shared store, opened before anything is sent: a Redis that cannot be reached is a
  * usage error (exit 2), naming the URL with its password masked and what went wrong.
  */
-export async function openRunQuotaStore(url: string, onWarning: ((message: string) => void) | undefined): Promise<RedisQuotaStore> {
+export async function openRunQuotaStore(url: string, onWarning: ((message: string) => void) | undefined, source = "--redis"): Promise<RedisQuotaStore> {
   try {
     return await openRedisQuotaStore({ url, onWarning });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     const masked = maskUrlPassword(url);
     const text = message.includes(masked) ? message : `${masked}: ${message}`;
-    throw new UsageError(`--redis: cannot use the Redis for the shared quotas: ${scrub(text, url)}; nothing was sent`);
+    throw new UsageError(`${source}: cannot use the Redis for the shared quotas: ${scrub(text, url)}; nothing was sent`);
   }
 }
 

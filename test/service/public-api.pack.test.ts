@@ -45,6 +45,7 @@ const MAIN = [
   "loadPriceTable",
   "mapResult",
   "openInput",
+  "openRedisQuotaStore",
   "parsePipeline",
   "providerKindNames",
   "registerProvider",
