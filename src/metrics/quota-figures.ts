@@ -9,7 +9,7 @@ import type { QuotaStore } from "../gates/quota-store.js";
 import type { Quotas } from "../gates/quotas.js";
 
 /** This process's part of a shared quota's traffic, against what every process sharing it sent. */
-export interface QuotaShare {
+export interface QuotaShareFigure {
   /** Requests and tokens this process sent under the quota (as the shared store counted them). */
   requests: number;
   tokens: number;
@@ -52,7 +52,7 @@ export interface QuotaFigure extends QuotaCounters {
   tpm_limit: number | null;
   tpm_learned: boolean;
   /** With a shared store (`--redis`): this process's share of the quota's traffic. */
-  share?: QuotaShare;
+  share?: QuotaShareFigure;
 }
 
 /** Every quota the run used, in order of first use. */
@@ -85,7 +85,7 @@ export function describeQuota(f: QuotaFigure, n: (x: number) => string = String)
 }
 
 /** `shared: this process 312 of 1,204 requests (25.9%), 9,360 of 36,120 tokens (25.9%)`. */
-export function describeShare(s: QuotaShare, n: (x: number) => string = String): string {
+export function describeShare(s: QuotaShareFigure, n: (x: number) => string = String): string {
   const part = (own: number, all: number) => `${n(own)} of ${n(all)}${all > 0 ? ` (${((100 * own) / all).toFixed(1)}%)` : ""}`;
   return `shared: this process ${part(s.requests, s.all_requests)} requests, ${part(s.tokens, s.all_tokens)} tokens`;
 }

@@ -138,7 +138,7 @@ export interface BatchOutcome {
 export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const url = config.options.redis;
   if (url === undefined || config.quotaStore !== undefined) return runWithStore(config);
-  const store = await openRunQuotaStore(url, config.onWarning);
+  const store = await openRunQuotaStore(url, { onWarning: config.onWarning, onInfo: config.onInfo });
   try {
     return await runWithStore({ ...config, quotaStore: store });
   } finally {

@@ -24,9 +24,9 @@ export async function openRedisQuotaStore(options: RedisQuotaStoreOptions): Prom
  * A run's shared store, opened before anything is sent: a Redis that cannot be reached is a
  * usage error (exit 2), naming the URL with its password masked and what went wrong.
  */
-export async function openRunQuotaStore(url: string, onWarning: ((message: string) => void) | undefined, source = "--redis"): Promise<RedisQuotaStore> {
+export async function openRunQuotaStore(url: string, tell: Pick<RedisQuotaStoreOptions, "onWarning" | "onInfo">, source = "--redis"): Promise<RedisQuotaStore> {
   try {
-    return await openRedisQuotaStore({ url, onWarning });
+    return await openRedisQuotaStore({ url, onWarning: tell.onWarning, onInfo: tell.onInfo });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     const masked = maskUrlPassword(url);

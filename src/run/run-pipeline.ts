@@ -47,7 +47,7 @@ export async function* runPipeline(
   const resolved = resolveRunOptions({}, p);
   const { connections = {}, providers, redis, ...rest } = options;
   const url = redis === undefined || rest.quotaStore !== undefined || rest.quotas !== undefined ? undefined : checkRedisUrl("redis", redis);
-  const store = url === undefined ? undefined : await openRunQuotaStore(url, (m) => rest.onWarning?.(m), "redis");
+  const store = url === undefined ? undefined : await openRunQuotaStore(url, { onWarning: (m) => rest.onWarning?.(m) }, "redis");
   try {
     yield* runWith(resolved, connections, providers, store === undefined ? rest : { ...rest, quotaStore: store }, options.prices, records);
   } finally {
