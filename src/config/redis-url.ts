@@ -33,6 +33,10 @@ export function maskUrlPassword(url: string): string {
  */
 export function checkRedisUrl(source: string, raw: string): string {
   const bad = (why: string) => new UsageError(`${source} must be a Redis URL, ${REDIS_URL_FORM}: ${why}, got ${JSON.stringify(maskUrlPassword(raw))}`);
+  if (!raw.includes("://")) {
+    const where = maskUrlPassword(`redis://${raw.trim()}`).slice("redis://".length);
+    throw bad(`it has no scheme (for a Redis on ${where}, write redis://${where})`);
+  }
   let url: URL;
   try {
     url = new URL(raw.trim());

@@ -19,7 +19,7 @@ function everything(dir: string, r: { stdout: string; stderr: string }): string 
 describe("--redis: the URL is checked before anything is opened or sent", () => {
   it.each([
     ["http://127.0.0.1:6379", 'the scheme is "http"'],
-    ["127.0.0.1:6379", "the scheme is"],
+    ["127.0.0.1:6379", "it has no scheme (for a Redis on 127.0.0.1:6379, write redis://127.0.0.1:6379)"],
     ["redis://", "it names no host"],
     ["redis://127.0.0.1:6379/zero", "database number"],
     ["redis://127.0.0.1:99999", "it is not a URL"],

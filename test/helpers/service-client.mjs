@@ -11,7 +11,8 @@ class Tickets extends BaseLLMService {
   }
 }
 
-const store = cfg.redis === undefined ? undefined : await openRedisQuotaStore({ url: cfg.redis, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
+const store =
+  cfg.redis === undefined ? undefined : await openRedisQuotaStore({ url: cfg.redis, onWarning: (m) => process.stderr.write(`warning: ${m}\n`), onInfo: (m) => process.stderr.write(`${m}\n`) });
 const service = new Tickets({
   connections: { openai: { apiKey: "sk-test", baseUrl: cfg.baseUrl } },
   rpm: cfg.rpm,

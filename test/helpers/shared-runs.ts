@@ -81,6 +81,15 @@ export function admittedRatio(samples: Sample[], limitPerMin: number, skipMs = 2
   return perMin / limitPerMin;
 }
 
+/** Admitted requests per minute between two moments (`performance.now()`), as a fraction of `limitPerMin`. */
+export function admittedRatioBetween(samples: Sample[], limitPerMin: number, fromT: number, toT: number): number {
+  const admitted = (s: Sample) => s.requests - s.rateLimited;
+  const from = samples.find((s) => s.t >= fromT);
+  const to = samples.findLast((s) => s.t <= toT);
+  if (from === undefined || to === undefined || to.t <= from.t) throw new Error("no samples between the two moments");
+  return ((admitted(to) - admitted(from)) / (to.t - from.t) / limitPerMin) * 60_000;
+}
+
 /** Every shard's results: each id exactly one line, and ok. Returns the lines' count and the ids not ok once. */
 export function checkShardResults(shards: Shard[]): { lines: number; notOkOnce: string[] } {
   let lines = 0;
