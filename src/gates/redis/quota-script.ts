@@ -15,7 +15,8 @@
  *   processes: a process refused once holds a ticket (its first refusal's time); a request may
  *   only take what the tickets older than its own leave in the buckets (see `FAIRNESS` in
  *   `redis-quota-store.ts`). Records the reservation with its expiry.
- * - `settle`: the estimate less the usage given back (or the excess charged); forgets the reservation.
+ * - `settle`: the estimate less the usage given back (or the excess charged); forgets the
+ *   reservation; ends the cold phase (an answer came).
  * - `pause`: `pause_until` = the later of the one in force and now + ms; both buckets emptied.
  * - `observe`: ends the cold phase, lowers the levels to what the server reported.
  * - `touch`: the heartbeat. `leave`: the process's entry and ticket removed (a clean exit).
@@ -200,6 +201,8 @@ if op == 'take' then
     redis.call('HSET', kTicketInfo, proc, fmt(cost) .. ' ' .. fmt(wake) .. ' ' .. fmt(wake + tonumber(ARGV[15])))
   end
 elseif op == 'settle' then
+  -- An answer (as in MemoryQuotaStore): the server has seen requests, so refill counts from now.
+  coldUntil = 0
   local reserved, used = tonumber(ARGV[11]), num(ARGV[12])
   if T.lim ~= nil then
     local back = reserved - (used or 0)
