@@ -4,6 +4,7 @@
  * (`redis://user:secret@host:6379`), so every message here shows it masked.
  */
 import { UsageError } from "../errors.js";
+import { maskRedisUrl } from "../gates/redis/redis-url.js";
 
 /** The form a Redis URL must have, in the words of the error messages. */
 export const REDIS_URL_FORM = "redis://[user:password@]host[:port][/db] or rediss://… (TLS)";
@@ -12,29 +13,13 @@ export const REDIS_URL_FORM = "redis://[user:password@]host[:port][/db] or redis
 export const REDIS_URL_ENV = "LLMBATCH_REDIS_URL";
 
 /**
- * `url` with its password (or a lone user name, which Redis treats as a password) replaced by
- * `***`. A string that is not a URL has everything between `//` and the last `@` masked.
- */
-export function maskUrlPassword(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url.replace(/\/\/[^/]*@/, "//***@");
-  }
-  if (parsed.password !== "") parsed.password = "***";
-  else if (parsed.username !== "") parsed.username = "***";
-  return parsed.href;
-}
-
-/**
  * Checks a Redis URL given as `source` (`--redis` or `LLMBATCH_REDIS_URL`) and returns it as
  * given: `redis:` or `rediss:`, a host, a port from 1 to 65535, a database number if any.
  */
 export function checkRedisUrl(source: string, raw: string): string {
-  const bad = (why: string) => new UsageError(`${source} must be a Redis URL, ${REDIS_URL_FORM}: ${why}, got ${JSON.stringify(maskUrlPassword(raw))}`);
+  const bad = (why: string) => new UsageError(`${source} must be a Redis URL, ${REDIS_URL_FORM}: ${why}, got ${JSON.stringify(maskRedisUrl(raw))}`);
   if (!raw.includes("://")) {
-    const where = maskUrlPassword(`redis://${raw.trim()}`).slice("redis://".length);
+    const where = maskRedisUrl(`redis://${raw.trim()}`).slice("redis://".length);
     throw bad(`it has no scheme (for a Redis on ${where}, write redis://${where})`);
   }
   let url: URL;

@@ -3,7 +3,7 @@
  * client is imported only here, and only when a run names a Redis, so a run without one neither
  * loads nor starts it.
  */
-import { maskUrlPassword } from "../config/redis-url.js";
+import { maskRedisUrl, scrub } from "../gates/redis/redis-url.js";
 import { UsageError } from "../errors.js";
 import type { RedisQuotaStore, RedisQuotaStoreOptions } from "../gates/redis-quota-store.js";
 
@@ -29,20 +29,8 @@ export async function openRunQuotaStore(url: string, tell: Pick<RedisQuotaStoreO
     return await openRedisQuotaStore({ url, onWarning: tell.onWarning, onInfo: tell.onInfo });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    const masked = maskUrlPassword(url);
-    const text = message.includes(masked) ? message : `${masked}: ${message}`;
-    throw new UsageError(`${source}: cannot use the Redis for the shared quotas: ${scrub(text, url)}; nothing was sent`);
+    const masked = maskRedisUrl(url);
+    const text = message.includes(masked) ? message : `cannot use Redis at ${masked}: ${message}`;
+    throw new UsageError(`${source}: ${scrub(text, url)}; nothing was sent`);
   }
-}
-
-/** A client's message that quotes the URL as given would show its password: masked here too. */
-function scrub(text: string, url: string): string {
-  let password = "";
-  try {
-    const u = new URL(url);
-    password = decodeURIComponent(u.password || u.username);
-  } catch {
-    return text;
-  }
-  return password === "" ? text : text.split(password).join("***");
 }

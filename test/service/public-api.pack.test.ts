@@ -46,6 +46,7 @@ const MAIN = [
   "mapResult",
   "openInput",
   "openRedisQuotaStore",
+  "maskRedisUrl",
   "parsePipeline",
   "providerKindNames",
   "registerProvider",
