@@ -58,4 +58,17 @@ describeRedis("Redis going away in the middle of a --redis run", () => {
     expect(lines).toBe(K * PER_SHARD);
     for (const s of shards.map(readSummary)) expect(s).toMatchObject({ ok: PER_SHARD, failed: 0, quota_store: { kind: "redis" } });
   });
+
+  it("Ctrl-C: the run stops as without --redis (exit 130) and leaves Redis, its entry in the quota's process list removed", { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const [shard] = writeShards(dir, 1, PER_SHARD);
+    const [run] = startShards([shard!], ["--max-tokens", "100", "--rpm", String(RPM), "--redis", redis().url], simulator.env());
+    await waitForLines(shard!.output, 20);
+    expect(await processesInRedis()).toBe(1);
+    run!.child.kill("SIGINT");
+    const done = await run!.done;
+    expect(done.code, done.stderr).toBe(130);
+    expect(readSummary(shard!)).toMatchObject({ failed: 0, quota_store: { kind: "redis" } });
+    expect(await processesInRedis()).toBe(0);
+  });
 });
