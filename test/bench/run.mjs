@@ -252,7 +252,10 @@ async function startRedis() {
   const { createServer } = await import("node:net");
   const port = await new Promise((resolve, reject) => {
     const srv = createServer().once("error", reject);
-    srv.listen(0, "127.0.0.1", () => srv.close(() => resolve(srv.address().port)));
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
   const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-redis-"));
   const child = spawn(process.env.LLMBATCH_TEST_REDIS_SERVER ?? "/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
@@ -314,12 +317,18 @@ async function sharedScenario() {
             const args = ["--require", here("rusage-on-exit.cjs"), here("../../bin/llmbatch.js"), "run", input, "-o", join(dir, `out-${shard}.jsonl`), "-q", "-m", MODEL, "--max-tokens", "100"];
             args.push("--rpm", String(rpm), "--tpm", String(tpm), "--summary", files.summary, ...(withRedis ? ["--redis", redis.url] : []));
             const child = spawn(process.execPath, [...nodeFlags, ...args], {
-              stdio: ["ignore", "ignore", "inherit"],
+              stdio: ["ignore", "ignore", "pipe"],
               env: { ...process.env, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: `${sim.url}/v1`, LLMBATCH_BENCH_RUSAGE: files.rusage },
             });
+            // Its warnings (answers cut off at max_tokens) are the same each time: shown only when it fails.
+            let stderr = "";
+            child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
             return new Promise((resolve, reject) => {
               child.on("error", reject);
-              child.on("exit", (code) => resolve({ code, ...files }));
+              child.on("close", (code) => {
+                if (code !== 0) process.stderr.write(stderr);
+                resolve({ code, ...files });
+              });
             });
           });
           const done = await Promise.all(runs);
