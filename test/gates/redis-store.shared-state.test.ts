@@ -92,4 +92,18 @@ describeRedis("Redis quota store: settlement, pauses and limits are shared", () 
     const r = await b?.take(key, 1);
     expect(r?.taken).toBe(false);
   });
+
+  it("no limit known yet: the first process sends its burst, the others wait for the first answer, whose headers give the limit to all", async () => {
+    const key = freshKey();
+    const [a, b] = await stores(2);
+    const first = await Promise.all(Array.from({ length: 16 }, () => a?.take(key, 100)));
+    expect(first.every((r) => r?.taken)).toBe(true); // unlimited: as one process alone
+    const r = await b?.take(key, 100);
+    expect(r).toMatchObject({ taken: false, blockedBy: "rpm" });
+    expect(r && !r.taken && "waitMs" in r ? r.waitMs : 0).toBeLessThanOrEqual(1_000 + 4);
+    // The first answer: the server's limits and what it has left.
+    await a?.observe(key, { limitRequests: 1_200, remainingRequests: 1_184, limitTokens: 200_000, remainingTokens: 198_400 });
+    expect((await b?.take(key, 100))?.taken).toBe(true);
+    expect(b?.gauges(key)).toMatchObject({ rpm: 1_200, tpm: 200_000, rpmLearned: true, tpmLearned: true });
+  });
 });

@@ -16,11 +16,14 @@
  *   that blocks), or a refusal when the estimate exceeds the whole TPM limit. Fairness between
  *   processes: a process refused once holds a ticket (its first refusal's time); a request may
  *   only take what the tickets older than its own leave in the buckets (see `FAIRNESS` in
- *   `redis-quota-store.ts`). Records the reservation with its expiry.
+ *   `redis-quota-store.ts`). Records the reservation with its expiry. While no process knows
+ *   any limit of the quota (none told, none learned yet), only the first process to take sends
+ *   (its burst, as one process alone would); the others wait for the first answer, whose headers
+ *   give the limits to all, or the cold phase's length at most.
  * - `settle`: the estimate less the usage given back (or the excess charged); forgets the
  *   reservation; ends the cold phase (an answer came).
  * - `pause`: `pause_until` = the later of the one in force and now + ms; both buckets emptied.
- * - `observe`: ends the cold phase, lowers the levels to what the server reported.
+ * - `observe`: ends the cold phase and the discovery, lowers the levels to what the server reported.
  * - `touch`: the heartbeat. `leave`: the process's entry and ticket removed (a clean exit).
  *
  * Every call first rewrites the caller's entry in the process hash (expiry, the limits it was
@@ -103,7 +106,7 @@ for i = 1, #entries, 2 do
 end
 local limR, limT = lower(toldR, learnR), lower(toldT, learnT)
 
-local s = redis.call('HMGET', kState, 'rl', 'tl', 'rL', 'tL', 't', 'pu', 'cu', 'n', 'k', 'x', 'rs', 'ra', 'ru', 'ts', 'ta', 'tu')
+local s = redis.call('HMGET', kState, 'rl', 'tl', 'rL', 'tL', 't', 'pu', 'cu', 'n', 'k', 'x', 'rs', 'ra', 'ru', 'ts', 'ta', 'tu', 'du', 'dp')
 local last = num(s[5]) or now
 local pauseUntil = num(s[6]) or 0
 local coldUntil = num(s[7]) or (now + coldMs)
@@ -111,6 +114,10 @@ local allReq, allTok, reclaimed = num(s[8]) or 0, num(s[9]) or 0, num(s[10]) or 
 -- sl, sa, su: the server's shadow (its level at the last answer, when, and admitted since; see server-shadow.ts).
 local R = { level = num(s[1]) or 0, lim = num(s[3]), sl = num(s[11]), sa = num(s[12]) or 0, su = num(s[13]) or 0 }
 local T = { level = num(s[2]) or 0, lim = num(s[4]), sl = num(s[14]), sa = num(s[15]) or 0, su = num(s[16]) or 0 }
+-- Discovery: while no process knows a limit, the first to take may send its burst; the others wait
+-- for the server's first answer (its headers give the limit to all), at most coldMs.
+local discoverUntil = num(s[17]) or (now + coldMs)
+local discoverer = s[18]
 if R.lim == 0 then R.lim = nil end
 if T.lim == 0 then T.lim = nil end
 
@@ -204,8 +211,12 @@ if op == 'take' then
     end
     return math.max(1, math.ceil((need - x.level) / (x.lim / 60000) - 1e-6))
   end
+  local discovering = limR == nil and limT == nil and discoverUntil > 0 and now < discoverUntil
+  if discovering and not discoverer then discoverer = proc end
   if T.lim ~= nil and cost > T.lim then
     status, waitMs = -1, 0
+  elseif discovering and discoverer ~= proc then
+    status, waitMs, blockedBy = 0, math.max(1, math.ceil(discoverUntil - now)), 1
   elseif now < pauseUntil then
     status, waitMs, blockedBy = 0, math.max(1, math.ceil(pauseUntil - now)), 1
   else
@@ -258,6 +269,7 @@ elseif op == 'pause' then
   end
 elseif op == 'observe' then
   coldUntil = 0
+  discoverUntil = 0
   -- Before the headers replace the shadow: they predate the requests still in front of the server.
   follow(R)
   follow(T)
@@ -273,7 +285,8 @@ end
 
 redis.call('HSET', kState, 'rl', fmt(R.level), 'tl', fmt(T.level), 'rL', fmt(R.lim or 0), 'tL', fmt(T.lim or 0),
   't', fmt(now), 'pu', fmt(pauseUntil), 'cu', fmt(coldUntil), 'n', fmt(allReq), 'k', fmt(allTok), 'x', fmt(reclaimed),
-  'ra', fmt(R.sa), 'ru', fmt(R.su), 'ta', fmt(T.sa), 'tu', fmt(T.su))
+  'ra', fmt(R.sa), 'ru', fmt(R.su), 'ta', fmt(T.sa), 'tu', fmt(T.su), 'du', fmt(discoverUntil))
+if discoverer then redis.call('HSET', kState, 'dp', discoverer) end
 for _, x in ipairs({ { R, 'rs' }, { T, 'ts' } }) do
   if x[1].sl == nil then redis.call('HDEL', kState, x[2]) else redis.call('HSET', kState, x[2], fmt(x[1].sl)) end
 end
