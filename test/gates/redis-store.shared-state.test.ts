@@ -11,21 +11,30 @@ describeRedis("Redis quota store: settlement, pauses and limits are shared", () 
   it("settle refunds an over-estimate (capped at capacity), charges an under-estimate, refunds all of a request never counted", async () => {
     const key = freshKey();
     const [a, b] = await stores(2);
-    a?.define(key, { tpm: 6000 }); // capacity 90 tokens
+    a?.define(key, { tpm: 6000 }); // capacity 90 tokens, 0.1 a millisecond
     const cap = (6000 * HOLD) / 60;
     expect((await a?.take(key, 50))?.taken).toBe(true);
-    expect((await stateOf(redis(), key)).tl).toBe(cap - 50);
+    const first = await stateOf(redis(), key);
+    expect(first.tl).toBe(cap - 50); // cold: exact
+    // A settlement is an answer: refill counts from it on, by Redis's clock (the state's "t").
+    const level = async (expected: number) => {
+      const s = await stateOf(redis(), key);
+      const refill = ((s.t ?? 0) - (settledAt ?? s.t ?? 0)) * 0.1;
+      expect(s.tl).toBeGreaterThanOrEqual(Math.min(cap, expected) - 1e-9);
+      expect(s.tl).toBeLessThanOrEqual(Math.min(cap, expected + refill) + 1e-9);
+      return s;
+    };
+    let settledAt: number | undefined;
     await a?.settle(key, 50, 20); // 30 back
-    expect((await stateOf(redis(), key)).tl).toBe(cap - 20);
+    settledAt = (await stateOf(redis(), key)).t;
+    await level(cap - 20);
     expect((await b?.take(key, 30))?.taken).toBe(true);
     await b?.settle(key, 30, 45); // 15 more charged
-    expect((await stateOf(redis(), key)).tl).toBe(cap - 20 - 45);
+    await level(cap - 20 - 45);
     expect((await a?.take(key, 5))?.taken).toBe(true);
     await a?.settle(key, 5, undefined); // never counted: all back
-    const s = await stateOf(redis(), key);
-    expect(s.tl).toBe(cap - 20 - 45);
+    const s = await level(cap - 20 - 45);
     expect(s.k).toBe(20 + 45); // the aggregate of tokens counted
-    expect(s.cu).toBeGreaterThan(0); // still cold: no refill counted between the reads
     expect(a?.share(key)).toEqual({ requests: 2, tokens: 20, allRequests: 3, allTokens: 65 });
     expect(b?.share(key)).toMatchObject({ requests: 1, tokens: 45 });
     await a?.settle(key, 0, 0);
@@ -82,5 +91,19 @@ describeRedis("Redis quota store: settlement, pauses and limits are shared", () 
     expect(s.cu).toBe(0); // an answer ends the cold phase
     const r = await b?.take(key, 1);
     expect(r?.taken).toBe(false);
+  });
+
+  it("no limit known yet: the first process sends its burst, the others wait for the first answer, whose headers give the limit to all", async () => {
+    const key = freshKey();
+    const [a, b] = await stores(2);
+    const first = await Promise.all(Array.from({ length: 16 }, () => a?.take(key, 100)));
+    expect(first.every((r) => r?.taken)).toBe(true); // unlimited: as one process alone
+    const r = await b?.take(key, 100);
+    expect(r).toMatchObject({ taken: false, blockedBy: "rpm" });
+    expect(r && !r.taken && "waitMs" in r ? r.waitMs : 0).toBeLessThanOrEqual(1_000 + 4);
+    // The first answer: the server's limits and what it has left.
+    await a?.observe(key, { limitRequests: 1_200, remainingRequests: 1_184, limitTokens: 200_000, remainingTokens: 198_400 });
+    expect((await b?.take(key, 100))?.taken).toBe(true);
+    expect(b?.gauges(key)).toMatchObject({ rpm: 1_200, tpm: 200_000, rpmLearned: true, tpmLearned: true });
   });
 });

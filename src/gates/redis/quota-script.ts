@@ -6,19 +6,24 @@
  * The buckets are `PacedBucket`'s, in Redis: a level refilling at `limit / 60` per second up to
  * `limit * hold / 60` (hold = the one-second burst less the transit margin), a cost `c` admitted
  * when the level holds `min(c, capacity)`, a pause after a 429 that empties the bucket, a cold
- * first second (refill counts from the server's first answer), and the server's remaining-* read
- * as a level the bucket is lowered to (never raised).
+ * first second (refill counts from the server's first answer), the server's remaining-* read
+ * as a level the bucket is lowered to (never raised), and `ServerShadow`'s model of the server's
+ * bucket since its last answer (refill the server wasted while it saw none of our requests is not
+ * spent in one burst when it resumes).
  *
  * Operations (ARGV[1]):
  * - `take`: the RPM unit and the TPM estimate together, or neither (with the wait and the bucket
  *   that blocks), or a refusal when the estimate exceeds the whole TPM limit. Fairness between
  *   processes: a process refused once holds a ticket (its first refusal's time); a request may
  *   only take what the tickets older than its own leave in the buckets (see `FAIRNESS` in
- *   `redis-quota-store.ts`). Records the reservation with its expiry.
+ *   `redis-quota-store.ts`). Records the reservation with its expiry. While no process knows
+ *   any limit of the quota (none told, none learned yet), only the first process to take sends
+ *   (its burst, as one process alone would); the others wait for the first answer, whose headers
+ *   give the limits to all, or the cold phase's length at most.
  * - `settle`: the estimate less the usage given back (or the excess charged); forgets the
  *   reservation; ends the cold phase (an answer came).
  * - `pause`: `pause_until` = the later of the one in force and now + ms; both buckets emptied.
- * - `observe`: ends the cold phase, lowers the levels to what the server reported.
+ * - `observe`: ends the cold phase and the discovery, lowers the levels to what the server reported.
  * - `touch`: the heartbeat. `leave`: the process's entry and ticket removed (a clean exit).
  *
  * Every call first rewrites the caller's entry in the process hash (expiry, the limits it was
@@ -31,6 +36,8 @@
  *  tpmLevel, peers, allRequests, allTokens, inFlight, reclaimed] — status 1 taken, 0 wait,
  * -1 refused (too large), 2 done (other operations); limits "0" = unlimited.
  */
+
+import { SILENCE_MS } from "../server-shadow.js";
 
 /** Reply positions (0-based), shared by the script and its reader. */
 export const REPLY = {
@@ -59,7 +66,7 @@ export const REPLY = {
  * settle 11 reserved, 12 used ("" = never counted), 13 reservation id; pause 11 ms;
  * observe 11 remaining requests, 12 remaining tokens, 13 reported rpm, 14 reported tpm ("" = absent).
  */
-export const QUOTA_SCRIPT = `
+export const QUOTA_SCRIPT = `-- llmbatch quota script (see quota-script.ts)
 local kState, kProcs, kTickets, kTicketInfo, kHeld = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, proc = ARGV[1], ARGV[2]
 local hold, idle, procTtl, coldMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -99,13 +106,18 @@ for i = 1, #entries, 2 do
 end
 local limR, limT = lower(toldR, learnR), lower(toldT, learnT)
 
-local s = redis.call('HMGET', kState, 'rl', 'tl', 'rL', 'tL', 't', 'pu', 'cu', 'n', 'k', 'x')
+local s = redis.call('HMGET', kState, 'rl', 'tl', 'rL', 'tL', 't', 'pu', 'cu', 'n', 'k', 'x', 'rs', 'ra', 'ru', 'ts', 'ta', 'tu', 'du', 'dp')
 local last = num(s[5]) or now
 local pauseUntil = num(s[6]) or 0
 local coldUntil = num(s[7]) or (now + coldMs)
 local allReq, allTok, reclaimed = num(s[8]) or 0, num(s[9]) or 0, num(s[10]) or 0
-local R = { level = num(s[1]) or 0, lim = num(s[3]) }
-local T = { level = num(s[2]) or 0, lim = num(s[4]) }
+-- sl, sa, su: the server's shadow (its level at the last answer, when, and admitted since; see server-shadow.ts).
+local R = { level = num(s[1]) or 0, lim = num(s[3]), sl = num(s[11]), sa = num(s[12]) or 0, su = num(s[13]) or 0 }
+local T = { level = num(s[2]) or 0, lim = num(s[4]), sl = num(s[14]), sa = num(s[15]) or 0, su = num(s[16]) or 0 }
+-- Discovery: while no process knows a limit, the first to take may send its burst; the others wait
+-- for the server's first answer (its headers give the limit to all), at most coldMs.
+local discoverUntil = num(s[17]) or (now + coldMs)
+local discoverer = s[18]
 if R.lim == 0 then R.lim = nil end
 if T.lim == 0 then T.lim = nil end
 
@@ -133,6 +145,30 @@ local function step(x, lim)
 end
 step(R, limR)
 step(T, limT)
+
+-- The server's shadow: past SILENCE_MS without an answer it is dropped.
+local function shadowed(x)
+  if x.sl == nil or x.lim == nil then return false end
+  if now - x.sa < ${SILENCE_MS} then return true end
+  x.sl, x.su = nil, 0
+  return false
+end
+local function shadowHeld(x) return math.min(cap(x), x.sl + (now - x.sa) * x.lim / 60000) end
+-- The refill the server wasted while it could not see the requests admitted since its last answer is gone.
+local function follow(x)
+  if not shadowed(x) then return end
+  local room = shadowHeld(x) - x.su
+  if x.level > room then x.level = room end
+end
+local function shadowWait(x, c)
+  if not shadowed(x) then return 0 end
+  local need = math.min(c, cap(x)) + x.su
+  local held = shadowHeld(x)
+  if held >= need then return 0 end
+  local expiry = x.sa + ${SILENCE_MS} - now
+  if cap(x) < need then return math.max(1, math.ceil(expiry)) end
+  return math.max(1, math.min(math.ceil(expiry), math.ceil((need - held) / (x.lim / 60000) - 1e-6)))
+end
 
 reclaimed = reclaimed + redis.call('ZREMRANGEBYSCORE', kHeld, '-inf', fmt(now))
 
@@ -175,16 +211,25 @@ if op == 'take' then
     end
     return math.max(1, math.ceil((need - x.level) / (x.lim / 60000) - 1e-6))
   end
+  local discovering = limR == nil and limT == nil and discoverUntil > 0 and now < discoverUntil
+  if discovering and not discoverer then discoverer = proc end
   if T.lim ~= nil and cost > T.lim then
     status, waitMs = -1, 0
+  elseif discovering and discoverer ~= proc then
+    status, waitMs, blockedBy = 0, math.max(1, math.ceil(discoverUntil - now)), 1
   elseif now < pauseUntil then
     status, waitMs, blockedBy = 0, math.max(1, math.ceil(pauseUntil - now)), 1
   else
-    local wR, wT = wait(R, 1, olderR), wait(T, cost, olderT)
+    follow(R)
+    follow(T)
+    local wR = math.max(wait(R, 1, olderR), shadowWait(R, 1))
+    local wT = math.max(wait(T, cost, olderT), shadowWait(T, cost))
     if wR == 0 and wT == 0 then
       status = 1
       if R.lim ~= nil then R.level = R.level - 1 end
       if T.lim ~= nil then T.level = T.level - cost end
+      if R.sl ~= nil then R.su = R.su + 1 end
+      if T.sl ~= nil then T.su = T.su + cost end
       allReq = allReq + 1
       redis.call('ZREM', kTickets, proc)
       redis.call('HDEL', kTicketInfo, proc)
@@ -208,7 +253,12 @@ elseif op == 'settle' then
     local back = reserved - (used or 0)
     if back > 0 then T.level = math.min(cap(T), T.level + back) else T.level = T.level + back end
   end
-  if used ~= nil then allTok = allTok + used end
+  if used ~= nil then allTok = allTok + used
+  else
+    -- Never counted at the server: it no longer waits in front of it.
+    R.su = math.max(0, R.su - 1)
+    T.su = math.max(0, T.su - reserved)
+  end
   redis.call('ZREM', kHeld, ARGV[13])
 elseif op == 'pause' then
   local ms = tonumber(ARGV[11])
@@ -219,17 +269,27 @@ elseif op == 'pause' then
   end
 elseif op == 'observe' then
   coldUntil = 0
-  local function follow(x, remaining, reported)
+  discoverUntil = 0
+  -- Before the headers replace the shadow: they predate the requests still in front of the server.
+  follow(R)
+  follow(T)
+  local function read(x, remaining, reported)
     if x.lim == nil or remaining == nil or reported == nil or reported <= 0 then return end
     local serverLevel = cap(x) - math.max(0, reported - remaining - 1)
     if serverLevel < x.level then x.level = serverLevel end
+    x.sl, x.sa, x.su = serverLevel, now, 0
   end
-  follow(R, num(ARGV[11]), num(ARGV[13]))
-  follow(T, num(ARGV[12]), num(ARGV[14]))
+  read(R, num(ARGV[11]), num(ARGV[13]))
+  read(T, num(ARGV[12]), num(ARGV[14]))
 end
 
 redis.call('HSET', kState, 'rl', fmt(R.level), 'tl', fmt(T.level), 'rL', fmt(R.lim or 0), 'tL', fmt(T.lim or 0),
-  't', fmt(now), 'pu', fmt(pauseUntil), 'cu', fmt(coldUntil), 'n', fmt(allReq), 'k', fmt(allTok), 'x', fmt(reclaimed))
+  't', fmt(now), 'pu', fmt(pauseUntil), 'cu', fmt(coldUntil), 'n', fmt(allReq), 'k', fmt(allTok), 'x', fmt(reclaimed),
+  'ra', fmt(R.sa), 'ru', fmt(R.su), 'ta', fmt(T.sa), 'tu', fmt(T.su), 'du', fmt(discoverUntil))
+if discoverer then redis.call('HSET', kState, 'dp', discoverer) end
+for _, x in ipairs({ { R, 'rs' }, { T, 'ts' } }) do
+  if x[1].sl == nil then redis.call('HDEL', kState, x[2]) else redis.call('HSET', kState, x[2], fmt(x[1].sl)) end
+end
 for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, idle) end
 
 local function learned(lim, l) if lim ~= nil and l ~= nil and lim == l then return '1' end return '0' end
