@@ -11,10 +11,16 @@
  * estimate each, `min(cost, capacity)` as the buckets admit), so across processes requests are
  * admitted in the order their processes started waiting, as one FIFO would: a later request
  * passes an earlier one only when the buckets hold both, which delays the earlier one not at all.
- * What remains is lateness, not starvation: an older waiter is admitted at most its sleep's jitter
- * (`JITTER_MS`) plus one round trip after the moment its request fits. A ticket not renewed within
- * its wait plus `TICKET_GRACE_MS` (its process died, or its request was aborted) is dropped, so a
- * dead process holds the others back at most that long.
+ * The bound: a refused request is told the wait until its request fits behind the older tickets,
+ * and no later request, from any process, can push that moment back; it is admitted at its retry
+ * then, at most `JITTER_MS` (3 ms) plus one round trip plus its own timer's lateness after the
+ * moment it fits. Only what delays everyone can delay it more: the server's answers lowering the
+ * buckets (usage above the estimate, a 429's pause, remaining-* below our level) and older tickets
+ * whose own requests need a whole bucket. Within a process, `Quota` keeps its waiters FIFO and
+ * only its head asks. A ticket not renewed within its wait plus `TICKET_GRACE_MS` (1 s: its process
+ * died, or its request was aborted) is dropped, so a dead process holds the others back at most
+ * that long. While no process knows any limit of a quota, only the first to take sends (its burst,
+ * as one process alone would) and the others wait for its first answer, 1 s at most.
  *
  * CRASHED PROCESSES: every admitted request is recorded with an expiry (`reservationTtlMs`,
  * default 10 minutes, beyond any request's timeout) and settled ones are forgotten; expired ones are
