@@ -11,10 +11,16 @@
  * estimate each, `min(cost, capacity)` as the buckets admit), so across processes requests are
  * admitted in the order their processes started waiting, as one FIFO would: a later request
  * passes an earlier one only when the buckets hold both, which delays the earlier one not at all.
- * What remains is lateness, not starvation: an older waiter is admitted at most its sleep's jitter
- * (`JITTER_MS`) plus one round trip after the moment its request fits. A ticket not renewed within
- * its wait plus `TICKET_GRACE_MS` (its process died, or its request was aborted) is dropped, so a
- * dead process holds the others back at most that long.
+ * The bound: a refused request is told the wait until its request fits behind the older tickets,
+ * and no later request, from any process, can push that moment back; it is admitted at its retry
+ * then, at most `JITTER_MS` (3 ms) plus one round trip plus its own timer's lateness after the
+ * moment it fits. Only what delays everyone can delay it more: the server's answers lowering the
+ * buckets (usage above the estimate, a 429's pause, remaining-* below our level) and older tickets
+ * whose own requests need a whole bucket. Within a process, `Quota` keeps its waiters FIFO and
+ * only its head asks. A ticket not renewed within its wait plus `TICKET_GRACE_MS` (1 s: its process
+ * died, or its request was aborted) is dropped, so a dead process holds the others back at most
+ * that long. While no process knows any limit of a quota, only the first to take sends (its burst,
+ * as one process alone would) and the others wait for its first answer, 1 s at most.
  *
  * CRASHED PROCESSES: every admitted request is recorded with an expiry (`reservationTtlMs`,
  * default 10 minutes, beyond any request's timeout) and settled ones are forgotten; expired ones are
@@ -127,17 +133,8 @@ interface SharedQuota {
 }
 
 /** Opens a store on the Redis at `options.url`; rejects (`RedisQuotaStoreError`, password masked) when it cannot be used. */
-export async function openRedisQuotaStore(options: RedisQuotaStoreOptions): Promise<RedisQuotaStore> {
-  const timeoutMs = positive(options.commandTimeoutMs, "commandTimeoutMs") ?? 1_000;
-  const reservationTtlMs = positive(options.reservationTtlMs, "reservationTtlMs") ?? 600_000;
-  const processTtlMs = positive(options.processTtlMs, "processTtlMs") ?? PROCESS_TTL_MS;
-  const store = new RedisQuotaStore(options, reservationTtlMs, processTtlMs);
-  const link = await RedisLink.open(options.url, timeoutMs, QUOTA_SCRIPT, {
-    onDown: (reason) => store.lost(reason),
-    onReady: () => store.probe(),
-  });
-  store.attach(link);
-  return store;
+export function openRedisQuotaStore(options: RedisQuotaStoreOptions): Promise<RedisQuotaStore> {
+  return RedisQuotaStore.open(options);
 }
 
 export class RedisQuotaStore implements QuotaStore {
@@ -160,21 +157,28 @@ export class RedisQuotaStore implements QuotaStore {
   #heartbeat: NodeJS.Timeout | undefined;
   #prober: NodeJS.Timeout | undefined;
 
-  /** Use `openRedisQuotaStore`. */
-  constructor(options: RedisQuotaStoreOptions, reservationTtlMs: number, processTtlMs: number) {
+  /** As `openRedisQuotaStore`. */
+  static async open(options: RedisQuotaStoreOptions): Promise<RedisQuotaStore> {
+    const timeoutMs = positive(options.commandTimeoutMs, "commandTimeoutMs") ?? 1_000;
+    const reservationTtlMs = positive(options.reservationTtlMs, "reservationTtlMs") ?? 600_000;
+    const processTtlMs = positive(options.processTtlMs, "processTtlMs") ?? PROCESS_TTL_MS;
+    const store = new RedisQuotaStore(options, reservationTtlMs, processTtlMs);
+    store.#link = await RedisLink.open(options.url, timeoutMs, QUOTA_SCRIPT, {
+      onDown: (reason) => store.#lost(reason),
+      onReady: () => store.#probe(),
+    });
+    store.#heartbeat = setInterval(() => store.#beat(), processTtlMs / 3);
+    store.#heartbeat.unref();
+    return store;
+  }
+
+  private constructor(options: RedisQuotaStoreOptions, reservationTtlMs: number, processTtlMs: number) {
     this.url = maskRedisUrl(options.url);
     this.#onWarning = options.onWarning ?? (() => {});
     this.#onInfo = options.onInfo ?? (() => {});
     this.#reservationTtlMs = reservationTtlMs;
     this.#processTtlMs = processTtlMs;
     this.#prefix = options.keyPrefix ?? "llmbatch";
-  }
-
-  /** @internal Called once by `openRedisQuotaStore`. */
-  attach(link: RedisLink): void {
-    this.#link = link;
-    this.#heartbeat = setInterval(() => this.#beat(), this.#processTtlMs / 3);
-    this.#heartbeat.unref();
   }
 
   define(key: string, limits: QuotaLimits): void {
@@ -288,8 +292,8 @@ export class RedisQuotaStore implements QuotaStore {
     link?.close();
   }
 
-  /** @internal Redis was lost (a failed or timed-out command, a dropped connection): local buckets until it answers again. */
-  lost(reason: string): void {
+  /** Redis was lost (a failed or timed-out command, a dropped connection): local buckets until it answers again. */
+  #lost(reason: string): void {
     if (this.#local !== undefined || this.#closed) return;
     const local = new MemoryQuotaStore();
     this.#local = local;
@@ -304,12 +308,12 @@ export class RedisQuotaStore implements QuotaStore {
       this.#warned = true;
       this.#onWarning(message);
     }
-    this.#prober = setInterval(() => this.probe(), PROBE_MS);
+    this.#prober = setInterval(() => this.#probe(), PROBE_MS);
     this.#prober.unref();
   }
 
-  /** @internal Rejoins Redis if it answers within the timeout. */
-  probe(): void {
+  /** Rejoins Redis if it answers within the timeout. */
+  #probe(): void {
     const link = this.#link;
     if (this.#local === undefined || this.#probing || this.#closed || link === undefined || !link.ready) return;
     this.#probing = true;
@@ -345,7 +349,7 @@ export class RedisQuotaStore implements QuotaStore {
       this.#read(q, reply);
       return reply;
     } catch (err) {
-      this.lost(err instanceof RedisTimeoutError ? err.message : link.describe(err));
+      this.#lost(err instanceof RedisTimeoutError ? err.message : link.describe(err));
       return undefined;
     }
   }

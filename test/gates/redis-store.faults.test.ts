@@ -99,6 +99,15 @@ describeRedis("Redis quota store: Redis lost mid-run", () => {
       expect((await a.take(key, 1)).taken).toBe(true);
       expect((await stateOf(server, key)).n).toBe(1); // counted in the restarted Redis: rejoined
       expect(warnings).toHaveLength(1);
+      // Lost again: still one warning; the second loss is told as information.
+      const infosBefore = infos.length;
+      await server.kill9();
+      expect((await a.take(key, 1)).taken).toBe(true);
+      expect(a.status().connected).toBe(false);
+      expect(warnings).toHaveLength(1);
+      expect(infos.slice(infosBefore).some((m) => m.includes("unreachable"))).toBe(true);
+      await server.restart();
+      await vi.waitFor(() => expect(a.status().connected).toBe(true), { timeout: 10_000, interval: 50 });
     } finally {
       await a.close();
       await b.close();
