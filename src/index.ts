@@ -20,7 +20,10 @@ export { Quotas } from "./gates/quotas.js";
 export type { Quota, QuotaGrant, QuotaCounters } from "./gates/quota.js";
 export type { QuotaStore, QuotaLimits, QuotaGauges, TakeResult, MaybePromise } from "./gates/quota-store.js";
 export type { StopReason } from "./engine/stop-reason.js";
-export type { QuotaFigure } from "./metrics/quota-figures.js";
+export type { QuotaFigure, QuotaShareFigure, QuotaStoreSummary } from "./metrics/quota-figures.js";
+// Quotas shared across processes and machines through Redis (`llmbatch run --redis`); the client is loaded on first use.
+export { openRedisQuotaStore, type RedisQuotaStore, type RedisQuotaStoreOptions } from "./run/quota-store-setup.js";
+export { maskRedisUrl } from "./gates/redis/redis-url.js";
 export { resolveRunOptions, type RunOptionsInput, type ResolvedRunOptions } from "./config/run-options.js";
 export { estimateBatch, type BatchEstimate, type EstimateConfig, type EstimateLine } from "./run/estimate.js";
 export type { MaxErrors } from "./engine/error-limit.js";

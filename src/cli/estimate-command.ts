@@ -14,7 +14,7 @@ export type EstimateFlags = RunFlags;
  * `ignored`: the flags of `run` given that do not change an estimate, named in one note on stderr.
  */
 export async function estimateCommand(input: string, flags: EstimateFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
-  const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags);
+  const { options, format, priceOverrides, assumeOutput } = await loadRunSettings(flags, io.env);
   const note = ignoredNote(ignored, "estimate");
   if (note) log.info(note);
   const estimate = await estimateBatch({ input, format, stdin: input === "-" ? io.stdin : undefined, options, priceOverrides, assumeOutputTokens: assumeOutput, onInfo: (m) => log.info(m) });

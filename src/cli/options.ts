@@ -52,6 +52,11 @@ export const RUN_OPTIONS = {
     estimate: { help: "requests-per-minute limit (of each model) the time estimate assumes" },
   },
   tpm: { flags: "--tpm <n>", help: "client-side tokens per minute, of each model's quota", estimate: { help: "tokens-per-minute limit (of each model) the time estimate assumes" } },
+  redis: {
+    flags: "--redis <url>",
+    help: "share each quota (RPM, TPM, learned limits, 429 pauses) with every llmbatch process naming this Redis: redis://[user:password@]host[:port][/db] or rediss:// (env: LLMBATCH_REDIS_URL)",
+    estimate: { ignored: "noted" },
+  },
   maxRetries: { flags: "--max-retries <n>", help: "retries per request after the first attempt (default 5)", estimate: { ignored: "noted" } },
   timeout: { flags: "--timeout <seconds>", help: "per-request timeout in seconds (default 120)", estimate: { ignored: "noted" } },
   template: { flags: "--template <text>", help: "prompt template, e.g. 'Summarize: {{text}}' ({{field}} from the record)" },

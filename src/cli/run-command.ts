@@ -5,6 +5,7 @@ import { loadPipeline } from "../config/pipeline.js";
 import { parseMaxErrors, type MaxErrors } from "../engine/error-limit.js";
 import { parseDelimiterFlag, parseNumberInRange, parsePositiveInt, parsePositiveNumber, resolveRunOptions, type RunOptionsInput } from "../config/run-options.js";
 import { parseEncoding } from "../io/text-encoding.js";
+import { checkRedisUrl, REDIS_URL_ENV } from "../config/redis-url.js";
 import { runBatch } from "../run/batch.js";
 import type { ProviderConnections } from "../providers/create.js";
 import { providerKind, providerKinds } from "../providers/registry.js";
@@ -51,8 +52,8 @@ export interface RunSettings {
  * loaded, run options and price overrides resolved. A flag that does not apply to a command is
  * not an error: the command names it in a note (see `ignoredNote`).
  */
-export async function loadRunSettings(flags: RunFlags): Promise<RunSettings> {
-  const runInput = parseFlags(flags);
+export async function loadRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv = {}): Promise<RunSettings> {
+  const runInput = parseFlags(flags, env);
   if (flags.format !== undefined && !FORMATS.includes(flags.format as (typeof FORMATS)[number])) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${flags.format}"`);
   }
@@ -78,7 +79,7 @@ export function ignoredNote(ignored: readonly string[], command: "estimate" | "r
 
 /** `ignored`: the flags given that do not change an estimate, which `--dry-run` names in a note (see options.ts). */
 export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
-  const { options, format, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat } = await loadRunSettings(flags);
+  const { options, format, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat } = await loadRunSettings(flags, io.env);
   if (flags.dryRun) {
     const note = ignoredNote(ignored, "run --dry-run");
     if (note) log.info(note);
@@ -214,7 +215,7 @@ function howToFinish(notAttempted: number, output: string | undefined): string {
   return `${what}; to finish them, run the same command again with --resume added (records already done in ${output} are skipped)`;
 }
 
-function parseFlags(f: RunFlags): RunOptionsInput {
+function parseFlags(f: RunFlags, env: NodeJS.ProcessEnv): RunOptionsInput {
   const int = (name: string, raw: string | undefined) => (raw === undefined ? undefined : parsePositiveInt(name, raw));
   const maxRetries = f.maxRetries === undefined ? undefined : parseNumberInRange("--max-retries", f.maxRetries, 0, 100);
   if (maxRetries !== undefined && !Number.isInteger(maxRetries)) throw new UsageError(`--max-retries must be a whole number from 0 to 100, got "${f.maxRetries}"`);
@@ -232,7 +233,15 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     temperature: f.temperature === undefined ? undefined : parseNumberInRange("--temperature", f.temperature, 0, 2),
     delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
     encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
+    redis: redisFlag(f.redis, env),
   };
+}
+
+/** `--redis`, else `LLMBATCH_REDIS_URL` (an empty one is unset), checked under the name it was given by. */
+function redisFlag(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined) return checkRedisUrl("--redis", flag);
+  const fromEnv = env[REDIS_URL_ENV];
+  return fromEnv === undefined || fromEnv === "" ? undefined : checkRedisUrl(REDIS_URL_ENV, fromEnv);
 }
 
 /**

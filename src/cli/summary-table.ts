@@ -1,7 +1,7 @@
 import { describeCost, formatUsd, pricedCosts } from "../metrics/cost-text.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { groupDigits } from "../metrics/number-format.js";
-import { describeQuota } from "../metrics/quota-figures.js";
+import { describeQuota, describeQuotaStore } from "../metrics/quota-figures.js";
 
 /** The human summary printed on stderr at the end of a run; the same figures as `--summary`. */
 export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): string {
@@ -43,6 +43,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
         ]
       : []),
     ...s.quotas.map((q): [string, string] => ["quota", describeQuota(q, n)]),
+    ...(s.quota_store ? [["quota store", describeQuotaStore(s.quota_store)] as [string, string]] : []),
     ["wall time", `${ms(s.wall_ms)} · ${groupDigits(s.throughput_rpm)} records/min`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -8,6 +8,7 @@ import { DELIMITER_RULE, parseDelimiter } from "../io/input-sniff.js";
 import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
 import { isProviderName, providerNames } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
+import { checkRedisUrl } from "./redis-url.js";
 import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
 
 /** Settings the CLI parsed from flags. Every field is optional: absent means "not given". */
@@ -38,6 +39,11 @@ export interface RunOptionsInput {
   delimiter?: string;
   /** `--encoding`: the input's text encoding; overrides the pipeline's `input.encoding`. */
   encoding?: InputEncoding;
+  /**
+   * `--redis` (or `LLMBATCH_REDIS_URL`): the Redis every process naming it shares its quotas
+   * through, `redis://[user:password@]host[:port][/db]` or `rediss://…`. @default each process alone
+   */
+  redis?: string;
 }
 
 export interface ResolvedRunOptions {
@@ -57,6 +63,8 @@ export interface ResolvedRunOptions {
   timeoutMs: number;
   /** How the input is read: the pipeline's `input` with `--delimiter` and `--encoding` applied. @default {} */
   input: InputSettings;
+  /** The Redis the run's quotas are shared through (see `RunOptionsInput.redis`); absent: in memory. */
+  redis?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -95,6 +103,7 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
   };
   if (resolved.limits.rpm !== undefined) out.rpm = resolved.limits.rpm;
   if (resolved.limits.tpm !== undefined) out.tpm = resolved.limits.tpm;
+  if (flags.redis !== undefined) out.redis = checkRedisUrl("redis", flags.redis);
   return out;
 }
 

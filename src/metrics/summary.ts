@@ -3,7 +3,7 @@
  * arrive, in memory bounded by the number of distinct models, steps and error types, never by
  * the number of records. The field names are a public contract (DESIGN.md).
  */
-import type { QuotaFigure } from "./quota-figures.js";
+import type { QuotaFigure, QuotaStoreSummary } from "./quota-figures.js";
 import { systemClock, type Clock } from "../gates/clock.js";
 import { roundUsdTotal } from "../cost/prices.js";
 import { addBackoff, addUsage, emptyBackoff, emptyUsage } from "../types.js";
@@ -74,6 +74,8 @@ export interface RunSummary {
   stopped_reason: string | null;
   /** Per quota (what a provider limits: an OpenAI model on an endpoint and key, an Ollama server): limits in force, requests, tokens, waits, 429s. */
   quotas: QuotaFigure[];
+  /** With `--redis`: the quotas were shared through this Redis (password masked). Absent: each in this process's memory. */
+  quota_store?: QuotaStoreSummary;
   exit_code: number;
 }
 
@@ -106,6 +108,8 @@ export interface BuildOptions {
   exitCode: number;
   /** @default [] */
   quotas?: QuotaFigure[];
+  /** A shared store's kind and masked URL. @default absent (in memory) */
+  quotaStore?: QuotaStoreSummary | undefined;
   stoppedReason: string | null;
   /** @default null */
   budget?: BudgetSummary | null;
@@ -259,6 +263,7 @@ export class SummaryBuilder {
       finished_at: new Date(this.#startedAt.getTime() + wallMs).toISOString(),
       stopped_reason: options.stoppedReason,
       quotas: options.quotas ?? [],
+      ...(options.quotaStore ? { quota_store: options.quotaStore } : {}),
       exit_code: options.exitCode,
     };
   }

@@ -3,7 +3,7 @@
  * records, tokens and cost over time; waits, errors and cost by model), drawn by Chart.js inlined
  * into the page, so it opens offline and fetches nothing.
  */
-import { describeQuota } from "../metrics/quota-figures.js";
+import { describeQuota, describeQuotaStore } from "../metrics/quota-figures.js";
 import { describeCost } from "../metrics/cost-text.js";
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
@@ -62,6 +62,7 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],
     ["waits", `gates ${w.gates_ms} ms (client side) · retry backoff ${w.retry_ms} ms (server side)`],
     ...s.quotas.map((q): [string, string] => ["quota", describeQuota(q)]),
+    ...(s.quota_store ? [["quota store", describeQuotaStore(s.quota_store)] as [string, string]] : []),
     ["wall time", `${(s.wall_ms / 1000).toFixed(1)} s · ${s.throughput_rpm} records/min · exit code ${s.exit_code}${s.stopped_reason ? ` · ${s.stopped_reason}` : ""}`],
   ];
   const specs = chartSpecs(s, points);

@@ -10,7 +10,8 @@ import { UsageError } from "../errors.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { OUTPUT_CLOSED_STOP, OUTPUT_CLOSED_TEXT, type StopReason } from "../engine/stop-reason.js";
 import type { QuotaStore } from "../gates/quota-store.js";
-import { quotaFigures } from "../metrics/quota-figures.js";
+import { quotaFigures, quotaStoreSummary } from "../metrics/quota-figures.js";
+import { openRunQuotaStore } from "./quota-store-setup.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { canReadTwice, openInput } from "../io/open-input.js";
 import { checkRunPaths, type FileIdentity } from "../io/output-paths.js";
@@ -131,8 +132,21 @@ export interface BatchOutcome {
 /**
  * Runs a whole batch: input reader → engine (gates, providers, retries) → writer → summary.
  * One result line per input record; the summary's figures are the sum of those lines.
+ * With `options.redis` (and no `quotaStore` of the caller's), the quotas are shared through that
+ * Redis: it is opened before anything is read or sent, and closed when the run ends.
  */
 export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
+  const url = config.options.redis;
+  if (url === undefined || config.quotaStore !== undefined) return runWithStore(config);
+  const store = await openRunQuotaStore(url, { onWarning: config.onWarning, onInfo: config.onInfo });
+  try {
+    return await runWithStore({ ...config, quotaStore: store });
+  } finally {
+    await store.close();
+  }
+}
+
+async function runWithStore(config: BatchConfig): Promise<BatchOutcome> {
   const { options } = config;
   const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
   let pipeline = options.pipeline;
@@ -301,6 +315,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
       costUnknown: metrics.costUnknown,
       quotas: quotaFigures(engine.quotas),
+      quotaStore: quotaStoreSummary(engine.quotas.store),
     });
     built.exit_code = exitCodeFor(engine.stopped, built);
     if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);

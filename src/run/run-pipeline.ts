@@ -11,6 +11,8 @@ import { recordId, toRecord } from "../io/record.js";
 import { loneSurrogateIn, loneSurrogateMessage } from "../io/well-formed.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
 import { loadPriceTable } from "../cost/prices.js";
+import { checkRedisUrl } from "../config/redis-url.js";
+import { openRunQuotaStore } from "./quota-store-setup.js";
 import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "../types.js";
 
 export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">> {
@@ -19,6 +21,12 @@ export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipelin
   /** Your own providers (a custom backend, a test double); replaces `connections`. */
   providers?: (name: ProviderName) => Provider;
   prices?: EngineOptions["prices"];
+  /**
+   * Share the quotas with every llmbatch process naming this Redis (`redis://[user:password@]host[:port][/db]`
+   * or `rediss://`), as `llmbatch run --redis` does: opened before the first record is sent, closed
+   * when the stream ends. Ignored when `quotaStore` or `quotas` is given.
+   */
+  redis?: string;
 }
 
 /**
@@ -37,7 +45,24 @@ export async function* runPipeline(
 ): AsyncGenerator<GenerationResult> {
   const p = typeof pipeline === "string" ? await loadPipeline(pipeline) : pipeline;
   const resolved = resolveRunOptions({}, p);
-  const { connections = {}, providers, ...rest } = options;
+  const { connections = {}, providers, redis, ...rest } = options;
+  const url = redis === undefined || rest.quotaStore !== undefined || rest.quotas !== undefined ? undefined : checkRedisUrl("redis", redis);
+  const store = url === undefined ? undefined : await openRunQuotaStore(url, { onWarning: (m) => rest.onWarning?.(m) }, "redis");
+  try {
+    yield* runWith(resolved, connections, providers, store === undefined ? rest : { ...rest, quotaStore: store }, options.prices, records);
+  } finally {
+    await store?.close();
+  }
+}
+
+async function* runWith(
+  resolved: ReturnType<typeof resolveRunOptions>,
+  connections: ProviderConnections,
+  providers: RunPipelineOptions["providers"],
+  rest: Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">>,
+  prices: EngineOptions["prices"] | undefined,
+  records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>,
+): AsyncGenerator<GenerationResult> {
   const engine = new GenerationEngine({
     concurrency: resolved.concurrency,
     rpm: resolved.rpm,
@@ -46,7 +71,7 @@ export async function* runPipeline(
     timeoutMs: resolved.timeoutMs,
     ...rest,
     pipeline: resolved.pipeline,
-    prices: options.prices ?? loadPriceTable(),
+    prices: prices ?? loadPriceTable(),
     provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
   });
   yield* engine.run(dedupeIds(asItems(records)));

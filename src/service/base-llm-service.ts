@@ -21,6 +21,8 @@ import type { StepDeps } from "../engine/steps/step.js";
 import { resultError } from "../errors.js";
 import { exitCodeFor } from "../run/exit-codes.js";
 import type { Quotas } from "../gates/quotas.js";
+import type { QuotaStore } from "../gates/quota-store.js";
+import { quotaFigures, quotaStoreSummary } from "../metrics/quota-figures.js";
 import { CLOSED } from "../engine/call-runtime.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
@@ -58,6 +60,13 @@ export interface LLMServiceOptions {
    * @default the service's own, from `rpm`/`tpm`
    */
   quotas?: Quotas;
+  /**
+   * Where the service's own quotas keep their buckets (ignored when `quotas` is given): a store
+   * shared across processes, `await openRedisQuotaStore({ url: "redis://…" })`, makes services in
+   * several processes (and `llmbatch run --redis` with the same URL) spend one limit together.
+   * The service does not close it: close it after `close()`. @default in this process's memory
+   */
+  quotaStore?: QuotaStore;
   /** Retries per call after the first attempt. @default 5 */
   maxRetries?: number;
   /** Per-attempt timeout. @default 120000 */
@@ -122,6 +131,7 @@ export class BaseLLMService {
       rpm: options.rpm,
       tpm: options.tpm,
       quotas: options.quotas,
+      quotaStore: options.quotaStore,
       maxRetries: options.maxRetries,
       timeoutMs: options.timeoutMs,
       retryTiming: options.retryTiming,
@@ -203,7 +213,13 @@ export class BaseLLMService {
     this.#closed ??= (async () => {
       this.#runtime.stop(CLOSED);
       await Promise.allSettled([...this.#inFlight]);
-      const summary = this.#summary.build({ exitCode: 0, stoppedReason: this.stopReason === CLOSED ? null : (this.stopReason ?? null), costUnknown: this.metrics.costUnknown });
+      const summary = this.#summary.build({
+        exitCode: 0,
+        stoppedReason: this.stopReason === CLOSED ? null : (this.stopReason ?? null),
+        costUnknown: this.metrics.costUnknown,
+        quotas: quotaFigures(this.quotas),
+        quotaStore: quotaStoreSummary(this.quotas.store),
+      });
       summary.exit_code = exitCodeFor(this.#runtime.stopped, summary);
       await this.#opts.onClose?.(summary);
       return summary;

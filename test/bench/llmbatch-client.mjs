@@ -115,7 +115,8 @@ function generatedInput() {
 
 async function batchMode() {
   const stdin = generatedInput();
-  const options = resolveRunOptions({ model: cfg.model, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens }, undefined);
+  // `redis`: the quotas through that Redis, as `--redis` does (the "shared" scenario's overhead).
+  const options = resolveRunOptions({ model: cfg.model, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens, redis: cfg.redis }, undefined);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200);
   const t0 = performance.now();

@@ -2,7 +2,7 @@
 // (so CPU seconds and peak RSS are the client's alone), prints one line per scenario and writes
 // every figure to test/bench/results.json (or the path after --json).
 //
-// Usage: npm run bench [-- --only paced,overhead] [-- --json out.json] [-- --memory-records N] [-- --node-flags "--optimize-for-size"]
+// Usage: npm run bench [-- --only paced,overhead,shared] [-- --json out.json] [-- --memory-records N] [-- --node-flags "--optimize-for-size"]
 // Figures depend on the machine and on what else runs on it; the targets are in README.md.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -247,6 +247,152 @@ async function twoModels() {
   });
 }
 
+/** A redis-server of Debian's package on a free loopback port, in a temp dir, without persistence. */
+async function startRedis() {
+  const { createServer } = await import("node:net");
+  const port = await new Promise((resolve, reject) => {
+    const srv = createServer().once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-redis-"));
+  const child = spawn(process.env.LLMBATCH_TEST_REDIS_SERVER ?? "/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    let out = "";
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("Ready to accept connections")) resolve();
+    });
+  });
+  child.stdout.resume();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Scenario "shared": K = 4 `llmbatch run` processes on one key, each told the real limits (four cron
+ * jobs), against one simulator: without --redis (each paces itself as if alone) and with it. The
+ * aggregate is the simulator's admitted requests (its requests less its 429s) per minute, sampled
+ * every 50 ms, from 2 s after the first request (the server's first-second burst) until 90 % were
+ * admitted (the tail, where the shards run dry), against its limit. CPU per record is the
+ * processes' own (getrusage at exit). Then the overhead of --redis on loopback: the overhead
+ * scenario's batch through runBatch, unlimited, with and without it.
+ */
+async function sharedScenario() {
+  const rpm = 1200;
+  const tpm = 200_000;
+  const k = 4;
+  const perShard = 100;
+  const redis = await startRedis();
+  try {
+    const runShards = (withRedis) =>
+      withSimulator({ rpm, tpm, latencyMs: [50, 150] }, async (sim) => {
+        const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-shared-"));
+        try {
+          const samples = [];
+          const sample = () => {
+            const s = sim.stats();
+            samples.push({ t: performance.now(), admitted: s.requests - s.rateLimited });
+          };
+          const timer = setInterval(sample, 50);
+          const t0 = performance.now();
+          const runs = Array.from({ length: k }, (_, shard) => {
+            const input = join(dir, `in-${shard}.jsonl`);
+            const lines = Array.from({ length: perShard }, (_, i) => `{"id":"s${shard}-${i}","prompt":"Summarize ticket ${shard}-${i}: the customer cannot log in after the update."}\n`);
+            writeFileSync(input, lines.join(""));
+            const files = { summary: join(dir, `s-${shard}.json`), rusage: join(dir, `u-${shard}.json`) };
+            const args = ["--require", here("rusage-on-exit.cjs"), here("../../bin/llmbatch.js"), "run", input, "-o", join(dir, `out-${shard}.jsonl`), "-q", "-m", MODEL, "--max-tokens", "100"];
+            args.push("--rpm", String(rpm), "--tpm", String(tpm), "--summary", files.summary, ...(withRedis ? ["--redis", redis.url] : []));
+            const child = spawn(process.execPath, [...nodeFlags, ...args], {
+              stdio: ["ignore", "ignore", "pipe"],
+              env: { ...process.env, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: `${sim.url}/v1`, LLMBATCH_BENCH_RUSAGE: files.rusage },
+            });
+            // Its warnings (answers cut off at max_tokens) are the same each time: shown only when it fails.
+            let stderr = "";
+            child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+            return new Promise((resolve, reject) => {
+              child.on("error", reject);
+              child.on("close", (code) => {
+                if (code !== 0) process.stderr.write(stderr);
+                resolve({ code, ...files });
+              });
+            });
+          });
+          const done = await Promise.all(runs);
+          const wallMs = performance.now() - t0;
+          clearInterval(timer);
+          sample();
+          const summaries = done.map((d) => JSON.parse(readFileSync(d.summary, "utf8")));
+          const cpuSeconds = done.reduce((a, d) => a + JSON.parse(readFileSync(d.rusage, "utf8")).cpuSeconds, 0);
+          const s = sim.stats();
+          const first = samples.find((x) => x.admitted > 0);
+          const total = samples.at(-1).admitted;
+          const from = samples.find((x) => x.t >= first.t + 2000);
+          const to = samples.find((x) => x.admitted >= 0.9 * total);
+          const fraction = ((to.admitted - from.admitted) / (to.t - from.t) / rpm) * 60_000;
+          const ok = summaries.reduce((a, x) => a + x.ok, 0);
+          const failed = summaries.reduce((a, x) => a + x.failed, 0);
+          return {
+            redis: withRedis,
+            codes: done.map((d) => d.code),
+            requests: s.requests,
+            rateLimited: s.rateLimited,
+            share429: s.rateLimited / s.requests,
+            fraction,
+            ok,
+            failed,
+            cpuSeconds,
+            cpuUsPerRecord: (cpuSeconds / ok) * 1e6,
+            wallMs,
+          };
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    const alone = await runShards(false);
+    const together = await runShards(true);
+    const overheadRun = (withRedis) =>
+      withSimulator({}, (sim) =>
+        runClient("llmbatch-client.mjs", { mode: "batch", baseUrl: sim.url, model: MODEL, records: 8000, concurrency: 64, maxTokens: 20, ...(withRedis ? { redis: redis.url } : {}) }),
+      );
+    const plain = await overheadRun(false);
+    const viaRedis = await overheadRun(true);
+    const cpuPer = (x) => (x.cpuSeconds / x.ok) * 1e6;
+    const rate = (x) => (x.ok / x.wallMs) * 1000;
+    const describe = (x) =>
+      `${num(x.requests)} requests, ${x.rateLimited} × 429 (${pct(x.share429)}), aggregate ${pct(x.fraction)} of ${num(rpm)} RPM, ${x.ok} ok / ${x.failed} failed, ${num(x.cpuUsPerRecord)} µs CPU/record, wall ${num(x.wallMs / 1000, 1)} s`;
+    return {
+      name: "shared",
+      processes: k,
+      rpm,
+      alone,
+      together,
+      overhead: { plain, redis: viaRedis, cpuUsPerRecord: cpuPer(viaRedis), baselineCpuUsPerRecord: cpuPer(plain), cpuRatio: cpuPer(viaRedis) / cpuPer(plain) },
+      fraction: together.fraction,
+      line: [
+        `K=${k} on one key, each told the limits: without --redis ${describe(alone)}`,
+        `             with --redis    ${describe(together)}`,
+        `             overhead on loopback, unlimited: --redis ${num(rate(viaRedis))} records/s, ${num(cpuPer(viaRedis))} µs CPU/record vs without ${num(rate(plain))} records/s, ${num(cpuPer(plain))} µs (×${num(cpuPer(viaRedis) / cpuPer(plain), 2)}); ${viaRedis.failed + plain.failed} failures`,
+      ].join("\n"),
+    };
+  } finally {
+    await redis.stop();
+  }
+}
+
 const SCENARIOS = {
   paced: () => rateScenario("paced", { rpm: 6000, tpm: 600_000, told: true }),
   "token-bound": () => rateScenario("token-bound", { rpm: 6000, tpm: 150_000, told: true }),
@@ -256,6 +402,7 @@ const SCENARIOS = {
   "memory-no-ids": () => memory(false),
   ollama,
   "two-models": twoModels,
+  shared: sharedScenario,
 };
 
 const results = [];

@@ -32,6 +32,7 @@ describe("run's options, declared once", () => {
       encoding: "utf-8",
       outputFormat: "csv",
       delimiter: ";",
+      redis: "redis://127.0.0.1:6379",
     };
     // Left out: the two that read a file, and the two that need an -o file to resume.
     const skip = new Set(["pipeline", "prices", "resume", "retryFailed"]);

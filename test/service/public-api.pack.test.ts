@@ -45,6 +45,8 @@ const MAIN = [
   "loadPriceTable",
   "mapResult",
   "openInput",
+  "openRedisQuotaStore",
+  "maskRedisUrl",
   "parsePipeline",
   "providerKindNames",
   "registerProvider",
