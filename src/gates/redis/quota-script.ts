@@ -23,7 +23,7 @@
  * - `settle`: the estimate less the usage given back (or the excess charged); forgets the
  *   reservation; ends the cold phase (an answer came).
  * - `pause`: `pause_until` = the later of the one in force and now + ms; both buckets emptied.
- * - `observe`: ends the cold phase and the discovery, lowers the levels to what the server reported.
+ * - `observe`: ends the cold phase and the discovery (as `settle` does), lowers the levels to what the server reported.
  * - `touch`: the heartbeat. `leave`: the process's entry and ticket removed (a clean exit).
  *
  * Every call first rewrites the caller's entry in the process hash (expiry, the limits it was
@@ -38,6 +38,17 @@
  */
 
 import { SILENCE_MS } from "../server-shadow.js";
+
+/**
+ * How long, at most, the other processes wait for the discovering process's first answer (an
+ * answer with headers gives every process the limit; one without, or a failure, ends the wait too).
+ * A bound only for a discoverer that never answers (killed, hung): the first answer of a loaded
+ * machine or of a long completion can take seconds, and ending the wait on a timer instead let
+ * every process send its unthrottled burst into an unknown limit.
+ */
+export const DISCOVER_MS = 15_000;
+/** Meanwhile, a waiting process asks again this often. */
+export const DISCOVER_RECHECK_MS = 200;
 
 /** Reply positions (0-based), shared by the script and its reader. */
 export const REPLY = {
@@ -115,8 +126,8 @@ local allReq, allTok, reclaimed = num(s[8]) or 0, num(s[9]) or 0, num(s[10]) or 
 local R = { level = num(s[1]) or 0, lim = num(s[3]), sl = num(s[11]), sa = num(s[12]) or 0, su = num(s[13]) or 0 }
 local T = { level = num(s[2]) or 0, lim = num(s[4]), sl = num(s[14]), sa = num(s[15]) or 0, su = num(s[16]) or 0 }
 -- Discovery: while no process knows a limit, the first to take may send its burst; the others wait
--- for the server's first answer (its headers give the limit to all), at most coldMs.
-local discoverUntil = num(s[17]) or (now + coldMs)
+-- for the server's first answer (its headers give the limit to all), at most DISCOVER_MS.
+local discoverUntil = num(s[17]) or (now + ${DISCOVER_MS})
 local discoverer = s[18]
 if R.lim == 0 then R.lim = nil end
 if T.lim == 0 then T.lim = nil end
@@ -216,7 +227,8 @@ if op == 'take' then
   if T.lim ~= nil and cost > T.lim then
     status, waitMs = -1, 0
   elseif discovering and discoverer ~= proc then
-    status, waitMs, blockedBy = 0, math.max(1, math.ceil(discoverUntil - now)), 1
+    -- Asked again soon (nothing wakes a waiter in another process when the answer comes).
+    status, waitMs, blockedBy = 0, math.max(1, math.min(${DISCOVER_RECHECK_MS}, math.ceil(discoverUntil - now))), 1
   elseif now < pauseUntil then
     status, waitMs, blockedBy = 0, math.max(1, math.ceil(pauseUntil - now)), 1
   else
@@ -248,6 +260,8 @@ if op == 'take' then
 elseif op == 'settle' then
   -- An answer (as in MemoryQuotaStore): the server has seen requests, so refill counts from now.
   coldUntil = 0
+  -- and the discovery is over: an answer without headers teaches nothing more by waiting.
+  discoverUntil = 0
   local reserved, used = tonumber(ARGV[11]), num(ARGV[12])
   if T.lim ~= nil then
     local back = reserved - (used or 0)
