@@ -12,8 +12,15 @@ import { loneSurrogateIn, loneSurrogateMessage } from "../io/well-formed.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
 import { loadPriceTable } from "../cost/prices.js";
 import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "../types.js";
+import { openResponseCache, resolveCacheOptions, type CacheSetting } from "../cache/cache-options.js";
 
-export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">> {
+export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices" | "cache">> {
+  /**
+   * The response cache: `true` (in `~/.cache/llmbatch`, 2 GB) or `{dir, maxSize, ttl}`; opened
+   * for the run and closed when it ends. One that cannot be opened is a warning (`onWarning`).
+   * @default false
+   */
+  cache?: CacheSetting;
   /** Where each provider lives (API key, base URL, Ollama host). Ignored when `providers` is given. */
   connections?: ProviderConnections;
   /** Your own providers (a custom backend, a test double); replaces `connections`. */
@@ -37,8 +44,26 @@ export async function* runPipeline(
 ): AsyncGenerator<GenerationResult> {
   const p = typeof pipeline === "string" ? await loadPipeline(pipeline) : pipeline;
   const resolved = resolveRunOptions({}, p);
-  const { connections = {}, providers, ...rest } = options;
+  const { connections = {}, providers, cache: cacheSetting, ...rest } = options;
+  const cacheOptions = resolveCacheOptions(cacheSetting ?? p.cache);
+  const cache = cacheOptions && (await openResponseCache(cacheOptions, options.onWarning));
+  try {
+    yield* runEngine(records, resolved, rest, connections, providers, cache);
+  } finally {
+    await cache?.close();
+  }
+}
+
+function runEngine(
+  records: Parameters<typeof runPipeline>[1],
+  resolved: ReturnType<typeof resolveRunOptions>,
+  rest: Omit<RunPipelineOptions, "connections" | "providers" | "cache">,
+  connections: ProviderConnections,
+  providers: RunPipelineOptions["providers"],
+  cache: EngineOptions["cache"],
+): AsyncGenerator<GenerationResult> {
   const engine = new GenerationEngine({
+    cache,
     concurrency: resolved.concurrency,
     rpm: resolved.rpm,
     tpm: resolved.tpm,
@@ -46,10 +71,10 @@ export async function* runPipeline(
     timeoutMs: resolved.timeoutMs,
     ...rest,
     pipeline: resolved.pipeline,
-    prices: options.prices ?? loadPriceTable(),
+    prices: rest.prices ?? loadPriceTable(),
     provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
   });
-  yield* engine.run(dedupeIds(asItems(records)));
+  return engine.run(dedupeIds(asItems(records)));
 }
 
 async function* asItems(records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>): AsyncGenerator<ReadItem> {
