@@ -24,6 +24,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Database, RootDatabase } from "lmdb";
+import { storeFileProblem } from "./store-check.js";
 
 /** One stored answer: when it was stored, and the reply as the call path returns it. */
 export interface StoredEntry {
@@ -68,6 +69,8 @@ export class LmdbCacheStore {
   /** Opens (creating it when missing) the store in `dir`. @throws when it cannot be opened or read */
   static async open(dir: string): Promise<LmdbCacheStore> {
     mkdirSync(dir, { recursive: true });
+    const problem = storeFileProblem(dir);
+    if (problem !== undefined) throw new Error(problem);
     const { open } = await import("lmdb");
     // `noSubdir: false`: the directory holds data.mdb and lock.mdb, whatever its name looks like.
     const root = open({ path: dir, noSubdir: false, maxDbs: 8, useWritemap: false, noSync: false, compression: false });
