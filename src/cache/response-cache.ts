@@ -125,6 +125,11 @@ export class ResponseCache implements CallCache {
     return this.#pending > MAX_PENDING_WRITES ? this.#lastWrite : undefined;
   }
 
+  /** Resolves once every answer stored so far is committed (a lookup sees only committed answers). */
+  async flushed(): Promise<void> {
+    await this.#lastWrite;
+  }
+
   /** Waits for the writes, adds this run's hits and misses to the day's counts, and closes the store. Once. */
   close(): Promise<void> {
     return (this.#closed ??= this.#close());

@@ -97,7 +97,7 @@ describe("the cache's bounds", () => {
 
     const bad = await runCli(["cache", "clear", "--older-than", "soon", "--cache-dir", join(dir, "cache")]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--older-than must be a duration such as 30d');
+    expect(bad.stderr).toContain("--older-than must be a duration such as 30d");
   }, 30_000);
 
   it("bad --cache-max-size and --cache-ttl values are usage errors before anything is sent", async () => {
@@ -109,7 +109,7 @@ describe("the cache's bounds", () => {
     expect(size.stderr).toContain('--cache-max-size must be a size such as 2GB, 500MB or 1.5GiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got "lots"');
     const ttl = await runCli(["run", input, "--cache", "--cache-ttl", "30x", "--template", "{{text}}"], { env: env() });
     expect(ttl.code).toBe(2);
-    expect(ttl.stderr).toContain('--cache-ttl must be a duration such as 30d');
+    expect(ttl.stderr).toContain("--cache-ttl must be a duration such as 30d");
     expect(sim().stats().requests).toBe(0);
   });
 });

@@ -86,7 +86,12 @@ describe("llmbatch run --cache", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(sim().stats().requests).toBe(1);
     const lines = readJsonlFile(join(dir, "r2.jsonl"));
-    expect(lines.filter((l) => l.steps[0].cached === true).map((l) => l.id).sort()).toEqual(["1", "2", "4"]);
+    expect(
+      lines
+        .filter((l) => l.steps[0].cached === true)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["1", "2", "4"]);
   });
 
   it("changing one step's parameter re-sends only that step; the pipeline's cache: true turns it on, --no-cache off", async () => {

@@ -86,7 +86,15 @@ describe("llmbatch run --cache: safe", () => {
   it("an error response is never cached: the next run sends the request again", async () => {
     const dir = tempDir();
     // The first attempt with this content fails (500); with no retries the record fails, the next run's succeeds.
-    const input = writeTemp(dir, "in.jsonl", jsonl([{ id: "f", text: "flaky [[sim:fail:1:500]]" }, { id: "r", text: "refused [[sim:bad_request]]" }, { id: "ok", text: "fine" }]));
+    const input = writeTemp(
+      dir,
+      "in.jsonl",
+      jsonl([
+        { id: "f", text: "flaky [[sim:fail:1:500]]" },
+        { id: "r", text: "refused [[sim:bad_request]]" },
+        { id: "ok", text: "fine" },
+      ]),
+    );
     const args = (n: number) => [...cacheArgs(dir, input, join(dir, `r${n}.jsonl`)), "--max-retries", "0"];
     sim().resetStats();
     expect((await runCli(args(1), { env: env() })).code).toBe(1);
