@@ -37,10 +37,22 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * Writes queued in lmdb-js and not yet committed, past which a call waits for them: a store slower
- * than the network must not pile answers up in memory.
+ * Writes not yet committed, past which a call waits for them: a store slower than the network must
+ * not pile answers up in memory. (lmdb-js has a backstop of its own: past its threshold of queued
+ * writes it blocks the main thread until its write thread catches up.)
  */
-export const MAX_PENDING_WRITES = 1000;
+export const MAX_PENDING_WRITES = 2000;
+
+/**
+ * Answers and uses are handed to the store together, every this many ms or every `BATCH_MAX`:
+ * lmdb-js commits one transaction per event turn with writes, and answers arrive on turns of their
+ * own, so without this nearly every answer would cost a transaction of its own (a few hundred µs
+ * of main thread each). A kill -9 loses at most the last batch, which only costs those requests again.
+ */
+const BATCH_MS = 50;
+const BATCH_MAX = 500;
+
+type QueuedWrite = { key: string; entry?: StoredEntry; now: number };
 
 /** The store's size is checked after this many writes of this process (and at open). */
 const SIZE_CHECK_EVERY = 256;
@@ -58,6 +70,8 @@ export class ResponseCache implements CallCache {
   #writesSinceCheck = 0;
   #evicting: Promise<unknown> | undefined;
   #lastWrite: Promise<unknown> = Promise.resolve();
+  #queue: QueuedWrite[] = [];
+  #timer: NodeJS.Timeout | undefined;
   #broken = false;
   #closed: Promise<void> | undefined;
 
@@ -93,7 +107,7 @@ export class ResponseCache implements CallCache {
         this.#misses++;
         return { key };
       }
-      this.#store.touch(key, now);
+      this.#enqueue({ key, now });
       this.#hits++;
       return { key, reply: entry.r };
     } catch (err) {
@@ -106,27 +120,44 @@ export class ResponseCache implements CallCache {
     if (this.#broken) return undefined;
     const { rateLimits: _limits, serverQueueMs: _queue, ...kept } = reply as { rateLimits?: unknown; serverQueueMs?: unknown };
     const now = this.#now();
-    let write: Promise<unknown>;
-    try {
-      write = this.#store.put(lookup.key, { c: now, r: kept }, now);
-    } catch (err) {
-      this.#fail("cannot write to the cache", err);
-      return undefined;
-    }
-    this.#pending++;
-    this.#lastWrite = write.then(
-      () => this.#pending--,
-      (err: unknown) => {
-        this.#pending--;
-        this.#fail("cannot write to the cache", err);
-      },
-    );
+    this.#enqueue({ key: lookup.key, entry: { c: now, r: kept }, now });
     if (++this.#writesSinceCheck >= SIZE_CHECK_EVERY) this.#checkSize();
     return this.#pending > MAX_PENDING_WRITES ? this.#lastWrite : undefined;
   }
 
+  #enqueue(write: QueuedWrite): void {
+    this.#pending++;
+    this.#queue.push(write);
+    if (this.#queue.length >= BATCH_MAX) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), BATCH_MS).unref();
+  }
+
+  /** Hands the queued writes to the store in one event turn: one transaction. */
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    let last: Promise<unknown> = Promise.resolve();
+    try {
+      for (const w of batch) {
+        if (w.entry === undefined) this.#store.touch(w.key, w.now);
+        else last = this.#store.put(w.key, w.entry, w.now);
+      }
+    } catch (err) {
+      this.#fail("cannot write to the cache", err);
+    }
+    const done = () => (this.#pending -= batch.length);
+    this.#lastWrite = Promise.all([this.#lastWrite, last, this.#store.flushed()]).then(done, (err: unknown) => {
+      done();
+      this.#fail("cannot write to the cache", err);
+    });
+  }
+
   /** Resolves once every answer stored so far is committed (a lookup sees only committed answers). */
   async flushed(): Promise<void> {
+    this.#flush();
     await this.#lastWrite;
   }
 
@@ -138,7 +169,7 @@ export class ResponseCache implements CallCache {
   async #close(): Promise<void> {
     try {
       await this.#evicting;
-      await this.#lastWrite;
+      await this.flushed();
       if (!this.#broken) await this.#store.addCounts(new Date(this.#now()).toISOString().slice(0, 10), this.#hits, this.#misses);
       await this.#store.close();
     } catch (err) {

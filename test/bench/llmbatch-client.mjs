@@ -125,9 +125,11 @@ async function batchMode() {
     output: "/dev/null",
     options,
     connections: { openai: { apiKey: "sk-bench", baseUrl: `${cfg.baseUrl}/v1` } },
+    // The "cache" scenario: the response cache in this directory.
+    cache: cfg.cacheDir === undefined ? false : { dir: cfg.cacheDir },
   });
   clearInterval(sampler);
-  return { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs: performance.now() - t0, sampledPeakRss: peakRss };
+  return { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs: performance.now() - t0, sampledPeakRss: peakRss, costUsd: summary.cost_usd, cache: summary.cache };
 }
 
 const cpu0 = process.cpuUsage();

@@ -9,7 +9,7 @@ import { tempDir, useSimulator } from "../helpers/cli.js";
 
 const { sim } = useSimulator({ latencyMs: [1, 3], seed: 2 });
 
-const pipeline: Pipeline = { name: "say", model: "gpt-4o-mini", params: { max_tokens: 20 }, limits: {}, steps: [{ id: "say", method: "generate", prompt: "Say {{text}}" }] };
+const pipeline: Pipeline = { name: "say", model: "gpt-4o-mini", params: { max_tokens: 20 }, limits: {}, steps: [{ id: "say", method: "generate", prompt: "Say {{text}}", params: {} }] };
 
 class Sayer extends BaseLLMService {
   say(text: string) {
