@@ -220,6 +220,7 @@ async function cacheScenario() {
       const hits = await runClient("llmbatch-client.mjs", { ...cfg, records: hitsRecords, mode: "batch", cacheDir: filled });
       const sentHits = sim.stats().requests;
       const mb = (x) => x.maxRssBytes / 2 ** 20;
+      const anon = (x) => x.sampledPeakAnon / 2 ** 20;
       return {
         name: "cache",
         runs,
@@ -233,8 +234,8 @@ async function cacheScenario() {
         hitsPerSec: rate(hits),
         line:
           `misses ${num(rate(misses))} records/s vs no cache ${num(rate(plain))} (×${num(rate(misses) / rate(plain), 2)}, ${num(records)} records); ` +
-          `first run ${num(rate(first))} records/s, ${num(sentFirst)} requests, $${first.costUsd}, peak RSS ${num(mb(first))} MB; ` +
-          `all hits ${num(rate(hits))} records/s (${num(hits.cache?.hits ?? 0)} hits, ${num(sentHits)} requests, $${hits.costUsd}, saved $${hits.cache?.saved_usd}, peak RSS ${num(mb(hits))} MB)`,
+          `first run ${num(rate(first))} records/s, ${num(sentFirst)} requests, $${first.costUsd}, peak RSS ${num(mb(first))} MB (${num(anon(first))} MB not file-mapped); ` +
+          `all hits ${num(rate(hits))} records/s (${num(hits.cache?.hits ?? 0)} hits, ${num(sentHits)} requests, $${hits.costUsd}, saved $${hits.cache?.saved_usd}, peak RSS ${num(mb(hits))} MB (${num(anon(hits))} MB not file-mapped); plain run peak RSS ${num(mb(plain))} MB)`,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
