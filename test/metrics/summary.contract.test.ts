@@ -88,7 +88,18 @@ describe("SummaryBuilder", () => {
     const b = new SummaryBuilder(new FakeClock());
     const usage = { input_tokens: 10, output_tokens: 5, cached_tokens: 0 };
     const step = { id: "s", ok: true as const, ms: 0, model: "m", usage, cost_usd: 0, attempts: 0, cached: true as const, saved_usd: 0.25 };
-    const hit = { id: "1", ok: true as const, output: "x", usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 }, cost_usd: 0, saved_usd: 0.25, attempts: 0, backoff: emptyBackoff(), latency_ms: 0, steps: [step] };
+    const hit = {
+      id: "1",
+      ok: true as const,
+      output: "x",
+      usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 },
+      cost_usd: 0,
+      saved_usd: 0.25,
+      attempts: 0,
+      backoff: emptyBackoff(),
+      latency_ms: 0,
+      steps: [step],
+    };
     b.add(hit);
     b.add({ ...hit, id: "2", saved_usd: 0.5 });
     const s = b.build({ exitCode: 0, stoppedReason: null, cache: { hits: 2, misses: 7 } });
