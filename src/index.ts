@@ -14,6 +14,9 @@ export { mapResult, unwrap, collectResults, isOk, ResultFailedError, type Collec
 export { runPipeline, type RunPipelineOptions } from "./run/run-pipeline.js";
 export { runBatch, EXIT, type BatchConfig, type BatchOutcome } from "./run/batch.js";
 
+// The response cache (`cache:` of runBatch, runPipeline and BaseLLMService; `--cache` in the CLI).
+export { defaultCacheDir, parseSize, parseDuration, DEFAULT_CACHE_MAX_SIZE, type CacheOptions, type CacheSetting } from "./cache/cache-options.js";
+
 // Quotas: what a provider limits (per model of an endpoint and key; per Ollama server), and where their buckets live.
 export { MemoryQuotaStore } from "./gates/memory-quota-store.js";
 export { Quotas } from "./gates/quotas.js";
@@ -53,7 +56,7 @@ export { openInput, type InputFormat, type OpenInputOptions, type OpenedInput } 
 export { createResultWriter, type ResultWriter, type ResultWriterOptions, type OutputFormat } from "./io/result-writer.js";
 
 // Summary and metrics: the `--summary` file, `--metrics-file` lines, the live figures `onResult` gets.
-export type { RunSummary, BudgetSummary, Percentiles, CostUnknown } from "./metrics/summary.js";
+export type { RunSummary, BudgetSummary, CacheSummary, Percentiles, CostUnknown } from "./metrics/summary.js";
 export type { MetricsRecorder, MetricsSnapshot } from "./metrics/metrics-recorder.js";
 export type { LiveLine } from "./metrics/live-metrics.js";
 
@@ -81,6 +84,7 @@ export {
   type LlmResponse,
   type EmbedInput,
   type EmbedRequest,
+  type SentCall,
   type EmbedResponse,
   type Embedding,
   type ToolCall,

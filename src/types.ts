@@ -242,6 +242,10 @@ interface StepResultCommon {
   repairs?: number;
   /** The provider's finish reason of the step's last reply (`stop`, `length`, …), on LLM steps that got one. */
   finish_reason?: string;
+  /** Every call of the step was answered from the response cache (`--cache`): nothing was sent, `cost_usd` is 0. */
+  cached?: true;
+  /** What the step's calls answered from the cache would have cost (null: a model without a price); only when some were. */
+  saved_usd?: number | null;
 }
 
 /** A step that ran and succeeded, or was skipped (then it has no output). */
@@ -266,8 +270,10 @@ interface ResultCommon extends ReplyDetails {
   model?: string;
   provider?: string;
   usage: Usage;
-  /** null when a model used has no price (see the summary's `unpriced_models`). */
+  /** null when a model used has no price (see the summary's `unpriced_models`). Calls answered from the cache count 0. */
   cost_usd: number | null;
+  /** What the calls answered from the response cache would have cost; only on records that had such calls. */
+  saved_usd?: number | null;
   attempts: number;
   backoff: BackoffStats;
   latency_ms: number;
@@ -391,8 +397,17 @@ export interface Provider {
   embed?(request: EmbedRequest, options: ProviderCallOptions): Promise<EmbedResponse>;
   /** As `check`, for an embeddings request. */
   checkEmbed?(request: EmbedRequest): string | undefined;
+  /**
+   * What a call sends, as plain data: where it goes and its body, never the API key. The response
+   * cache keys on it, so two calls share a cached answer exactly when they send the same thing.
+   * Absent: the cache keys on the provider's name and the request as given.
+   */
+  sentRequest?(call: SentCall): unknown;
   close?(): Promise<void>;
 }
+
+/** One call as `Provider.sentRequest` is asked about it. */
+export type SentCall = { kind: "chat"; request: LlmRequest } | { kind: "embed"; request: EmbedRequest };
 
 /** Whether an input is a list (of texts, or of token arrays), rather than one text or one token array. */
 export function isEmbedList(input: EmbedInput): input is string[] | number[][] {

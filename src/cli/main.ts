@@ -8,6 +8,7 @@ import { addOptions, ESTIMATE_HELP_AFTER, ignoredFlagsGiven, INPUT_ARGUMENT, RUN
 import type { SignalSource } from "./signals.js";
 import type { SimulateFlags } from "./simulate-command.js";
 import { BATCH_SIMULATE_OPTIONS } from "./simulate-options.js";
+import type { CacheFlags } from "./cache-command.js";
 
 /** The process's streams and environment: read here, at the edge, and nowhere below. */
 export interface CliIO {
@@ -100,6 +101,24 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   simulate.action(async (flags: SimulateFlags) => {
     exitCode = await (await import("./simulate-command.js")).simulateCommand(flags, io, logFor({}));
   });
+
+  const cache = program.command("cache").description("the response cache of --cache: what it holds, and emptying it");
+  cache
+    .command("stats")
+    .description("entries, size, and hits and misses per day")
+    .option("--cache-dir <dir>", "the cache's directory (env: LLMBATCH_CACHE_DIR; default $XDG_CACHE_HOME/llmbatch, else ~/.cache/llmbatch)")
+    .option("--json", "one JSON object on stdout instead of the table on stderr")
+    .action(async (flags: CacheFlags) => {
+      exitCode = await (await import("./cache-command.js")).cacheStatsCommand(flags, io, logFor({}));
+    });
+  cache
+    .command("clear")
+    .description("remove the cached answers: all of them, or those older than --older-than")
+    .option("--cache-dir <dir>", "the cache's directory (env: LLMBATCH_CACHE_DIR; default $XDG_CACHE_HOME/llmbatch, else ~/.cache/llmbatch)")
+    .option("--older-than <duration>", "only answers stored longer ago than this, e.g. 30d, 12h")
+    .action(async (flags: CacheFlags) => {
+      exitCode = await (await import("./cache-command.js")).cacheClearCommand(flags, io, logFor({}));
+    });
 
   program
     .command("demo")

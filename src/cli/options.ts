@@ -20,6 +20,8 @@ export interface OptionSpec {
    * @default used as by `run`, with the same help text
    */
   readonly estimate?: { readonly help?: string; readonly ignored?: "noted" | "silently" };
+  /** A switch that also has its `--no-` form (`--cache` / `--no-cache`): that form's help. Unset on the command line, the value is undefined. */
+  readonly negation?: string;
 }
 
 /** Both commands take the same input argument. */
@@ -90,6 +92,15 @@ export const RUN_OPTIONS = {
   metricsFile: { flags: "--metrics-file <path>", help: "append live metrics, one JSON line per interval (tail -f it)", estimate: { ignored: "noted" } },
   metricsInterval: { flags: "--metrics-interval <seconds>", help: "seconds between --metrics-file lines (default 5)", estimate: { ignored: "noted" } },
   report: { flags: "--report <file.html>", help: "write a self-contained HTML report with charts at the end", estimate: { ignored: "noted" } },
+  cache: {
+    flags: "--cache",
+    help: "answer requests sent before from the response cache: no request, no cost (also the pipeline's cache: true)",
+    negation: "do not use the response cache, even if the pipeline says cache: true",
+    estimate: { ignored: "noted" },
+  },
+  cacheDir: { flags: "--cache-dir <dir>", help: "the cache's directory (env: LLMBATCH_CACHE_DIR; default $XDG_CACHE_HOME/llmbatch, else ~/.cache/llmbatch)", estimate: { ignored: "noted" } },
+  cacheMaxSize: { flags: "--cache-max-size <size>", help: "largest size of the cache, e.g. 500MB, 2GB: least recently used answers go first (default 2GB)", estimate: { ignored: "noted" } },
+  cacheTtl: { flags: "--cache-ttl <duration>", help: "ignore cached answers older than this, e.g. 30d, 12h (default: no limit)", estimate: { ignored: "noted" } },
 } as const satisfies Record<string, OptionSpec>;
 
 type ValueOf<S> = S extends { readonly choices: readonly (infer C)[] } ? C : S extends { readonly flags: `${string}<${string}` } ? string : boolean;
@@ -109,6 +120,11 @@ export function addOptions(command: Command, table: Readonly<Record<string, Opti
     if (spec.choices) option.choices(spec.choices);
     if (as === "estimate" && spec.estimate?.ignored) option.hideHelp();
     command.addOption(option);
+    if (spec.negation !== undefined) {
+      const negated = new Option(spec.flags.replace(/^--/, "--no-"), spec.negation);
+      if (as === "estimate" && spec.estimate?.ignored) negated.hideHelp();
+      command.addOption(negated);
+    }
   }
   return command;
 }

@@ -28,6 +28,7 @@ import type { FileIdentity } from "../io/output-paths.js";
 import type { RunFlags } from "./options.js";
 import { unsetMaxTokensWarning } from "./tpm-advice.js";
 import { parseOutputFormat, resultFormat, type OutputFormat } from "../io/result-writer.js";
+import { defaultCacheDir, parseDuration, parseSize, type CacheOptions } from "../cache/cache-options.js";
 
 export type { RunFlags } from "./options.js";
 
@@ -44,6 +45,8 @@ export interface RunSettings {
   graceMs?: number;
   metricsIntervalMs?: number;
   outputFormat?: OutputFormat;
+  /** `--cache-max-size` and `--cache-ttl`, checked (whether or not the cache is on). */
+  cacheLimits: { maxSize?: number; ttl?: number };
 }
 
 /**
@@ -63,12 +66,16 @@ export async function loadRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv = 
   const graceMs = flags.grace === undefined ? undefined : parseNumberInRange("--grace", flags.grace, 0, 86_400) * 1000;
   const metricsIntervalMs = flags.metricsInterval === undefined ? undefined : Math.round(parseNumberInRange("--metrics-interval", flags.metricsInterval, 0.05, 3600) * 1000);
   const outputFormat = flags.outputFormat === undefined ? undefined : parseOutputFormat(flags.outputFormat);
+  const cacheLimits = {
+    ...(flags.cacheMaxSize === undefined ? {} : { maxSize: parseSize("--cache-max-size", flags.cacheMaxSize) }),
+    ...(flags.cacheTtl === undefined ? {} : { ttl: parseDuration("--cache-ttl", flags.cacheTtl) }),
+  };
   // What -o would be written as (an extension llmbatch cannot write, --bom with JSON Lines).
   resultFormat({ path: flags.output, format: outputFormat, bom: flags.bom });
   const pipeline = flags.pipeline ? await loadPipeline(flags.pipeline) : undefined;
   const options = resolveRunOptions(runInput, pipeline);
   const priceOverrides = flags.prices === undefined ? undefined : await loadPriceOverrides(flags.prices);
-  return { options, format: flags.format as (typeof FORMATS)[number] | undefined, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat };
+  return { options, format: flags.format as (typeof FORMATS)[number] | undefined, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat, cacheLimits };
 }
 
 /** The note of `estimate` and `run --dry-run` about the flags they ignore, or undefined for none. */
@@ -79,7 +86,7 @@ export function ignoredNote(ignored: readonly string[], command: "estimate" | "r
 
 /** `ignored`: the flags given that do not change an estimate, which `--dry-run` names in a note (see options.ts). */
 export async function runCommand(input: string, flags: RunFlags, io: CliIO, log: Logger, ignored: readonly string[] = []): Promise<number> {
-  const { options, format, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat } = await loadRunSettings(flags, io.env);
+  const { options, format, priceOverrides, assumeOutput, maxCostUsd, maxErrors, graceMs, metricsIntervalMs, outputFormat, cacheLimits } = await loadRunSettings(flags, io.env);
   if (flags.dryRun) {
     const note = ignoredNote(ignored, "run --dry-run");
     if (note) log.info(note);
@@ -93,6 +100,14 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
   if (estimateOnly.length > 0) {
     const one = estimateOnly.length === 1;
     log.info(`note: ${estimateOnly.join(" and ")} ${one ? "goes" : "go"} with --dry-run (${one ? "it shapes" : "they shape"} the estimate it prints); a run ignores ${one ? "it" : "them"}`);
+  }
+
+  const cache = cacheSetting(flags, options.pipeline, cacheLimits, io.env);
+  if (cache === false) {
+    const unused = [flags.cacheDir !== undefined && "--cache-dir", flags.cacheMaxSize !== undefined && "--cache-max-size", flags.cacheTtl !== undefined && "--cache-ttl"].filter(
+      (f): f is string => typeof f === "string",
+    );
+    if (unused.length > 0) log.info(`note: ${unused.join(", ")} ${unused.length === 1 ? "has" : "have"} no effect without --cache (or the pipeline's cache: true)`);
   }
 
   const tpmWarning = unsetMaxTokensWarning(options, flags.tpm !== undefined);
@@ -137,6 +152,7 @@ export async function runCommand(input: string, flags: RunFlags, io: CliIO, log:
       metricsFile: flags.metricsFile,
       metricsIntervalMs,
       reportPath: flags.report,
+      cache,
       connections,
       ordered: flags.ordered,
       includeInput: flags.includeInput,
@@ -213,6 +229,12 @@ function howToFinish(notAttempted: number, output: string | undefined): string {
   const what = `${groupDigits(notAttempted)} record${notAttempted === 1 ? " was" : "s were"} not attempted`;
   if (output === undefined || output === "-") return `${what}; the results went to stdout, which cannot be resumed: next time use -o <file>, then --resume`;
   return `${what}; to finish them, run the same command again with --resume added (records already done in ${output} are skipped)`;
+}
+
+/** `--cache` / `--no-cache` win over the pipeline's `cache:`; off by default. */
+function cacheSetting(flags: RunFlags, pipeline: Pipeline, limits: RunSettings["cacheLimits"], env: NodeJS.ProcessEnv): CacheOptions | false {
+  if (!(flags.cache ?? pipeline.cache ?? false)) return false;
+  return { dir: flags.cacheDir ?? defaultCacheDir(env), maxSize: limits.maxSize, ttl: limits.ttl };
 }
 
 function parseFlags(f: RunFlags, env: NodeJS.ProcessEnv): RunOptionsInput {

@@ -1,4 +1,4 @@
-import { describeCost, formatUsd, pricedCosts } from "../metrics/cost-text.js";
+import { describeCache, describeCost, formatUsd, pricedCosts } from "../metrics/cost-text.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { groupDigits } from "../metrics/number-format.js";
 import { describeQuota, describeQuotaStore } from "../metrics/quota-figures.js";
@@ -19,6 +19,7 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
       "cost",
       `${describeCost(s)}${costByModel(s)}${s.cost_unknown.attempts ? `  · unknown: ${n(s.cost_unknown.attempts)} attempts without an answer, up to ${formatUsd(s.cost_unknown.worst_case_usd)} more` : ""}`,
     ],
+    ...(s.cache ? [["cache", describeCache(s)!] as [string, string]] : []),
     [
       "gate waits",
       `rpm ${n(b.rpm_waits)} (${ms(b.rpm_wait_ms)}), tpm ${n(b.tpm_waits)} (${ms(b.tpm_wait_ms)})${b.budget_waits !== undefined ? `, budget ${n(b.budget_waits)} (${ms(b.budget_wait_ms ?? 0)})` : ""}`,

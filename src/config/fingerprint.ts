@@ -43,7 +43,7 @@ function withoutLimits(step: Pipeline["steps"][number]): object {
 }
 
 /** JSON with object keys sorted at every level, so key order in the YAML does not matter. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -61,11 +61,13 @@ export interface Pipeline {
   on_truncated?: OnTruncated;
   /** How input files are read. @default {} */
   input?: InputSettings;
+  /** `cache: true`: answer repeated requests from the response cache (`--cache`; `--no-cache` wins). @default false */
+  cache?: boolean;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input", "cache"] as const;
 const INPUT_KEYS = ["delimiter", "encoding"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
@@ -127,6 +129,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "prices":
         pipeline.prices = readPriceEntries(r, f.value, f.path);
+        break;
+      case "cache":
+        setIfDefined(pipeline, "cache", r.boolean(f));
         break;
       case "on_truncated":
         setIfDefined(pipeline, "on_truncated", r.oneOf(f, ON_TRUNCATED));

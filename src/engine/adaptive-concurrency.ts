@@ -17,7 +17,7 @@
  */
 import { ProviderError } from "../errors.js";
 import { WaiterQueue, type QueueNode } from "../gates/waiter-queue.js";
-import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, QuotaScope } from "../types.js";
+import type { EmbedRequest, EmbedResponse, LlmRequest, LlmResponse, Provider, ProviderCallOptions, QuotaScope, SentCall } from "../types.js";
 
 /** What one finished request says about the server. */
 export type Congestion = "free" | "queued" | "busy" | "none";
@@ -123,6 +123,10 @@ export class AdaptiveConcurrencyProvider implements Provider {
 
   checkEmbed(request: EmbedRequest): string | undefined {
     return this.#inner.checkEmbed?.(request);
+  }
+
+  sentRequest(call: SentCall): unknown {
+    return this.#inner.sentRequest ? this.#inner.sentRequest(call) : { kind: call.kind, request: call.request };
   }
 
   async #limited<R extends Pick<LlmResponse, "serverQueueMs" | "usage">>(send: () => Promise<R>): Promise<R> {

@@ -6,6 +6,7 @@
  */
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { resultError } from "../errors.js";
+import type { CallCache } from "../cache/response-cache.js";
 import type { BudgetGate } from "../cost/budget-gate.js";
 import type { QuotaStore } from "../gates/quota-store.js";
 import { Quotas } from "../gates/quotas.js";
@@ -39,6 +40,8 @@ export interface CallRuntimeOptions {
   /** Where this runtime's own quotas keep their buckets. @default a new in-memory store */
   quotaStore?: QuotaStore | undefined;
   budgetGate?: BudgetGate | undefined;
+  /** The response cache every call looks up first (`openResponseCache`). */
+  cache?: CallCache | undefined;
   maxRetries?: number | undefined;
   timeoutMs?: number | undefined;
   retryTiming?: RetryTiming | undefined;
@@ -143,6 +146,7 @@ export class CallRuntime {
       onUnpricedModel: o.onUnpricedModel,
       onWarning: o.onWarning,
       budgetGate: o.budgetGate,
+      cache: o.cache,
       provider: (name) => this.provider(name),
     });
   }

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { Pipeline } from "../config/pipeline.js";
 import { resultError } from "../errors.js";
+import type { CallCache } from "../cache/response-cache.js";
 import type { BudgetGate } from "../cost/budget-gate.js";
 import type { QuotaStore } from "../gates/quota-store.js";
 import type { Quotas } from "../gates/quotas.js";
@@ -46,6 +47,11 @@ export interface EngineOptions {
   quotas?: Quotas;
   /** `--max-cost`: every attempt holds its worst-case cost here; when it refuses one, admission stops. */
   budgetGate?: BudgetGate;
+  /**
+   * The response cache (`openResponseCache`): every call looks it up first, and a hit sends nothing,
+   * reserves nothing and costs 0. The caller opens and closes it.
+   */
+  cache?: CallCache;
   /** Retries per LLM call after the first attempt. @default 5 */
   maxRetries?: number;
   /** Per-request timeout. @default 120000 */

@@ -1,3 +1,4 @@
+import type { CallCache } from "../cache/response-cache.js";
 import { ProviderError } from "../errors.js";
 import type { QuotaLimits } from "../gates/quota-store.js";
 import type { Quotas } from "../gates/quotas.js";
@@ -15,6 +16,7 @@ import {
   type ProviderCallOptions,
   type RateLimitInfo,
   type ResultError,
+  type SentCall,
   type Usage,
 } from "../types.js";
 import { admit, type AdmissionRequest } from "./admission.js";
@@ -64,6 +66,8 @@ export interface CallContext {
   budget?: BudgetContext;
   /** Prices the worst case of an attempt whose bill is unknown (for `attemptBillUnknown`). */
   priceOf?: PriceLookup;
+  /** `--cache`: looked up before everything else; a hit reserves nothing, waits for nothing, sends nothing. */
+  cache?: CallCache;
 }
 
 /** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
@@ -78,10 +82,12 @@ export interface ProviderReply {
  */
 export interface ProviderOperation<R extends ProviderReply> extends AdmissionRequest {
   attempt(options: ProviderCallOptions): Promise<R>;
+  /** What the call sends, for the response cache's key; absent: never cached. */
+  sent?: { provider: Provider; call: SentCall };
 }
 
 export type CallOutcome<R extends ProviderReply = LlmResponse> =
-  | { ok: true; response: R; attempts: number; backoff: BackoffStats }
+  | { ok: true; response: R; attempts: number; backoff: BackoffStats /** answered from the response cache */; cached?: true }
   | {
       ok: false;
       error: ResultError;
@@ -102,7 +108,10 @@ export function callLlm(provider: Provider, request: LlmRequest, ctx: CallContex
   // The server's limiter may charge more at admission than the tokenizer counts: reserve the larger.
   const reserve = Math.max(estimate.total, provider.admissionTokens?.(request) ?? 0);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
-  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options) }, ctx);
+  return callProvider(
+    { provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options), sent: { provider, call: { kind: "chat", request } } },
+    ctx,
+  );
 }
 
 /**
@@ -117,7 +126,10 @@ export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallCo
   }
   const estimate = estimateEmbedTokens(request);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
-  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options) }, ctx);
+  return callProvider(
+    { provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options), sent: { provider, call: { kind: "embed", request } } },
+    ctx,
+  );
 }
 
 /** The call path itself, whatever the operation: see `callLlm`. */
@@ -128,6 +140,8 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
   let billed: Usage | undefined;
   let attempts = 0;
   let lastError: ProviderError | undefined;
+  const cached = op.sent && ctx.cache?.lookup(op.sent.provider, op.sent.call);
+  if (cached?.reply !== undefined) return { ok: true, response: cached.reply as R, attempts: 0, backoff, cached: true };
 
   for (;;) {
     // Before each attempt: the run may have stopped admitting (fatal error elsewhere, interrupt).
@@ -144,6 +158,8 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
       const response = await op.attempt({ signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
       ctx.observer?.attemptFinished(response, undefined);
       settleAnswer(admitted, ctx.budget, response);
+      const storing = cached && ctx.cache?.store(cached, response);
+      if (storing) await storing;
       if (billed) response.usage = sumUsage(response.usage, billed);
       return { ok: true, response, attempts, backoff };
     } catch (err) {

@@ -84,6 +84,8 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   const backoff = emptyBackoff();
   let attempts = 0;
   let cost: number | null = 0;
+  // Only records with calls answered from the response cache carry `saved_usd`.
+  let saved: number | null | undefined;
   let notSent = true;
   let model: string | undefined;
   let provider: string | undefined;
@@ -105,9 +107,11 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
     steps.push(r);
     addBackoff(backoff, outcome.backoff);
     attempts += r.attempts ?? 0;
-    if (r.usage) addUsage(usage, r.usage);
+    // A step answered from the cache billed nothing: its tokens stay on the step, out of the record's usage.
+    if (r.usage && !r.cached) addUsage(usage, r.usage);
     if (r.cost_usd === null || cost === null) cost = null;
     else cost += r.cost_usd ?? 0;
+    if (r.saved_usd !== undefined) saved = saved === null || r.saved_usd === null ? null : (saved ?? 0) + r.saved_usd;
     notSent &&= outcome.notSent;
     if (outcome.providerName !== undefined) {
       model = r.model;
@@ -135,6 +139,7 @@ export async function runRecord(prepared: PreparedPipeline, record: InputRecord,
   const result: GenerationResult =
     error === undefined ? { id: record.id, ok: true, ...totals, output: stepOutputs[prepared.outputStep]?.output ?? null } : { id: record.id, ok: false, ...totals, error };
   if (finishReason !== undefined) result.finish_reason = finishReason;
+  if (saved !== undefined) result.saved_usd = roundUsd(saved);
   if (details !== undefined) Object.assign(result, details);
   return { result, notSent: error !== undefined && notSent && STOPPED.has(error.type) };
 }

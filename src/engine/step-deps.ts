@@ -4,6 +4,7 @@
  * alike, so a call behaves the same whichever of them made it.
  */
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../config/run-options.js";
+import type { CallCache } from "../cache/response-cache.js";
 import type { BudgetGate } from "../cost/budget-gate.js";
 import type { Quotas } from "../gates/quotas.js";
 import type { PriceTable } from "../cost/prices.js";
@@ -38,6 +39,8 @@ export interface StepDepsOptions {
   provider(name: ProviderName): Provider;
   /** Hears each kind of warning about the records once (a line's own model replacing the run's). */
   onWarning?: ((message: string) => void) | undefined;
+  /** `--cache`: the response cache every call looks up first. */
+  cache?: CallCache | undefined;
 }
 
 export function createStepDeps(o: StepDepsOptions): StepDeps {
@@ -54,6 +57,7 @@ export function createStepDeps(o: StepDepsOptions): StepDeps {
     priceOf,
   };
   if (o.budgetGate) call.budget = { gate: o.budgetGate, priceOf };
+  if (o.cache) call.cache = o.cache;
   const deps: StepDeps = { call, provider: o.provider, cost: createPricing(priceOf) };
   const { onWarning } = o;
   if (onWarning) {

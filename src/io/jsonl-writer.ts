@@ -16,6 +16,7 @@ export const RESULT_KEYS = [
   "provider",
   "usage",
   "cost_usd",
+  "saved_usd",
   "attempts",
   "backoff",
   "latency_ms",

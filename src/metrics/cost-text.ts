@@ -26,3 +26,11 @@ export function describeCost(s: Pick<RunSummary, "cost_usd" | "cost_by_model" | 
   if (priced.length === 0) return unknown;
   return `${formatUsd(roundUsdTotal(priced.reduce((sum, [, c]) => sum + c, 0)))} + ${unknown}`;
 }
+
+/** `--cache`: `12 hits, 3 misses · $0.0042 saved`, or undefined without the cache. */
+export function describeCache(s: Pick<RunSummary, "cache">): string | undefined {
+  const c = s.cache;
+  if (c === null) return undefined;
+  const saved = c.saved_usd === null ? "saved: unknown (a model has no price)" : `${formatUsd(c.saved_usd)} saved`;
+  return `${groupDigits(c.hits)} hit${c.hits === 1 ? "" : "s"}, ${groupDigits(c.misses)} miss${c.misses === 1 ? "" : "es"} · ${saved}`;
+}

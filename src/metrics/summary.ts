@@ -65,6 +65,8 @@ export interface RunSummary {
   wait_ms: { gates_ms: number; rpm_ms: number; tpm_ms: number; budget_ms: number; retry_ms: number };
   /** `--max-cost`: the cap, what was charged against it, and whether it stopped the run; null without a cap. */
   budget: BudgetSummary | null;
+  /** `--cache`: calls answered from the response cache, calls that missed it, and what the hits would have cost; null without the cache. */
+  cache: CacheSummary | null;
   wall_ms: number;
   /** Attempted records per minute of wall time. */
   throughput_rpm: number;
@@ -104,7 +106,16 @@ export interface BudgetSummary {
   exhausted: boolean;
 }
 
+export interface CacheSummary {
+  hits: number;
+  misses: number;
+  /** What the calls answered from the cache would have cost (null: some model has no price). */
+  saved_usd: number | null;
+}
+
 export interface BuildOptions {
+  /** `--cache`: the cache's hits and misses over the run. @default null (no cache) */
+  cache?: { hits: number; misses: number } | null;
   exitCode: number;
   /** @default [] */
   quotas?: QuotaFigure[];
@@ -177,6 +188,7 @@ export class SummaryBuilder {
   #attempts = 0;
   #attempted = 0;
   #cost: number | null = 0;
+  #saved: number | null = 0;
 
   /** `startedAt` is the wall-clock start; durations come from the (monotonic) `clock`. */
   constructor(clock: Clock = systemClock, startedAt: Date = new Date()) {
@@ -213,6 +225,7 @@ export class SummaryBuilder {
     addUsage(this.#usage, result.usage);
     addBackoff(this.#backoff, result.backoff);
     this.#cost = this.#cost === null || result.cost_usd === null ? null : this.#cost + result.cost_usd;
+    if (result.saved_usd !== undefined) this.#saved = this.#saved === null || result.saved_usd === null ? null : this.#saved + result.saved_usd;
     this.#addCosts(result);
   }
 
@@ -257,6 +270,7 @@ export class SummaryBuilder {
         retry_ms: Math.round(b.retry_wait_ms),
       },
       budget: options.budget ?? null,
+      cache: options.cache ? { hits: options.cache.hits, misses: options.cache.misses, saved_usd: roundCost(this.#saved) } : null,
       wall_ms: wallMs,
       throughput_rpm: wallMs > 0 ? roundTenth((this.#attempted * 60_000) / wallMs) : 0,
       started_at: this.#startedAt.toISOString(),
@@ -279,7 +293,8 @@ export class SummaryBuilder {
     }
     for (const step of result.steps) {
       if (step.model === undefined || step.cost_usd === undefined) continue; // not an LLM call
-      this.#addCost(step.model, step.id, step.cost_usd, step.usage);
+      // A step answered from the cache billed nothing: its tokens are not the model's billed usage.
+      this.#addCost(step.model, step.id, step.cost_usd, step.cached ? undefined : step.usage);
     }
   }
 

@@ -4,7 +4,7 @@
  * into the page, so it opens offline and fetches nothing.
  */
 import { describeQuota, describeQuotaStore } from "../metrics/quota-figures.js";
-import { describeCost } from "../metrics/cost-text.js";
+import { describeCache, describeCost } from "../metrics/cost-text.js";
 import type { LiveLine } from "../metrics/live-metrics.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { chartLibrarySource } from "./chart-library.js";
@@ -59,6 +59,7 @@ export function renderReport({ summary: s, points, title }: ReportInput): string
     ...(s.truncated ? [["truncated", `${s.truncated} answers cut off at max_tokens (finish_reason: length)`] as [string, string]] : []),
     ["tokens", `${s.usage.input_tokens} in (${s.usage.cached_tokens} cached), ${s.usage.output_tokens} out`],
     ["cost", `${describeCost(s)}${s.budget ? ` · budget $${s.budget.max_cost_usd}${s.budget.exhausted ? " (reached)" : ""}` : ""}`],
+    ...(s.cache ? [["cache", describeCache(s)!] as [string, string]] : []),
     ["latency", `p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · p99 ${s.latency_ms.p99} ms · max ${s.latency_ms.max} ms`],
     ["waits", `gates ${w.gates_ms} ms (client side) · retry backoff ${w.retry_ms} ms (server side)`],
     ...s.quotas.map((q): [string, string] => ["quota", describeQuota(q)]),

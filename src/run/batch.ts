@@ -28,6 +28,8 @@ import { RunMonitor } from "./run-monitor.js";
 import { SpendLedger } from "./run-spend.js";
 import { CsvLostFields } from "./csv-lost-fields.js";
 import type { GenerationResult } from "../types.js";
+import { openResponseCache, resolveCacheOptions, type CacheSetting } from "../cache/cache-options.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 
 export type { ProviderConnections } from "../providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
@@ -120,6 +122,12 @@ export interface BatchConfig {
   quotaStore?: QuotaStore;
   /** Called after each result is written (progress bars, live views); `skipped`: records a resume skipped so far. */
   onResult?(result: GenerationResult, metrics: MetricsRecorder, skipped: number): void;
+  /**
+   * The response cache (`--cache`): `true` for the defaults, or `{dir, maxSize, ttl}`. A call it
+   * answers sends nothing and costs 0; one it cannot open is a warning and a run without it.
+   * @default the pipeline's `cache:`, else off
+   */
+  cache?: CacheSetting;
 }
 
 export interface BatchOutcome {
@@ -146,7 +154,18 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }
 }
 
+/** The quota store is settled (in memory, or shared); now the response cache, if the run has one. */
 async function runWithStore(config: BatchConfig): Promise<BatchOutcome> {
+  const settings = resolveCacheOptions(config.cache ?? config.options.pipeline.cache);
+  const cache = settings && (await openResponseCache(settings, config.onWarning));
+  try {
+    return await runWithCache(config, cache);
+  } finally {
+    await cache?.close();
+  }
+}
+
+async function runWithCache(config: BatchConfig, cache: ResponseCache | undefined): Promise<BatchOutcome> {
   const { options } = config;
   const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
   let pipeline = options.pipeline;
@@ -198,6 +217,7 @@ async function runWithStore(config: BatchConfig): Promise<BatchOutcome> {
     provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
     prices,
     budgetGate: budget,
+    cache,
     quotaStore: config.quotaStore,
     concurrency: options.concurrency,
     rpm: options.rpm,
@@ -310,6 +330,7 @@ async function runWithStore(config: BatchConfig): Promise<BatchOutcome> {
       stoppedReason: stoppable?.stopped ? `${stopReason}: ${notReadPast(config.input)}` : (stopReason ?? (incomplete === undefined ? null : `input not read to its end: ${incomplete}`)),
       wallMs: performance.now() - started,
       budget: budget && budgetSummary(budget),
+      cache: cache && { hits: cache.hits, misses: cache.misses },
       skipped: resumed.skipped.count,
       unwritten,
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,

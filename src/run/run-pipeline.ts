@@ -14,8 +14,15 @@ import { loadPriceTable } from "../cost/prices.js";
 import { checkRedisUrl } from "../config/redis-url.js";
 import { openRunQuotaStore } from "./quota-store-setup.js";
 import type { GenerationResult, InputRecord, Provider, ProviderName, ReadItem } from "../types.js";
+import { openResponseCache, resolveCacheOptions, type CacheSetting } from "../cache/cache-options.js";
 
-export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">> {
+export interface RunPipelineOptions extends Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices" | "cache">> {
+  /**
+   * The response cache: `true` (in `~/.cache/llmbatch`, 2 GB) or `{dir, maxSize, ttl}`; opened
+   * for the run and closed when it ends. One that cannot be opened is a warning (`onWarning`).
+   * @default false
+   */
+  cache?: CacheSetting;
   /** Where each provider lives (API key, base URL, Ollama host). Ignored when `providers` is given. */
   connections?: ProviderConnections;
   /** Your own providers (a custom backend, a test double); replaces `connections`. */
@@ -45,25 +52,32 @@ export async function* runPipeline(
 ): AsyncGenerator<GenerationResult> {
   const p = typeof pipeline === "string" ? await loadPipeline(pipeline) : pipeline;
   const resolved = resolveRunOptions({}, p);
-  const { connections = {}, providers, redis, ...rest } = options;
+  const { connections = {}, providers, redis, cache: cacheSetting, ...rest } = options;
   const url = redis === undefined || rest.quotaStore !== undefined || rest.quotas !== undefined ? undefined : checkRedisUrl("redis", redis);
   const store = url === undefined ? undefined : await openRunQuotaStore(url, { onWarning: (m) => rest.onWarning?.(m) }, "redis");
   try {
-    yield* runWith(resolved, connections, providers, store === undefined ? rest : { ...rest, quotaStore: store }, options.prices, records);
+    const cacheOptions = resolveCacheOptions(cacheSetting ?? p.cache);
+    const cache = cacheOptions && (await openResponseCache(cacheOptions, options.onWarning));
+    try {
+      yield* runEngine(records, resolved, store === undefined ? rest : { ...rest, quotaStore: store }, connections, providers, cache);
+    } finally {
+      await cache?.close();
+    }
   } finally {
     await store?.close();
   }
 }
 
-async function* runWith(
+function runEngine(
+  records: Parameters<typeof runPipeline>[1],
   resolved: ReturnType<typeof resolveRunOptions>,
+  rest: Omit<RunPipelineOptions, "connections" | "providers" | "cache" | "redis">,
   connections: ProviderConnections,
   providers: RunPipelineOptions["providers"],
-  rest: Partial<Omit<EngineOptions, "pipeline" | "provider" | "prices">>,
-  prices: EngineOptions["prices"] | undefined,
-  records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>,
+  cache: EngineOptions["cache"],
 ): AsyncGenerator<GenerationResult> {
   const engine = new GenerationEngine({
+    cache,
     concurrency: resolved.concurrency,
     rpm: resolved.rpm,
     tpm: resolved.tpm,
@@ -71,10 +85,10 @@ async function* runWith(
     timeoutMs: resolved.timeoutMs,
     ...rest,
     pipeline: resolved.pipeline,
-    prices: prices ?? loadPriceTable(),
+    prices: rest.prices ?? loadPriceTable(),
     provider: providers ?? ((name) => createProvider(providerSettings(name, resolved.pipeline, connections))),
   });
-  yield* engine.run(dedupeIds(asItems(records)));
+  return engine.run(dedupeIds(asItems(records)));
 }
 
 async function* asItems(records: Iterable<InputRecord | Record<string, unknown>> | AsyncIterable<InputRecord | Record<string, unknown>>): AsyncGenerator<ReadItem> {

@@ -28,6 +28,8 @@ import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { SummaryBuilder, type RunSummary } from "../metrics/summary.js";
 import { createProvider, providerSettings, type ProviderConnections } from "../providers/create.js";
 import { loadPriceTable, type PriceTable } from "../cost/prices.js";
+import { openResponseCache, resolveCacheOptions, type CacheSetting } from "../cache/cache-options.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 import { failedResult, type ChatMessage, type GenerationResult, type LlmParams, type Provider, type ProviderName } from "../types.js";
 
 export interface LLMServiceOptions {
@@ -81,6 +83,13 @@ export interface LLMServiceOptions {
   onClose?(summary: RunSummary): void | Promise<void>;
   /** Human-readable warnings (a model without a price). @default ignored */
   onWarning?(message: string): void;
+  /**
+   * The response cache: `true` (in `~/.cache/llmbatch`, 2 GB) or `{dir, maxSize, ttl}`. A call sent
+   * before is answered from it: no request, no cost, `cached: true` on its step. Opened on the first
+   * call, closed by `close()`; one that cannot be opened is a warning and calls go to the provider.
+   * @default false
+   */
+  cache?: CacheSetting;
 }
 
 export interface GenerateRequest {
@@ -116,9 +125,13 @@ export class BaseLLMService {
   readonly #deps: StepDeps;
   #nextId = 0;
   #closed: Promise<RunSummary> | undefined;
+  /** Opened on the first call (the options are checked in the constructor). */
+  #cache: Promise<ResponseCache | undefined> | undefined;
+  readonly #cacheOptions: ReturnType<typeof resolveCacheOptions>;
 
   constructor(options: LLMServiceOptions = {}) {
     this.#opts = options;
+    this.#cacheOptions = resolveCacheOptions(options.cache);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.#limit = pLimit(concurrency);
     const warned = new Set<string>();
@@ -171,6 +184,7 @@ export class BaseLLMService {
 
   async #run(id: string, n: number, req: GenerateRequest): Promise<GenerationResult> {
     if (this.stopReason !== undefined) return this.#runtime.notAttempted(id);
+    if (this.#cacheOptions !== undefined) await this.#openCache(this.#cacheOptions);
     const messages: ChatMessage[] = [];
     if (req.system !== undefined) messages.push({ role: "system", content: req.system });
     messages.push(...(req.messages ?? []));
@@ -190,6 +204,18 @@ export class BaseLLMService {
       // A bad schema or model name is the caller's bug, but still one failed call, not a crash.
       return failedResult(id, resultError("bad_request", err instanceof Error ? err.message : String(err)));
     }
+  }
+
+  /** Opens the cache once and hands it to every later call. */
+  async #openCache(options: NonNullable<ReturnType<typeof resolveCacheOptions>>): Promise<void> {
+    const cache = await (this.#cache ??= openResponseCache(options, this.#opts.onWarning));
+    if (cache) this.#deps.call.cache = cache;
+  }
+
+  /** The summary's `cache` figures, when the cache is open. */
+  async #cacheCounts(): Promise<{ hits: number; misses: number } | null> {
+    const cache = await this.#cache;
+    return cache ? { hits: cache.hits, misses: cache.misses } : null;
   }
 
   #record(result: GenerationResult): GenerationResult {
@@ -213,8 +239,11 @@ export class BaseLLMService {
     this.#closed ??= (async () => {
       this.#runtime.stop(CLOSED);
       await Promise.allSettled([...this.#inFlight]);
+      const cache = await this.#cacheCounts();
+      await (await this.#cache)?.close();
       const summary = this.#summary.build({
         exitCode: 0,
+        cache,
         stoppedReason: this.stopReason === CLOSED ? null : (this.stopReason ?? null),
         costUnknown: this.metrics.costUnknown,
         quotas: quotaFigures(this.quotas),

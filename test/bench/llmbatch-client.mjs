@@ -5,6 +5,7 @@
 //   starts (for the paced/learned/ollama scenarios' steady rate).
 // mode "batch": the whole path through the library (runBatch: JSONL reader on stdin → dedupe →
 //   engine → JSONL writer to /dev/null → summary), with the input generated on the fly into a pipe.
+import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { createProvider, defaultPipeline, loadPriceTable, parsePipeline, resolveRunOptions, runBatch } from "../../dist/index.js";
 // The engine is internal (not in the public API): the bench drives it directly for its attempt timings.
@@ -113,12 +114,28 @@ function generatedInput() {
   return stdin;
 }
 
+/** RssAnon of /proc/self/status in bytes (Linux); 0 elsewhere. */
+function rssAnon() {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function batchMode() {
   const stdin = generatedInput();
   // `redis`: the quotas through that Redis, as `--redis` does (the "shared" scenario's overhead).
   const options = resolveRunOptions({ model: cfg.model, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens, redis: cfg.redis }, undefined);
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200);
+  // Anonymous memory apart from mapped files: the cache's LMDB file is memory-mapped, and the pages
+  // of it that were read count in RSS as file pages, which the kernel can drop at any time.
+  let peakAnon = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    peakAnon = Math.max(peakAnon, rssAnon());
+  }, 200);
   const t0 = performance.now();
   const { summary } = await runBatch({
     input: "-",
@@ -126,9 +143,20 @@ async function batchMode() {
     output: "/dev/null",
     options,
     connections: { openai: { apiKey: "sk-bench", baseUrl: `${cfg.baseUrl}/v1` } },
+    // The "cache" scenario: the response cache in this directory.
+    cache: cfg.cacheDir === undefined ? false : { dir: cfg.cacheDir },
   });
   clearInterval(sampler);
-  return { ok: summary.ok, failed: summary.failed, attempts: summary.attempts, wallMs: performance.now() - t0, sampledPeakRss: peakRss };
+  return {
+    ok: summary.ok,
+    failed: summary.failed,
+    attempts: summary.attempts,
+    wallMs: performance.now() - t0,
+    sampledPeakRss: peakRss,
+    sampledPeakAnon: peakAnon,
+    costUsd: summary.cost_usd,
+    cache: summary.cache,
+  };
 }
 
 const cpu0 = process.cpuUsage();

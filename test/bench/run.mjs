@@ -189,6 +189,60 @@ async function memory(withIds = true) {
   });
 }
 
+/**
+ * Scenario "cache": the overhead scenario's path (runBatch) with `--cache` on misses (a new cache
+ * directory each run) beside the same without a cache, alternated, best of two each; then a first
+ * run of 100,000 records into a new cache and the all-hits rerun of the same records (no request,
+ * cost 0: the store's speed).
+ */
+async function cacheScenario() {
+  const records = 10_000;
+  const hitsRecords = 100_000;
+  const base = { model: MODEL, concurrency: 64, maxTokens: 20 };
+  return withSimulator({}, async (sim) => {
+    const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-cache-"));
+    try {
+      const cfg = { ...base, baseUrl: sim.url, records };
+      const runs = { plain: [], misses: [] };
+      for (let i = 0; i < 2; i++) {
+        runs.plain.push(await runClient("llmbatch-client.mjs", { ...cfg, mode: "batch" }));
+        runs.misses.push(await runClient("llmbatch-client.mjs", { ...cfg, mode: "batch", cacheDir: join(dir, `misses-${i}`) }));
+      }
+      const best = (list) => list.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+      const rate = (x) => (x.ok / x.wallMs) * 1000;
+      const plain = best(runs.plain);
+      const misses = best(runs.misses);
+      const filled = join(dir, "filled");
+      sim.resetStats();
+      const first = await runClient("llmbatch-client.mjs", { ...cfg, records: hitsRecords, mode: "batch", cacheDir: filled });
+      const sentFirst = sim.stats().requests;
+      sim.resetStats();
+      const hits = await runClient("llmbatch-client.mjs", { ...cfg, records: hitsRecords, mode: "batch", cacheDir: filled });
+      const sentHits = sim.stats().requests;
+      const mb = (x) => x.maxRssBytes / 2 ** 20;
+      const anon = (x) => x.sampledPeakAnon / 2 ** 20;
+      return {
+        name: "cache",
+        runs,
+        plain,
+        misses,
+        first,
+        hits,
+        sentFirst,
+        sentHits,
+        missRatio: rate(misses) / rate(plain),
+        hitsPerSec: rate(hits),
+        line:
+          `misses ${num(rate(misses))} records/s vs no cache ${num(rate(plain))} (×${num(rate(misses) / rate(plain), 2)}, ${num(records)} records); ` +
+          `first run ${num(rate(first))} records/s, ${num(sentFirst)} requests, $${first.costUsd}, peak RSS ${num(mb(first))} MB (${num(anon(first))} MB not file-mapped); ` +
+          `all hits ${num(rate(hits))} records/s (${num(hits.cache?.hits ?? 0)} hits, ${num(sentHits)} requests, $${hits.costUsd}, saved $${hits.cache?.saved_usd}, peak RSS ${num(mb(hits))} MB (${num(anon(hits))} MB not file-mapped); plain run peak RSS ${num(mb(plain))} MB)`,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 /** Scenario 6: Ollama with 4 slots and a short queue, no limits given: adaptive concurrency. */
 async function ollama() {
   const slots = 4;
@@ -403,6 +457,7 @@ const SCENARIOS = {
   ollama,
   "two-models": twoModels,
   shared: sharedScenario,
+  cache: cacheScenario,
 };
 
 const results = [];

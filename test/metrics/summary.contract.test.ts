@@ -60,6 +60,7 @@ const CONTRACT_KEYS = [
   "latency_ms_by_step",
   "wait_ms",
   "budget",
+  "cache",
   "unwritten",
   "in_flight_at_stop",
   "cost_unknown",
@@ -80,6 +81,31 @@ describe("SummaryBuilder", () => {
     expect(s.latency_ms_by_step).toEqual({});
     expect(s.wait_ms).toEqual({ gates_ms: 0, rpm_ms: 0, tpm_ms: 0, budget_ms: 0, retry_ms: 0 });
     expect(s.budget).toBeNull();
+    expect(s.cache).toBeNull();
+  });
+
+  it("counts the cache's hits and misses and sums what the records saved; a hit step's tokens are not billed usage", () => {
+    const b = new SummaryBuilder(new FakeClock());
+    const usage = { input_tokens: 10, output_tokens: 5, cached_tokens: 0 };
+    const step = { id: "s", ok: true as const, ms: 0, model: "m", usage, cost_usd: 0, attempts: 0, cached: true as const, saved_usd: 0.25 };
+    const hit = {
+      id: "1",
+      ok: true as const,
+      output: "x",
+      usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 },
+      cost_usd: 0,
+      saved_usd: 0.25,
+      attempts: 0,
+      backoff: emptyBackoff(),
+      latency_ms: 0,
+      steps: [step],
+    };
+    b.add(hit);
+    b.add({ ...hit, id: "2", saved_usd: 0.5 });
+    const s = b.build({ exitCode: 0, stoppedReason: null, cache: { hits: 2, misses: 7 } });
+    expect(s.cache).toEqual({ hits: 2, misses: 7, saved_usd: 0.75 });
+    expect(s.cost_usd).toBe(0);
+    expect(s.usage_by_model).toEqual({});
   });
 
   it("gives latency percentiles per step, the wait split and the budget", () => {

@@ -9,7 +9,8 @@
  */
 import type { EmbedStep } from "../../config/step-types.js";
 import { resultError } from "../../errors.js";
-import { emptyBackoff, emptyUsage, isEmbedList, type EmbedRequest, type InputRecord, type ProviderName, type ResultError } from "../../types.js";
+import { emptyBackoff, emptyUsage, isEmbedList, type EmbedRequest, type InputRecord, type ProviderName, type ResultError, type StepResult } from "../../types.js";
+import { markCached } from "./generate.js";
 import { callEmbed, stepCallContext } from "../llm-call.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "../../lang/template.js";
 import { elapsed, requestLineKind, type PreparedStep, type StepDeps, type StepInput, type StepOutcome } from "./step.js";
@@ -73,11 +74,13 @@ async function embed(stepId: string, providerName: ProviderName, request: EmbedR
   // What was billed: the answer's usage, or what a failed call was still charged (none known for embeddings today).
   const billed = outcome.ok ? outcome.response.usage : outcome.usage;
   const cost = billed === undefined ? 0 : deps.cost(provider.name, (outcome.ok && outcome.response.model) || model, billed);
-  const totals = { ms: elapsed(started), model, usage: billed ?? emptyUsage(), cost_usd: cost, attempts: outcome.attempts };
+  const totals = { ms: elapsed(started), model, usage: billed ?? emptyUsage(), cost_usd: outcome.ok && outcome.cached ? 0 : cost, attempts: outcome.attempts };
   if (!outcome.ok) return { result: { id: stepId, ok: false, ...totals, error: outcome.error }, notSent: outcome.notSent, providerName, backoff: outcome.backoff };
   // As the API takes it: one input (a text, a token array) gives one vector, a list gives a list.
   const output = isEmbedList(request.input) ? outcome.response.embeddings : outcome.response.embeddings[0];
-  return { result: { id: stepId, ok: true, ...totals, output }, notSent: false, providerName, backoff: outcome.backoff };
+  const result: StepResult = { id: stepId, ok: true, ...totals, output };
+  if (outcome.cached) markCached(result, true, cost);
+  return { result, notSent: false, providerName, backoff: outcome.backoff };
 }
 
 function renderInput(p: PreparedEmbed, scope: Record<string, unknown>, record: InputRecord): string | string[] | ResultError {

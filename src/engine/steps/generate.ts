@@ -120,6 +120,9 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
   let attempts = 0;
   let calls = 0;
   let cost: number | null = 0;
+  // Calls answered from the response cache: their cost is what they saved, not what was paid.
+  let saved: number | null = 0;
+  let hits = 0;
   // After a truncation retry raised the output limit, the step's re-asks keep the raised limit.
   let next = request(built);
   for (let repairs = 0; ; repairs++) {
@@ -132,6 +135,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       const r: StepResult = end.ok ? { id: step.id, ok: true, ...totals, output: end.output } : { id: step.id, ok: false, ...totals, error: end.error };
       if (repairs > 0) r.repairs = repairs;
       if (finishReason !== undefined) r.finish_reason = finishReason;
+      if (hits > 0) markCached(r, hits === calls, saved);
       return { result: r, notSent: !end.ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
     };
     if (!outcome.ok) {
@@ -145,7 +149,11 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
 
     const { response } = outcome;
     addUsage(usage, response.usage);
-    cost = addCost(cost, deps.cost(provider.name, response.model || model, response.usage));
+    const price = deps.cost(provider.name, response.model || model, response.usage);
+    if (outcome.cached) {
+      hits += made;
+      saved = addCost(saved, price);
+    } else cost = addCost(cost, price);
     if (structured === undefined) return withDetails(result({ ok: true, output: response.text }), response.details);
 
     const checked = structured.check(response.text, response.finishReason);
@@ -205,6 +213,12 @@ export function ownMessagesConflict(stepId: string, readsMessages: boolean, reco
     return `the record has its own "messages", but ${by} and would drop them; run without the template to send them as they are, or read them in it as {{messages}}`;
   }
   return undefined;
+}
+
+/** A step some of whose calls the response cache answered: `cached` when all were, and what they saved. */
+export function markCached(r: StepResult, all: boolean, saved: number | null): void {
+  if (all) r.cached = true;
+  r.saved_usd = saved;
 }
 
 /** A running cost: null (unpriced) once any part is, rounded so float noise stays out of the output. */

@@ -79,7 +79,10 @@ function mergeOutcomes(first: CallOutcome & { ok: true }, second: CallOutcome): 
   addUsage(usage, first.response.usage);
   if (second.ok) {
     addUsage(usage, second.response.usage);
-    return { ...second, attempts, backoff, response: { ...second.response, usage } };
+    const merged: CallOutcome = { ...second, attempts, backoff, response: { ...second.response, usage } };
+    // Answered from the cache only when both calls were: a paid call is never counted as saved.
+    if (!first.cached) delete merged.cached;
+    return merged;
   }
   if (second.usage) addUsage(usage, second.usage);
   return { ...second, attempts, backoff, notSent: false, usage };

@@ -20,6 +20,7 @@ import {
   type Provider,
   type ProviderCallOptions,
   type QuotaScope,
+  type SentCall,
   type ReplyDetails,
   type ToolCall,
 } from "../../types.js";
@@ -57,6 +58,13 @@ export class OllamaProvider implements Provider {
   /** One quota for the whole server: Ollama limits by its slots, not per model. */
   quotaScope(): QuotaScope {
     return (this.#scope ??= serverScope(this.name, this.host ?? DEFAULT_OLLAMA_HOST));
+  }
+
+  /** Where the call goes and the body it sends. */
+  sentRequest(call: SentCall): unknown {
+    const host = this.host ?? DEFAULT_OLLAMA_HOST;
+    if (call.kind === "embed") return { url: `${host}/api/embed`, body: toOllamaEmbed(call.request) };
+    return { url: `${host}/api/chat`, body: toOllamaChat(call.request) };
   }
 
   check(request: LlmRequest): string | undefined {

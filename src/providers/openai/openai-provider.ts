@@ -17,6 +17,7 @@ import type {
   Provider,
   ProviderCallOptions,
   QuotaScope,
+  SentCall,
   ReplyChoice,
   ReplyDetails,
   ToolCall,
@@ -153,6 +154,12 @@ export class OpenAIProvider implements Provider {
     } finally {
       call.dispose();
     }
+  }
+
+  /** Where the call goes and the body it sends (the key travels in a header, not here). */
+  sentRequest(call: SentCall): unknown {
+    if (call.kind === "embed") return { url: `${this.baseURL}/embeddings`, body: embeddingsBody(call.request) };
+    return { url: `${this.baseURL}/chat/completions`, body: this.#buildBody(call.request) };
   }
 
   /**
