@@ -232,6 +232,12 @@ function parseFlags(f: RunFlags): RunOptionsInput {
     temperature: f.temperature === undefined ? undefined : parseNumberInRange("--temperature", f.temperature, 0, 2),
     delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
     encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
+    batch: f.batch,
+    batchSize: int("--batch-size", f.batchSize),
+    batchMaxMb: f.batchMaxMb === undefined ? undefined : parsePositiveNumber("--batch-max-mb", f.batchMaxMb),
+    pollIntervalSeconds: f.pollInterval === undefined ? undefined : parseNumberInRange("--poll-interval", f.pollInterval, 0.01, 86_400),
+    batchFallback: f.batchFallback as "sync" | "none" | undefined,
+    batchMaxEnqueuedTokens: int("--batch-max-enqueued-tokens", f.batchMaxEnqueuedTokens),
   };
 }
 

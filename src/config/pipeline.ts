@@ -61,11 +61,16 @@ export interface Pipeline {
   on_truncated?: OnTruncated;
   /** How input files are read. @default {} */
   input?: InputSettings;
+  /** `batch`: every LLM call goes through the provider's Batch API (as `--batch`). @default "sync" */
+  mode?: RunMode;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input", "mode"] as const;
+
+export type RunMode = "sync" | "batch";
+const RUN_MODES = ["sync", "batch"] as const;
 const INPUT_KEYS = ["delimiter", "encoding"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
@@ -133,6 +138,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "input":
         pipeline.input = readInputSettings(r, f);
+        break;
+      case "mode":
+        setIfDefined(pipeline, "mode", r.oneOf(f, RUN_MODES));
         break;
     }
   }

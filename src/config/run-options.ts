@@ -9,6 +9,11 @@ import { parseEncoding, type InputEncoding } from "../io/text-encoding.js";
 import { isProviderName, providerNames } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
 import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
+import type { BatchSettings } from "../batch/collector.js";
+
+export const DEFAULT_BATCH_SIZE = 50_000;
+export const DEFAULT_BATCH_MAX_MB = 200;
+export const DEFAULT_POLL_SECONDS = 60;
 
 /** Settings the CLI parsed from flags. Every field is optional: absent means "not given". */
 export interface RunOptionsInput {
@@ -38,6 +43,18 @@ export interface RunOptionsInput {
   delimiter?: string;
   /** `--encoding`: the input's text encoding; overrides the pipeline's `input.encoding`. */
   encoding?: InputEncoding;
+  /** `--batch`: run every LLM call through the provider's Batch API (as the pipeline's `mode: batch`). */
+  batch?: boolean;
+  /** `--batch-size`: requests per batch at most. @default 50000 */
+  batchSize?: number;
+  /** `--batch-max-mb`: MB per batch input file at most. @default 200 */
+  batchMaxMb?: number;
+  /** `--poll-interval`: seconds between polls of a running batch. @default 60 */
+  pollIntervalSeconds?: number;
+  /** `--batch-fallback`: `sync` retries a batch's failures (expired, cancelled) synchronously. @default "none" */
+  batchFallback?: "sync" | "none";
+  /** `--batch-max-enqueued-tokens`: prompt tokens per model waiting in batches at once at most. @default unlimited */
+  batchMaxEnqueuedTokens?: number;
 }
 
 export interface ResolvedRunOptions {
@@ -57,6 +74,8 @@ export interface ResolvedRunOptions {
   timeoutMs: number;
   /** How the input is read: the pipeline's `input` with `--delimiter` and `--encoding` applied. @default {} */
   input: InputSettings;
+  /** Set when the run goes through the provider's Batch API (`--batch`, `mode: batch`). */
+  batch?: BatchSettings;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -93,6 +112,18 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
     timeoutMs: flags.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : Math.round(flags.timeoutSeconds * 1000),
     input: { ...resolved.input },
   };
+  if (flags.batch) resolved.mode = "batch";
+  if (resolved.mode === "batch") {
+    out.batch = {
+      size: flags.batchSize ?? DEFAULT_BATCH_SIZE,
+      maxBytes: Math.round((flags.batchMaxMb ?? DEFAULT_BATCH_MAX_MB) * 1_000_000),
+      pollMs: Math.round((flags.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000),
+      maxEnqueuedTokens: flags.batchMaxEnqueuedTokens,
+      fallbackSync: flags.batchFallback === "sync",
+    };
+    if (out.batch.size > DEFAULT_BATCH_SIZE) throw new UsageError(`--batch-size must be at most ${DEFAULT_BATCH_SIZE} (the Batch API's limit), got ${out.batch.size}`);
+    if (out.batch.maxBytes > DEFAULT_BATCH_MAX_MB * 1_000_000) throw new UsageError(`--batch-max-mb must be at most ${DEFAULT_BATCH_MAX_MB} (the Batch API's limit), got ${flags.batchMaxMb}`);
+  }
   if (resolved.limits.rpm !== undefined) out.rpm = resolved.limits.rpm;
   if (resolved.limits.tpm !== undefined) out.tpm = resolved.limits.tpm;
   return out;

@@ -13,6 +13,7 @@ import {
   type LlmResponse,
   type Provider,
   type ProviderCallOptions,
+  type ProviderName,
   type RateLimitInfo,
   type ResultError,
   type Usage,
@@ -25,6 +26,9 @@ import type { PriceLookup } from "../cost/pricing.js";
 import { nextRetryDelay, sleep, type RetryTiming } from "./retry.js";
 import { settleAnswer, settleFailure } from "./settlement.js";
 import type { CallReport } from "./stop-reason.js";
+import type { Quota } from "../gates/quota.js";
+import type { BatchLine } from "../batch/batch-api.js";
+import { isBatchLevel } from "../batch/line-result.js";
 
 export { settleFailedReservation } from "./settlement.js";
 
@@ -64,6 +68,19 @@ export interface CallContext {
   budget?: BudgetContext;
   /** Prices the worst case of an attempt whose bill is unknown (for `attemptBillUnknown`). */
   priceOf?: PriceLookup;
+  /**
+   * `--batch`: the backend stage is a line in a provider batch instead of one HTTP request, and
+   * the quota stage spends the Batch API's own pool (see src/batch/collector.ts).
+   */
+  batch?: BatchCalls;
+}
+
+/** What the call path needs of the batch backend. */
+export interface BatchCalls {
+  quota(provider: ProviderName, model: string): Quota;
+  send<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, options: ProviderCallOptions): Promise<R>;
+  /** After a failure of the batch itself (expired, cancelled, missing line), retry synchronously. */
+  readonly fallbackSync: boolean;
 }
 
 /** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
@@ -78,6 +95,8 @@ export interface ProviderReply {
  */
 export interface ProviderOperation<R extends ProviderReply> extends AdmissionRequest {
   attempt(options: ProviderCallOptions): Promise<R>;
+  /** The call as a provider batch line, when the provider runs batches. */
+  batchLine?: (() => BatchLine<R>) | undefined;
 }
 
 export type CallOutcome<R extends ProviderReply = LlmResponse> =
@@ -102,7 +121,8 @@ export function callLlm(provider: Provider, request: LlmRequest, ctx: CallContex
   // The server's limiter may charge more at admission than the tokenizer counts: reserve the larger.
   const reserve = Math.max(estimate.total, provider.admissionTokens?.(request) ?? 0);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
-  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options) }, ctx);
+  const batchLine = provider.batchLine && (() => provider.batchLine!(request));
+  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options), batchLine }, ctx);
 }
 
 /**
@@ -117,7 +137,8 @@ export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallCo
   }
   const estimate = estimateEmbedTokens(request);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
-  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options) }, ctx);
+  const batchLine = provider.embedBatchLine && (() => provider.embedBatchLine!(request));
+  return callProvider({ provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options), batchLine }, ctx);
 }
 
 /** The call path itself, whatever the operation: see `callLlm`. */
@@ -128,10 +149,12 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
   let billed: Usage | undefined;
   let attempts = 0;
   let lastError: ProviderError | undefined;
+  const batch = op.batchLine && ctx.batch;
+  let viaBatch = batch !== undefined;
 
   for (;;) {
     // Before each attempt: the run may have stopped admitting (fatal error elsewhere, interrupt).
-    const admitted = await admit(op, ctx, backoff);
+    const admitted = await admit(viaBatch ? { ...op, quota: batch!.quota(op.provider, op.model) } : op, ctx, backoff);
     if (!("grant" in admitted)) {
       if (admitted.stopped) return withUsage(stopped(lastError, attempts, backoff), billed);
       return withUsage({ ok: false, error: admitted.error, attempts, backoff, notSent: attempts === 0 }, billed);
@@ -141,7 +164,8 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
     ctx.observer?.attemptStarted();
     let error: ProviderError;
     try {
-      const response = await op.attempt({ signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
+      const options = { signal: ctx.cancel, timeoutMs: ctx.timeoutMs };
+      const response = await (viaBatch ? batch!.send(op.batchLine!(), { provider: op.provider, model: op.model, promptTokens: op.estimate.prompt }, options) : op.attempt(options));
       ctx.observer?.attemptFinished(response, undefined);
       settleAnswer(admitted, ctx.budget, response);
       if (billed) response.usage = sumUsage(response.usage, billed);
@@ -155,6 +179,7 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
     if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
     lastError = error;
     if (error.fatal) ctx.report?.({ kind: "fatal", error });
+    if (viaBatch && batch!.fallbackSync && isBatchLevel(error)) viaBatch = false;
 
     const delay = nextRetryDelay(error, attempts, ctx.maxRetries, ctx.cancel.aborted, ctx.retryTiming);
     if (delay === undefined) return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);

@@ -8,7 +8,7 @@ import type { BudgetGate } from "../cost/budget-gate.js";
 import type { Quotas } from "../gates/quotas.js";
 import type { PriceTable } from "../cost/prices.js";
 import type { Provider, ProviderName } from "../types.js";
-import type { AttemptObserver, CallContext } from "./llm-call.js";
+import type { AttemptObserver, BatchCalls, CallContext } from "./llm-call.js";
 import type { CallReport } from "./stop-reason.js";
 import { createPriceLookup, createPricing } from "../cost/pricing.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
@@ -38,6 +38,8 @@ export interface StepDepsOptions {
   provider(name: ProviderName): Provider;
   /** Hears each kind of warning about the records once (a line's own model replacing the run's). */
   onWarning?: ((message: string) => void) | undefined;
+  /** `--batch`: see `CallContext.batch`. */
+  batch?: BatchCalls | undefined;
 }
 
 export function createStepDeps(o: StepDepsOptions): StepDeps {
@@ -53,6 +55,7 @@ export function createStepDeps(o: StepDepsOptions): StepDeps {
     observer: o.observer,
     priceOf,
   };
+  if (o.batch) call.batch = o.batch;
   if (o.budgetGate) call.budget = { gate: o.budgetGate, priceOf };
   const deps: StepDeps = { call, provider: o.provider, cost: createPricing(priceOf) };
   const { onWarning } = o;

@@ -3,6 +3,7 @@
  * arrive, in memory bounded by the number of distinct models, steps and error types, never by
  * the number of records. The field names are a public contract (DESIGN.md).
  */
+import type { BatchSummary } from "../batch/backend.js";
 import type { QuotaFigure } from "./quota-figures.js";
 import { systemClock, type Clock } from "../gates/clock.js";
 import { roundUsdTotal } from "../cost/prices.js";
@@ -74,6 +75,8 @@ export interface RunSummary {
   stopped_reason: string | null;
   /** Per quota (what a provider limits: an OpenAI model on an endpoint and key, an Ollama server): limits in force, requests, tokens, waits, 429s. */
   quotas: QuotaFigure[];
+  /** `--batch`: the batches, requests and what batch prices saved; absent for a synchronous run. */
+  batch?: BatchSummary;
   exit_code: number;
 }
 
@@ -104,6 +107,8 @@ export interface BudgetSummary {
 
 export interface BuildOptions {
   exitCode: number;
+  /** `--batch`: see `RunSummary.batch`. */
+  batch?: BatchSummary | undefined;
   /** @default [] */
   quotas?: QuotaFigure[];
   stoppedReason: string | null;
@@ -259,6 +264,7 @@ export class SummaryBuilder {
       finished_at: new Date(this.#startedAt.getTime() + wallMs).toISOString(),
       stopped_reason: options.stoppedReason,
       quotas: options.quotas ?? [],
+      ...(options.batch ? { batch: options.batch } : {}),
       exit_code: options.exitCode,
     };
   }

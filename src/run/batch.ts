@@ -27,6 +27,12 @@ import { RunMonitor } from "./run-monitor.js";
 import { SpendLedger } from "./run-spend.js";
 import { CsvLostFields } from "./csv-lost-fields.js";
 import type { GenerationResult } from "../types.js";
+import { BatchBackend } from "../batch/backend.js";
+import type { BatchInfo } from "../batch/batch-api.js";
+import { BatchTally } from "../batch/batch-tally.js";
+import type { ChunkEntry } from "../batch/journal.js";
+import { batchPriceTable } from "../cost/batch-prices.js";
+import { runIdentity } from "../config/fingerprint.js";
 
 export type { ProviderConnections } from "../providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
@@ -134,7 +140,13 @@ export interface BatchOutcome {
  */
 export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   const { options } = config;
-  const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
+  const batchMode = options.batch;
+  if (batchMode && (config.output === undefined || config.output === "-")) {
+    throw new UsageError("--batch needs -o <file>: the batches' journal lives beside the results file, so a crash or Ctrl-C can be resumed with --resume (stdout cannot)");
+  }
+  const syncPrices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
+  // A batch run prices every call, its worst case under --max-cost included, at batch prices.
+  const prices = batchMode ? batchPriceTable(syncPrices) : syncPrices;
   let pipeline = options.pipeline;
   if (config.maxCostUsd !== undefined) {
     const budgeted = budgetedPipeline(pipeline, prices, config.maxCostUsd);
@@ -179,13 +191,17 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   if (config.cancelSignal?.aborted) onCancel();
   else config.cancelSignal?.addEventListener("abort", onCancel, { once: true });
   let inFlightAtStop: number | null = null;
+  const backend = batchMode && new BatchBackend(batchMode);
+  const tally = batchMode && new BatchTally(syncPrices);
   const engine = new GenerationEngine({
     pipeline,
     provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
     prices,
     budgetGate: budget,
     quotaStore: config.quotaStore,
-    concurrency: options.concurrency,
+    // A whole chunk must be in flight at once for its batch to fill; memory stays bounded by it.
+    concurrency: batchMode ? Math.max(options.concurrency, batchMode.size) : options.concurrency,
+    ...(backend ? { batch: backend, flow: backend } : {}),
     rpm: options.rpm,
     tpm: options.tpm,
     maxRetries: options.maxRetries,
@@ -206,6 +222,18 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       config.onWarning?.(`no price known for model "${model}": its cost is reported as null (add it with a price table)`);
     },
   });
+
+  if (backend) {
+    await backend.open({
+      output: config.output!,
+      fingerprint: runIdentity(options.pipeline).fingerprint,
+      resume: config.resume !== undefined && config.resume !== false,
+      providers: engine.providerNames.map((name) => ({ name, provider: engine.provider(name) })),
+      stop: engine.stopSignal,
+      onProgress: (chunk, info, elapsedMs) => config.onInfo?.(batchProgress(chunk, info, elapsedMs)),
+      onWarning: config.onWarning,
+    });
+  }
 
   // The input's first read runs its checks (a CSV header against the templates, a CSV given as
   // JSON Lines, the encoding) before the output is touched: a refused input leaves it as it was.
@@ -274,6 +302,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
         if (outputClosed) unwritten++;
         else lost?.note(result);
         summary.add(result);
+        if (tally) tally.add(result);
         monitor.recordResult(result);
         if (!outputClosed) config.onResult?.(result, metrics, resumed.skipped.count);
       }
@@ -301,7 +330,14 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
       costUnknown: metrics.costUnknown,
       quotas: quotaFigures(engine.quotas),
+      batch: backend && tally ? backend.summary(tally.answeredLines, tally.savedUsd) : undefined,
     });
+    const left = backend ? backend.unfinishedIds() : [];
+    if (left.length > 0) {
+      config.onWarning?.(
+        `${left.length} batch${left.length === 1 ? " is" : "es are"} still running at the provider (${left.slice(0, 3).join(", ")}${left.length > 3 ? ", …" : ""}): run the same command with --resume to collect ${left.length === 1 ? "it" : "them"} (nothing is sent twice), or cancel with: llmbatch batches cancel ${config.output}`,
+      );
+    }
     built.exit_code = exitCodeFor(engine.stopped, built);
     if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);
   } finally {
@@ -309,6 +345,12 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     await monitor.finish(built);
   }
   return { summary: built, exitCode: built.exit_code, stop: engine.stopped };
+}
+
+/** One stderr line per change of a batch's state or counts. */
+function batchProgress(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): string {
+  const { total, completed, failed } = info.counts;
+  return `batch ${info.id} (chunk ${chunk.index}, ${chunk.model}, ${chunk.custom_ids.length} requests): ${info.status}, ${completed}/${total || chunk.custom_ids.length} done, ${failed} failed, ${Math.round(elapsedMs / 1000)} s`;
 }
 
 function budgetLine(b: BudgetGate) {

@@ -77,7 +77,8 @@ async function embed(stepId: string, providerName: ProviderName, request: EmbedR
   if (!outcome.ok) return { result: { id: stepId, ok: false, ...totals, error: outcome.error }, notSent: outcome.notSent, providerName, backoff: outcome.backoff };
   // As the API takes it: one input (a text, a token array) gives one vector, a list gives a list.
   const output = isEmbedList(request.input) ? outcome.response.embeddings : outcome.response.embeddings[0];
-  return { result: { id: stepId, ok: true, ...totals, output }, notSent: false, providerName, backoff: outcome.backoff };
+  const batch = outcome.response.batch;
+  return { result: { id: stepId, ok: true, ...totals, output, ...(batch ? { batch } : {}) }, notSent: false, providerName, backoff: outcome.backoff };
 }
 
 function renderInput(p: PreparedEmbed, scope: Record<string, unknown>, record: InputRecord): string | string[] | ResultError {

@@ -132,6 +132,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       const r: StepResult = end.ok ? { id: step.id, ok: true, ...totals, output: end.output } : { id: step.id, ok: false, ...totals, error: end.error };
       if (repairs > 0) r.repairs = repairs;
       if (finishReason !== undefined) r.finish_reason = finishReason;
+      if (outcome.ok && outcome.response.batch) r.batch = outcome.response.batch;
       return { result: r, notSent: !end.ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
     };
     if (!outcome.ok) {

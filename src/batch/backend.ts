@@ -1,0 +1,117 @@
+/**
+ * The `--batch` backend as the engine sees it: the call path's batch stage (`BatchCalls`) and the
+ * engine's flow (`RecordFlow`), made before the engine and opened once its providers exist: each
+ * provider's Batch API is checked (a server without one is refused before anything is uploaded),
+ * the journal beside the output is opened, and the collector starts taking lines.
+ */
+import { UsageError } from "../errors.js";
+import type { Quota } from "../gates/quota.js";
+import type { RecordFlow } from "../engine/engine.js";
+import type { BatchCalls } from "../engine/llm-call.js";
+import type { Provider, ProviderCallOptions, ProviderName } from "../types.js";
+import type { BatchApi, BatchInfo, BatchLine } from "./batch-api.js";
+import { BatchCollector, type BatchSettings } from "./collector.js";
+import { inRecordScope } from "./custom-id.js";
+import { BatchJournal, type ChunkEntry } from "./journal.js";
+
+export interface BatchOpenOptions {
+  output: string;
+  fingerprint: string;
+  resume: boolean;
+  providers: readonly { name: ProviderName; provider: Provider }[];
+  stop: AbortSignal;
+  onProgress?(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): void;
+  onWarning?(message: string): void;
+}
+
+/** What the summary says of the batches (`"batch"`). */
+export interface BatchSummary {
+  /** Batches this run created. */
+  batches: number;
+  /** Requests this run sent in them. */
+  requests: number;
+  /** Batches of earlier runs of the results file that this run collected (`--resume`). */
+  resumed_batches: number;
+  /** Steps answered through a batch. */
+  answered: number;
+  /** Batches left running at the provider (an interrupt): `--resume` collects them. */
+  unfinished: number;
+  /** What the same usage would have cost at synchronous prices, less what it cost. */
+  saved_usd: number;
+}
+
+export class BatchBackend implements BatchCalls, RecordFlow {
+  readonly #settings: BatchSettings;
+  #collector: BatchCollector | undefined;
+  #running = 0;
+  #more = true;
+
+  constructor(settings: BatchSettings) {
+    this.#settings = settings;
+  }
+
+  get fallbackSync(): boolean {
+    return this.#settings.fallbackSync;
+  }
+
+  /** Checks every provider's Batch API, then opens the journal; a provider without one is a `UsageError`. */
+  async open(o: BatchOpenOptions): Promise<void> {
+    const apis = new Map<ProviderName, BatchApi>();
+    for (const { name, provider } of o.providers) {
+      const api = provider.batchApi?.();
+      if (api === undefined || provider.batchLine === undefined) {
+        throw new UsageError(`--batch: provider "${name}" has no Batch API (OpenAI and OpenAI-compatible servers with /v1/files and /v1/batches have one); run without --batch`);
+      }
+      const missing = await api.probe(o.stop);
+      if (missing !== undefined) throw new UsageError(`--batch: endpoint "${name}": ${missing}; run without --batch`);
+      apis.set(name, api);
+    }
+    const journal = await BatchJournal.open(o.output, o.fingerprint, o.resume);
+    this.#collector = new BatchCollector({
+      ...this.#settings,
+      api: (name) => {
+        const api = apis.get(name);
+        if (api === undefined) throw new Error(`no Batch API for provider "${name}"`);
+        return api;
+      },
+      journal,
+      stop: o.stop,
+      onProgress: o.onProgress,
+      onWarning: o.onWarning,
+    });
+    this.#collector.flow(this.#running, this.#more);
+  }
+
+  quota(provider: ProviderName, model: string): Quota {
+    return this.#opened().quota(provider, model);
+  }
+
+  send<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, options: ProviderCallOptions): Promise<R> {
+    return this.#opened().send(line, op, options);
+  }
+
+  run<T>(recordId: string, fn: () => Promise<T>): Promise<T> {
+    return inRecordScope(recordId, fn);
+  }
+
+  update(running: number, moreMayCome: boolean): void {
+    this.#running = running;
+    this.#more = moreMayCome;
+    this.#collector?.flow(running, moreMayCome);
+  }
+
+  summary(answered: number, savedUsd: number): BatchSummary {
+    const c = this.#collector;
+    return { batches: c?.stats.batches ?? 0, requests: c?.stats.requests ?? 0, resumed_batches: c?.stats.resumed_batches ?? 0, answered, unfinished: c?.unfinished().length ?? 0, saved_usd: savedUsd };
+  }
+
+  /** Ids of the batches left running at the provider. */
+  unfinishedIds(): string[] {
+    return (this.#collector?.unfinished() ?? []).map((r) => r.entry.batch_id!);
+  }
+
+  #opened(): BatchCollector {
+    if (this.#collector === undefined) throw new Error("the batch backend was not opened");
+    return this.#collector;
+  }
+}
