@@ -4,6 +4,7 @@
  * this attempt fails (a `[[sim:fail:N]]` directive first, then the random faults).
  */
 import type { ServerResponse } from "node:http";
+import type { BatchApi } from "./batch-api.js";
 import type { AttemptCounter, Directives, FailKind } from "./directives.js";
 import { type FaultDrawer, resetConnection } from "./faults.js";
 import type { ModelCatalog } from "./models.js";
@@ -26,6 +27,8 @@ export interface SimContext {
   attempts: AttemptCounter;
   /** The Ollama scheduler queue of a model family. */
   queue(family: string): ModelQueue;
+  /** Files and Batches (set right after the context is built: the batch clock needs the context). */
+  batch: BatchApi;
 }
 
 /** What an admitted request turns into. `rate_limited` only comes from `[[sim:fail:N:429]]`. */

@@ -79,3 +79,37 @@ export function sleepUnlessClosed(res: ServerResponse, ms: number): Promise<bool
     res.once("close", onClose);
   });
 }
+
+export type RawBodyResult = { kind: "bytes"; value: Buffer } | { kind: "too_large" } | { kind: "aborted" };
+
+/**
+ * The whole body, up to `maxBytes`; beyond that it is read to the end and dropped (so the client
+ * still gets the answer rather than a broken pipe).
+ */
+export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<RawBodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: RawBodyResult) => {
+      if (done) return;
+      done = true;
+      resolve(result);
+    };
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on("end", () => finish(size > maxBytes ? { kind: "too_large" } : { kind: "bytes", value: Buffer.concat(chunks) }));
+    req.on("error", () => finish({ kind: "aborted" }));
+    req.on("close", () => finish({ kind: "aborted" }));
+  });
+}
+
+/** `?a=1&b=2` of a request, as URLSearchParams. */
+export function queryOf(req: IncomingMessage): URLSearchParams {
+  const url = req.url ?? "/";
+  const at = url.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : url.slice(at + 1));
+}

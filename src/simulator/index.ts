@@ -5,6 +5,9 @@
  * It is a stand-in for a provider, never a silent replacement for one.
  */
 import { bpeEncoding } from "../tokens/bpe.js";
+import { type BatchApi, createBatchApi } from "./batch-api.js";
+import type { BatchClock } from "./batch-runner.js";
+import type { BatchObject } from "./batch-store.js";
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
 import { ModelCatalog } from "./models.js";
@@ -16,6 +19,8 @@ import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stat
 import type { SimContext } from "./context.js";
 
 export type { ReceivedRequest, SimulatorStats } from "./stats.js";
+export type { BatchStats, BatchModelBill, CreatedBatch } from "./batch-stats.js";
+export type { BatchObject } from "./batch-store.js";
 export { DEFAULT_MODELS } from "./models.js";
 
 /** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */
@@ -30,6 +35,48 @@ export interface SimulatorFaults {
   hang?: number;
   /** Send 200 with headers and only part of the body, then destroy the socket. */
   truncated?: number;
+}
+
+/**
+ * The Files and Batches API (`/v1/files`, `/v1/batches`): its clock, its limits and its faults.
+ * The defaults finish a 2,000-line batch in about a second and a half; slow them down (a low
+ * `linesPerSecond`, a long `validatingMs`) for tests that act while batches run.
+ */
+export interface SimulatorBatchOptions {
+  /** False: `/v1/files` and `/v1/batches` answer OpenAI's 404 for an unknown URL, as a server without a Batch API does. @default true */
+  enabled?: boolean;
+  /** Time a batch spends `validating` before its lines are judged. @default 100 */
+  validatingMs?: number;
+  /** Lines run per second once `in_progress` (evenly spread; `request_counts` grow as they run). @default 2000 */
+  linesPerSecond?: number;
+  /** Time in `finalizing` before `completed` (the output and error files appear then). @default 100 */
+  finalizingMs?: number;
+  /** Time in `cancelling` before `cancelled`. @default 100 */
+  cancellingMs?: number;
+  /** The completion window: a batch not finalizing by then is `expired`, with partial results. @default 86_400_000 (24 h) */
+  completionWindowMs?: number;
+  /** Most requests (lines) in one batch; beyond it the batch fails validation. @default 50_000 */
+  maxRequests?: number;
+  /** Largest batch input file, in bytes; beyond it the batch fails validation. @default 209_715_200 (200 MB) */
+  maxInputBytes?: number;
+  /** Largest `POST /v1/files` upload, in bytes (413 beyond it). @default 536_870_912 (512 MB) */
+  maxUploadBytes?: number;
+  /**
+   * Enqueued prompt tokens allowed per model (as the request bodies name it): a batch whose prompt
+   * tokens, added to those of the same model's batches in progress or finalizing, exceed it fails
+   * validation with `token_limit_exceeded`. A number applies to every model; a record to the models it names.
+   * @default undefined (unlimited)
+   */
+  enqueuedTokenLimit?: number | Record<string, number>;
+  /** Fraction (0..1) of lines answered 500 `server_error` in the error file, drawn from the seed. @default 0 */
+  lineFailureRate?: number;
+  /**
+   * Responses dropped after the work is done (the client sees a reset connection): `create` makes the
+   * batch then drops (the double-create trap), `upload` stores the file then drops. `…First` drops the
+   * first N of that kind; the probability applies after them. `SimulatorHandle.dropNext` arms more later.
+   * @default none
+   */
+  faults?: { createDropped?: number; createDroppedFirst?: number; uploadDropped?: number; uploadDroppedFirst?: number };
 }
 
 export interface SimulatorOptions {
@@ -74,6 +121,8 @@ export interface SimulatorOptions {
   quiet?: boolean;
   /** Keep every generation request's body for `requests()` (tests: what was sent). @default false */
   recordRequests?: boolean;
+  /** The Files and Batches API. @default see SimulatorBatchOptions */
+  batch?: SimulatorBatchOptions;
 }
 
 export interface SimulatorHandle {
@@ -87,6 +136,10 @@ export interface SimulatorHandle {
   /** The bodies received since the start or the last `resetStats()`; empty unless `recordRequests`. */
   requests(): ReceivedRequest[];
   resetStats(): void;
+  /** Every batch as `GET /v1/batches/{id}` would answer it now, oldest first (tests: what the provider holds). */
+  batches(): BatchObject[];
+  /** Drops the response of the next `count` batch creates or file uploads, after doing the work. */
+  dropNext(kind: "create" | "upload", count?: number): void;
   /** Closes the server and destroys open sockets (hung requests too). Idempotent. */
   close(): Promise<void>;
 }
@@ -108,6 +161,51 @@ function latencyRange(range: [number, number] | undefined): readonly [number, nu
   return [min, max];
 }
 
+function nonNegative(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`simulator option ${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function fraction(value: number | undefined, name: string): number {
+  const p = nonNegative(value, name, 0);
+  if (p > 1) throw new RangeError(`simulator option ${name} must be between 0 and 1, got ${p}`);
+  return p;
+}
+
+function count(value: number | undefined, name: string): number {
+  const n = nonNegative(value, name, 0);
+  if (!Number.isInteger(n)) throw new RangeError(`simulator option ${name} must be a whole number, got ${n}`);
+  return n;
+}
+
+function tokenLimit(limit: SimulatorBatchOptions["enqueuedTokenLimit"]): (model: string) => number | undefined {
+  if (limit === undefined) return () => undefined;
+  if (typeof limit === "number") {
+    const value = positive(limit, "batch.enqueuedTokenLimit");
+    return () => value;
+  }
+  for (const [model, value] of Object.entries(limit)) positive(value, `batch.enqueuedTokenLimit.${model}`);
+  return (model) => limit[model];
+}
+
+function batchClock(o: SimulatorBatchOptions): BatchClock {
+  return {
+    validatingMs: nonNegative(o.validatingMs, "batch.validatingMs", 100),
+    linesPerSecond: positive(o.linesPerSecond, "batch.linesPerSecond") ?? 2000,
+    finalizingMs: nonNegative(o.finalizingMs, "batch.finalizingMs", 100),
+    cancellingMs: nonNegative(o.cancellingMs, "batch.cancellingMs", 100),
+    completionWindowMs: positive(o.completionWindowMs, "batch.completionWindowMs") ?? 86_400_000,
+    maxRequests: positive(o.maxRequests, "batch.maxRequests") ?? 50_000,
+    maxInputBytes: positive(o.maxInputBytes, "batch.maxInputBytes") ?? 209_715_200,
+    maxEmbeddingInputs: 50_000,
+    enqueuedTokenLimit: tokenLimit(o.enqueuedTokenLimit),
+    lineFailureRate: fraction(o.lineFailureRate, "batch.lineFailureRate"),
+  };
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const seed = options.seed ?? 1;
   const numParallel = options.ollama?.numParallel ?? 1;
@@ -116,6 +214,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Validates the numbers now rather than on the first Ollama request.
   new ModelQueue(numParallel, maxQueue);
 
+  const batchOptions = options.batch ?? {};
+  const clock = batchClock(batchOptions);
+  const drops = batchOptions.faults ?? {};
+  const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const ctx: SimContext = {
     seed,
     apiKey: options.apiKey,
@@ -139,14 +241,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       return queue;
     },
+    batch: undefined as unknown as BatchApi,
   };
+  ctx.batch = createBatchApi(
+    ctx,
+    {
+      enabled: batchOptions.enabled ?? true,
+      clock,
+      maxUploadBytes: positive(batchOptions.maxUploadBytes, "batch.maxUploadBytes") ?? 536_870_912,
+      dropFirst: { create: count(drops.createDroppedFirst, "batch.faults.createDroppedFirst"), upload: count(drops.uploadDroppedFirst, "batch.faults.uploadDroppedFirst") },
+      dropProbability: { create: fraction(drops.createDropped, "batch.faults.createDropped"), upload: fraction(drops.uploadDropped, "batch.faults.uploadDropped") },
+    },
+    log,
+  );
 
   // Token counts load an encoder on first use (tens of milliseconds, more for o200k). Under a rate
   // limit that stall would hold the first requests back and then charge them all at once, which a
   // real server never does; so a limited simulator loads both before it listens.
   if (options.rpm !== undefined || options.tpm !== undefined) for (const name of ["o200k_base", "cl100k_base"] as const) bpeEncoding(name);
 
-  const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const server = createSimulatorServer(ctx, log);
   const host = options.host ?? "127.0.0.1";
   const port = await listen(server, options.port ?? 0, host);
@@ -157,9 +270,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url,
     openaiBaseUrl: `${url}/v1`,
     ollamaHost: url,
-    stats: () => ctx.stats.snapshot(),
+    stats: () => {
+      ctx.batch.runner.advance();
+      return ctx.stats.snapshot();
+    },
     requests: () => ctx.stats.received(),
     resetStats: () => ctx.stats.reset(),
-    close: () => (closing ??= shutdown(server)),
+    batches: () => {
+      ctx.batch.runner.advance();
+      return ctx.batch.store.all().map((r) => structuredClone(r.wire));
+    },
+    dropNext: (kind, n = 1) => ctx.batch.drops.arm(kind, count(n, "dropNext count")),
+    close: () => {
+      ctx.batch.runner.stop();
+      return (closing ??= shutdown(server));
+    },
   };
 }

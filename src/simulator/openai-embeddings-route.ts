@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { brokeTransport, decideOutcome, drawLatency, type SimContext } from "./context.js";
-import { parseDirectives } from "./directives.js";
+import { type Directives, parseDirectives } from "./directives.js";
 import { base64Floats, directiveText, embeddingVector, itemTokens, type EmbedItem } from "./embeddings.js";
 import { sendTruncated } from "./faults.js";
 import { isRecord, sleepUnlessClosed } from "./http.js";
@@ -32,35 +32,62 @@ interface EmbeddingsRequest {
   unknownField: string | undefined;
 }
 
-export async function handleEmbeddings(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = await openaiRequest(ctx, req, res, "/v1/embeddings");
-  if (started === undefined) return;
-  const { out } = started;
-  const request = parseEmbeddingsRequest(started.body);
-  if ("status" in request) return out.fail(request);
+/** An embeddings request checked as far as its body goes, before any quota is charged. */
+export type EmbeddingsPlan =
+  | { kind: "refused"; error: OpenAIError; family: string | undefined }
+  | { kind: "ok"; request: EmbeddingsRequest; model: { family: string; responseName: string; local: boolean }; facts: EmbeddingFacts; promptTokens: number; directives: Directives | undefined };
 
+/** What the route decides from the body alone (pure), so a batch line is judged as the route judges it. */
+export function planEmbeddings(ctx: SimContext, body: unknown): EmbeddingsPlan {
+  const refuse = (error: OpenAIError, family?: string): EmbeddingsPlan => ({ kind: "refused", error, family });
+  const request = parseEmbeddingsRequest(body);
+  if ("status" in request) return refuse(request);
   const model = ctx.catalog.resolve(request.model);
-  if (!model) return out.fail(openaiErrors.modelNotFound(request.model));
-  out.family = model.family;
+  if (!model) return refuse(openaiErrors.modelNotFound(request.model));
+  const family = model.family;
   // Ollama's /v1 decodes into a Go struct, which ignores fields it does not know.
-  if (!model.local && request.unknownField !== undefined) return out.fail(openaiErrors.unrecognizedArgument(request.unknownField));
+  if (!model.local && request.unknownField !== undefined) return refuse(openaiErrors.unrecognizedArgument(request.unknownField), family);
   const facts = model.embedding;
-  if (!facts) return out.fail(openaiErrors.cannotEmbed());
+  if (!facts) return refuse(openaiErrors.cannotEmbed(), family);
   const ruleError = dimensionsError(request, facts, model.local);
-  if (ruleError) return out.fail(ruleError);
+  if (ruleError) return refuse(ruleError, family);
 
   const directives = parseDirectives(directiveText(request.items));
-  if (directives?.quota) return out.fail(openaiErrors.insufficientQuota());
-  if (directives?.region) return out.fail(openaiErrors.regionNotSupported());
-  if (directives?.badRequest) return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "input"));
+  if (directives?.quota) return refuse(openaiErrors.insufficientQuota(), family);
+  if (directives?.region) return refuse(openaiErrors.regionNotSupported(), family);
+  if (directives?.badRequest) return refuse(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "input"), family);
   const counts = request.items.map((item) => itemTokens(request.model, item));
   const tooLong = counts.findIndex((n) => n > facts.maxInputTokens);
   // Ollama truncates an over-long input instead of refusing it.
   if (directives?.contextLength || (!model.local && tooLong !== -1)) {
-    return out.fail(openaiErrors.embeddingInputTooLong(request.list ? `input[${Math.max(0, tooLong)}]` : "input", facts.maxInputTokens));
+    return refuse(openaiErrors.embeddingInputTooLong(request.list ? `input[${Math.max(0, tooLong)}]` : "input", facts.maxInputTokens), family);
   }
   const promptTokens = counts.reduce((a, b) => a + b, 0);
-  if (!model.local && promptTokens > MAX_TOKENS_PER_REQUEST) return out.fail(openaiErrors.tooManyTokensPerRequest(promptTokens, MAX_TOKENS_PER_REQUEST));
+  if (!model.local && promptTokens > MAX_TOKENS_PER_REQUEST) return refuse(openaiErrors.tooManyTokensPerRequest(promptTokens, MAX_TOKENS_PER_REQUEST), family);
+  return { kind: "ok", request, model, facts, promptTokens, directives };
+}
+
+/** The 200 body of an admitted embeddings request: a pure function of the seed and the request. */
+export function embeddingsBody(ctx: SimContext, plan: Extract<EmbeddingsPlan, { kind: "ok" }>): Record<string, unknown> {
+  const { request, model, facts, promptTokens } = plan;
+  const data = request.items.map((item, index) => {
+    const vector = embeddingVector(ctx.seed, model.family, item, facts.dimensions, request.dimensions);
+    return { object: "embedding", index, embedding: request.base64 ? base64Floats(vector) : Array.from(vector) };
+  });
+  return { object: "list", data, model: model.responseName, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+}
+
+export async function handleEmbeddings(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = await openaiRequest(ctx, req, res, "/v1/embeddings");
+  if (started === undefined) return;
+  const { out } = started;
+  const plan = planEmbeddings(ctx, started.body);
+  if (plan.kind === "refused") {
+    out.family = plan.family;
+    return out.fail(plan.error);
+  }
+  const { model, promptTokens, directives, request } = plan;
+  out.family = model.family;
   if (directives?.rateLimit) return out.failRateLimitedByDirective();
 
   // An embedding writes nothing: its input is its whole charge, at admission and after.
@@ -73,11 +100,7 @@ export async function handleEmbeddings(ctx: SimContext, req: IncomingMessage, re
     if (brokeTransport(ctx, res, outcome)) return;
     if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
     if (failedByOutcome(out, outcome)) return;
-    const data = request.items.map((item, index) => {
-      const vector = embeddingVector(ctx.seed, model.family, item, facts.dimensions, request.dimensions);
-      return { object: "embedding", index, embedding: request.base64 ? base64Floats(vector) : Array.from(vector) };
-    });
-    const reply = { object: "list", data, model: model.responseName, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+    const reply = embeddingsBody(ctx, plan);
     out.settle(promptTokens);
     if (outcome === "truncated") {
       ctx.stats.fault("truncated");

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Outcome, type SimContext, brokeTransport, decideOutcome, drawLatency, wantsInvalidJson } from "./context.js";
-import { contextLengthError } from "./compat-errors.js";
+import { type CompatError, contextLengthError } from "./compat-errors.js";
 import { type Directives, echoText, parseDirectives } from "./directives.js";
 import { sendTruncated } from "./faults.js";
 import { formatGoDuration } from "./go-duration.js";
@@ -150,38 +150,58 @@ export async function openaiRequest(ctx: SimContext, req: IncomingMessage, res: 
   return { out, body: body.value };
 }
 
+/** A chat request checked as far as the model's rules and directives go, before any quota is charged. */
+export type ChatPlan =
+  | { kind: "refused"; error: OpenAIError | CompatError; family: string | undefined }
+  | { kind: "ok"; request: ChatRequest; model: ResolvedModel; promptTokens: number; directives: Directives | undefined };
+
+type ResolvedModel = NonNullable<ReturnType<SimContext["catalog"]["resolve"]>>;
+
+/**
+ * Everything the chat route decides from the body alone: OpenAI's refusals in its words, the
+ * refusals directives ask for, and the prompt's token count. Pure (no quota, no stats), so a batch
+ * line is judged exactly as the synchronous route judges the same body.
+ */
+export function planChat(ctx: SimContext, body: unknown): ChatPlan {
+  const refuse = (error: OpenAIError | CompatError, family?: string): ChatPlan => ({ kind: "refused", error, family });
+  const parsed = parseChatRequest(body);
+  if ("status" in parsed) return refuse(parsed);
+  const model = ctx.catalog.resolve(parsed.model);
+  if (!model) return refuse(openaiErrors.modelNotFound(parsed.model));
+  const request = model.local ? asOllamaV1Reads(parsed) : parsed;
+  const family = model.family;
+  if (model.embedding?.only && !model.local) return refuse(openaiErrors.notAChatModel(), family);
+  if (request.stream) return refuse(openaiErrors.badRequest("streaming not supported by the simulator", "stream"), family);
+  // Ollama's /v1 decodes into a Go struct, which ignores fields it does not know.
+  const fieldError = model.local ? undefined : openaiFieldError(request);
+  if (fieldError) return refuse(fieldError, family);
+  const ruleError = modelRuleError(request, model);
+  if (ruleError) return refuse(ruleError, family);
+
+  const directives = parseDirectives(request.lastUserText);
+  if (directives?.quota) return refuse(openaiErrors.insufficientQuota(), family);
+  if (directives?.region) return refuse(openaiErrors.regionNotSupported(), family);
+  if (directives?.badRequest) {
+    return refuse(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"), family);
+  }
+  const promptTokens = countChatTokens(request.messages, request.promptFields);
+  if (directives?.contextLength) return refuse(contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens), family);
+  // Ollama truncates an over-long prompt instead of refusing it (Ollama's `server/routes.go`).
+  if (!model.local && promptTokens > model.contextWindow) return refuse(openaiErrors.contextLength(model.contextWindow, promptTokens), family);
+  return { kind: "ok", request, model, promptTokens, directives };
+}
+
 export async function handleChatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = await openaiRequest(ctx, req, res, "/v1/chat/completions");
   if (started === undefined) return;
   const { out } = started;
-  const parsed = parseChatRequest(started.body);
-  if ("status" in parsed) return out.fail(parsed);
-
-  const model = ctx.catalog.resolve(parsed.model);
-  if (!model) return out.fail(openaiErrors.modelNotFound(parsed.model));
-  const request = model.local ? asOllamaV1Reads(parsed) : parsed;
+  const plan = planChat(ctx, started.body);
+  if (plan.kind === "refused") {
+    out.family = plan.family;
+    return out.send(plan.error.status, plan.error.body);
+  }
+  const { request, model, promptTokens, directives } = plan;
   out.family = model.family;
-  if (model.embedding?.only && !model.local) return out.fail(openaiErrors.notAChatModel());
-  if (request.stream) return out.fail(openaiErrors.badRequest("streaming not supported by the simulator", "stream"));
-  // Ollama's /v1 decodes into a Go struct, which ignores fields it does not know.
-  const fieldError = model.local ? undefined : openaiFieldError(request);
-  if (fieldError) return out.fail(fieldError);
-  const ruleError = modelRuleError(request, model);
-  if (ruleError) return out.fail(ruleError);
-
-  const directives = parseDirectives(request.lastUserText);
-  if (directives?.quota) return out.fail(openaiErrors.insufficientQuota());
-  if (directives?.region) return out.fail(openaiErrors.regionNotSupported());
-  if (directives?.badRequest) {
-    return out.fail(openaiErrors.badRequest("Invalid request: rejected by the simulator as asked ([[sim:bad_request]]).", "messages"));
-  }
-  const promptTokens = countChatTokens(request.messages, request.promptFields);
-  if (directives?.contextLength) {
-    const refusal = contextLengthError(directives.contextLength, model.contextWindow, model.contextWindow + promptTokens);
-    return out.send(refusal.status, refusal.body);
-  }
-  // Ollama truncates an over-long prompt instead of refusing it (Ollama's `server/routes.go`).
-  if (!model.local && promptTokens > model.contextWindow) return out.fail(openaiErrors.contextLength(model.contextWindow, promptTokens));
   if (directives?.rateLimit) return out.failRateLimitedByDirective();
 
   const tokenCost = promptTokens + (request.maxTokens ?? ctx.defaultMaxOutput) * request.n;
@@ -190,7 +210,7 @@ export async function handleChatCompletions(ctx: SimContext, req: IncomingMessag
   if (release === undefined) return;
   out.reserve(tokenCost, promptTokens);
   try {
-    await answer(ctx, out, request, model.responseName, model.local, promptTokens, directives);
+    await answer(ctx, out, plan);
   } finally {
     release();
     out.settle(); // hangs, resets and clients that left: charged their prompt
@@ -258,14 +278,33 @@ export function failedByOutcome(out: Responder, outcome: Outcome): boolean {
   return false;
 }
 
-async function answer(ctx: SimContext, out: Responder, request: ChatRequest, responseModel: string, local: boolean, promptTokens: number, directives: Directives | undefined): Promise<void> {
+async function answer(ctx: SimContext, out: Responder, plan: Extract<ChatPlan, { kind: "ok" }>): Promise<void> {
   const { res } = out;
+  const { request, directives } = plan;
   const outcome = decideOutcome(ctx, directives, request.lastUserText);
   if (brokeTransport(ctx, res, outcome)) return;
   if (!(await sleepUnlessClosed(res, drawLatency(ctx, directives)))) return;
   if (failedByOutcome(out, outcome)) return;
 
   const invalidJson = request.format.kind !== "text" && wantsInvalidJson(ctx, directives, request.lastUserText);
+  const { body, completionTokens } = chatCompletionBody(ctx, plan, invalidJson);
+  const { promptTokens } = plan;
+  if (outcome === "truncated") {
+    ctx.stats.fault("truncated");
+    ctx.stats.status(200);
+    out.settle(promptTokens + completionTokens);
+    return sendTruncated(res, out.headers(), JSON.stringify(body), "application/json");
+  }
+  ctx.stats.ok(promptTokens, completionTokens);
+  out.settle(promptTokens + completionTokens);
+  out.send(200, body);
+}
+
+/** The 200 body of an admitted chat request: a pure function of the seed and the request (ids and `created` aside). */
+export function chatCompletionBody(ctx: SimContext, plan: Extract<ChatPlan, { kind: "ok" }>, invalidJson: boolean): { body: Record<string, unknown>; completionTokens: number } {
+  const { request, promptTokens, directives } = plan;
+  const responseModel = plan.model.responseName;
+  const local = plan.model.local;
   const contentKey = `${responseModel}\u0000${JSON.stringify(request.messages)}\u0000${JSON.stringify(request.format)}`;
   let completionTokens = 0;
   const choices = [];
@@ -329,15 +368,7 @@ async function answer(ctx: SimContext, out: Responder, request: ChatRequest, res
     service_tier: request.serviceTier,
     system_fingerprint: local ? "fp_ollama" : `fp_${hashString(responseModel, ctx.seed).toString(16).padStart(8, "0")}`,
   };
-  if (outcome === "truncated") {
-    ctx.stats.fault("truncated");
-    ctx.stats.status(200);
-    out.settle(promptTokens + completionTokens);
-    return sendTruncated(res, out.headers(), JSON.stringify(body), "application/json");
-  }
-  ctx.stats.ok(promptTokens, completionTokens);
-  out.settle(promptTokens + completionTokens);
-  out.send(200, body);
+  return { body, completionTokens };
 }
 
 /** `call_` + 24 characters, stable per request content and choice, like OpenAI's tool call ids. */

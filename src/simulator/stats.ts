@@ -1,4 +1,5 @@
 /** Counters the tests and the benchmark read back through `SimulatorHandle.stats()`. */
+import { type BatchStats, BatchStatsRecorder } from "./batch-stats.js";
 
 export type FaultKind = "server500" | "overloaded503" | "reset" | "hang" | "truncated";
 
@@ -18,6 +19,8 @@ export interface SimulatorStats {
   outputTokens: number;
   /** Peak number of generation requests in progress at once (queued ones included). */
   maxInFlight: number;
+  /** The Files and Batches API: uploads, batches created, lines billed (a pool apart from the figures above). */
+  batch: BatchStats;
 }
 
 /** A generation request's body as the simulator received it (with `recordRequests`). */
@@ -28,7 +31,8 @@ export interface ReceivedRequest {
 }
 
 export class StatsRecorder {
-  #stats: SimulatorStats = StatsRecorder.#empty();
+  #stats: Omit<SimulatorStats, "batch"> = StatsRecorder.#empty();
+  readonly batch = new BatchStatsRecorder();
   #inFlight = 0;
   /** Kept only when asked for: a benchmark's million bodies would otherwise pile up. */
   readonly #received: ReceivedRequest[] | undefined;
@@ -46,7 +50,7 @@ export class StatsRecorder {
     return [...(this.#received ?? [])];
   }
 
-  static #empty(): SimulatorStats {
+  static #empty(): Omit<SimulatorStats, "batch"> {
     return {
       requests: 0,
       ok: 0,
@@ -93,13 +97,14 @@ export class StatsRecorder {
 
   snapshot(): SimulatorStats {
     const s = this.#stats;
-    return { ...s, byStatus: { ...s.byStatus }, faults: { ...s.faults } };
+    return { ...s, byStatus: { ...s.byStatus }, faults: { ...s.faults }, batch: this.batch.snapshot() };
   }
 
   /** Requests still in flight keep counting toward the next peak. */
   reset(): void {
     this.#received?.splice(0);
     this.#stats = StatsRecorder.#empty();
+    this.batch.reset();
     this.#stats.maxInFlight = this.#inFlight;
   }
 }
