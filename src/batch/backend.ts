@@ -19,6 +19,8 @@ export interface BatchOpenOptions {
   fingerprint: string;
   resume: boolean;
   providers: readonly { name: ProviderName; provider: Provider }[];
+  /** Records the engine runs at once at most. */
+  capacity: number;
   stop: AbortSignal;
   onProgress?(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): void;
   onWarning?(message: string): void;
@@ -44,7 +46,7 @@ export class BatchBackend implements BatchCalls, RecordFlow {
   readonly #settings: BatchSettings;
   #collector: BatchCollector | undefined;
   #running = 0;
-  #more = true;
+  #inputDone = false;
 
   constructor(settings: BatchSettings) {
     this.#settings = settings;
@@ -75,11 +77,12 @@ export class BatchBackend implements BatchCalls, RecordFlow {
         return api;
       },
       journal,
+      capacity: o.capacity,
       stop: o.stop,
       onProgress: o.onProgress,
       onWarning: o.onWarning,
     });
-    this.#collector.flow(this.#running, this.#more);
+    this.#collector.flow(this.#running, this.#inputDone);
   }
 
   quota(provider: ProviderName, model: string): Quota {
@@ -94,10 +97,10 @@ export class BatchBackend implements BatchCalls, RecordFlow {
     return inRecordScope(recordId, fn);
   }
 
-  update(running: number, moreMayCome: boolean): void {
+  update(running: number, inputDone: boolean): void {
     this.#running = running;
-    this.#more = moreMayCome;
-    this.#collector?.flow(running, moreMayCome);
+    this.#inputDone = inputDone;
+    this.#collector?.flow(running, inputDone);
   }
 
   summary(answered: number, savedUsd: number): BatchSummary {

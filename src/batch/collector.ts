@@ -31,6 +31,8 @@ export interface BatchSettings {
 }
 
 export interface CollectorOptions extends BatchSettings {
+  /** Records the engine runs at once at most: when that many wait on lines, no other line can come. */
+  capacity: number;
   /** The Batch API of each provider (endpoint) the pipeline calls. */
   api(provider: ProviderName): BatchApi;
   journal: BatchJournal;
@@ -70,7 +72,7 @@ export class BatchCollector {
   /** Lines sent to the collector and not answered yet. */
   #waiting = 0;
   #running = 0;
-  #moreMayCome = true;
+  #inputDone = false;
   #checkScheduled = false;
   #idle: NodeJS.Timeout | undefined;
   /** Batches created and lines sent, by this run. */
@@ -94,10 +96,10 @@ export class BatchCollector {
     return q;
   }
 
-  /** The engine's state: records running, and whether it may start another one now. */
-  flow(running: number, moreMayCome: boolean): void {
+  /** The engine's state: records started and not finished, and whether the input is read to its end. */
+  flow(running: number, inputDone: boolean): void {
     this.#running = running;
-    this.#moreMayCome = moreMayCome;
+    this.#inputDone = inputDone;
     this.#scheduleCheck();
   }
 
@@ -155,7 +157,9 @@ export class BatchCollector {
     this.#checkScheduled = true;
     setImmediate(() => {
       this.#checkScheduled = false;
-      if (!this.#moreMayCome && this.#waiting >= this.#running) this.#submitAll();
+      // Nothing else can arrive: every record the engine may run waits on a line, or the input is
+      // read and every record still running does.
+      if (this.#waiting >= this.#o.capacity || (this.#inputDone && this.#waiting >= this.#running)) this.#submitAll();
     });
   }
 

@@ -81,12 +81,12 @@ export interface EngineOptions {
 
 /**
  * What a backend that gathers calls (the Batch API) needs to know of the engine: each record's
- * pipeline runs inside `run`, and `update` hears how many records are running and whether the
- * engine may start another one now (false: the input is read, or as many are in flight as allowed).
+ * pipeline runs inside `run`, and `update` hears how many records are started and not finished,
+ * and whether the input is read to its end (no record will start after those).
  */
 export interface RecordFlow {
   run<T>(recordId: string, fn: () => Promise<T>): Promise<T>;
-  update(running: number, moreMayCome: boolean): void;
+  update(running: number, inputDone: boolean): void;
 }
 
 /**
@@ -175,8 +175,8 @@ export class GenerationEngine {
 
     const flow = this.#opts.flow;
     const produce = async () => {
-      const active = new ActiveCount(flow === undefined ? undefined : (n) => flow.update(n, !blocked));
-      let blocked = false;
+      let inputDone = false;
+      const active = new ActiveCount(flow === undefined ? undefined : (n) => flow.update(n, inputDone));
       let seq = 0;
       try {
         // After a stop (fatal error, interrupt, --max-errors, budget) the rest of the input is still read,
@@ -184,12 +184,7 @@ export class GenerationEngine {
         // after `abandon` (nobody takes the lines any more) it is not.
         for await (const item of items) {
           if (consumerGone || this.#abandoned) break;
-          if (flow !== undefined && slots.full) {
-            blocked = true;
-            flow.update(active.count, false);
-          }
           await slots.acquire();
-          blocked = false;
           if (consumerGone || this.#abandoned) break;
           const n = seq++;
           const entry = normalize(item);
@@ -197,8 +192,8 @@ export class GenerationEngine {
           else if (this.#runtime.stopReason !== undefined) finish(n, this.#notAttempted(entry.record));
           else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => finish(n, result)));
         }
-        blocked = true;
-        flow?.update(active.count, false);
+        inputDone = true;
+        flow?.update(active.count, true);
         await active.idle();
         queue.close();
       } catch (err) {

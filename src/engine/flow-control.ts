@@ -15,11 +15,6 @@ export class Slots {
 
   #closed = false;
 
-  /** Whether `acquire` would wait now. */
-  get full(): boolean {
-    return !this.#closed && (this.#free === 0 || this.#head < this.#waiters.length);
-  }
-
   acquire(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (this.#free > 0 && this.#head === this.#waiters.length) {

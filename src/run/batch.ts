@@ -192,6 +192,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   else config.cancelSignal?.addEventListener("abort", onCancel, { once: true });
   let inFlightAtStop: number | null = null;
   const backend = batchMode && new BatchBackend(batchMode);
+  // A whole chunk must be in flight at once for its batch to fill, and a few chunks at once so they
+  // run side by side at the provider: up to 100,000 records wait in batches (one chunk if larger).
+  const concurrency = batchMode ? Math.max(options.concurrency, batchMode.size, Math.min(batchMode.size * 4, BATCH_RECORDS_IN_FLIGHT)) : options.concurrency;
   const tally = batchMode && new BatchTally(syncPrices);
   const engine = new GenerationEngine({
     pipeline,
@@ -199,8 +202,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     prices,
     budgetGate: budget,
     quotaStore: config.quotaStore,
-    // A whole chunk must be in flight at once for its batch to fill; memory stays bounded by it.
-    concurrency: batchMode ? Math.max(options.concurrency, batchMode.size) : options.concurrency,
+    concurrency,
     ...(backend ? { batch: backend, flow: backend } : {}),
     rpm: options.rpm,
     tpm: options.tpm,
@@ -229,6 +231,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       fingerprint: runIdentity(options.pipeline).fingerprint,
       resume: config.resume !== undefined && config.resume !== false,
       providers: engine.providerNames.map((name) => ({ name, provider: engine.provider(name) })),
+      capacity: concurrency,
       stop: engine.stopSignal,
       onProgress: (chunk, info, elapsedMs) => config.onInfo?.(batchProgress(chunk, info, elapsedMs)),
       onWarning: config.onWarning,
@@ -329,7 +332,8 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       unwritten,
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
       costUnknown: metrics.costUnknown,
-      quotas: quotaFigures(engine.quotas),
+      // The synchronous quotas a batch run never used (no --batch-fallback sync) would only be noise.
+      quotas: quotaFigures(engine.quotas).filter((q) => !batchMode || q.requests > 0),
       batch: backend && tally ? backend.summary(tally.answeredLines, tally.savedUsd) : undefined,
     });
     const left = backend ? backend.unfinishedIds() : [];
@@ -346,6 +350,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   }
   return { summary: built, exitCode: built.exit_code, stop: engine.stopped };
 }
+
+/** Records a `--batch` run keeps waiting in batches at once, unless one chunk is larger. */
+const BATCH_RECORDS_IN_FLIGHT = 100_000;
 
 /** One stderr line per change of a batch's state or counts. */
 function batchProgress(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): string {
