@@ -257,7 +257,7 @@ function regularFileOf(stream: NodeJS.ReadableStream): FileIdentity | undefined 
  * kind's own variables (OPENAI_API_KEY, OPENAI_BASE_URL, OLLAMA_HOST) for its default endpoint,
  * and a named endpoint's `api_key_env` for that endpoint.
  */
-function connectionsFromEnv(env: NodeJS.ProcessEnv, pipeline: Pipeline): ProviderConnections {
+export function connectionsFromEnv(env: NodeJS.ProcessEnv, pipeline: Pipeline): ProviderConnections {
   const read = (name: string | undefined) => (name === undefined ? undefined : env[name] || undefined);
   const connections: ProviderConnections = {};
   for (const kind of providerKinds()) connections[kind.name] = { apiKey: read(kind.env?.apiKey), baseUrl: read(kind.env?.baseUrl) };
