@@ -44,6 +44,8 @@ export class ChunkRun {
   readonly #started = performance.now();
   /** The batch as last seen, for progress lines. */
   last: BatchInfo | undefined;
+  /** The run was interrupted while the batch ran: it is left running at the provider. */
+  leftRunning = false;
 
   /** `content`: the input file, for a chunk not yet uploaded. */
   constructor(entry: ChunkEntry, options: ChunkRunOptions, content?: Uint8Array) {
@@ -58,6 +60,7 @@ export class ChunkRun {
       this.#ending = await this.#lifecycle();
     } catch (err) {
       const error = this.#o.stop.aborted ? interrupted(this.entry) : asError(err, this.#o.api);
+      this.leftRunning = this.#o.stop.aborted && this.entry.batch_id !== undefined;
       this.#ending = { kind: "failed", error: () => error };
     }
     for (const [id, w] of this.#waiters) this.#answer(id, w);

@@ -105,7 +105,7 @@ export class BatchCollector {
 
   /** Batches at the provider that have not ended (left running after an interrupt). */
   unfinished(): ChunkRun[] {
-    return [...this.#runs].filter((r) => !r.ended && r.entry.batch_id !== undefined);
+    return [...this.#runs].filter((r) => r.leftRunning || (!r.ended && r.entry.batch_id !== undefined));
   }
 
   /** One call as a line of a batch: resolves with its answer, or rejects with the error it stands for. */
