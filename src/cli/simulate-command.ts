@@ -13,7 +13,30 @@ export interface SimulateFlags {
   seed?: string;
   apiKey?: string;
   models?: string;
+  batchValidatingMs?: string;
+  batchLinesPerSecond?: string;
+  batchFinalizingMs?: string;
+  batchWindowMs?: string;
+  batchMaxRequests?: string;
+  batchEnqueuedTokenLimit?: string;
+  batchLineFailRate?: string;
+  batchDropCreates?: string;
 }
+
+/**
+ * The simulator's Batch API flags (docs/simulator-batch.md), as [commander flag, help] pairs for
+ * `llmbatch simulate` to declare; `simulatorOptions` reads them back from `SimulateFlags`.
+ */
+export const BATCH_SIMULATE_OPTIONS: readonly (readonly [string, string])[] = [
+  ["--batch-validating-ms <n>", "time a batch spends validating (default 100)"],
+  ["--batch-lines-per-second <n>", "batch lines run per second once in progress (default 2000)"],
+  ["--batch-finalizing-ms <n>", "time a batch spends finalizing (default 100)"],
+  ["--batch-window-ms <n>", "completion window: a batch still running after it expires with partial results (default 24 h)"],
+  ["--batch-max-requests <n>", "most lines in one batch; more fails validation (default 50000)"],
+  ["--batch-enqueued-token-limit <n>", "enqueued prompt tokens allowed per model; beyond it a batch fails with token_limit_exceeded (default unlimited)"],
+  ["--batch-line-fail-rate <p>", "fraction of batch lines answered 500 in the error file (0 to 1)"],
+  ["--batch-drop-creates <n>", "the first n batch creates make the batch, then drop the connection (the double-create trap)"],
+];
 
 /** `llmbatch simulate`: serves until SIGINT/SIGTERM, then prints what it served. */
 export async function simulateCommand(flags: SimulateFlags, io: CliIO, log: Logger): Promise<number> {
@@ -21,7 +44,7 @@ export async function simulateCommand(flags: SimulateFlags, io: CliIO, log: Logg
   const sim = await startSimulator(options);
   io.stdout.write(`${sim.url}\n`);
   log.info(`llmbatch simulator listening on ${sim.url}`);
-  log.info(`  OpenAI-compatible: OPENAI_BASE_URL=${sim.openaiBaseUrl}  (any OPENAI_API_KEY${options.apiKey ? " equal to --api-key" : ""})`);
+  log.info(`  OpenAI-compatible: OPENAI_BASE_URL=${sim.openaiBaseUrl}  (any OPENAI_API_KEY${options.apiKey ? " equal to --api-key" : ""}; chat, embeddings, Files and Batches)`);
   log.info(`  Ollama-compatible: OLLAMA_HOST=${sim.ollamaHost}`);
   log.info(options.models ? `  models: only ${options.models.join(", ")} (others get 404 model_not_found)` : "  models: any name");
   log.info("  press Ctrl-C to stop");
@@ -32,6 +55,7 @@ export async function simulateCommand(flags: SimulateFlags, io: CliIO, log: Logg
   const stats = sim.stats();
   await sim.close();
   log.info(`served ${stats.requests} requests: ${stats.ok} ok, ${stats.rateLimited} rate-limited, status counts ${JSON.stringify(stats.byStatus)}`);
+  if (stats.batch.created.length > 0) log.info(`batches: ${stats.batch.created.length} created, ${stats.batch.linesOk} lines ok, ${stats.batch.linesFailed} failed`);
   return 0;
 }
 
@@ -45,7 +69,23 @@ export function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
   if (flags.seed !== undefined) options.seed = parseNumberInRange("--seed", flags.seed, 0, 2 ** 32 - 1);
   if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
   if (flags.models !== undefined) options.models = parseModelList(flags.models);
+  const batch = batchOptions(flags);
+  if (Object.keys(batch).length > 0) options.batch = batch;
   return options;
+}
+
+function batchOptions(flags: SimulateFlags): NonNullable<SimulatorOptions["batch"]> {
+  const batch: NonNullable<SimulatorOptions["batch"]> = {};
+  const ms = (name: string, raw: string) => parseNumberInRange(name, raw, 0, 2 ** 31 - 1);
+  if (flags.batchValidatingMs !== undefined) batch.validatingMs = ms("--batch-validating-ms", flags.batchValidatingMs);
+  if (flags.batchLinesPerSecond !== undefined) batch.linesPerSecond = parseNumberInRange("--batch-lines-per-second", flags.batchLinesPerSecond, 0.001, 1e9);
+  if (flags.batchFinalizingMs !== undefined) batch.finalizingMs = ms("--batch-finalizing-ms", flags.batchFinalizingMs);
+  if (flags.batchWindowMs !== undefined) batch.completionWindowMs = parsePositiveInt("--batch-window-ms", flags.batchWindowMs);
+  if (flags.batchMaxRequests !== undefined) batch.maxRequests = parsePositiveInt("--batch-max-requests", flags.batchMaxRequests);
+  if (flags.batchEnqueuedTokenLimit !== undefined) batch.enqueuedTokenLimit = parsePositiveInt("--batch-enqueued-token-limit", flags.batchEnqueuedTokenLimit);
+  if (flags.batchLineFailRate !== undefined) batch.lineFailureRate = parseNumberInRange("--batch-line-fail-rate", flags.batchLineFailRate, 0, 1);
+  if (flags.batchDropCreates !== undefined) batch.faults = { createDroppedFirst: parsePositiveInt("--batch-drop-creates", flags.batchDropCreates) };
+  return batch;
 }
 
 function parseModelList(raw: string): string[] {

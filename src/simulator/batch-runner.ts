@@ -117,7 +117,7 @@ export class BatchRunner {
 
   /** Validation at `at`: the batch fails, or enters in_progress (and the enqueued-token pool); false when it failed. */
   #validate(r: BatchRecord, at: number): boolean {
-    const result = validateBatchInput(this.ctx, r.input.content, r.wire.endpoint, this.clock);
+    const result = validateBatchInput(this.ctx, r.input.content, r.wire.endpoint, this.clock, (model) => this.clock.enqueuedTokenLimit(model) !== undefined);
     if (result.model !== undefined) r.wire.model = this.ctx.catalog.resolve(result.model)?.responseName ?? result.model;
     if (!result.ok) {
       r.wire.errors = { object: "list", data: result.errors };

@@ -6,37 +6,16 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export type BodyResult = { kind: "json"; value: unknown } | { kind: "empty" } | { kind: "invalid" } | { kind: "too_large" } | { kind: "aborted" };
 
-export function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: BodyResult) => {
-      if (done) return;
-      done = true;
-      resolve(result);
-    };
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        finish({ kind: "too_large" });
-        req.resume();
-        return;
-      }
-      if (!done) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (size === 0) return finish({ kind: "empty" });
-      try {
-        finish({ kind: "json", value: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-      } catch {
-        // Not JSON is an answer (a 400), not an error of the simulator.
-        finish({ kind: "invalid" });
-      }
-    });
-    req.on("error", () => finish({ kind: "aborted" }));
-    req.on("close", () => finish({ kind: "aborted" }));
-  });
+export async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
+  const raw = await readRawBody(req, MAX_BODY_BYTES);
+  if (raw.kind !== "bytes") return raw;
+  if (raw.value.length === 0) return { kind: "empty" };
+  try {
+    return { kind: "json", value: JSON.parse(raw.value.toString("utf8")) };
+  } catch {
+    // Not JSON is an answer (a 400), not an error of the simulator.
+    return { kind: "invalid" };
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}, contentType = "application/json"): void {

@@ -6,7 +6,7 @@
  */
 import { bpeEncoding } from "../tokens/bpe.js";
 import { type BatchApi, createBatchApi } from "./batch-api.js";
-import type { BatchClock } from "./batch-runner.js";
+import { type SimulatorBatchOptions, batchApiSettings } from "./batch-options.js";
 import type { BatchObject } from "./batch-store.js";
 import { AttemptCounter } from "./directives.js";
 import { FaultDrawer } from "./faults.js";
@@ -14,6 +14,7 @@ import { ModelCatalog } from "./models.js";
 import { ModelQueue } from "./ollama-queue.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { hashString, mulberry32 } from "./rng.js";
+import { count, positive } from "./option-checks.js";
 import { createSimulatorServer, listen, shutdown } from "./server.js";
 import { type ReceivedRequest, type SimulatorStats, StatsRecorder } from "./stats.js";
 import type { SimContext } from "./context.js";
@@ -21,6 +22,7 @@ import type { SimContext } from "./context.js";
 export type { ReceivedRequest, SimulatorStats } from "./stats.js";
 export type { BatchStats, BatchModelBill, CreatedBatch } from "./batch-stats.js";
 export type { BatchObject } from "./batch-store.js";
+export type { SimulatorBatchOptions } from "./batch-options.js";
 export { DEFAULT_MODELS } from "./models.js";
 
 /** Probabilities per request, each 0..1, drawn independently in this order. @default all 0 */
@@ -35,48 +37,6 @@ export interface SimulatorFaults {
   hang?: number;
   /** Send 200 with headers and only part of the body, then destroy the socket. */
   truncated?: number;
-}
-
-/**
- * The Files and Batches API (`/v1/files`, `/v1/batches`): its clock, its limits and its faults.
- * The defaults finish a 2,000-line batch in about a second and a half; slow them down (a low
- * `linesPerSecond`, a long `validatingMs`) for tests that act while batches run.
- */
-export interface SimulatorBatchOptions {
-  /** False: `/v1/files` and `/v1/batches` answer OpenAI's 404 for an unknown URL, as a server without a Batch API does. @default true */
-  enabled?: boolean;
-  /** Time a batch spends `validating` before its lines are judged. @default 100 */
-  validatingMs?: number;
-  /** Lines run per second once `in_progress` (evenly spread; `request_counts` grow as they run). @default 2000 */
-  linesPerSecond?: number;
-  /** Time in `finalizing` before `completed` (the output and error files appear then). @default 100 */
-  finalizingMs?: number;
-  /** Time in `cancelling` before `cancelled`. @default 100 */
-  cancellingMs?: number;
-  /** The completion window: a batch not finalizing by then is `expired`, with partial results. @default 86_400_000 (24 h) */
-  completionWindowMs?: number;
-  /** Most requests (lines) in one batch; beyond it the batch fails validation. @default 50_000 */
-  maxRequests?: number;
-  /** Largest batch input file, in bytes; beyond it the batch fails validation. @default 209_715_200 (200 MB) */
-  maxInputBytes?: number;
-  /** Largest `POST /v1/files` upload, in bytes (413 beyond it). @default 536_870_912 (512 MB) */
-  maxUploadBytes?: number;
-  /**
-   * Enqueued prompt tokens allowed per model (as the request bodies name it): a batch whose prompt
-   * tokens, added to those of the same model's batches in progress or finalizing, exceed it fails
-   * validation with `token_limit_exceeded`. A number applies to every model; a record to the models it names.
-   * @default undefined (unlimited)
-   */
-  enqueuedTokenLimit?: number | Record<string, number>;
-  /** Fraction (0..1) of lines answered 500 `server_error` in the error file, drawn from the seed. @default 0 */
-  lineFailureRate?: number;
-  /**
-   * Responses dropped after the work is done (the client sees a reset connection): `create` makes the
-   * batch then drops (the double-create trap), `upload` stores the file then drops. `…First` drops the
-   * first N of that kind; the probability applies after them. `SimulatorHandle.dropNext` arms more later.
-   * @default none
-   */
-  faults?: { createDropped?: number; createDroppedFirst?: number; uploadDropped?: number; uploadDroppedFirst?: number };
 }
 
 export interface SimulatorOptions {
@@ -144,14 +104,6 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-function positive(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
-    throw new RangeError(`simulator option ${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
 function latencyRange(range: [number, number] | undefined): readonly [number, number] {
   if (range === undefined) return [0, 0];
   const [min, max] = range;
@@ -159,51 +111,6 @@ function latencyRange(range: [number, number] | undefined): readonly [number, nu
     throw new RangeError(`simulator option latencyMs must be [min, max] with 0 <= min <= max, got ${JSON.stringify(range)}`);
   }
   return [min, max];
-}
-
-function nonNegative(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
-    throw new RangeError(`simulator option ${name} must be a number >= 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function fraction(value: number | undefined, name: string): number {
-  const p = nonNegative(value, name, 0);
-  if (p > 1) throw new RangeError(`simulator option ${name} must be between 0 and 1, got ${p}`);
-  return p;
-}
-
-function count(value: number | undefined, name: string): number {
-  const n = nonNegative(value, name, 0);
-  if (!Number.isInteger(n)) throw new RangeError(`simulator option ${name} must be a whole number, got ${n}`);
-  return n;
-}
-
-function tokenLimit(limit: SimulatorBatchOptions["enqueuedTokenLimit"]): (model: string) => number | undefined {
-  if (limit === undefined) return () => undefined;
-  if (typeof limit === "number") {
-    const value = positive(limit, "batch.enqueuedTokenLimit");
-    return () => value;
-  }
-  for (const [model, value] of Object.entries(limit)) positive(value, `batch.enqueuedTokenLimit.${model}`);
-  return (model) => limit[model];
-}
-
-function batchClock(o: SimulatorBatchOptions): BatchClock {
-  return {
-    validatingMs: nonNegative(o.validatingMs, "batch.validatingMs", 100),
-    linesPerSecond: positive(o.linesPerSecond, "batch.linesPerSecond") ?? 2000,
-    finalizingMs: nonNegative(o.finalizingMs, "batch.finalizingMs", 100),
-    cancellingMs: nonNegative(o.cancellingMs, "batch.cancellingMs", 100),
-    completionWindowMs: positive(o.completionWindowMs, "batch.completionWindowMs") ?? 86_400_000,
-    maxRequests: positive(o.maxRequests, "batch.maxRequests") ?? 50_000,
-    maxInputBytes: positive(o.maxInputBytes, "batch.maxInputBytes") ?? 209_715_200,
-    maxEmbeddingInputs: 50_000,
-    enqueuedTokenLimit: tokenLimit(o.enqueuedTokenLimit),
-    lineFailureRate: fraction(o.lineFailureRate, "batch.lineFailureRate"),
-  };
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
@@ -214,9 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Validates the numbers now rather than on the first Ollama request.
   new ModelQueue(numParallel, maxQueue);
 
-  const batchOptions = options.batch ?? {};
-  const clock = batchClock(batchOptions);
-  const drops = batchOptions.faults ?? {};
+  const batchSettings = batchApiSettings(options.batch);
   const log = options.quiet ? () => {} : (message: string) => process.stderr.write(`${message}\n`);
   const ctx: SimContext = {
     seed,
@@ -243,17 +148,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     batch: undefined as unknown as BatchApi,
   };
-  ctx.batch = createBatchApi(
-    ctx,
-    {
-      enabled: batchOptions.enabled ?? true,
-      clock,
-      maxUploadBytes: positive(batchOptions.maxUploadBytes, "batch.maxUploadBytes") ?? 536_870_912,
-      dropFirst: { create: count(drops.createDroppedFirst, "batch.faults.createDroppedFirst"), upload: count(drops.uploadDroppedFirst, "batch.faults.uploadDroppedFirst") },
-      dropProbability: { create: fraction(drops.createDropped, "batch.faults.createDropped"), upload: fraction(drops.uploadDropped, "batch.faults.uploadDropped") },
-    },
-    log,
-  );
+  ctx.batch = createBatchApi(ctx, batchSettings, log);
 
   // Token counts load an encoder on first use (tens of milliseconds, more for o200k). Under a rate
   // limit that stall would hold the first requests back and then charge them all at once, which a
