@@ -13,6 +13,7 @@ import type { BatchApi, BatchInfo, BatchLine } from "./batch-api.js";
 import { BatchCollector, type BatchSettings } from "./collector.js";
 import { inRecordScope } from "./custom-id.js";
 import { BatchJournal, type ChunkEntry } from "./journal.js";
+import type { LiveBatch } from "../metrics/live-metrics.js";
 
 export interface BatchOpenOptions {
   output: string;
@@ -21,7 +22,11 @@ export interface BatchOpenOptions {
   providers: readonly { name: ProviderName; provider: Provider }[];
   /** Records the engine runs at once at most. */
   capacity: number;
+  /** Calls waiting for the `--max-cost` budget (freed only by answers): they count as waiting. */
+  waitingElsewhere?: () => number;
   stop: AbortSignal;
+  /** The user's interrupt: polling ends, batches are left running (see `CollectorOptions.interrupt`). */
+  interrupt?: AbortSignal | undefined;
   onProgress?(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): void;
   onWarning?(message: string): void;
 }
@@ -78,7 +83,9 @@ export class BatchBackend implements BatchCalls, RecordFlow {
       },
       journal,
       capacity: o.capacity,
+      waitingElsewhere: o.waitingElsewhere,
       stop: o.stop,
+      ...(o.interrupt ? { interrupt: o.interrupt } : {}),
       onProgress: o.onProgress,
       onWarning: o.onWarning,
     });
@@ -106,6 +113,11 @@ export class BatchBackend implements BatchCalls, RecordFlow {
   summary(answered: number, savedUsd: number): BatchSummary {
     const c = this.#collector;
     return { batches: c?.stats.batches ?? 0, requests: c?.stats.requests ?? 0, resumed_batches: c?.stats.resumed_batches ?? 0, answered, unfinished: c?.unfinished().length ?? 0, saved_usd: savedUsd };
+  }
+
+  /** The batches as last polled (`--metrics-file`). */
+  live(): LiveBatch[] {
+    return this.#collector?.live() ?? [];
   }
 
   /** Ids of the batches left running at the provider. */

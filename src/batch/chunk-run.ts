@@ -81,6 +81,11 @@ export class ChunkRun {
     return this.#ending !== undefined;
   }
 
+  /** Milliseconds since the chunk started here. */
+  get elapsedMs(): number {
+    return performance.now() - this.#started;
+  }
+
   #answer(customId: string, w: Waiter): void {
     const e = this.#ending!;
     try {

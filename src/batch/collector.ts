@@ -15,6 +15,7 @@ import type { BatchApi, BatchInfo, BatchLine } from "./batch-api.js";
 import { ChunkRun } from "./chunk-run.js";
 import { nextCustomId } from "./custom-id.js";
 import type { BatchJournal, ChunkEntry } from "./journal.js";
+import type { LiveBatch } from "../metrics/live-metrics.js";
 
 export interface BatchSettings {
   /** Requests per batch at most. @default 50000 */
@@ -33,10 +34,19 @@ export interface BatchSettings {
 export interface CollectorOptions extends BatchSettings {
   /** Records the engine runs at once at most: when that many wait on lines, no other line can come. */
   capacity: number;
+  /** Calls waiting elsewhere for what only answers free (the `--max-cost` budget): they count as waiting. */
+  waitingElsewhere?: () => number;
   /** The Batch API of each provider (endpoint) the pipeline calls. */
   api(provider: ProviderName): BatchApi;
   journal: BatchJournal;
+  /** Aborted when the run stops admitting: lines not yet submitted are never sent. */
   stop: AbortSignal;
+  /**
+   * Aborted at the interrupt (Ctrl-C): polling ends and submitted batches are left running. After
+   * another stop (the budget, --max-errors) submitted batches are still collected, as requests in
+   * flight are answered. @default `stop`
+   */
+  interrupt?: AbortSignal;
   onProgress?(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): void;
   onWarning?(message: string): void;
 }
@@ -103,6 +113,26 @@ export class BatchCollector {
     this.#scheduleCheck();
   }
 
+  /** Every batch of this run as last polled, for `--metrics-file`. */
+  live(): LiveBatch[] {
+    const out: LiveBatch[] = [];
+    for (const r of this.#runs) {
+      const b = r.last;
+      if (b === undefined) continue;
+      out.push({
+        batch_id: b.id,
+        chunk: r.entry.index,
+        model: r.entry.model,
+        status: b.status,
+        total: b.counts.total,
+        completed: b.counts.completed,
+        failed: b.counts.failed,
+        elapsed_s: Math.round(r.elapsedMs / 100) / 10,
+      });
+    }
+    return out;
+  }
+
   /** Batches at the provider that have not ended (left running after an interrupt). */
   unfinished(): ChunkRun[] {
     return [...this.#runs].filter((r) => r.leftRunning || (!r.ended && r.entry.batch_id !== undefined));
@@ -159,14 +189,15 @@ export class BatchCollector {
       this.#checkScheduled = false;
       // Nothing else can arrive: every record the engine may run waits on a line, or the input is
       // read and every record still running does.
-      if (this.#waiting >= this.#o.capacity || (this.#inputDone && this.#waiting >= this.#running)) this.#submitAll();
+      const waiting = this.#waiting + (this.#o.waitingElsewhere?.() ?? 0);
+      if (waiting >= this.#o.capacity || (this.#inputDone && waiting >= this.#running)) this.#submitAll();
     });
   }
 
   #armIdle(): void {
     clearTimeout(this.#idle);
+    // Not unref'd: while lines wait in an open chunk, this timer is what is left to submit them.
     this.#idle = setTimeout(() => this.#submitAll(), this.#o.idleMs ?? 2_000);
-    this.#idle.unref();
   }
 
   #submitAll(): void {
@@ -176,6 +207,7 @@ export class BatchCollector {
 
   #submit(key: string, chunk: OpenChunk): void {
     this.#open.delete(key);
+    if (this.#open.size === 0) clearTimeout(this.#idle);
     void this.#start(chunk).catch((err: unknown) => {
       for (const p of chunk.pending) p.reject(err);
     });
@@ -216,7 +248,7 @@ export class BatchCollector {
         api: o.api(entry.provider),
         journal: o.journal,
         pollMs: o.pollMs,
-        stop: o.stop,
+        stop: o.interrupt ?? o.stop,
         onProgress: o.onProgress,
         onWarning: o.onWarning,
         tokenLimitWait: () => this.#nextEnd(o.pollMs * 10),

@@ -232,7 +232,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
       resume: config.resume !== undefined && config.resume !== false,
       providers: engine.providerNames.map((name) => ({ name, provider: engine.provider(name) })),
       capacity: concurrency,
+      waitingElsewhere: budget && (() => budget.waiting),
       stop: engine.stopSignal,
+      interrupt: anySignal(config.stopSignal, cancel.signal),
       onProgress: (chunk, info, elapsedMs) => config.onInfo?.(batchProgress(chunk, info, elapsedMs)),
       onWarning: config.onWarning,
     });
@@ -279,6 +281,7 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     queued: { ...engine.quotas.waiting(), budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),
     quotas: quotaFigures(engine.quotas),
+    batches: backend ? backend.live() : undefined,
   }));
   ledger?.start();
   const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
@@ -349,6 +352,12 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
     await monitor.finish(built);
   }
   return { summary: built, exitCode: built.exit_code, stop: engine.stopped };
+}
+
+/** Aborted when any of the signals is; undefined when none is given. */
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((s): s is AbortSignal => s !== undefined);
+  return given.length === 0 ? undefined : AbortSignal.any(given);
 }
 
 /** Records a `--batch` run keeps waiting in batches at once, unless one chunk is larger. */
