@@ -7,6 +7,7 @@
  * when their lines are answered, so a pipeline's later LLM steps form the next wave by themselves.
  */
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { ProviderError } from "../errors.js";
 import { MemoryQuotaStore } from "../gates/memory-quota-store.js";
 import { Quota } from "../gates/quota.js";
@@ -91,6 +92,9 @@ export class BatchCollector {
   constructor(options: CollectorOptions) {
     this.#o = options;
     this.#sent = options.journal.sentIndex();
+    // Each chunk polling or transferring listens on these (a few listeners per chunk, removed when
+    // done); the chunks in flight, not a leak, are what bounds them.
+    setMaxListeners(0, options.stop, ...(options.interrupt ? [options.interrupt] : []));
     options.stop.addEventListener("abort", () => this.#dropOpen(), { once: true });
   }
 
