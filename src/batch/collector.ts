@@ -144,34 +144,52 @@ export class BatchCollector {
 
   /** One call as a line of a batch: resolves with its answer, or rejects with the error it stands for. */
   send<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, _options: ProviderCallOptions): Promise<R> {
-    const { provider, model, promptTokens } = op;
-    const serialized = JSON.stringify({ url: line.url, body: line.body });
-    const customId = nextCustomId(serialized);
     if (this.#o.stop.aborted) return Promise.reject(notSent());
     this.#waiting++;
-    const done = <T>(p: Promise<T>) => p.finally(() => this.#settled());
-    const earlier = this.#sent.get(customId);
-    if (earlier !== undefined) return done(this.#adopt(earlier).wait(customId, line));
-    return done(
-      new Promise<R>((resolve, reject) => {
-        const text = JSON.stringify({ custom_id: customId, method: "POST", url: line.url, body: line.body });
-        const bytes = Buffer.byteLength(text) + 1;
-        const key = `${provider}\u0000${model}\u0000${line.url}`;
-        let chunk = this.#open.get(key);
-        if (chunk !== undefined && !this.#fits(chunk, bytes, promptTokens)) {
-          this.#submit(key, chunk);
-          chunk = undefined;
-        }
-        if (chunk === undefined) this.#open.set(key, (chunk = { provider, model, url: line.url, lines: [], pending: [], bytes: 0, tokens: 0 }));
-        chunk.lines.push(text);
-        chunk.pending.push({ customId, line: line as BatchLine<unknown>, resolve: resolve as (v: unknown) => void, reject });
-        chunk.bytes += bytes;
-        chunk.tokens += promptTokens;
-        if (chunk.lines.length >= this.#o.size) this.#submit(key, chunk);
-        else this.#armIdle();
-        this.#scheduleCheck();
-      }),
-    );
+    return this.#answer(line, op).finally(() => this.#settled());
+  }
+
+  /**
+   * The answer of the record's next call. On a resume, a call an earlier run already sent is
+   * answered from its batch; when that answer was a failure worth retrying (expired, cancelled, a
+   * 500), the earlier run's retry of it is looked for next, and so on, without counting against
+   * this run's retries: the history is replayed as it happened, and this run retries afresh from
+   * where it ended (a record whose retries ran out before can succeed on `--resume`).
+   */
+  async #answer<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }): Promise<R> {
+    const serialized = JSON.stringify({ url: line.url, body: line.body });
+    for (;;) {
+      const customId = nextCustomId(serialized);
+      const earlier = this.#sent.get(customId);
+      if (earlier === undefined) return this.#enqueue(line, op, customId);
+      try {
+        return await this.#adopt(earlier).wait(customId, line);
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.retriable && !err.fatal) || this.#o.stop.aborted) throw err;
+      }
+    }
+  }
+
+  #enqueue<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, customId: string): Promise<R> {
+    const { provider, model, promptTokens } = op;
+    return new Promise<R>((resolve, reject) => {
+      const text = JSON.stringify({ custom_id: customId, method: "POST", url: line.url, body: line.body });
+      const bytes = Buffer.byteLength(text) + 1;
+      const key = `${provider}\u0000${model}\u0000${line.url}`;
+      let chunk = this.#open.get(key);
+      if (chunk !== undefined && !this.#fits(chunk, bytes, promptTokens)) {
+        this.#submit(key, chunk);
+        chunk = undefined;
+      }
+      if (chunk === undefined) this.#open.set(key, (chunk = { provider, model, url: line.url, lines: [], pending: [], bytes: 0, tokens: 0 }));
+      chunk.lines.push(text);
+      chunk.pending.push({ customId, line: line as BatchLine<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      chunk.bytes += bytes;
+      chunk.tokens += promptTokens;
+      if (chunk.lines.length >= this.#o.size) this.#submit(key, chunk);
+      else this.#armIdle();
+      this.#scheduleCheck();
+    });
   }
 
   #fits(chunk: OpenChunk, bytes: number, tokens: number): boolean {

@@ -44,6 +44,24 @@ describe("run --batch when batches do not simply complete", () => {
     expect(summary.batch.requests).toBeGreaterThan(N);
   });
 
+  it("--resume after retries ran out: the earlier attempts are replayed from their batches, then retried afresh", { timeout: 60_000 }, async () => {
+    const { dir, input, out, env } = await setup({ validatingMs: 50, linesPerSecond: 200, completionWindowMs: 400 });
+    const args = ["run", input, "-o", out, ...ARGS, join(dir, "s.json"), "--max-retries", "0"];
+    const first = await runCli(args, { env });
+    expect(first.code, first.stderr).toBe(1);
+    const okFirst = okCountById(readJsonlFile(out)).size;
+    expect(okFirst).toBeGreaterThan(0);
+    expect(okFirst).toBeLessThan(N);
+    const resumed = await runCli([...args, "--resume"], { env });
+    expect([0, 1]).toContain(resumed.code);
+    // Progress: the expired requests were sent again in new batches (not replayed as failures forever).
+    expect(okCountById(readJsonlFile(out)).size).toBeGreaterThan(okFirst);
+    const billed = sim!.stats().batch.billed;
+    expect(Object.values(billed).every((n) => n === 1)).toBe(true);
+    const hashes = sim!.stats().batch.created.map((b) => b.inputSha256);
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
   it("cancel from `llmbatch batches cancel`: cancelled lines are sent again, finished ones kept", { timeout: 60_000 }, async () => {
     const { dir, input, out, env } = await setup({ validatingMs: 50, linesPerSecond: 40 });
     const run = startCli(["run", input, "-o", out, ...ARGS, join(dir, "s.json")], { env });
