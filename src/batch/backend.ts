@@ -73,7 +73,7 @@ export class BatchBackend implements BatchCalls, RecordFlow {
       if (missing !== undefined) throw new UsageError(`--batch: endpoint "${name}": ${missing}; run without --batch`);
       apis.set(name, api);
     }
-    const journal = await BatchJournal.open(o.output, o.fingerprint, o.resume);
+    const journal = await BatchJournal.open(o.output, o.fingerprint, o.resume, o.onWarning);
     this.#collector = new BatchCollector({
       ...this.#settings,
       api: (name) => {

@@ -59,9 +59,19 @@ export class BatchJournal {
   }
 
   /** A new journal (nothing sent yet), or the one beside `output` when resuming. */
-  static async open(output: string, fingerprint: string, resume: boolean): Promise<BatchJournal> {
+  static async open(output: string, fingerprint: string, resume: boolean, onWarning?: (message: string) => void): Promise<BatchJournal> {
     const path = journalPath(output);
     const existing = resume ? await readJournal(path) : undefined;
+    if (!resume) {
+      // A new results file starts a new journal; batches of the old one that never ended are forgotten.
+      const old = await readJournal(path).catch(() => undefined);
+      const open = old?.chunks.filter((c) => c.batch_id !== undefined && c.state === "created") ?? [];
+      if (open.length > 0) {
+        onWarning?.(
+          `${path}: ${open.length} batch${open.length === 1 ? "" : "es"} of the earlier run on ${output} had not been collected (${open[0]!.batch_id}${open.length > 1 ? ", …" : ""}); a run without --resume starts over and does not collect ${open.length === 1 ? "it" : "them"} (they may still be billed)`,
+        );
+      }
+    }
     const journal = new BatchJournal(path, existing ?? { llmbatch_batches: 1, run: randomUUID(), fingerprint, chunks: [] });
     await journal.save();
     return journal;
