@@ -31,6 +31,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export class BatchRunner {
   #timer: NodeJS.Timeout | undefined;
+  #held = false;
 
   constructor(
     readonly ctx: SimContext,
@@ -47,7 +48,7 @@ export class BatchRunner {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
       try {
-        if (!this.advance()) this.stop();
+        if (!this.advance() || this.#held) this.stop();
       } catch (error) {
         this.log(`simulator: batch clock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
@@ -60,8 +61,18 @@ export class BatchRunner {
     this.#timer = undefined;
   }
 
+  /**
+   * While held, no batch moves (no validation, no line runs, no transition); on release every batch
+   * catches up at once with what its schedule says, so a held test can then finish quickly.
+   */
+  hold(held: boolean): void {
+    this.#held = held;
+    if (!held) this.wake();
+  }
+
   /** Brings every batch up to `now`; true while some batch is still running. */
   advance(now = Date.now()): boolean {
+    if (this.#held) return true;
     let running = false;
     for (const record of this.store.all()) {
       if (isTerminal(record.wire.status)) continue;
@@ -73,7 +84,7 @@ export class BatchRunner {
 
   /** `POST /v1/batches/{id}/cancel` on a validating or in_progress batch: its lines stop now. */
   cancel(record: BatchRecord, now = Date.now()): void {
-    this.#step(record, now);
+    if (!this.#held) this.#step(record, now);
     const status = record.wire.status;
     if (status !== "validating" && status !== "in_progress") return;
     record.cancelMs = now;

@@ -98,6 +98,12 @@ export interface SimulatorHandle {
   resetStats(): void;
   /** Every batch as `GET /v1/batches/{id}` would answer it now, oldest first (tests: what the provider holds). */
   batches(): BatchObject[];
+  /**
+   * `true` freezes every batch where it is (no validation, no line runs, no transition; routes still
+   * answer); `false` lets them catch up at once with their schedule. For tests that act while a batch
+   * runs (kill llmbatch while it polls) and then want it done without waiting.
+   */
+  holdBatches(held: boolean): void;
   /** Drops the response of the next `count` batch creates or file uploads, after doing the work. */
   dropNext(kind: "create" | "upload", count?: number): void;
   /** Closes the server and destroys open sockets (hung requests too). Idempotent. */
@@ -175,6 +181,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ctx.batch.runner.advance();
       return ctx.batch.store.all().map((r) => structuredClone(r.wire));
     },
+    holdBatches: (held) => ctx.batch.runner.hold(held),
     dropNext: (kind, n = 1) => ctx.batch.drops.arm(kind, count(n, "dropNext count")),
     close: () => {
       ctx.batch.runner.stop();

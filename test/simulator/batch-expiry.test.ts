@@ -35,7 +35,7 @@ describe("the enqueued-token limit", () => {
   let client: OpenAI;
   const LIMIT = 2000;
   // Slow enough that the first batch is still in progress when the second one validates.
-  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 5, linesPerSecond: 200, finalizingMs: 5, enqueuedTokenLimit: { "gpt-4o-mini": LIMIT } } })));
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 5, linesPerSecond: 50, finalizingMs: 5, enqueuedTokenLimit: { "gpt-4o-mini": LIMIT } } })));
   afterAll(() => sim.close());
 
   /** Lines whose prompt tokens (counted by the synchronous route, the same count) add up to about `tokens`. */

@@ -77,6 +77,31 @@ describe("the Batch API flow through the openai client", () => {
     expect(outFile).toMatchObject({ purpose: "batch_output", filename: `${done.id}_output.jsonl` });
   });
 
+  it("answers structured output, n choices and tool calls exactly as the synchronous route does", async () => {
+    const schema = { type: "object", properties: { label: { type: "string", enum: ["a", "b"] }, score: { type: "number" } }, required: ["label", "score"], additionalProperties: false };
+    const tool = { type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] } } };
+    const lines = [
+      chatLine("schema", "Classify this.", { response_format: { type: "json_schema", json_schema: { name: "c", schema, strict: true } } }),
+      chatLine("json", "Give JSON.", { response_format: { type: "json_object" } }),
+      chatLine("n3", "Three ways.", { n: 3, max_completion_tokens: 12 }),
+      chatLine("tool", "Look it up.", { tools: [tool], tool_choice: "required" }),
+      chatLine("system", "Hi.", {
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hi." },
+        ],
+        temperature: 0.2,
+      }),
+    ];
+    const done = await waitFor(client, (await submit(client, lines)).id);
+    expect(done.request_counts).toEqual({ total: lines.length, completed: lines.length, failed: 0 });
+    for (const line of await readLines(client, done.output_file_id)) {
+      const sync = (await client.chat.completions.create(lines.find((l) => l.custom_id === line.custom_id)?.body as never)) as unknown as Record<string, unknown>;
+      const strip = ({ id: _i, created: _c, ...rest }: Record<string, unknown>) => rest;
+      expect(strip(line.response.body), line.custom_id).toEqual(strip(sync));
+    }
+  });
+
   it("bills batch lines in their own pool, per custom_id, at batch prices, leaving the synchronous counters alone", async () => {
     sim.resetStats();
     const lines = Array.from({ length: 50 }, (_, i) => chatLine(`bill-${i}`, `Bill me ${i}`));

@@ -115,9 +115,44 @@ describe("cancelling a batch", () => {
     );
     await client.batches.cancel(big.id);
     expect((await client.batches.cancel(big.id)).status).toMatch(/^cancel/);
-    const done = await waitFor(client, big.id);
-    expect(done.status).toBe("cancelled");
-    // Cancelled while validating: no line ran, no file was written.
-    if (done.request_counts?.total === 0) expect(done.output_file_id).toBeNull();
+    expect((await waitFor(client, big.id)).status).toBe("cancelled");
+  });
+});
+
+describe("cancelling a batch still validating", () => {
+  let sim: SimulatorHandle;
+  let client: OpenAI;
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 60_000, cancellingMs: 10 } })));
+  afterAll(() => sim.close());
+
+  it("ends cancelled with no lines run and no files", async () => {
+    const batch = await submit(client, [chatLine("v1", "one"), chatLine("v2", "two")]);
+    expect((await client.batches.cancel(batch.id)).status).toBe("cancelling");
+    const done = await waitFor(client, batch.id);
+    expect(done).toMatchObject({ status: "cancelled", in_progress_at: null, output_file_id: null, error_file_id: null, request_counts: { total: 0, completed: 0, failed: 0 } });
+    expect(sim.stats().batch.linesRun).toBe(0);
+  });
+});
+
+describe("holding batches", () => {
+  let sim: SimulatorHandle;
+  let client: OpenAI;
+  beforeAll(async () => ({ sim, client } = await openaiFixture({ batch: { validatingMs: 5, finalizingMs: 5, linesPerSecond: 1000 } })));
+  afterAll(() => sim.close());
+
+  it("freezes every batch where it is, then lets it catch up at once with its schedule", async () => {
+    sim.holdBatches(true);
+    const batch = await submit(
+      client,
+      Array.from({ length: 50 }, (_, i) => chatLine(`h${i}`, `hold ${i}`)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await client.batches.retrieve(batch.id)).status).toBe("validating");
+    expect(sim.stats().batch.linesRun).toBe(0);
+    sim.holdBatches(false);
+    // 150 ms is past the whole schedule (5 + 50 + 5 ms): the first read after the release finds it done.
+    const done = await client.batches.retrieve(batch.id);
+    expect(done.status).toBe("completed");
+    expect(done.request_counts).toEqual({ total: 50, completed: 50, failed: 0 });
   });
 });
