@@ -4,7 +4,8 @@
  * provider's Batch API is checked (a server without one is refused before anything is uploaded),
  * the journal beside the output is opened, and the collector starts taking lines.
  */
-import { UsageError } from "../errors.js";
+import { type ProviderError, UsageError } from "../errors.js";
+import { isBatchLevel } from "./line-result.js";
 import type { Quota } from "../gates/quota.js";
 import type { RecordFlow } from "../engine/engine.js";
 import type { BatchCalls } from "../engine/llm-call.js";
@@ -57,8 +58,9 @@ export class BatchBackend implements BatchCalls, RecordFlow {
     this.#settings = settings;
   }
 
-  get fallbackSync(): boolean {
-    return this.#settings.fallbackSync;
+  /** `--batch-fallback sync`: a failure of the batch itself (expired, cancelled, missing line) is retried synchronously. */
+  fallsBack(error: ProviderError): boolean {
+    return this.#settings.fallbackSync && isBatchLevel(error);
   }
 
   /** Checks every provider's Batch API, then opens the journal; a provider without one is a `UsageError`. */

@@ -98,10 +98,6 @@ export class BatchCollector {
     options.stop.addEventListener("abort", () => this.#dropOpen(), { once: true });
   }
 
-  get fallbackSync(): boolean {
-    return this.#o.fallbackSync;
-  }
-
   /** The quota a batch line spends: the Batch API's own pool, apart from the synchronous RPM/TPM. */
   quota(provider: ProviderName, model: string): Quota {
     const key = `batch|${provider}|${model}`;

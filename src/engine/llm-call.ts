@@ -28,7 +28,6 @@ import { settleAnswer, settleFailure } from "./settlement.js";
 import type { CallReport } from "./stop-reason.js";
 import type { Quota } from "../gates/quota.js";
 import type { BatchLine } from "../batch/batch-api.js";
-import { isBatchLevel } from "../batch/line-result.js";
 
 export { settleFailedReservation } from "./settlement.js";
 
@@ -79,8 +78,8 @@ export interface CallContext {
 export interface BatchCalls {
   quota(provider: ProviderName, model: string): Quota;
   send<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, options: ProviderCallOptions): Promise<R>;
-  /** After a failure of the batch itself (expired, cancelled, missing line), retry synchronously. */
-  readonly fallbackSync: boolean;
+  /** Whether a failed line's retry goes through the synchronous path (`--batch-fallback sync` and a failure of the batch itself). */
+  fallsBack(error: ProviderError): boolean;
 }
 
 /** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
@@ -179,7 +178,7 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
     if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
     lastError = error;
     if (error.fatal) ctx.report?.({ kind: "fatal", error });
-    if (viaBatch && batch!.fallbackSync && isBatchLevel(error)) viaBatch = false;
+    if (viaBatch && batch!.fallsBack(error)) viaBatch = false;
 
     const delay = nextRetryDelay(error, attempts, ctx.maxRetries, ctx.cancel.aborted, ctx.retryTiming);
     if (delay === undefined) return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);
