@@ -23,7 +23,12 @@ export interface ChunkRunOptions {
   tokenLimitWait(): Promise<void>;
   /** The chunk ended at the provider (any terminal state): enqueued tokens are free again. */
   onEnded?(chunk: ChunkEntry): void;
+  /** The provider refused the chunk as too large (`too_many_requests`, `file_too_large`): later chunks of its model are smaller. */
+  onTooLarge?(chunk: ChunkEntry): void;
 }
+
+/** Validation failures of a whole chunk that a smaller chunk passes: its lines go into smaller ones. */
+const TOO_LARGE: ReadonlySet<string> = new Set(["too_many_requests", "file_too_large"]);
 
 interface Waiter {
   line: BatchLine<unknown>;
@@ -119,6 +124,12 @@ export class ChunkRun {
       if (info.status === "failed") {
         const reason = info.errors.map((e) => `${e.code}: ${e.message}${e.line === undefined ? "" : ` (line ${e.line})`}`).join("; ") || "no reason given";
         await journal.update(c, { state: "failed", reason });
+        if (c.custom_ids.length > 1 && info.errors.length > 0 && info.errors.every((e) => e.line === undefined && TOO_LARGE.has(e.code))) {
+          this.#o.onTooLarge?.(c);
+          this.#o.onWarning?.(`batch ${info.id} (chunk ${c.index}, ${c.model}, ${c.custom_ids.length} requests) was refused as too large (${reason}); its requests go into smaller batches`);
+          const error = batchLevelError("batch_failed", `batch ${info.id} was refused as too large: ${reason}`);
+          return { kind: "failed", error: () => error };
+        }
         return { kind: "failed", error: validationFailure(c, info, reason) };
       }
       const lines = new Map<string, BatchOutputLine>();

@@ -79,6 +79,8 @@ export class BatchCollector {
   readonly #quotas = new Map<string, Quota>();
   readonly #store = new MemoryQuotaStore();
   readonly #enqueued = new Map<string, number>();
+  /** Per model, the size and bytes a chunk must stay below after the provider refused one as too large. */
+  readonly #smaller = new Map<string, { lines: number; bytes: number }>();
   #tokenWaiters: (() => void)[] = [];
   /** Lines sent to the collector and not answered yet. */
   #waiting = 0;
@@ -173,7 +175,7 @@ export class BatchCollector {
       const bytes = Buffer.byteLength(text) + 1;
       const key = `${provider}\u0000${model}\u0000${line.url}`;
       let chunk = this.#open.get(key);
-      if (chunk !== undefined && !this.#fits(chunk, bytes, promptTokens)) {
+      if (chunk !== undefined && !this.#fits(chunk, bytes, promptTokens, model)) {
         this.#submit(key, chunk);
         chunk = undefined;
       }
@@ -182,14 +184,18 @@ export class BatchCollector {
       chunk.pending.push({ customId, line: line as BatchLine<unknown>, resolve: resolve as (v: unknown) => void, reject });
       chunk.bytes += bytes;
       chunk.tokens += promptTokens;
-      if (chunk.lines.length >= this.#o.size) this.#submit(key, chunk);
+      if (chunk.lines.length >= this.#maxLines(model)) this.#submit(key, chunk);
       else this.#armIdle();
       this.#scheduleCheck();
     });
   }
 
-  #fits(chunk: OpenChunk, bytes: number, tokens: number): boolean {
-    if (chunk.bytes + bytes > this.#o.maxBytes) return false;
+  #maxLines(model: string): number {
+    return Math.min(this.#o.size, this.#smaller.get(model)?.lines ?? Number.POSITIVE_INFINITY);
+  }
+
+  #fits(chunk: OpenChunk, bytes: number, tokens: number, model: string): boolean {
+    if (chunk.bytes + bytes > Math.min(this.#o.maxBytes, this.#smaller.get(model)?.bytes ?? Number.POSITIVE_INFINITY)) return false;
     const limit = this.#o.maxEnqueuedTokens;
     return limit === undefined || chunk.tokens + tokens <= limit;
   }
@@ -270,6 +276,12 @@ export class BatchCollector {
         onProgress: o.onProgress,
         onWarning: o.onWarning,
         tokenLimitWait: () => this.#nextEnd(o.pollMs * 10),
+        onTooLarge: (c) => {
+          const now = this.#smaller.get(c.model);
+          const lines = Math.max(1, Math.floor(c.custom_ids.length / 2));
+          const bytes = Math.max(1, Math.floor(c.bytes / 2));
+          this.#smaller.set(c.model, { lines: Math.min(lines, now?.lines ?? lines), bytes: Math.min(bytes, now?.bytes ?? bytes) });
+        },
         onEnded: () => {
           if (!ended) this.#release(entry.model, tokens);
           ended = true;

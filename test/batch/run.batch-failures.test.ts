@@ -119,6 +119,23 @@ describe("run --batch when batches do not simply complete", () => {
     expect(byId.get("flaky")!.steps[0].batch.batch_id).not.toBe(byId.get("p0")!.steps[0].batch.batch_id);
   });
 
+  it("a batch refused as too large (too_many_requests) is split: its requests go into smaller batches", { timeout: 60_000 }, async () => {
+    const { dir, input, out, env } = await setup({ maxRequests: 60 });
+    const r = await runCli(["run", input, "-o", out, "--batch", "--poll-interval", "0.05", "--max-tokens", "20", "--summary", join(dir, "s.json")], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("refused as too large");
+    expectAllOnce(out);
+    const sizes = sim!.batches().map((b) => [b.status, b.request_counts?.total]);
+    // 200 refused, then 100s refused, then chunks of 50 pass.
+    expect(sizes.filter(([s]) => s === "failed").length).toBeGreaterThan(0);
+    expect(
+      sim!
+        .batches()
+        .filter((b) => b.status === "completed")
+        .every((b) => (b.request_counts?.total ?? 0) <= 60),
+    ).toBe(true);
+  });
+
   it("token_limit_exceeded: the batch is created again once running ones finish", { timeout: 60_000 }, async () => {
     const { dir, input, out, env } = await setup({ validatingMs: 50, linesPerSecond: 400, enqueuedTokenLimit: 1_500 });
     const r = await runCli(["run", input, "-o", out, ...ARGS, join(dir, "s.json")], { env });
