@@ -183,7 +183,7 @@ export class ChunkRun {
       } catch (err) {
         if (this.#o.stop.aborted) throw err;
         const error = this.#o.api.classify(err);
-        if (!error.retriable && error.status !== 404) throw error;
+        if (!error.retriable) throw error;
         failures++;
         this.#o.onWarning?.(`polling batch ${id} failed (${error.message}); trying again`);
       }
@@ -231,6 +231,12 @@ function interrupted(c: ChunkEntry): ProviderError {
   });
 }
 
+/**
+ * A failure of the chunk's own calls. A 404 means the batch or one of its files is gone (deleted,
+ * expired at the provider): its requests are sent again, not taken for an unknown model.
+ */
 function asError(err: unknown, api: BatchApi): ProviderError {
-  return err instanceof ProviderError ? err : api.classify(err);
+  const error = err instanceof ProviderError ? err : api.classify(err);
+  if (error.status === 404) return batchLevelError("batch_lost", `the batch or its file is gone at the provider (${error.message})`);
+  return error;
 }

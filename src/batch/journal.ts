@@ -73,7 +73,11 @@ export class BatchJournal {
       }
     }
     const journal = new BatchJournal(path, existing ?? { llmbatch_batches: 1, run: randomUUID(), fingerprint, chunks: [] });
-    await journal.save();
+    try {
+      await journal.save();
+    } catch (err) {
+      throw new UsageError(`--batch: cannot write the batch journal "${path}" beside the results file: ${(err as Error).message}`);
+    }
     return journal;
   }
 

@@ -13,7 +13,7 @@ import type { QuotaStore } from "../gates/quota-store.js";
 import { quotaFigures } from "../metrics/quota-figures.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { canReadTwice, openInput } from "../io/open-input.js";
-import { checkRunPaths, type FileIdentity } from "../io/output-paths.js";
+import { checkRunPaths, isSpecialFile, type FileIdentity } from "../io/output-paths.js";
 import { readAhead } from "../io/read-ahead.js";
 import { stopReadingOn, type StoppableInput } from "../io/stop-reading.js";
 import { createResultWriter, resultFormat, type OutputFormat, type ResultWriter } from "../io/result-writer.js";
@@ -144,6 +144,9 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   if (batchMode && (config.output === undefined || config.output === "-")) {
     throw new UsageError("--batch needs -o <file>: the batches' journal lives beside the results file, so a crash or Ctrl-C can be resumed with --resume (stdout cannot)");
   }
+  if (batchMode && (await isSpecialFile(config.output!))) {
+    throw new UsageError(`--batch needs -o to be a regular file: ${config.output} is a device or a pipe, and the batches' journal lives beside the results file`);
+  }
   const syncPrices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
   // A batch run prices every call, its worst case under --max-cost included, at batch prices.
   const prices = batchMode ? batchPriceTable(syncPrices) : syncPrices;
@@ -226,6 +229,8 @@ export async function runBatch(config: BatchConfig): Promise<BatchOutcome> {
   });
 
   if (backend) {
+    if (options.rpm !== undefined || options.tpm !== undefined)
+      config.onWarning?.("--batch: rpm/tpm limits do not apply to batches (the Batch API has its own pool; its limit is enqueued tokens, see --batch-max-enqueued-tokens)");
     await backend.open({
       output: config.output!,
       fingerprint: runIdentity(options.pipeline).fingerprint,

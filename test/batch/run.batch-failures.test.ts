@@ -74,11 +74,14 @@ describe("run --batch when batches do not simply complete", () => {
       if (ids >= 2 || Date.now() > deadline) break;
       await new Promise((res) => setTimeout(res, 10));
     }
-    await new Promise((res) => setTimeout(res, 200));
+    // Frozen while the two commands run, so a loaded machine cannot let the batches finish first.
+    sim!.holdBatches(true);
     const status = await runCli(["batches", "status", out, "--json"], { env });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).filter((b: { status: string }) => b.status === "in_progress").length).toBeGreaterThan(0);
+    const TERMINAL = ["completed", "failed", "expired", "cancelled"];
+    expect(JSON.parse(status.stdout).filter((b: { status: string | null }) => b.status !== null && !TERMINAL.includes(b.status)).length).toBeGreaterThan(0);
     const cancel = await runCli(["batches", "cancel", out], { env });
+    sim!.holdBatches(false);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stderr).toMatch(/cancell/);
     const r = await run.done;

@@ -71,6 +71,17 @@ describe("run --batch", () => {
     expect(sim().stats().batch.filesUploaded).toBe(0);
   });
 
+  it("refuses an -o that is a device (exit 2): the journal needs a regular file beside it", async () => {
+    const dir = tempDir();
+    const input = writeTemp(dir, "in.jsonl", jsonl(records(3)));
+    sim().resetStats();
+    const r = await runCli(["run", input, "--batch", "-o", "/dev/null"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--batch needs -o to be a regular file");
+    expect(existsSync("/dev/null.batches.json")).toBe(false);
+    expect(sim().stats().batch.filesUploaded).toBe(0);
+  });
+
   it("refuses Ollama (exit 2): it has no Batch API", async () => {
     const dir = tempDir();
     const input = writeTemp(dir, "in.jsonl", jsonl(records(3)));
