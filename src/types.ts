@@ -2,6 +2,7 @@
  * Core types shared by every module. The field names of `GenerationResult`, `BackoffStats`
  * and `Usage` are the public output contract (one JSON line per record): change them only on purpose.
  */
+import type { BatchApi, BatchLine, BatchRef } from "./batch/batch-api.js";
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -88,6 +89,8 @@ export interface EmbedResponse {
   model: string;
   providerId?: string;
   rateLimits?: RateLimitInfo;
+  /** Answered through a provider batch (`--batch`): which batch and line. */
+  batch?: BatchRef;
   /** As `LlmResponse.serverQueueMs` (Ollama's `load_duration`). */
   serverQueueMs?: number;
 }
@@ -174,6 +177,8 @@ export interface LlmResponse {
   serverQueueMs?: number;
   /** Tool calls, a function call, logprobs and further choices, when the reply has any. */
   details?: ReplyDetails;
+  /** Answered through a provider batch (`--batch`): which batch and line. */
+  batch?: BatchRef;
 }
 
 /**
@@ -246,6 +251,8 @@ interface StepResultCommon {
   cached?: true;
   /** What the step's calls answered from the cache would have cost (null: a model without a price); only when some were. */
   saved_usd?: number | null;
+  /** `--batch`: the batch and line that answered the step's last call. */
+  batch?: BatchRef;
 }
 
 /** A step that ran and succeeded, or was skipped (then it has no output). */
@@ -403,6 +410,12 @@ export interface Provider {
    * Absent: the cache keys on the provider's name and the request as given.
    */
   sentRequest?(call: SentCall): unknown;
+  /** The kind's Batch API (`--batch`); absent: the provider runs no batches. */
+  batchApi?(): BatchApi;
+  /** `request` as one line of a provider batch, and how its answer is read back (`--batch`). */
+  batchLine?(request: LlmRequest): BatchLine<LlmResponse>;
+  /** As `batchLine`, for an embeddings request. */
+  embedBatchLine?(request: EmbedRequest): BatchLine<EmbedResponse>;
   close?(): Promise<void>;
 }
 

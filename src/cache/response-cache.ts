@@ -118,7 +118,7 @@ export class ResponseCache implements CallCache {
 
   store(lookup: CacheLookup, reply: object): Promise<unknown> | undefined {
     if (this.#broken) return undefined;
-    const { rateLimits: _limits, serverQueueMs: _queue, ...kept } = reply as { rateLimits?: unknown; serverQueueMs?: unknown };
+    const { rateLimits: _limits, serverQueueMs: _queue, batch: _batch, ...kept } = reply as { rateLimits?: unknown; serverQueueMs?: unknown; batch?: unknown };
     const now = this.#now();
     this.#enqueue({ key: lookup.key, entry: { c: now, r: kept }, now });
     if (++this.#writesSinceCheck >= SIZE_CHECK_EVERY) this.#checkSize();

@@ -13,6 +13,7 @@ export function formatEstimate(e: BatchEstimate, opts: { color?: boolean } = {})
     ["input tokens", `${n(e.input_tokens)} (counted with the model's tokenizer, as a run reserves them)`],
     ["output tokens", `${n(e.output_tokens_assumed)} assumed, ${n(e.output_tokens_max)} at most: ${e.assumptions.output}`],
     ["cost", `${range(e.cost_usd)}${e.unpriced_models.length ? `  · unpriced: ${e.unpriced_models.join(", ")}` : ""}`],
+    ...(e.batch_cost_usd ? [["batch cost", `${range(e.batch_cost_usd)} at Batch API prices (--batch: answers within 24 h)`] as [string, string]] : []),
     ["time", e.assumptions.wall],
     ...Object.entries(e.by_model).map(([m, l]): [string, string] => [`model ${m}`, `${n(l.calls)} calls, ${n(l.input_tokens)} in, ${range(l.cost_usd)}`]),
     ...Object.entries(e.by_step).map(([s, l]): [string, string] => [`step ${s}`, `${n(l.calls)} calls, ${n(l.input_tokens)} in, ${range(l.cost_usd)}`]),

@@ -120,6 +120,23 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       exitCode = await (await import("./cache-command.js")).cacheClearCommand(flags, io, logFor({}));
     });
 
+  const batches = program.command("batches").description("the provider batches behind a results file of run --batch: their state, or cancel them");
+  for (const [action, description] of [
+    ["status", "each batch's state and counts, as the provider reports them now"],
+    ["cancel", "cancel the batches still running (finished lines stay collectable: run again with --resume)"],
+  ] as const) {
+    batches
+      .command(action)
+      .description(description)
+      .argument("<results>", "the results file (-o) of run --batch; its journal is <results>.batches.json")
+      .option("-p, --pipeline <file>", "the run's pipeline, for its named endpoints")
+      .option("--base-url <url>", "the provider endpoint (env: OPENAI_BASE_URL)")
+      .option("--json", "print one JSON array on stdout instead of lines on stderr")
+      .action(async (results: string, flags: { pipeline?: string; baseUrl?: string; json?: boolean }) => {
+        exitCode = await (await import("./batches-command.js")).batchesCommand(action, results, flags, io, logFor({}));
+      });
+  }
+
   program
     .command("demo")
     .description("run the sample batch through the sample pipeline against the bundled simulator")

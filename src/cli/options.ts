@@ -91,6 +91,21 @@ export const RUN_OPTIONS = {
   prices: { flags: "--prices <file>", help: "YAML or JSON prices (USD per 1M tokens) that override or add to the bundled table" },
   metricsFile: { flags: "--metrics-file <path>", help: "append live metrics, one JSON line per interval (tail -f it)", estimate: { ignored: "noted" } },
   metricsInterval: { flags: "--metrics-interval <seconds>", help: "seconds between --metrics-file lines (default 5)", estimate: { ignored: "noted" } },
+  batch: { flags: "--batch", help: "run every LLM call through the provider's Batch API: half price, answers within 24 h (needs -o; --resume collects after a crash)" },
+  batchSize: { flags: "--batch-size <n>", help: "with --batch: requests per batch at most (default and maximum 50000)", estimate: { ignored: "noted" } },
+  batchMaxMb: { flags: "--batch-max-mb <n>", help: "with --batch: MB per batch input file at most (default and maximum 200)", estimate: { ignored: "noted" } },
+  pollInterval: { flags: "--poll-interval <seconds>", help: "with --batch: seconds between polls of a running batch (default 60; fractions allowed)", estimate: { ignored: "noted" } },
+  batchFallback: {
+    flags: "--batch-fallback <mode>",
+    help: "with --batch: requests a batch did not answer (expired, cancelled) are retried in a later batch (none, the default) or synchronously (sync)",
+    choices: ["sync", "none"],
+    estimate: { ignored: "noted" },
+  },
+  batchMaxEnqueuedTokens: {
+    flags: "--batch-max-enqueued-tokens <n>",
+    help: "with --batch: prompt tokens per model waiting in batches at once at most (default: until the provider refuses)",
+    estimate: { ignored: "noted" },
+  },
   report: { flags: "--report <file.html>", help: "write a self-contained HTML report with charts at the end", estimate: { ignored: "noted" } },
   cache: {
     flags: "--cache",

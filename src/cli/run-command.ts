@@ -256,6 +256,12 @@ function parseFlags(f: RunFlags, env: NodeJS.ProcessEnv): RunOptionsInput {
     delimiter: f.delimiter === undefined ? undefined : parseDelimiterFlag("--delimiter", f.delimiter),
     encoding: f.encoding === undefined ? undefined : parseEncoding("--encoding", f.encoding),
     redis: redisFlag(f.redis, env),
+    batch: f.batch,
+    batchSize: int("--batch-size", f.batchSize),
+    batchMaxMb: f.batchMaxMb === undefined ? undefined : parsePositiveNumber("--batch-max-mb", f.batchMaxMb),
+    pollIntervalSeconds: f.pollInterval === undefined ? undefined : parseNumberInRange("--poll-interval", f.pollInterval, 0.01, 86_400),
+    batchFallback: f.batchFallback as "sync" | "none" | undefined,
+    batchMaxEnqueuedTokens: int("--batch-max-enqueued-tokens", f.batchMaxEnqueuedTokens),
   };
 }
 
@@ -282,7 +288,7 @@ function regularFileOf(stream: NodeJS.ReadableStream): FileIdentity | undefined 
  * kind's own variables (OPENAI_API_KEY, OPENAI_BASE_URL, OLLAMA_HOST) for its default endpoint,
  * and a named endpoint's `api_key_env` for that endpoint.
  */
-function connectionsFromEnv(env: NodeJS.ProcessEnv, pipeline: Pipeline): ProviderConnections {
+export function connectionsFromEnv(env: NodeJS.ProcessEnv, pipeline: Pipeline): ProviderConnections {
   const read = (name: string | undefined) => (name === undefined ? undefined : env[name] || undefined);
   const connections: ProviderConnections = {};
   for (const kind of providerKinds()) connections[kind.name] = { apiKey: read(kind.env?.apiKey), baseUrl: read(kind.env?.baseUrl) };

@@ -45,6 +45,14 @@ export function formatSummary(s: RunSummary, opts: { color?: boolean } = {}): st
       : []),
     ...s.quotas.map((q): [string, string] => ["quota", describeQuota(q, n)]),
     ...(s.quota_store ? [["quota store", describeQuotaStore(s.quota_store)] as [string, string]] : []),
+    ...(s.batch
+      ? [
+          [
+            "batch",
+            `${n(s.batch.batches)} batch${s.batch.batches === 1 ? "" : "es"}, ${n(s.batch.requests)} requests${s.batch.resumed_batches ? ` (+${n(s.batch.resumed_batches)} from earlier runs collected)` : ""} · batch prices saved ${formatUsd(s.batch.saved_usd)} against synchronous ones${s.batch.unfinished ? ` · ${n(s.batch.unfinished)} still running: --resume collects` : ""}`,
+          ] as [string, string],
+        ]
+      : []),
     ["wall time", `${ms(s.wall_ms)} · ${groupDigits(s.throughput_rpm)} records/min`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

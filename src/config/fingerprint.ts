@@ -27,7 +27,10 @@ export function runIdentity(pipeline: Pipeline): RunIdentity {
     const { provider, model } = stepModel(step, pipeline);
     return `${provider}:${model}`;
   });
-  const content = { models, params: pipeline.params, steps: pipeline.steps.map(withoutLimits), output: pipeline.output ?? null, on_truncated: pipeline.on_truncated };
+  // `mode: batch` is part of what produced the results (their prices, their batch ids); absent for a
+  // synchronous run, so the fingerprints of results files written before batches existed still hold.
+  const mode = pipeline.mode === "batch" ? "batch" : undefined;
+  const content = { models, params: pipeline.params, steps: pipeline.steps.map(withoutLimits), output: pipeline.output ?? null, on_truncated: pipeline.on_truncated, mode };
   return {
     fingerprint: createHash("sha256").update(canonicalJson(content)).digest("hex"),
     pipeline: pipeline.name,

@@ -63,11 +63,16 @@ export interface Pipeline {
   input?: InputSettings;
   /** `cache: true`: answer repeated requests from the response cache (`--cache`; `--no-cache` wins). @default false */
   cache?: boolean;
+  /** `batch`: every LLM call goes through the provider's Batch API (as `--batch`). @default "sync" */
+  mode?: RunMode;
   /** The file it was loaded from, for messages. */
   file?: string;
 }
 
-const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input", "cache"] as const;
+const TOP_KEYS = ["name", "provider", "model", "base_url", "endpoints", "params", "limits", "steps", "output", "prices", "on_truncated", "input", "cache", "mode"] as const;
+
+export type RunMode = "sync" | "batch";
+const RUN_MODES = ["sync", "batch"] as const;
 const INPUT_KEYS = ["delimiter", "encoding"] as const;
 
 /** Parses and validates pipeline YAML. Throws `ConfigError` listing every problem. */
@@ -138,6 +143,9 @@ export function parsePipeline(text: string, file: string): Pipeline {
         break;
       case "input":
         pipeline.input = readInputSettings(r, f);
+        break;
+      case "mode":
+        setIfDefined(pipeline, "mode", r.oneOf(f, RUN_MODES));
         break;
     }
   }

@@ -10,6 +10,11 @@ import { isProviderName, providerNames } from "../providers/detect.js";
 import type { ProviderName } from "../types.js";
 import { checkRedisUrl } from "./redis-url.js";
 import { defaultPipeline, type InputSettings, type Pipeline } from "./pipeline.js";
+import type { BatchSettings } from "../batch/collector.js";
+
+export const DEFAULT_BATCH_SIZE = 50_000;
+export const DEFAULT_BATCH_MAX_MB = 200;
+export const DEFAULT_POLL_SECONDS = 60;
 
 /** Settings the CLI parsed from flags. Every field is optional: absent means "not given". */
 export interface RunOptionsInput {
@@ -44,6 +49,18 @@ export interface RunOptionsInput {
    * through, `redis://[user:password@]host[:port][/db]` or `rediss://…`. @default each process alone
    */
   redis?: string;
+  /** `--batch`: run every LLM call through the provider's Batch API (as the pipeline's `mode: batch`). */
+  batch?: boolean;
+  /** `--batch-size`: requests per batch at most. @default 50000 */
+  batchSize?: number;
+  /** `--batch-max-mb`: MB per batch input file at most. @default 200 */
+  batchMaxMb?: number;
+  /** `--poll-interval`: seconds between polls of a running batch. @default 60 */
+  pollIntervalSeconds?: number;
+  /** `--batch-fallback`: `sync` retries a batch's failures (expired, cancelled) synchronously. @default "none" */
+  batchFallback?: "sync" | "none";
+  /** `--batch-max-enqueued-tokens`: prompt tokens per model waiting in batches at once at most. @default unlimited */
+  batchMaxEnqueuedTokens?: number;
 }
 
 export interface ResolvedRunOptions {
@@ -65,6 +82,8 @@ export interface ResolvedRunOptions {
   input: InputSettings;
   /** The Redis the run's quotas are shared through (see `RunOptionsInput.redis`); absent: in memory. */
   redis?: string;
+  /** Set when the run goes through the provider's Batch API (`--batch`, `mode: batch`). */
+  batch?: BatchSettings;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -101,6 +120,18 @@ export function resolveRunOptions(flags: RunOptionsInput, pipeline: Pipeline | u
     timeoutMs: flags.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : Math.round(flags.timeoutSeconds * 1000),
     input: { ...resolved.input },
   };
+  if (flags.batch) resolved.mode = "batch";
+  if (resolved.mode === "batch") {
+    out.batch = {
+      size: flags.batchSize ?? DEFAULT_BATCH_SIZE,
+      maxBytes: Math.round((flags.batchMaxMb ?? DEFAULT_BATCH_MAX_MB) * 1_000_000),
+      pollMs: Math.round((flags.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000),
+      maxEnqueuedTokens: flags.batchMaxEnqueuedTokens,
+      fallbackSync: flags.batchFallback === "sync",
+    };
+    if (out.batch.size > DEFAULT_BATCH_SIZE) throw new UsageError(`--batch-size must be at most ${DEFAULT_BATCH_SIZE} (the Batch API's limit), got ${out.batch.size}`);
+    if (out.batch.maxBytes > DEFAULT_BATCH_MAX_MB * 1_000_000) throw new UsageError(`--batch-max-mb must be at most ${DEFAULT_BATCH_MAX_MB} (the Batch API's limit), got ${flags.batchMaxMb}`);
+  }
   if (resolved.limits.rpm !== undefined) out.rpm = resolved.limits.rpm;
   if (resolved.limits.tpm !== undefined) out.tpm = resolved.limits.tpm;
   if (flags.redis !== undefined) out.redis = checkRedisUrl("redis", flags.redis);

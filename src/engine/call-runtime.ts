@@ -14,7 +14,7 @@ import type { PriceTable } from "../cost/prices.js";
 import { queuesOnServer } from "../providers/registry.js";
 import { failedResult, type GenerationResult, type Provider, type ProviderName } from "../types.js";
 import { AdaptiveConcurrency, AdaptiveConcurrencyProvider } from "./adaptive-concurrency.js";
-import type { AttemptObserver } from "./llm-call.js";
+import type { AttemptObserver, BatchCalls } from "./llm-call.js";
 import type { RetryTiming } from "./retry.js";
 import { createStepDeps } from "./step-deps.js";
 import type { StepDeps } from "./steps/step.js";
@@ -54,6 +54,8 @@ export interface CallRuntimeOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** Hears the stop, once, when it happens (not a service's close). */
   onStop?: ((reason: StopReason) => void) | undefined;
+  /** `--batch`: calls go through the provider's Batch API. */
+  batch?: BatchCalls | undefined;
 }
 
 export class CallRuntime {
@@ -88,6 +90,11 @@ export class CallRuntime {
   #adapt(provider: Provider): Provider {
     if (!queuesOnServer(provider) || this.#limited || this.#opts.adaptiveConcurrency === false) return provider;
     return new AdaptiveConcurrencyProvider(provider, new AdaptiveConcurrency(this.#opts.concurrency));
+  }
+
+  /** Aborted when admission stops. */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
   }
 
   /** Why admission stopped, in words (`fatal: …`, `interrupted`, `closed`), or undefined. */
@@ -148,6 +155,7 @@ export class CallRuntime {
       budgetGate: o.budgetGate,
       cache: o.cache,
       provider: (name) => this.provider(name),
+      batch: o.batch,
     });
   }
 

@@ -9,7 +9,7 @@ import { OrderedBuffer } from "../io/ordered-buffer.js";
 import type { PriceTable } from "../cost/prices.js";
 import { failedResult, type GenerationResult, type InputRecord, type InvalidRecord, type Provider, type ProviderName, type ReadItem } from "../types.js";
 import { CallRuntime } from "./call-runtime.js";
-import type { AttemptObserver } from "./llm-call.js";
+import type { AttemptObserver, BatchCalls } from "./llm-call.js";
 import { preparePipeline, runRecord, type PreparedPipeline, type RecordOutcome } from "./pipeline-runner.js";
 import type { StepDeps } from "./steps/step.js";
 import type { RetryTiming } from "./retry.js";
@@ -79,6 +79,20 @@ export interface EngineOptions {
   maxErrors?: MaxErrors;
   /** Hears the run stop admitting, once, when it does (to note what was in flight then). */
   onStop?(reason: StopReason): void;
+  /** The batch backend's view of the run (`--batch`): see `RecordFlow`. */
+  flow?: RecordFlow;
+  /** `--batch`: every call is a line in a provider batch (see `CallContext.batch`). */
+  batch?: BatchCalls;
+}
+
+/**
+ * What a backend that gathers calls (the Batch API) needs to know of the engine: each record's
+ * pipeline runs inside `run`, and `update` hears how many records are started and not finished,
+ * and whether the input is read to its end (no record will start after those).
+ */
+export interface RecordFlow {
+  run<T>(recordId: string, fn: () => Promise<T>): Promise<T>;
+  update(running: number, inputDone: boolean): void;
 }
 
 /**
@@ -116,6 +130,21 @@ export class GenerationEngine {
     return this.#runtime.stopped;
   }
 
+  /** Aborted when the run stops admitting (interrupt, fatal error, budget, --max-errors). */
+  get stopSignal(): AbortSignal {
+    return this.#runtime.stopSignal;
+  }
+
+  /** The provider of `name` (created when the engine was). */
+  provider(name: ProviderName): Provider {
+    return this.#runtime.provider(name);
+  }
+
+  /** Every provider the pipeline calls. */
+  get providerNames(): readonly ProviderName[] {
+    return this.#prepared.providers;
+  }
+
   /** Stops admitting new records; records not yet sent come out `budget_exceeded` after a budget stop, else `not_attempted`. */
   stop(reason: StopReason): void {
     this.#runtime.stop(reason);
@@ -150,8 +179,10 @@ export class GenerationEngine {
       queue.push({ seq, result });
     };
 
+    const flow = this.#opts.flow;
     const produce = async () => {
-      const active = new ActiveCount();
+      let inputDone = false;
+      const active = new ActiveCount(flow === undefined ? undefined : (n) => flow.update(n, inputDone));
       let seq = 0;
       try {
         // After a stop (fatal error, interrupt, --max-errors, budget) the rest of the input is still read,
@@ -167,6 +198,8 @@ export class GenerationEngine {
           else if (this.#runtime.stopReason !== undefined) finish(n, this.#notAttempted(entry.record));
           else active.track(limit(() => this.#runOne(entry.record, deps)).then((result) => finish(n, result)));
         }
+        inputDone = true;
+        flow?.update(active.count, true);
         await active.idle();
         queue.close();
       } catch (err) {
@@ -196,7 +229,8 @@ export class GenerationEngine {
     if (this.#runtime.stopReason !== undefined) return this.#notAttempted(record);
     let outcome: RecordOutcome;
     try {
-      outcome = await runRecord(this.#prepared, record, deps);
+      const flow = this.#opts.flow;
+      outcome = await (flow ? flow.run(record.id, () => runRecord(this.#prepared, record, deps)) : runRecord(this.#prepared, record, deps));
     } catch (err) {
       // A bug, not a provider failure: keep the batch going and say what happened on this record.
       const message = err instanceof Error ? err.message : String(err);
@@ -230,11 +264,22 @@ function normalize(item: ReadItem | InputRecord): ReadItem {
 class ActiveCount {
   #n = 0;
   #onIdle: (() => void) | undefined;
+  readonly #onChange: ((n: number) => void) | undefined;
+
+  constructor(onChange?: (n: number) => void) {
+    this.#onChange = onChange;
+  }
+
+  get count(): number {
+    return this.#n;
+  }
 
   track(task: Promise<void>): void {
     this.#n++;
+    this.#onChange?.(this.#n);
     void task.finally(() => {
       if (--this.#n === 0) this.#onIdle?.();
+      this.#onChange?.(this.#n);
     });
   }
 

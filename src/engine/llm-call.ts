@@ -14,6 +14,7 @@ import {
   type LlmResponse,
   type Provider,
   type ProviderCallOptions,
+  type ProviderName,
   type RateLimitInfo,
   type ResultError,
   type SentCall,
@@ -27,6 +28,8 @@ import type { PriceLookup } from "../cost/pricing.js";
 import { nextRetryDelay, sleep, type RetryTiming } from "./retry.js";
 import { settleAnswer, settleFailure } from "./settlement.js";
 import type { CallReport } from "./stop-reason.js";
+import type { Quota } from "../gates/quota.js";
+import type { BatchLine } from "../batch/batch-api.js";
 
 export { settleFailedReservation } from "./settlement.js";
 
@@ -68,6 +71,19 @@ export interface CallContext {
   priceOf?: PriceLookup;
   /** `--cache`: looked up before everything else; a hit reserves nothing, waits for nothing, sends nothing. */
   cache?: CallCache;
+  /**
+   * `--batch`: the backend stage is a line in a provider batch instead of one HTTP request, and
+   * the quota stage spends the Batch API's own pool (see src/batch/collector.ts).
+   */
+  batch?: BatchCalls;
+}
+
+/** What the call path needs of the batch backend. */
+export interface BatchCalls {
+  quota(provider: ProviderName, model: string): Quota;
+  send<R>(line: BatchLine<R>, op: { provider: ProviderName; model: string; promptTokens: number }, options: ProviderCallOptions): Promise<R>;
+  /** Whether a failed line's retry goes through the synchronous path (`--batch-fallback sync` and a failure of the batch itself). */
+  fallsBack(error: ProviderError): boolean;
 }
 
 /** What the call path reads of any provider reply (a completion, embeddings): what it billed, what the limits are. */
@@ -84,6 +100,8 @@ export interface ProviderOperation<R extends ProviderReply> extends AdmissionReq
   attempt(options: ProviderCallOptions): Promise<R>;
   /** What the call sends, for the response cache's key; absent: never cached. */
   sent?: { provider: Provider; call: SentCall };
+  /** The call as a provider batch line, when the provider runs batches. */
+  batchLine?: (() => BatchLine<R>) | undefined;
 }
 
 export type CallOutcome<R extends ProviderReply = LlmResponse> =
@@ -108,8 +126,18 @@ export function callLlm(provider: Provider, request: LlmRequest, ctx: CallContex
   // The server's limiter may charge more at admission than the tokenizer counts: reserve the larger.
   const reserve = Math.max(estimate.total, provider.admissionTokens?.(request) ?? 0);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
+  const batchLine = provider.batchLine && (() => provider.batchLine!(request));
   return callProvider(
-    { provider: provider.name, model: request.model, estimate, quota, reserve, attempt: (options) => provider.generate(request, options), sent: { provider, call: { kind: "chat", request } } },
+    {
+      provider: provider.name,
+      model: request.model,
+      estimate,
+      quota,
+      reserve,
+      attempt: (options) => provider.generate(request, options),
+      sent: { provider, call: { kind: "chat", request } },
+      batchLine,
+    },
     ctx,
   );
 }
@@ -126,8 +154,18 @@ export function callEmbed(provider: Provider, request: EmbedRequest, ctx: CallCo
   }
   const estimate = estimateEmbedTokens(request);
   const quota = ctx.quotas.for(provider, request.model, ctx.limits);
+  const batchLine = provider.embedBatchLine && (() => provider.embedBatchLine!(request));
   return callProvider(
-    { provider: provider.name, model: request.model, estimate, quota, reserve: estimate.total, attempt: (options) => embed(request, options), sent: { provider, call: { kind: "embed", request } } },
+    {
+      provider: provider.name,
+      model: request.model,
+      estimate,
+      quota,
+      reserve: estimate.total,
+      attempt: (options) => embed(request, options),
+      sent: { provider, call: { kind: "embed", request } },
+      batchLine,
+    },
     ctx,
   );
 }
@@ -140,12 +178,15 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
   let billed: Usage | undefined;
   let attempts = 0;
   let lastError: ProviderError | undefined;
+  // A hit is answered here: nothing reserved, nothing sent (and never a line in a batch).
   const cached = op.sent && ctx.cache?.lookup(op.sent.provider, op.sent.call);
   if (cached?.reply !== undefined) return { ok: true, response: cached.reply as R, attempts: 0, backoff, cached: true };
+  const batch = op.batchLine && ctx.batch;
+  let viaBatch = batch !== undefined;
 
   for (;;) {
     // Before each attempt: the run may have stopped admitting (fatal error elsewhere, interrupt).
-    const admitted = await admit(op, ctx, backoff);
+    const admitted = await admit(viaBatch ? { ...op, quota: batch!.quota(op.provider, op.model) } : op, ctx, backoff);
     if (!("grant" in admitted)) {
       if (admitted.stopped) return withUsage(stopped(lastError, attempts, backoff), billed);
       return withUsage({ ok: false, error: admitted.error, attempts, backoff, notSent: attempts === 0 }, billed);
@@ -155,7 +196,8 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
     ctx.observer?.attemptStarted();
     let error: ProviderError;
     try {
-      const response = await op.attempt({ signal: ctx.cancel, timeoutMs: ctx.timeoutMs });
+      const options = { signal: ctx.cancel, timeoutMs: ctx.timeoutMs };
+      const response = await (viaBatch ? batch!.send(op.batchLine!(), { provider: op.provider, model: op.model, promptTokens: op.estimate.prompt }, options) : op.attempt(options));
       ctx.observer?.attemptFinished(response, undefined);
       settleAnswer(admitted, ctx.budget, response);
       const storing = cached && ctx.cache?.store(cached, response);
@@ -171,6 +213,7 @@ export async function callProvider<R extends ProviderReply>(op: ProviderOperatio
     if (error.usage) billed = sumUsage(billed ?? emptyUsage(), error.usage);
     lastError = error;
     if (error.fatal) ctx.report?.({ kind: "fatal", error });
+    if (viaBatch && batch!.fallsBack(error)) viaBatch = false;
 
     const delay = nextRetryDelay(error, attempts, ctx.maxRetries, ctx.cancel.aborted, ctx.retryTiming);
     if (delay === undefined) return withUsage({ ok: false, error: error.toResultError(), attempts, backoff, notSent: false }, billed);

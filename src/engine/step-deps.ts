@@ -9,7 +9,7 @@ import type { BudgetGate } from "../cost/budget-gate.js";
 import type { Quotas } from "../gates/quotas.js";
 import type { PriceTable } from "../cost/prices.js";
 import type { Provider, ProviderName } from "../types.js";
-import type { AttemptObserver, CallContext } from "./llm-call.js";
+import type { AttemptObserver, BatchCalls, CallContext } from "./llm-call.js";
 import type { CallReport } from "./stop-reason.js";
 import { createPriceLookup, createPricing } from "../cost/pricing.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "./retry.js";
@@ -41,6 +41,8 @@ export interface StepDepsOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** `--cache`: the response cache every call looks up first. */
   cache?: CallCache | undefined;
+  /** `--batch`: see `CallContext.batch`. */
+  batch?: BatchCalls | undefined;
 }
 
 export function createStepDeps(o: StepDepsOptions): StepDeps {
@@ -56,6 +58,7 @@ export function createStepDeps(o: StepDepsOptions): StepDeps {
     observer: o.observer,
     priceOf,
   };
+  if (o.batch) call.batch = o.batch;
   if (o.budgetGate) call.budget = { gate: o.budgetGate, priceOf };
   if (o.cache) call.cache = o.cache;
   const deps: StepDeps = { call, provider: o.provider, cost: createPricing(priceOf) };

@@ -43,12 +43,27 @@ export interface LiveLine {
   budget?: { max_cost_usd: number; spent_usd: number; reserved_usd: number };
   /** Per quota so far (see the summary's `quotas`); present when the run has any. */
   quotas?: QuotaFigure[];
+  /** `--batch`: each batch of this run as last polled (present once one is created). */
+  batches?: LiveBatch[];
+}
+
+/** One provider batch in a `--metrics-file` line. */
+export interface LiveBatch {
+  batch_id: string;
+  chunk: number;
+  model: string;
+  status: string;
+  total: number;
+  completed: number;
+  failed: number;
+  elapsed_s: number;
 }
 
 export interface LiveExtras {
   queued: LiveLine["queued"];
   budget?: LiveLine["budget"] | undefined;
   quotas?: QuotaFigure[] | undefined;
+  batches?: LiveBatch[] | undefined;
 }
 
 export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new Date()): LiveLine {
@@ -75,6 +90,7 @@ export function liveLine(s: MetricsSnapshot, extras: LiveExtras, now: Date = new
   };
   if (extras.budget) line.budget = extras.budget;
   if (extras.quotas !== undefined && extras.quotas.length > 0) line.quotas = extras.quotas;
+  if (extras.batches !== undefined && extras.batches.length > 0) line.batches = extras.batches;
   return line;
 }
 

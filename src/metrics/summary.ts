@@ -3,6 +3,7 @@
  * arrive, in memory bounded by the number of distinct models, steps and error types, never by
  * the number of records. The field names are a public contract (DESIGN.md).
  */
+import type { BatchSummary } from "../batch/backend.js";
 import type { QuotaFigure, QuotaStoreSummary } from "./quota-figures.js";
 import { systemClock, type Clock } from "../gates/clock.js";
 import { roundUsdTotal } from "../cost/prices.js";
@@ -78,6 +79,8 @@ export interface RunSummary {
   quotas: QuotaFigure[];
   /** With `--redis`: the quotas were shared through this Redis (password masked). Absent: each in this process's memory. */
   quota_store?: QuotaStoreSummary;
+  /** `--batch`: the batches, requests and what batch prices saved; absent for a synchronous run. */
+  batch?: BatchSummary;
   exit_code: number;
 }
 
@@ -117,6 +120,8 @@ export interface BuildOptions {
   /** `--cache`: the cache's hits and misses over the run. @default null (no cache) */
   cache?: { hits: number; misses: number } | null;
   exitCode: number;
+  /** `--batch`: see `RunSummary.batch`. */
+  batch?: BatchSummary | undefined;
   /** @default [] */
   quotas?: QuotaFigure[];
   /** A shared store's kind and masked URL. @default absent (in memory) */
@@ -278,6 +283,7 @@ export class SummaryBuilder {
       stopped_reason: options.stoppedReason,
       quotas: options.quotas ?? [],
       ...(options.quotaStore ? { quota_store: options.quotaStore } : {}),
+      ...(options.batch ? { batch: options.batch } : {}),
       exit_code: options.exitCode,
     };
   }

@@ -14,7 +14,7 @@ import { quotaFigures, quotaStoreSummary } from "../metrics/quota-figures.js";
 import { openRunQuotaStore } from "./quota-store-setup.js";
 import { writeFileAtomic } from "../io/atomic-file.js";
 import { canReadTwice, openInput } from "../io/open-input.js";
-import { checkRunPaths, type FileIdentity } from "../io/output-paths.js";
+import { checkRunPaths, isSpecialFile, type FileIdentity } from "../io/output-paths.js";
 import { readAhead } from "../io/read-ahead.js";
 import { stopReadingOn, type StoppableInput } from "../io/stop-reading.js";
 import { createResultWriter, resultFormat, type OutputFormat, type ResultWriter } from "../io/result-writer.js";
@@ -30,6 +30,12 @@ import { CsvLostFields } from "./csv-lost-fields.js";
 import type { GenerationResult } from "../types.js";
 import { openResponseCache, resolveCacheOptions, type CacheSetting } from "../cache/cache-options.js";
 import type { ResponseCache } from "../cache/response-cache.js";
+import { BatchBackend } from "../batch/backend.js";
+import type { BatchInfo } from "../batch/batch-api.js";
+import { BatchTally } from "../batch/batch-tally.js";
+import type { ChunkEntry } from "../batch/journal.js";
+import { batchPriceTable } from "../cost/batch-prices.js";
+import { runIdentity } from "../config/fingerprint.js";
 
 export type { ProviderConnections } from "../providers/create.js";
 export { EXIT, OUTPUT_CLOSED } from "./exit-codes.js";
@@ -167,7 +173,16 @@ async function runWithStore(config: BatchConfig): Promise<BatchOutcome> {
 
 async function runWithCache(config: BatchConfig, cache: ResponseCache | undefined): Promise<BatchOutcome> {
   const { options } = config;
-  const prices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
+  const batchMode = options.batch;
+  if (batchMode && (config.output === undefined || config.output === "-")) {
+    throw new UsageError("--batch needs -o <file>: the batches' journal lives beside the results file, so a crash or Ctrl-C can be resumed with --resume (stdout cannot)");
+  }
+  if (batchMode && (await isSpecialFile(config.output!))) {
+    throw new UsageError(`--batch needs -o to be a regular file: ${config.output} is a device or a pipe, and the batches' journal lives beside the results file`);
+  }
+  const syncPrices = priceTableFor(options.pipeline.prices, config.priceOverrides, config.prices);
+  // A batch run prices every call, its worst case under --max-cost included, at batch prices.
+  const prices = batchMode ? batchPriceTable(syncPrices) : syncPrices;
   let pipeline = options.pipeline;
   if (config.maxCostUsd !== undefined) {
     const budgeted = budgetedPipeline(pipeline, prices, config.maxCostUsd);
@@ -212,6 +227,11 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
   if (config.cancelSignal?.aborted) onCancel();
   else config.cancelSignal?.addEventListener("abort", onCancel, { once: true });
   let inFlightAtStop: number | null = null;
+  const backend = batchMode && new BatchBackend(batchMode);
+  // A whole chunk must be in flight at once for its batch to fill, and a few chunks at once so they
+  // run side by side at the provider: up to 100,000 records wait in batches (one chunk if larger).
+  const concurrency = batchMode ? Math.max(options.concurrency, batchMode.size, Math.min(batchMode.size * 4, BATCH_RECORDS_IN_FLIGHT)) : options.concurrency;
+  const tally = batchMode && new BatchTally(syncPrices);
   const engine = new GenerationEngine({
     pipeline,
     provider: (name) => createProvider(providerSettings(name, pipeline, config.connections, config.onWarning)),
@@ -219,7 +239,8 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
     budgetGate: budget,
     cache,
     quotaStore: config.quotaStore,
-    concurrency: options.concurrency,
+    concurrency,
+    ...(backend ? { batch: backend, flow: backend } : {}),
     rpm: options.rpm,
     tpm: options.tpm,
     maxRetries: options.maxRetries,
@@ -240,6 +261,23 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
       config.onWarning?.(`no price known for model "${model}": its cost is reported as null (add it with a price table)`);
     },
   });
+
+  if (backend) {
+    if (options.rpm !== undefined || options.tpm !== undefined)
+      config.onWarning?.("--batch: rpm/tpm limits do not apply to batches (the Batch API has its own pool; its limit is enqueued tokens, see --batch-max-enqueued-tokens)");
+    await backend.open({
+      output: config.output!,
+      fingerprint: runIdentity(options.pipeline).fingerprint,
+      resume: config.resume !== undefined && config.resume !== false,
+      providers: engine.providerNames.map((name) => ({ name, provider: engine.provider(name) })),
+      capacity: concurrency,
+      waitingElsewhere: budget && (() => budget.waiting),
+      stop: engine.stopSignal,
+      interrupt: anySignal(config.stopSignal, cancel.signal),
+      onProgress: (chunk, info, elapsedMs) => config.onInfo?.(batchProgress(chunk, info, elapsedMs)),
+      onWarning: config.onWarning,
+    });
+  }
 
   // The input's first read runs its checks (a CSV header against the templates, a CSV given as
   // JSON Lines, the encoding) before the output is touched: a refused input leaves it as it was.
@@ -282,6 +320,7 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
     queued: { ...engine.quotas.waiting(), budget: budget?.waiting ?? 0 },
     budget: budget && budgetLine(budget),
     quotas: quotaFigures(engine.quotas),
+    batches: backend ? backend.live() : undefined,
   }));
   ledger?.start();
   const lost = outputFormat === "jsonl" ? undefined : new CsvLostFields();
@@ -308,6 +347,7 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
         if (outputClosed) unwritten++;
         else lost?.note(result);
         summary.add(result);
+        if (tally) tally.add(result);
         monitor.recordResult(result);
         if (!outputClosed) config.onResult?.(result, metrics, resumed.skipped.count);
       }
@@ -335,9 +375,17 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
       unwritten,
       inFlightAtStop: stopReason === undefined ? null : inFlightAtStop,
       costUnknown: metrics.costUnknown,
-      quotas: quotaFigures(engine.quotas),
+      // The synchronous quotas a batch run never used (no --batch-fallback sync) would only be noise.
+      quotas: quotaFigures(engine.quotas).filter((q) => !batchMode || q.requests > 0),
       quotaStore: quotaStoreSummary(engine.quotas.store),
+      batch: backend && tally ? backend.summary(tally.answeredLines, tally.savedUsd) : undefined,
     });
+    const left = backend ? backend.unfinishedIds() : [];
+    if (left.length > 0) {
+      config.onWarning?.(
+        `${left.length} batch${left.length === 1 ? " is" : "es are"} still running at the provider (${left.slice(0, 3).join(", ")}${left.length > 3 ? ", …" : ""}): run the same command with --resume to collect ${left.length === 1 ? "it" : "them"} (nothing is sent twice), or cancel with: llmbatch batches cancel ${config.output}`,
+      );
+    }
     built.exit_code = exitCodeFor(engine.stopped, built);
     if (config.summaryPath) await writeFileAtomic(config.summaryPath, `${JSON.stringify(built, null, 2)}\n`);
   } finally {
@@ -345,6 +393,21 @@ async function runWithCache(config: BatchConfig, cache: ResponseCache | undefine
     await monitor.finish(built);
   }
   return { summary: built, exitCode: built.exit_code, stop: engine.stopped };
+}
+
+/** Aborted when any of the signals is; undefined when none is given. */
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((s): s is AbortSignal => s !== undefined);
+  return given.length === 0 ? undefined : AbortSignal.any(given);
+}
+
+/** Records a `--batch` run keeps waiting in batches at once, unless one chunk is larger. */
+const BATCH_RECORDS_IN_FLIGHT = 100_000;
+
+/** One stderr line per change of a batch's state or counts. */
+function batchProgress(chunk: ChunkEntry, info: BatchInfo, elapsedMs: number): string {
+  const { total, completed, failed } = info.counts;
+  return `batch ${info.id} (chunk ${chunk.index}, ${chunk.model}, ${chunk.custom_ids.length} requests): ${info.status}, ${completed}/${total || chunk.custom_ids.length} done, ${failed} failed, ${Math.round(elapsedMs / 1000)} s`;
 }
 
 function budgetLine(b: BudgetGate) {

@@ -19,6 +19,7 @@ import { endpointKind } from "../providers/detect.js";
 import { providerKind } from "../providers/registry.js";
 import type { EncodingName } from "../tokens/bpe.js";
 import { costOf, roundUsdTotal, type PriceTable } from "../cost/prices.js";
+import { batchPriceTable } from "../cost/batch-prices.js";
 import type { ChatMessage, InputRecord } from "../types.js";
 
 export interface EstimateConfig {
@@ -51,6 +52,8 @@ export interface BatchEstimate extends Omit<EstimateLine, "cost_usd"> {
   invalid_records: number;
   /** Priced models only; see `unpriced_models`. */
   cost_usd: { expected: number; max: number };
+  /** `--batch` (or `mode: batch`): the same calls at Batch API prices; absent otherwise. */
+  batch_cost_usd?: { expected: number; max: number };
   unpriced_models: string[];
   /** What the configured RPM/TPM limits imply (a lower bound); null without limits. */
   est_wall_s: number | null;
@@ -82,7 +85,10 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
   const steps = preparePipeline(pipeline)
     .steps.filter((s): s is PreparedGenerate | PreparedEmbed => isPreparedGenerate(s) || isPreparedEmbed(s))
     .map((s) => Object.assign(s, { encoding: providerKind(endpointKind(s.provider, pipeline)).encoding }));
-  const priceOf = createPriceLookup(priceTableFor(pipeline.prices, config.priceOverrides, config.prices));
+  const table = priceTableFor(pipeline.prices, config.priceOverrides, config.prices);
+  const priceOf = createPriceLookup(table);
+  const batchPriceOf = config.options.batch ? createPriceLookup(batchPriceTable(table)) : undefined;
+  const batchTotal = { expected: 0, max: 0 };
   const byModel: Record<string, EstimateLine> = {};
   // The run's time is bound by its slowest quota: each model of an endpoint has its own limits.
   const quotas = new Map<string, QuotaLoad>();
@@ -119,6 +125,11 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
         max: costOf(price, { input_tokens: c.prompt, output_tokens: c.maxOutput, cached_tokens: 0 }),
       };
       add(total, c, cost, true);
+      const batchPrice = batchPriceOf?.(endpointKind(c.provider, pipeline), c.model);
+      if (batchPrice) {
+        batchTotal.expected += costOf(batchPrice, { input_tokens: c.prompt, output_tokens: c.assumed, cached_tokens: 0 }) ?? 0;
+        batchTotal.max += costOf(batchPrice, { input_tokens: c.prompt, output_tokens: c.maxOutput, cached_tokens: 0 }) ?? 0;
+      }
       add((byModel[c.model] ??= emptyLine()), c, cost, false);
       add((byStep[c.stepId] ??= emptyLine()), c, cost, false);
       countQuota(quotas, c, pipeline, limitsOf.get(c.stepId), config.options);
@@ -133,6 +144,7 @@ export async function estimateBatch(config: EstimateConfig): Promise<BatchEstima
     output_tokens_assumed: total.output_tokens_assumed,
     output_tokens_max: total.output_tokens_max,
     cost_usd: { expected: roundUsdTotal(total.cost_usd.expected ?? 0), max: roundUsdTotal(total.cost_usd.max ?? 0) },
+    ...(batchPriceOf ? { batch_cost_usd: { expected: roundUsdTotal(batchTotal.expected), max: roundUsdTotal(batchTotal.max) } } : {}),
     unpriced_models: [...unpriced].sort(),
     est_wall_s: wall.seconds,
     assumptions: { output: outputAssumption(steps, config.assumeOutputTokens, embeddings), wall: wall.text },

@@ -447,6 +447,61 @@ async function sharedScenario() {
   }
 }
 
+/** Runs the real binary; resolves to its exit code and wall time. */
+function runBin(argv, env) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeFlags, here("../../bin/llmbatch.js"), ...argv], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, wallMs: performance.now() - started }));
+  });
+}
+
+/**
+ * Scenario "batch": the same records through the synchronous API and through `--batch`, with the
+ * real binary against the simulator at its default batch speed (2,000 lines per second per batch):
+ * records, batches, wall time, cost against the synchronous run (0.50 expected), duplicates.
+ */
+async function batchScenario() {
+  const records = 20_000;
+  const batchSize = 5_000;
+  const dir = mkdtempSync(join(tmpdir(), "llmbatch-bench-batch-"));
+  try {
+    const input = join(dir, "in.jsonl");
+    writeFileSync(input, Array.from({ length: records }, (_, i) => `{"id":"b${i}","prompt":"Summarize record ${i} in one line."}\n`).join(""));
+    return await withSimulator({}, async (sim) => {
+      const env = { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: sim.openaiBaseUrl };
+      const common = ["run", input, "--max-tokens", "200", "-q"];
+      const sync = await runBin([...common, "-o", join(dir, "sync.jsonl"), "-c", "64", "--summary", join(dir, "sync.json")], env);
+      sim.resetStats();
+      const batch = await runBin([...common, "-o", join(dir, "batch.jsonl"), "--batch", "--batch-size", String(batchSize), "--poll-interval", "0.2", "--summary", join(dir, "batch.json")], env);
+      if (sync.code !== 0 || batch.code !== 0) throw new Error(`batch scenario: exit codes ${sync.code} (sync), ${batch.code} (batch)`);
+      const syncSummary = JSON.parse(readFileSync(join(dir, "sync.json"), "utf8"));
+      const batchSummary = JSON.parse(readFileSync(join(dir, "batch.json"), "utf8"));
+      const s = sim.stats().batch;
+      const duplicates = Object.values(s.billed).reduce((n, c) => n + Math.max(0, c - 1), 0);
+      const lines = readFileSync(join(dir, "batch.jsonl"), "utf8").split("\n").filter(Boolean).length;
+      const ratio = batchSummary.cost_usd / syncSummary.cost_usd;
+      return {
+        name: "batch",
+        records,
+        lines,
+        batches: s.created.length,
+        duplicates,
+        syncWallMs: sync.wallMs,
+        batchWallMs: batch.wallMs,
+        syncCostUsd: syncSummary.cost_usd,
+        batchCostUsd: batchSummary.cost_usd,
+        savedUsd: batchSummary.batch.saved_usd,
+        costRatio: ratio,
+        line: `${num(records)} records in ${s.created.length} batches of ≤ ${num(batchSize)}: wall ${num(batch.wallMs / 1000, 1)} s (synchronous ${num(sync.wallMs / 1000, 1)} s at -c 64); cost $${batchSummary.cost_usd} vs $${syncSummary.cost_usd} = ${ratio.toFixed(2)}; ${duplicates} duplicates; ${num(lines)} lines`,
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const SCENARIOS = {
   paced: () => rateScenario("paced", { rpm: 6000, tpm: 600_000, told: true }),
   "token-bound": () => rateScenario("token-bound", { rpm: 6000, tpm: 150_000, told: true }),
@@ -458,6 +513,7 @@ const SCENARIOS = {
   "two-models": twoModels,
   shared: sharedScenario,
   cache: cacheScenario,
+  batch: batchScenario,
 };
 
 const results = [];

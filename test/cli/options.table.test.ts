@@ -35,6 +35,7 @@ describe("run's options, declared once", () => {
       redis: "redis://127.0.0.1:6379",
       cacheMaxSize: "2GB",
       cacheTtl: "30d",
+      batchFallback: "sync",
     };
     // Left out: the two that read a file, and the two that need an -o file to resume.
     const skip = new Set(["pipeline", "prices", "resume", "retryFailed"]);

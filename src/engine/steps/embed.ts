@@ -78,7 +78,8 @@ async function embed(stepId: string, providerName: ProviderName, request: EmbedR
   if (!outcome.ok) return { result: { id: stepId, ok: false, ...totals, error: outcome.error }, notSent: outcome.notSent, providerName, backoff: outcome.backoff };
   // As the API takes it: one input (a text, a token array) gives one vector, a list gives a list.
   const output = isEmbedList(request.input) ? outcome.response.embeddings : outcome.response.embeddings[0];
-  const result: StepResult = { id: stepId, ok: true, ...totals, output };
+  const batch = outcome.response.batch;
+  const result: StepResult = { id: stepId, ok: true, ...totals, output, ...(batch ? { batch } : {}) };
   if (outcome.cached) markCached(result, true, cost);
   return { result, notSent: false, providerName, backoff: outcome.backoff };
 }

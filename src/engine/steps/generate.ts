@@ -136,6 +136,7 @@ async function runGenerate(p: PreparedGenerate, t: Templates, structured: Struct
       if (repairs > 0) r.repairs = repairs;
       if (finishReason !== undefined) r.finish_reason = finishReason;
       if (hits > 0) markCached(r, hits === calls, saved);
+      if (outcome.ok && outcome.response.batch) r.batch = outcome.response.batch;
       return { result: r, notSent: !end.ok && outcome.ok === false && outcome.notSent && repairs === 0, providerName: p.provider, backoff, finishReason };
     };
     if (!outcome.ok) {

@@ -30,6 +30,8 @@ import { embeddingsBody, parseEmbeddings } from "./openai-embeddings.js";
 import { hasRateLimitInfo, parseRateLimitHeaders } from "../rate-limit-headers.js";
 import { openAIAdmissionTokens } from "./openai-admission.js";
 import { openAIStyleScopes } from "../quota-scope.js";
+import type { BatchApi, BatchLine } from "../../batch/batch-api.js";
+import { lineError, OpenAIBatchApi } from "./openai-batch-api.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -160,6 +162,31 @@ export class OpenAIProvider implements Provider {
   sentRequest(call: SentCall): unknown {
     if (call.kind === "embed") return { url: `${this.baseURL}/embeddings`, body: embeddingsBody(call.request) };
     return { url: `${this.baseURL}/chat/completions`, body: this.#buildBody(call.request) };
+  }
+
+  /** The Files and Batches API on the same client (`--batch`). */
+  batchApi(): BatchApi {
+    return new OpenAIBatchApi(this.#client, this.#apiKey);
+  }
+
+  /** The request as one line of a `/v1/chat/completions` batch: the same body `generate` sends. */
+  batchLine(request: LlmRequest): BatchLine<LlmResponse> {
+    return {
+      url: "/v1/chat/completions",
+      body: this.#buildBody(request),
+      parse: (body) => parseCompletion(body, request),
+      error: (status, body) => classifyOpenAIError(lineError(status, body), { timeoutMs: Number.POSITIVE_INFINITY, maxTokens: request.params.max_tokens, secret: this.#apiKey }),
+    };
+  }
+
+  /** The request as one line of a `/v1/embeddings` batch. */
+  embedBatchLine(request: EmbedRequest): BatchLine<EmbedResponse> {
+    return {
+      url: "/v1/embeddings",
+      body: embeddingsBody(request),
+      parse: (body) => parseEmbeddings(body, request),
+      error: (status, body) => classifyOpenAIError(lineError(status, body), { timeoutMs: Number.POSITIVE_INFINITY, secret: this.#apiKey }),
+    };
   }
 
   /**
