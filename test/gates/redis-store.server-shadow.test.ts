@@ -44,9 +44,11 @@ describeRedis("Redis quota store: the server's shadow", () => {
     answered?.define(k2, { rpm: RPM });
     await silent?.observe(k1, FULL); // the last answer before the server stops answering
     await answered?.observe(k2, FULL);
-    const [quiet = 0, busy = 0] = await Promise.all([drive(silent as QuotaStore, k1, 1_500, undefined), drive(answered as QuotaStore, k2, 1_500, 100)]);
+    // The answered quota runs twice as long, so a loaded machine's slower round trips still show
+    // whether the shadow binds (one bucket, 90) or not (90 + 100 a second).
+    const [quiet = 0, busy = 0] = await Promise.all([drive(silent as QuotaStore, k1, 1_500, undefined), drive(answered as QuotaStore, k2, 3_000, 100)]);
     expect(quiet).toBeLessThanOrEqual(91); // one bucket (90), not 90 + 150
     expect(quiet).toBeGreaterThanOrEqual(85);
-    expect(busy / quiet).toBeGreaterThan(2); // ~240: the shadow does not bind while answers come
+    expect(busy).toBeGreaterThan(130); // up to ~390: the shadow does not bind while answers come
   });
 });

@@ -158,7 +158,10 @@ export class RedisLink {
   #bounded<T>(p: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeoutError(`${what} got no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      // On expiry, one more turn of the event loop first: after a stall of the whole process (a busy
+      // machine, a long synchronous task) the timer and the reply are both due, and timers run
+      // before sockets are read; the reply that came in meanwhile must win, not a false "Redis lost".
+      timer = setTimeout(() => setImmediate(() => reject(new RedisTimeoutError(`${what} got no answer within ${this.#timeoutMs} ms`))), this.#timeoutMs);
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
