@@ -6,9 +6,8 @@
  * the last thing known about it; `--resume` continues from there and sends nothing twice.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { UsageError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic-file.js";
+import { readStateFile, writeFileAtomic } from "../io/atomic-file.js";
 
 export type ChunkState = "intent" | "uploaded" | "created" | "collected" | "failed";
 
@@ -115,13 +114,8 @@ export class BatchJournal {
 
 /** The journal at `path`, or undefined when there is none. */
 export async function readJournal(path: string): Promise<JournalData | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UsageError(`cannot read "${path}": ${(err as Error).message}`);
-  }
+  const text = await readStateFile(path);
+  if (text === undefined) return undefined;
   let data: JournalData;
   try {
     data = JSON.parse(text) as JournalData;

@@ -1,4 +1,5 @@
-import { open, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { UsageError } from "../errors.js";
 
 /** The temp file `writeFileAtomic` writes `path` through (a run checks its outputs against it up front). */
 export function tempPathFor(path: string, pid = process.pid): string {
@@ -23,5 +24,18 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined); // the write's own error is the one to report
     throw err;
+  }
+}
+
+/**
+ * The text of a state file the run keeps beside its output (sidecar, batch journal): undefined when
+ * there is none yet, a usage error naming the file when it cannot be read.
+ */
+export async function readStateFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UsageError(`cannot read "${path}": ${(err as Error).message}`);
   }
 }

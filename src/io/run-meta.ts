@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import type { RunIdentity } from "../config/fingerprint.js";
 import { UsageError } from "../errors.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { readStateFile, writeFileAtomic } from "./atomic-file.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "./result-writer.js";
 
 /**
@@ -90,13 +89,8 @@ async function writeMeta(output: string, meta: RunMeta): Promise<void> {
 /** The sidecar of `output`, or undefined when there is none. */
 export async function readRunMeta(output: string): Promise<RunMeta | undefined> {
   const path = metaPath(output);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UsageError(`cannot read "${path}": ${(err as Error).message}`);
-  }
+  const text = await readStateFile(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
